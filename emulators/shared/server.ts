@@ -1,0 +1,129 @@
+import express, { type Express } from 'express';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+
+/** One request an emulator answered, as tests and `GET /_emulator/requests` see it. */
+export type LoggedRequest = {
+  method: string;
+  /** The path without the query string, e.g. `/crm/v3/objects/contacts/batch/read`. */
+  path: string;
+  query: Record<string, unknown>;
+  status: number;
+  /** ms since epoch when the request arrived. */
+  at: number;
+};
+
+/** What every emulator keeps of the requests it served: tests count vendor calls with it. */
+export class RequestLog {
+  readonly entries: LoggedRequest[] = [];
+
+  record(entry: LoggedRequest): void {
+    this.entries.push(entry);
+  }
+
+  /** How many requests match; with no filter, all of them. Admin (`/_emulator/*`) requests are never logged. */
+  count(filter?: { method?: string; path?: string | RegExp }): number {
+    return this.list(filter).length;
+  }
+
+  list(filter?: { method?: string; path?: string | RegExp }): LoggedRequest[] {
+    return this.entries.filter((entry) => {
+      if (filter?.method && entry.method !== filter.method.toUpperCase()) return false;
+      if (filter?.path === undefined) return true;
+      return typeof filter.path === 'string' ? entry.path === filter.path : filter.path.test(entry.path);
+    });
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+  }
+}
+
+/** A running (or not yet started) vendor emulator. Every emulator in `emulators/` returns this shape. */
+export type Emulator = {
+  /** The vendor's name as used in configuration, e.g. `hubspot`. */
+  readonly name: string;
+  /** The express app; exposed so a launcher can mount it or a test can call it in-process. */
+  readonly app: Express;
+  readonly requests: RequestLog;
+  /** Starts listening; port 0 (the default) picks a free port. Resolves to the base URL, without a trailing slash. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** The base URL once listening; throws before. */
+  readonly url: string;
+  close(): Promise<void>;
+};
+
+export type EmulatorAppOptions = {
+  name: string;
+  /** Extra admin routes, mounted under `/_emulator/` next to the request log. */
+  admin?: (router: express.Router) => void;
+};
+
+/**
+ * The express app every emulator starts from: the request log around every vendor route, admin routes under
+ * `/_emulator/` (`GET requests`, `DELETE requests`), and the `extended` query parser so bracketed query
+ * strings (`expand[0]=x`, `metadata[k]=v`) arrive as arrays and objects, as on the real services.
+ * The vendor routes are added by the caller; their error answers are the vendor's own, not express's.
+ */
+export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; requests: RequestLog } {
+  const app = express();
+  const requests = new RequestLog();
+  app.set('query parser', 'extended');
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  const admin = express.Router();
+  admin.get('/requests', (_req, res) => {
+    res.json({ emulator: options.name, requests: requests.entries });
+  });
+  admin.delete('/requests', (_req, res) => {
+    requests.clear();
+    res.status(204).end();
+  });
+  options.admin?.(admin);
+  app.use('/_emulator', express.json(), admin);
+
+  app.use((req, res, next) => {
+    const at = Date.now();
+    res.on('finish', () => {
+      requests.record({ method: req.method, path: req.path, query: { ...req.query }, status: res.statusCode, at });
+    });
+    next();
+  });
+  return { app, requests };
+}
+
+/** Wraps an app built with createEmulatorApp into the Emulator lifecycle. */
+export function toEmulator(name: string, app: Express, requests: RequestLog): Emulator {
+  let server: Server | undefined;
+  let baseUrl: string | undefined;
+  return {
+    name,
+    app,
+    requests,
+    get url() {
+      if (!baseUrl) throw new Error(`the ${name} emulator is not listening yet`);
+      return baseUrl;
+    },
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server = createServer(app);
+        server.keepAliveTimeout = 65_000;
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server!.address() as AddressInfo;
+          baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+          resolve(baseUrl);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve, reject) => {
+        if (!server) return resolve();
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server = undefined;
+      });
+    },
+  };
+}
