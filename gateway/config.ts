@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
+
+export type GatewayConfig = {
+  port: number;
+  host: string;
+  nodeEnv: 'development' | 'production' | 'test';
+  introspection: boolean;
+  sandbox: boolean;
+  bodyLimit: string;
+  subgraphTimeoutMs: number;
+  shutdownGraceMs: number;
+  /** Subgraph URL overrides by subgraph name; the supergraph's URLs apply to the rest. */
+  subgraphUrls: Record<string, string>;
+  logLevel: string;
+};
+
+const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase()}_URL`;
+
+export function readGatewayConfig(source: Env = process.env): GatewayConfig {
+  const vars = readEnv(
+    {
+      NODE_ENV: env.nodeEnv(),
+      LOG_LEVEL: env.logLevel(),
+      GATEWAY_PORT: env.port(4000),
+      GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+      INTROSPECTION: env.flag(false).optional(),
+      SANDBOX: env.flag(false).optional(),
+      BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb').default('1mb'),
+      SUBGRAPH_TIMEOUT_MS: env.positiveInt(30_000),
+      SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+      ...Object.fromEntries(SUBGRAPHS.map(({ name }) => [urlVar(name), env.url().optional()])),
+    },
+    source,
+  );
+  const development = vars.NODE_ENV !== 'production';
+  const subgraphUrls: Record<string, string> = {};
+  for (const { name } of SUBGRAPHS) {
+    const url = (vars as Record<string, unknown>)[urlVar(name)];
+    if (typeof url === 'string') subgraphUrls[name] = url;
+  }
+  return {
+    port: vars.GATEWAY_PORT,
+    host: vars.GATEWAY_HOST,
+    nodeEnv: vars.NODE_ENV,
+    // Both default to on in development and off in production; either can be set explicitly.
+    introspection: vars.INTROSPECTION ?? development,
+    sandbox: vars.SANDBOX ?? development,
+    bodyLimit: vars.BODY_LIMIT,
+    subgraphTimeoutMs: vars.SUBGRAPH_TIMEOUT_MS,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    subgraphUrls,
+    logLevel: vars.LOG_LEVEL,
+  };
+}

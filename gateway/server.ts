@@ -1,0 +1,158 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fetch } from 'undici';
+import { createMemoryState, type Logger, type SharedState } from '../platform/index.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
+import { maskErrors } from './errors.js';
+import { requestIdentity } from './request-id.js';
+
+export type GatewayOptions = {
+  config: GatewayConfig;
+  log: Logger;
+  /** The supergraph SDL; default schema/supergraph.graphql. */
+  supergraphSdl?: string;
+  /** Shared state (APQ store); default a fresh in-memory one. */
+  state?: SharedState;
+};
+
+export type Gateway = {
+  readonly app: Express;
+  /** Resolves to the base URL (no trailing slash); GraphQL is at `${url}/graphql`. */
+  listen(): Promise<string>;
+  /** Graceful stop: /ready turns 503, no new connections, in-flight requests finish (up to the grace period). */
+  close(): Promise<void>;
+};
+
+const SUPERGRAPH = new URL('../schema/supergraph.graphql', import.meta.url);
+
+/** Subgraph names and URLs as the supergraph declares them (join__Graph enum values). */
+export function supergraphSubgraphs(sdl: string): Array<{ name: string; url: string }> {
+  return [...sdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)].map((match) => ({ name: match[1]!, url: match[2]! }));
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, log } = options;
+  const supergraphSdl = options.supergraphSdl ?? readFileSync(SUPERGRAPH, 'utf8');
+  const subgraphs = supergraphSubgraphs(supergraphSdl).map(({ name, url }) => ({ name, url: config.subgraphUrls[name] ?? url }));
+  const urlByName = new Map(subgraphs.map(({ name, url }) => [name, url]));
+  const agent = createSubgraphAgent(config.subgraphTimeoutMs);
+  const fetcher = createFetcher(agent);
+  const state = options.state ?? createMemoryState();
+  const development = config.nodeEnv !== 'production';
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const httpServer: Server = createServer(app);
+  let stopping = false;
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher }),
+    logger: log.child({ part: 'apollo-gateway' }),
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    cache: state.cache,
+    formatError: maskErrors(log, development),
+    includeStacktraceInErrorResponses: false,
+    logger: log.child({ part: 'apollo-server' }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  app.use(requestIdentity());
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    if (stopping) {
+      res.status(503).json({ status: 'stopping' });
+      return;
+    }
+    const checks = await Promise.all(subgraphs.map(async ({ name, url }) => ({ name, ...(await probe(url)) })));
+    const ready = checks.every((check) => check.ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', subgraphs: checks });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: config.bodyLimit }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({
+        requestId: req.headers['x-request-id'] as string,
+        requestHeaders: {
+          'x-request-id': req.headers['x-request-id'] as string | undefined,
+          traceparent: req.headers.traceparent as string | undefined,
+          tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined,
+        },
+      }),
+    }),
+  );
+  app.use(jsonErrors(log));
+
+  /** A subgraph is ready when it answers `{ __typename }` within two seconds. */
+  async function probe(url: string): Promise<{ ok: boolean; error?: string }> {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+        dispatcher: agent,
+        signal: AbortSignal.timeout(2000),
+      });
+      await response.arrayBuffer();
+      return response.ok ? { ok: true } : { ok: false, error: `HTTP ${response.status}` };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  return {
+    app,
+    listen() {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          const { port } = httpServer.address() as AddressInfo;
+          resolve(`http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`);
+        });
+      });
+    },
+    async close() {
+      stopping = true;
+      // The drain plugin stops accepting connections and waits for in-flight requests before this resolves.
+      await apollo.stop();
+      await agent.close();
+    },
+  };
+}
+
+/** Errors from body parsing (too large, malformed JSON) answered as GraphQL-style JSON, not HTML. */
+function jsonErrors(log: Logger): ErrorRequestHandler {
+  return (error: { status?: number; type?: string; limit?: number; message?: string }, _req, res, _next) => {
+    const status = typeof error.status === 'number' ? error.status : 500;
+    const code = error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const message =
+      code === 'PAYLOAD_TOO_LARGE' ? `Request body is larger than the limit of ${error.limit} bytes.`
+      : status < 500 ? (error.message ?? 'Bad request.')
+      : 'Unexpected error.';
+    if (status >= 500) log.error({ err: error }, 'request failed');
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm start [part]`: the embedded stack (default), or one part alone for a split deployment:
+ *   npm start                  emulators (where no vendor is configured) + every subgraph + the gateway
+ *   npm start -- gateway       the gateway alone (SUBGRAPH_<NAME>_URL point it at the subgraphs)
+ *   npm start -- crm           one subgraph alone (its vendor configured, or its emulator started beside it)
+ * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
+ */
+import { createHubSpotEmulator } from '../emulators/hubspot/index.js';
+import { createGateway, readGatewayConfig } from '../gateway/index.js';
+import { ConfigError, SUBGRAPHS, createLogger, env, readEnv } from '../platform/index.js';
+import { createCrmSubgraph, readCrmConfig } from '../subgraphs/crm/index.js';
+import { EMULATOR_PORTS, startStack } from './stack.js';
+
+type Running = { close(): Promise<void>; lines: string[] };
+
+async function start(part: string): Promise<Running> {
+  const gatewayConfig = readGatewayConfig();
+  const log = createLogger({ name: part, level: gatewayConfig.logLevel });
+  switch (part) {
+    case 'all': {
+      const stack = await startStack({ log });
+      return {
+        close: stack.close,
+        lines: [
+          `Interchange gateway: ${stack.gatewayUrl}/graphql${gatewayConfig.sandbox ? ' (open it in a browser for Apollo Sandbox)' : ''}`,
+          ...Object.entries(stack.subgraphUrls).map(([name, url]) => `  subgraph ${name}: ${url}`),
+          ...Object.values(stack.emulators).map((emulator) => `  emulator ${emulator.name}: ${emulator.url}`),
+        ],
+      };
+    }
+    case 'gateway': {
+      const gateway = await createGateway({ config: gatewayConfig, log });
+      const url = await gateway.listen();
+      return { close: gateway.close, lines: [`Interchange gateway: ${url}/graphql`] };
+    }
+    case 'crm': {
+      const { port } = readEnv({ PORT: env.port(SUBGRAPHS.find((s) => s.name === 'crm')!.port) });
+      const config = readCrmConfig();
+      const closers: Array<() => Promise<void>> = [];
+      let { baseUrl, auth } = config;
+      if (!baseUrl) {
+        const emulator = createHubSpotEmulator();
+        baseUrl = await emulator.listen(EMULATOR_PORTS.hubspot);
+        auth ??= { kind: 'private-app', accessToken: 'pat-emulator' };
+        closers.push(() => emulator.close());
+      }
+      const server = await createCrmSubgraph({ config: { ...config, baseUrl, auth: auth! }, log });
+      const url = await server.listen(port, '0.0.0.0');
+      closers.unshift(() => server.close());
+      return { close: async () => { for (const closer of closers) await closer(); }, lines: [`subgraph crm: ${url} (HubSpot at ${baseUrl})`] };
+    }
+    default:
+      throw new ConfigError([`unknown part "${part}": expected all, gateway, ${SUBGRAPHS.map((s) => s.name).join(', ')} (emulators start with npm run emulator:<vendor>)`]);
+  }
+}
+
+const part = process.argv[2] ?? 'all';
+try {
+  const running = await start(part);
+  for (const line of running.lines) console.log(line);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: draining in-flight requests, then stopping.`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}

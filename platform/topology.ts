@@ -1,0 +1,14 @@
+/**
+ * The subgraphs of the embedded deployment and their default ports. The supergraph is composed with these
+ * URLs; a split deployment overrides each with SUBGRAPH_<NAME>_URL at the gateway.
+ * Adding a subgraph: add it here, add schema/<name>.graphql, run `npm run generate`.
+ */
+export const SUBGRAPHS = [
+  { name: 'crm', port: 4001 },
+] as const;
+
+export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
+
+export function defaultSubgraphUrl(port: number): string {
+  return `http://127.0.0.1:${port}/graphql`;
+}

@@ -1,0 +1,80 @@
+import DataLoader from 'dataloader';
+import type { SubgraphContext } from '../kit/index.js';
+import type { AssociationMap, CrmClient, CrmObjectType } from './client.js';
+import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './mapping.js';
+
+/** HubSpot's batch endpoints take at most 100 inputs (batch read) and 100 values in an IN filter. */
+const BATCH = 100;
+
+export type Associated = Array<{ id: string; primary: boolean }>;
+
+/** The per-request loaders: every entity and association lookup of one operation goes through these. */
+export function createLoaders(client: CrmClient) {
+  const objects = (type: CrmObjectType, properties: string[], idProperty?: string) =>
+    new DataLoader<string, HubSpotObject | null>(
+      async (keys) => {
+        const found = await client.batchRead(type, keys, properties, idProperty);
+        return keys.map((key) => found.get(idProperty === 'email' ? key.toLowerCase() : key) ?? null);
+      },
+      { maxBatchSize: BATCH },
+    );
+
+  const associations = (from: CrmObjectType, to: CrmObjectType) =>
+    new DataLoader<string, Associated>(
+      async (ids) => {
+        const map = await client.associations(from, to, ids);
+        return ids.map((id) => map.get(id) ?? []);
+      },
+      { maxBatchSize: BATCH },
+    );
+
+  // erp_customer_no is not a unique property, so batch read cannot key by it; an IN search can.
+  const contactByErpNumber = new DataLoader<string, HubSpotObject | null>(
+    async (numbers) => {
+      const page = await client.search('contacts', {
+        filters: [{ propertyName: 'erp_customer_no', operator: 'IN', values: [...numbers] }],
+        properties: CONTACT_PROPERTIES,
+        limit: BATCH,
+      });
+      const byNumber = new Map(page.results.map((contact) => [contact.properties.erp_customer_no ?? '', contact]));
+      return numbers.map((number) => byNumber.get(number) ?? null);
+    },
+    { maxBatchSize: BATCH },
+  );
+
+  const loaders = {
+    contact: objects('contacts', CONTACT_PROPERTIES),
+    contactByEmail: objects('contacts', CONTACT_PROPERTIES, 'email'),
+    contactByErpNumber,
+    company: objects('companies', COMPANY_PROPERTIES),
+    deal: objects('deals', DEAL_PROPERTIES),
+    contactCompanies: associations('contacts', 'companies'),
+    contactDeals: associations('contacts', 'deals'),
+    companyContacts: associations('companies', 'contacts'),
+    companyDeals: associations('companies', 'deals'),
+    dealCompanies: associations('deals', 'companies'),
+    dealContacts: associations('deals', 'contacts'),
+
+    /** Records objects a list or search already returned, so resolving them again costs no request. */
+    prime(type: CrmObjectType, rows: readonly HubSpotObject[]): void {
+      const loader = type === 'contacts' ? loaders.contact : type === 'companies' ? loaders.company : loaders.deal;
+      for (const row of rows) loader.prime(row.id, row);
+    },
+
+    /** Records associations a list returned inline (`associations=companies,deals`). */
+    primeAssociations(type: CrmObjectType, byType: Map<string, AssociationMap>): void {
+      const target: Partial<Record<string, DataLoader<string, Associated>>> =
+        type === 'contacts' ? { companies: loaders.contactCompanies, deals: loaders.contactDeals }
+        : type === 'companies' ? { contacts: loaders.companyContacts, deals: loaders.companyDeals }
+        : { companies: loaders.dealCompanies, contacts: loaders.dealContacts };
+      for (const [toType, map] of byType) {
+        const loader = target[toType];
+        if (loader) for (const [id, associated] of map) loader.prime(id, associated);
+      }
+    },
+  };
+  return loaders;
+}
+
+export type CrmLoaders = ReturnType<typeof createLoaders>;
+export type Context = SubgraphContext<CrmClient, CrmLoaders>;

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import {
+  BadUserInputError,
+  NotFoundError,
+  connectionFromArray,
+  readPageArgs,
+  scalarResolvers,
+  toConnection,
+  type Connection,
+} from '../kit/index.js';
+import type { Resolvers } from './__generated__/resolvers.js';
+import { DEFAULT_ASSOCIATION, type CrmObjectType } from './client.js';
+import type { Associated, Context } from './loaders.js';
+import {
+  COMPANY_PROPERTIES,
+  CONTACT_PROPERTIES,
+  DEAL_PROPERTIES,
+  toCompany,
+  toContactProperties,
+  toContactSearch,
+  toCustomer,
+  toDeal,
+  toStageId,
+  type HubSpotObject,
+  type SearchFilter,
+} from './mapping.js';
+
+/** HubSpot pages at most 100 objects on list and 200 on search; one page size keeps cursors interchangeable. */
+const MAX_PAGE = 100;
+
+/** Loads one entity or raises NOT_FOUND (the field becomes null, the rest of the response stands). */
+async function required<T>(value: Promise<T | null>, typename: string, key: string): Promise<T> {
+  const found = await value;
+  if (!found) throw new NotFoundError(typename, key, { upstream: 'hubspot' });
+  return found;
+}
+
+/** A page of a list or search as a connection; the rows are primed so nested lookups cost nothing. */
+async function listObjects<Node>(
+  context: Context,
+  type: CrmObjectType,
+  args: { first?: number | null; after?: string | null },
+  search: { filters: SearchFilter[]; query?: string } | null,
+  properties: string[],
+  toNode: (row: HubSpotObject) => Node,
+  inlineAssociations: CrmObjectType[] = [],
+): Promise<Connection<Node>> {
+  const request = readPageArgs(args, MAX_PAGE);
+  const { client, loaders } = context;
+  if (search && (search.filters.length > 0 || search.query)) {
+    const page = await client.search(type, { ...search, properties, limit: request.limit, after: request.vendorAfter });
+    loaders.prime(type, page.results);
+    return toConnection(request, page.results, page.next, toNode, page.total);
+  }
+  const page = await client.list(type, { limit: request.limit, after: request.vendorAfter, properties, associations: inlineAssociations });
+  loaders.prime(type, page.results);
+  loaders.primeAssociations(type, page.associations);
+  return toConnection(request, page.results, page.next, toNode, null);
+}
+
+/** A page over associated ids, loading only that page's objects (one batch read). */
+async function associatedPage<Node>(
+  associated: Associated,
+  args: { first?: number | null; after?: string | null },
+  load: (ids: string[]) => Promise<Array<HubSpotObject | null | Error>>,
+  toNode: (row: HubSpotObject) => Node,
+): Promise<Connection<Node>> {
+  const page = connectionFromArray(associated, args, (entry) => entry.id);
+  const rows = await load(page.nodes);
+  const nodes = new Map<string, Node>();
+  rows.forEach((row) => {
+    if (row && !(row instanceof Error)) nodes.set(row.id, toNode(row));
+  });
+  // An association to an object that is gone (archived meanwhile) is left out rather than failing the list.
+  const edges = page.edges.flatMap((edge) => {
+    const node = nodes.get(edge.node);
+    return node ? [{ cursor: edge.cursor, node }] : [];
+  });
+  return { ...page, edges, nodes: edges.map((edge) => edge.node) };
+}
+
+const primaryOf = (associated: Associated): string | undefined =>
+  (associated.find((entry) => entry.primary) ?? associated[0])?.id;
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish();
+
+/** Validates customer input beyond what the schema's scalars check; problems name the input field. */
+const contactInput = z.object({
+  email: z.string().trim().max(254).nullish(),
+  firstName: text(100),
+  lastName: text(100),
+  phone: text(40),
+  jobTitle: text(200),
+  city: text(100),
+  country: z.string().trim().regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE').nullish(),
+  erpCustomerNumber: z.string().trim().regex(/^[A-Za-z0-9-]{1,20}$/, 'must be 1 to 20 letters, digits or dashes').nullish(),
+  companyId: z.string().regex(/^\d+$/, 'must be a CRM company id').nullish(),
+});
+
+function validInput<T extends object>(input: T): T {
+  const result = contactInput.safeParse(input);
+  if (result.success) return input;
+  const issue = result.error.issues[0]!;
+  const field = `input.${issue.path.join('.')}`;
+  throw new BadUserInputError(`${field} ${issue.message}.`, field);
+}
+
+export function createResolvers(defaultCurrency: string): Resolvers {
+  const deal = (row: HubSpotObject) => toDeal(row, defaultCurrency);
+  return {
+    ...scalarResolvers,
+    Query: {
+      customer: (_, { id }, { loaders }) => required(loaders.contact.load(id), 'Customer', id).then(toCustomer),
+      customerByEmail: (_, { email }, { loaders }) =>
+        required(loaders.contactByEmail.load(email), 'Customer', email).then(toCustomer),
+      customers: (_, args, context) =>
+        listObjects(context, 'contacts', args, args.filter ? toContactSearch(args.filter) : null, CONTACT_PROPERTIES, toCustomer, ['companies', 'deals']),
+      company: (_, { id }, { loaders }) => required(loaders.company.load(id), 'Company', id).then(toCompany),
+      companies: (_, args, context) => {
+        const filters: SearchFilter[] = [];
+        if (args.filter?.domain) filters.push({ propertyName: 'domain', operator: 'EQ', value: args.filter.domain.toLowerCase() });
+        if (args.filter?.updatedSince) {
+          filters.push({ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(Date.parse(args.filter.updatedSince)) });
+        }
+        const query = args.filter?.search?.trim() || undefined;
+        return listObjects(context, 'companies', args, { filters, ...(query ? { query } : {}) }, COMPANY_PROPERTIES, toCompany, ['contacts', 'deals']);
+      },
+      deal: (_, { id }, { loaders }) => required(loaders.deal.load(id), 'Deal', id).then(deal),
+      deals: (_, args, context) => {
+        const filters: SearchFilter[] = [];
+        const filter = args.filter;
+        if (filter?.stage) {
+          const stageId = toStageId(filter.stage);
+          if (!stageId) throw new BadUserInputError('filter.stage OTHER cannot be searched; filter by a named stage.', 'filter.stage');
+          filters.push({ propertyName: 'dealstage', operator: 'EQ', value: stageId });
+        }
+        if (filter?.companyId) filters.push({ propertyName: 'associations.company', operator: 'EQ', value: filter.companyId });
+        if (filter?.closingAfter) filters.push({ propertyName: 'closedate', operator: 'GTE', value: String(Date.parse(filter.closingAfter)) });
+        if (filter?.closingBefore) filters.push({ propertyName: 'closedate', operator: 'LTE', value: String(Date.parse(filter.closingBefore)) });
+        return listObjects(context, 'deals', args, { filters }, DEAL_PROPERTIES, deal, ['companies', 'contacts']);
+      },
+    },
+    Mutation: {
+      createCustomer: async (_, { input }, { client }) => {
+        const { companyId, ...fields } = validInput(input);
+        const association = companyId ? { type: 'companies' as const, id: companyId, typeId: DEFAULT_ASSOCIATION['contacts->companies']! } : undefined;
+        return toCustomer(await client.create('contacts', toContactProperties(fields), association));
+      },
+      updateCustomer: async (_, { id, input }, { client }) => {
+        const properties = toContactProperties(validInput(input));
+        if (Object.keys(properties).length === 0) throw new BadUserInputError('input names no field to change.', 'input');
+        return toCustomer(await client.update('contacts', id, properties));
+      },
+    },
+    Customer: {
+      __resolveReference: async (reference, { loaders }) => {
+        // Exactly one of the declared keys arrives, whichever the other subgraph joined by.
+        const row =
+          'id' in reference ? await loaders.contact.load(reference.id)
+          : 'email' in reference ? await loaders.contactByEmail.load(reference.email ?? '')
+          : await loaders.contactByErpNumber.load(reference.erpCustomerNumber ?? '');
+        return row ? toCustomer(row) : null;
+      },
+      company: async (customer, _, { loaders }) => {
+        const companyId = primaryOf(await loaders.contactCompanies.load(customer.id));
+        const row = companyId ? await loaders.company.load(companyId) : null;
+        return row ? toCompany(row) : null;
+      },
+      deals: async (customer, args, { loaders }) =>
+        associatedPage(await loaders.contactDeals.load(customer.id), args, (ids) => loaders.deal.loadMany(ids), deal),
+    },
+    Company: {
+      __resolveReference: async (reference, { loaders }) => {
+        const row = await loaders.company.load(reference.id);
+        return row ? toCompany(row) : null;
+      },
+      customers: async (company, args, { loaders }) =>
+        associatedPage(await loaders.companyContacts.load(company.id), args, (ids) => loaders.contact.loadMany(ids), toCustomer),
+      deals: async (company, args, { loaders }) =>
+        associatedPage(await loaders.companyDeals.load(company.id), args, (ids) => loaders.deal.loadMany(ids), deal),
+    },
+    Deal: {
+      __resolveReference: async (reference, { loaders }) => {
+        const row = await loaders.deal.load(reference.id);
+        return row ? deal(row) : null;
+      },
+      company: async (parent, _, { loaders }) => {
+        const companyId = primaryOf(await loaders.dealCompanies.load(parent.id));
+        const row = companyId ? await loaders.company.load(companyId) : null;
+        return row ? toCompany(row) : null;
+      },
+      customers: async (parent, _, { loaders }) => {
+        const associated = await loaders.dealContacts.load(parent.id);
+        const rows = await loaders.contact.loadMany(associated.map((entry) => entry.id));
+        return rows.flatMap((row) => (row && !(row instanceof Error) ? [toCustomer(row)] : []));
+      },
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Logger } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphServer } from '../kit/index.js';
+import { createCrmClient } from './client.js';
+import type { CrmConfig, HubSpotAuth } from './config.js';
+import { createLoaders } from './loaders.js';
+import { createResolvers } from './resolvers.js';
+
+export type CrmSubgraphOptions = {
+  /** From readCrmConfig(); baseUrl and auth must be set (the launcher fills them in for the emulator). */
+  config: CrmConfig & { baseUrl: string; auth: HubSpotAuth };
+  log: Logger;
+  /** Clock for OAuth token expiry; default Date.now. */
+  now?: () => number;
+};
+
+/** The CRM subgraph over HubSpot: build it, then `listen()`. */
+export function createCrmSubgraph(options: CrmSubgraphOptions): Promise<SubgraphServer> {
+  const log = options.log.child({ subgraph: 'crm' });
+  const client = createCrmClient({ baseUrl: options.config.baseUrl, auth: options.config.auth, timeoutMs: options.config.timeoutMs, log, now: options.now });
+  return createSubgraphServer({
+    name: 'crm',
+    resolvers: createResolvers(options.config.defaultCurrency),
+    client,
+    createLoaders,
+    log,
+  });
+}

@@ -1,0 +1,117 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import express, { type Express } from 'express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isDeliberateCode, type Logger } from '../../platform/index.js';
+import { createRequestContext, type SubgraphContext } from './context.js';
+import { InterchangeError } from './errors.js';
+import { subgraphTypeDefs } from './schema.js';
+
+export type SubgraphServerOptions<Client, Loaders> = {
+  /** The subgraph's name: its SDL is schema/<name>.graphql and it is named so in the supergraph. */
+  name: string;
+  /** The resolver map, typed by the vendor folder's codegen `Resolvers`. */
+  resolvers: Record<string, unknown>;
+  /** The vendor client, shared by every request. */
+  client: Client;
+  /** Makes the per-request DataLoader set over the client; called once per request. */
+  createLoaders: (client: Client) => Loaders;
+  log: Logger;
+  /** Whether the subgraph answers introspection; default true (the gateway is the public face, not this). */
+  introspection?: boolean;
+  /** Adds routes beside /graphql (webhooks), before the GraphQL route. Default none. */
+  routes?: (app: Express) => void;
+  /** Request body size limit for /graphql; default 1 MB. */
+  bodyLimit?: string;
+};
+
+export type SubgraphServer = {
+  readonly name: string;
+  readonly app: Express;
+  /** Starts listening (port 0, the default, picks a free one). Resolves to the GraphQL URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+};
+
+/** Logs every error a request produced: deliberate ones with the vendor detail, others with their stack. */
+function errorLogPlugin(log: Logger): ApolloServerPlugin<SubgraphContext<unknown, unknown>> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          const requestLog = contextValue?.log ?? log;
+          for (const error of errors) {
+            const original = error.originalError;
+            if (original instanceof InterchangeError || isDeliberateCode(error.extensions.code)) {
+              requestLog.warn({ code: error.extensions.code, path: error.path, detail: original instanceof InterchangeError ? original.detail : undefined }, error.message);
+            } else {
+              requestLog.error({ err: original ?? error, path: error.path }, 'unexpected resolver error');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Apollo Server + buildSubgraphSchema on express, with cache hints, request context and health route. */
+export async function createSubgraphServer<Client, Loaders>(options: SubgraphServerOptions<Client, Loaders>): Promise<SubgraphServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer: Server = createServer(app);
+  const apollo = new ApolloServer<SubgraphContext<Client, Loaders>>({
+    schema: buildSubgraphSchema({
+      typeDefs: subgraphTypeDefs(options.name),
+      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    introspection: options.introspection ?? true,
+    plugins: [
+      // Hints from @cacheControl become the Cache-Control header the gateway reads; 0 unless the schema says.
+      ApolloServerPluginCacheControl({ defaultMaxAge: 0 }),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      errorLogPlugin(options.log) as ApolloServerPlugin<SubgraphContext<Client, Loaders>>,
+    ],
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', subgraph: options.name });
+  });
+  options.routes?.(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: options.bodyLimit ?? '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, options.createLoaders),
+    }),
+  );
+
+  let listening = false;
+  return {
+    name: options.name,
+    app,
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          listening = true;
+          const address = httpServer.address() as AddressInfo;
+          resolve(`http://${host}:${address.port}/graphql`);
+        });
+      });
+    },
+    async close() {
+      // apollo.stop() drains through the plugin: stops accepting, waits for in-flight requests, closes.
+      await apollo.stop();
+      if (listening && httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
