@@ -5,11 +5,10 @@
  *   npm start -- crm           one subgraph alone (its vendor configured, or its emulator started beside it)
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
-import { createHubSpotEmulator } from '../emulators/hubspot/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, SUBGRAPHS, createLogger, env, readEnv } from '../platform/index.js';
-import { createCrmSubgraph, readCrmConfig } from '../subgraphs/crm/index.js';
-import { EMULATOR_PORTS, startStack } from './stack.js';
+import { PARTS } from './parts.js';
+import { startStack } from './stack.js';
 
 type Running = { close(): Promise<void>; lines: string[] };
 
@@ -33,24 +32,22 @@ async function start(part: string): Promise<Running> {
       const url = await gateway.listen();
       return { close: gateway.close, lines: [`Interchange gateway: ${url}/graphql`] };
     }
-    case 'crm': {
-      const { port } = readEnv({ PORT: env.port(SUBGRAPHS.find((s) => s.name === 'crm')!.port) });
-      const config = readCrmConfig();
-      const closers: Array<() => Promise<void>> = [];
-      let { baseUrl, auth } = config;
-      if (!baseUrl) {
-        const emulator = createHubSpotEmulator();
-        baseUrl = await emulator.listen(EMULATOR_PORTS.hubspot);
-        auth ??= { kind: 'private-app', accessToken: 'pat-emulator' };
-        closers.push(() => emulator.close());
+    default: {
+      const startPart = PARTS[part];
+      if (!startPart) {
+        throw new ConfigError([`unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPHS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`]);
       }
-      const server = await createCrmSubgraph({ config: { ...config, baseUrl, auth: auth! }, log });
-      const url = await server.listen(port, '0.0.0.0');
-      closers.unshift(() => server.close());
-      return { close: async () => { for (const closer of closers) await closer(); }, lines: [`subgraph crm: ${url} (HubSpot at ${baseUrl})`] };
+      const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
+      const { server, emulator } = await startPart(process.env, log, { ephemeral: false });
+      const url = await server.listen(PORT, '0.0.0.0');
+      return {
+        close: async () => {
+          await server.close();
+          await emulator?.close();
+        },
+        lines: [`subgraph ${part}: ${url}`, ...(emulator ? [`  emulator ${emulator.name}: ${emulator.url}`] : [])],
+      };
     }
-    default:
-      throw new ConfigError([`unknown part "${part}": expected all, gateway, ${SUBGRAPHS.map((s) => s.name).join(', ')} (emulators start with npm run emulator:<vendor>)`]);
   }
 }
 

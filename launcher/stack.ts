@@ -2,15 +2,11 @@
  * The embedded stack: the emulators (for every vendor with no real base URL configured), every subgraph and
  * the gateway, in one process. The only module that wires the parts together.
  */
-import { createHubSpotEmulator } from '../emulators/hubspot/index.js';
+import type { HubSpotEmulator } from '../emulators/hubspot/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { SUBGRAPHS, createLogger, type Env, type Logger } from '../platform/index.js';
-import { createCrmSubgraph, readCrmConfig } from '../subgraphs/crm/index.js';
-import type { SubgraphServer } from '../subgraphs/kit/index.js';
-
-/** Default ports of the emulators in the embedded stack (subgraph ports are in platform/topology.ts). */
-export const EMULATOR_PORTS = { hubspot: 4101 } as const;
+import { PARTS } from './parts.js';
 
 export type StackOptions = {
   /** The environment to configure from; default process.env. */
@@ -26,8 +22,8 @@ export type StackOptions = {
 export type Stack = {
   gatewayUrl: string;
   subgraphUrls: Record<string, string>;
-  /** The emulators this stack started, by vendor (absent when a real vendor is configured). */
-  emulators: { hubspot?: Emulator };
+  /** The emulators this stack started, by emulator name (absent when the real vendor is configured). */
+  emulators: { hubspot?: HubSpotEmulator };
   close(): Promise<void>;
 };
 
@@ -36,7 +32,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ephemeral = options.ports === 'ephemeral';
   const gatewayConfig = readGatewayConfig(source);
   const log = options.log ?? createLogger({ name: 'interchange', level: gatewayConfig.logLevel });
-  const crmConfig = readCrmConfig(source);
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     // Gateway first (it drains callers), then subgraphs, then emulators.
@@ -44,23 +39,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const emulators: Stack['emulators'] = {};
-    let crm = crmConfig;
-    if (!crmConfig.baseUrl) {
-      const hubspot = createHubSpotEmulator({ seed: options.seed });
-      const url = await hubspot.listen(ephemeral ? 0 : EMULATOR_PORTS.hubspot);
-      closers.push(() => hubspot.close());
-      emulators.hubspot = hubspot;
-      crm = { ...crmConfig, baseUrl: url, auth: crmConfig.auth ?? { kind: 'private-app', accessToken: 'pat-emulator' } };
-    }
-
-    const servers: Record<string, SubgraphServer> = {
-      crm: await createCrmSubgraph({ config: { ...crm, baseUrl: crm.baseUrl!, auth: crm.auth! }, log }),
-    };
+    const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
     for (const { name, port } of SUBGRAPHS) {
-      const server = servers[name];
-      if (!server) throw new Error(`subgraph ${name} is in platform/topology.ts but not started by the launcher`);
+      const startPart = PARTS[name];
+      if (!startPart) throw new Error(`subgraph ${name} is in platform/topology.ts but the launcher has no part for it`);
+      const { server, emulator } = await startPart(source, log, { ephemeral, seed: options.seed });
+      if (emulator) {
+        closers.push(() => emulator.close());
+        emulators[emulator.name] = emulator;
+      }
       subgraphUrls[name] = await server.listen(ephemeral ? 0 : port);
       closers.push(() => server.close());
     }
@@ -71,7 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const gatewayUrl = await gateway.listen();
     closers.push(() => gateway.close());
-    return { gatewayUrl, subgraphUrls, emulators, close };
+    return { gatewayUrl, subgraphUrls, emulators: emulators as Stack['emulators'], close };
   } catch (error) {
     await close();
     throw error;

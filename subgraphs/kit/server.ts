@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -72,7 +72,15 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
       resolvers: options.resolvers as GraphQLResolverMap<unknown>,
     }),
     introspection: options.introspection ?? true,
+    logger: options.log,
+    // The gateway turns a non-2xx subgraph answer into an opaque "400: Bad Request"; with 200 the caller
+    // gets the real BAD_USER_INPUT naming the variable.
+    status400ForVariableCoercionErrors: false,
+    // Stacks go to the log, never over the wire, even between our own processes.
+    includeStacktraceInErrorResponses: false,
     plugins: [
+      // Federated traces are for Apollo's hosted usage reporting, which Interchange does not use.
+      ApolloServerPluginInlineTraceDisabled(),
       // Hints from @cacheControl become the Cache-Control header the gateway reads; 0 unless the schema says.
       ApolloServerPluginCacheControl({ defaultMaxAge: 0 }),
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -1,0 +1,7 @@
+import { startCrm } from './crm.js';
+import type { StartPart } from './part.js';
+
+/** How each subgraph of platform/topology.ts is started (with its emulator when no vendor is configured). */
+export const PARTS: Record<string, StartPart> = {
+  crm: startCrm,
+};

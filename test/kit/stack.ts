@@ -1,0 +1,51 @@
+/**
+ * The testkit for tests that go through the gateway: start the embedded stack on free ports with a quiet
+ * logger, send GraphQL over HTTP, read the emulators' request logs.
+ */
+import { Writable } from 'node:stream';
+import { startStack, type Stack } from '../../launcher/stack.js';
+import { createLogger, type Env, type Logger } from '../../platform/index.js';
+
+export type TestStack = Stack & {
+  /** POSTs a GraphQL operation to the gateway and returns status, headers and the parsed body. */
+  query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<Data>>;
+  /** Every log line the stack wrote, parsed. */
+  logLines: Array<Record<string, unknown>>;
+};
+
+export type GraphQLResult<Data> = {
+  status: number;
+  headers: Headers;
+  data: Data | null | undefined;
+  errors: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }> | undefined;
+};
+
+/** A logger whose lines are kept in memory instead of printed. */
+export function memoryLogger(level = 'info'): { log: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { log: createLogger({ name: 'test', level, destination }), lines };
+}
+
+export async function startTestStack(env: Env = {}): Promise<TestStack> {
+  const { log, lines } = memoryLogger();
+  const stack = await startStack({ env: { NODE_ENV: 'test', ...env }, ports: 'ephemeral', log });
+  return {
+    ...stack,
+    logLines: lines,
+    async query<Data>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+      const response = await fetch(`${stack.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: Data | null; errors?: GraphQLResult<Data>['errors'] };
+      return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
+    },
+  };
+}
