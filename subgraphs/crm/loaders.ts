@@ -3,7 +3,7 @@ import type { SubgraphContext } from '../kit/index.js';
 import type { AssociationMap, CrmClient, CrmObjectType } from './client.js';
 import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './mapping.js';
 
-/** HubSpot's batch endpoints take at most 100 inputs (batch read) and 100 values in an IN filter. */
+/** HubSpot's batch endpoints take at most 100 inputs. */
 const BATCH = 100;
 
 export type Associated = Array<{ id: string; primary: boolean }>;
@@ -28,24 +28,11 @@ export function createLoaders(client: CrmClient) {
       { maxBatchSize: BATCH },
     );
 
-  // erp_customer_no is not a unique property, so batch read cannot key by it; an IN search can.
-  const contactByErpNumber = new DataLoader<string, HubSpotObject | null>(
-    async (numbers) => {
-      const page = await client.search('contacts', {
-        filters: [{ propertyName: 'erp_customer_no', operator: 'IN', values: [...numbers] }],
-        properties: CONTACT_PROPERTIES,
-        limit: BATCH,
-      });
-      const byNumber = new Map(page.results.map((contact) => [contact.properties.erp_customer_no ?? '', contact]));
-      return numbers.map((number) => byNumber.get(number) ?? null);
-    },
-    { maxBatchSize: BATCH },
-  );
-
   const loaders = {
     contact: objects('contacts', CONTACT_PROPERTIES),
     contactByEmail: objects('contacts', CONTACT_PROPERTIES, 'email'),
-    contactByErpNumber,
+    // erp_customer_no is defined in the portal as a unique-value property, so batch read can key by it.
+    contactByErpNumber: objects('contacts', CONTACT_PROPERTIES, 'erp_customer_no'),
     company: objects('companies', COMPANY_PROPERTIES),
     deal: objects('deals', DEAL_PROPERTIES),
     contactCompanies: associations('contacts', 'companies'),

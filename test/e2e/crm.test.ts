@@ -86,6 +86,19 @@ describe('customers through the gateway', () => {
     expect(byEmail.data!.customers).toEqual({ nodes: [{ id: contact.id }], totalCount: 1 });
     expect(hubspot().count({ path: '/crm/v3/objects/contacts/search' })).toBe(1);
   });
+
+  it('filters by company through the association search filter', async () => {
+    const store = stack.emulators.hubspot!.store;
+    const company = [...store.all('companies')][11]!;
+    const expected = store.associations('companies', company.id, 'contacts').map((edge) => edge.toId).sort();
+    const result = await stack.query<{ customers: { nodes: Array<{ id: string; company: { id: string } }>; totalCount: number } }>(
+      'query($companyId: ID) { customers(first: 100, filter: { companyId: $companyId }) { nodes { id company { id } } totalCount } }',
+      { companyId: company.id },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.customers.nodes.map((node) => node.id).sort()).toEqual(expected);
+    expect(result.data!.customers.totalCount).toBe(expected.length);
+  });
 });
 
 describe('single customers', () => {
