@@ -66,7 +66,7 @@ export function parseFilterGroups(type: ObjectType, input: unknown): Filter[][] 
       if (!['IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY'].includes(op) && value === undefined) {
         throw validationError(`Operator ${op} needs a "value".`);
       }
-      return { propertyName, operator: op, value, highValue, values };
+      return { propertyName: propertyName as string, operator: op, value, highValue, values };
     });
   });
 }
