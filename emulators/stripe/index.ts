@@ -1,0 +1,110 @@
+import express from 'express';
+import { createEmulatorApp, toEmulator, type Emulator } from '../shared/server.js';
+import { DEFAULT_SEED } from '../shared/people.js';
+import { stripeErrorHandler, unrecognizedUrl } from './app-errors.js';
+import { authenticate } from './auth.js';
+import type { StripeContext } from './context.js';
+import { createEventLog, type EventListener } from './events.js';
+import { idempotency } from './idempotency.js';
+import { createIdGenerator } from './ids.js';
+import { createIncludables } from './includables.js';
+import { rateLimit } from './rate-limit.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { chargeRoutes } from './routes/charges.js';
+import { customerRoutes } from './routes/customers.js';
+import { eventRoutes } from './routes/events.js';
+import { invoiceRoutes } from './routes/invoices.js';
+import { paymentIntentRoutes } from './routes/payment-intents.js';
+import { refundRoutes } from './routes/refunds.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { seedStore, type SeedSummary } from './seed.js';
+import { createStore, type Store } from './store.js';
+
+export { MAX_SEARCH_CLAUSES, MIN_SUBSTRING_LENGTH } from './search.js';
+export { MAX_EXPAND_DEPTH } from './expand.js';
+export { SEED_NOW, type SeedSummary } from './seed.js';
+export { TEST_PAYMENT_METHODS, DECLINING_CARDS } from './payments.js';
+export type { EventListener } from './events.js';
+export type { Store } from './store.js';
+export type * from './types.js';
+
+/** The API version the SDK (stripe 23.1.0) pins; stamped on events. */
+export const STRIPE_API_VERSION = '2026-10-28.endive';
+export const DEFAULT_STRIPE_PORT = 4102;
+
+export type StripeEmulatorOptions = {
+  /** Seed for ids and seeded data; default DEFAULT_SEED (42) from emulators/shared/people. */
+  seed?: number;
+  /** The emulator's time in ms since epoch (created stamps, idempotency expiry, rate windows); default Date.now. */
+  clock?: () => number;
+  /** Secret keys that authenticate; default `['sk_test_emulator']`. */
+  apiKeys?: readonly string[];
+  /** Requests per second per API key before a 429; 0 disables the limit; default 100. */
+  rateLimitPerSecond?: number;
+  /** Whether to fill the store from the shared people list; default true. */
+  seedData?: boolean;
+};
+
+export type StripeEmulator = Emulator & {
+  /** Calls `listener` with every event recorded from now on; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void;
+  /** The live in-memory state, for tests that need seeded ids; treat as read-only. */
+  readonly store: Store;
+  /** How many objects of each kind the seed made. */
+  readonly seeded: SeedSummary;
+};
+
+export function createStripeEmulator(options: StripeEmulatorOptions = {}): StripeEmulator {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const clock = options.clock ?? Date.now;
+  const store = createStore();
+  const newId = createIdGenerator(seed);
+  // Request ids come from their own sequence so that reading data never shifts the ids of objects made later.
+  const newRequestId = createIdGenerator(seed + 0x9e3779b9);
+  const events = createEventLog(store, newId, clock, STRIPE_API_VERSION);
+  const context: StripeContext = { store, newId, clock, events, apiVersion: STRIPE_API_VERSION,
+    includables: createIncludables(store) };
+  const empty: SeedSummary = { customers: 0, payment_intents: 0, charges: 0, refunds: 0, invoices: 0,
+    subscriptions: 0, prices: 0, products: 0 };
+  const seeded = options.seedData === false ? empty : seedStore(store, newId, seed);
+
+  const { app, requests } = createEmulatorApp({
+    name: 'stripe',
+    admin: (router) => {
+      router.get('/seed', (_req, res) => {
+        res.json({ seed, ...seeded });
+      });
+      router.get('/events', (_req, res) => {
+        res.json({ events: store.events.all() });
+      });
+    },
+  });
+
+  app.use((req, res, next) => {
+    const requestId = newRequestId('req');
+    res.locals.requestId = requestId;
+    res.setHeader('Request-Id', requestId);
+    res.setHeader('Stripe-Version', req.get('stripe-version') ?? STRIPE_API_VERSION);
+    next();
+  });
+  app.use(authenticate(options.apiKeys ?? ['sk_test_emulator']));
+  app.use(rateLimit(options.rateLimitPerSecond ?? 100, clock));
+  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.use(idempotency(clock));
+  app.use(customerRoutes(context));
+  app.use(paymentIntentRoutes(context));
+  app.use(chargeRoutes(context));
+  app.use(refundRoutes(context));
+  app.use(invoiceRoutes(context));
+  app.use(subscriptionRoutes(context));
+  app.use(eventRoutes(context));
+  app.use(catalogRoutes(context));
+  app.use(unrecognizedUrl);
+  app.use(stripeErrorHandler);
+
+  return Object.assign(toEmulator('stripe', app, requests), {
+    onEvent: events.onEvent,
+    store,
+    seeded,
+  });
+}
