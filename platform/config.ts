@@ -36,16 +36,21 @@ export function isSecretName(name: string): boolean {
   return /TOKEN|SECRET|PASSWORD|KEY/i.test(name);
 }
 
+function optionalFlag() {
+  return z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1'));
+}
+
 /** Zod helpers for the shapes environment variables come in. */
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
-  url: () => z.url({ message: 'expected an absolute URL such as http://127.0.0.1:4101' }).transform((url) => url.replace(/\/+$/, '')),
+  url: () => z.url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL such as http://127.0.0.1:4101' }).transform((url) => url.replace(/\/+$/, '')),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
-  flag: (fallback: boolean) =>
-    z
-      .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
-      .default(fallback ? 'true' : 'false')
-      .transform((value) => value === 'true' || value === '1'),
+  flag: (fallback: boolean) => optionalFlag().transform((value) => value ?? fallback),
+  /** A true/false variable whose absence means "decide elsewhere" (undefined). */
+  optionalFlag,
   nodeEnv: () => z.enum(['development', 'production', 'test']).default('development'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

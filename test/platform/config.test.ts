@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { readGatewayConfig } from '../../gateway/config.js';
+import { ConfigError } from '../../platform/index.js';
+import { readCrmConfig } from '../../subgraphs/crm/config.js';
+
+function problemsOf(read: () => unknown): string[] {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration from the environment', () => {
+  it('has working defaults with nothing set', () => {
+    expect(readGatewayConfig({})).toMatchObject({ port: 4000, nodeEnv: 'development', introspection: true, sandbox: true, bodyLimit: '1mb' });
+    expect(readGatewayConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: false, sandbox: false });
+    expect(readGatewayConfig({ NODE_ENV: 'production', SANDBOX: 'true', INTROSPECTION: '1' })).toMatchObject({ introspection: true, sandbox: true });
+  });
+
+  it('reports every bad variable at once, by name, with what is expected', () => {
+    const problems = problemsOf(() => readGatewayConfig({ GATEWAY_PORT: 'eighty', SANDBOX: 'yes', SUBGRAPH_CRM_URL: 'crm:4001' }));
+    expect(problems).toHaveLength(3);
+    expect(problems.find((problem) => problem.startsWith('GATEWAY_PORT:'))).toMatch(/"eighty"/);
+    expect(problems.find((problem) => problem.startsWith('SANDBOX:'))).toMatch(/expected true or false/);
+    expect(problems.find((problem) => problem.startsWith('SUBGRAPH_CRM_URL:'))).toMatch(/absolute http\(s\) URL/);
+  });
+
+  it('reads subgraph URL overrides and drops trailing slashes', () => {
+    expect(readGatewayConfig({ SUBGRAPH_CRM_URL: 'http://crm.internal:4001/graphql/' }).subgraphUrls).toEqual({ crm: 'http://crm.internal:4001/graphql' });
+  });
+
+  it('never repeats a secret value in a message', () => {
+    const problems = problemsOf(() => readCrmConfig({ HUBSPOT_ACCESS_TOKEN: 'pat-secret-123', HUBSPOT_TIMEOUT_MS: '-5' }));
+    expect(problems.join('\n')).not.toContain('pat-secret-123');
+    expect(problems[0]).toMatch(/^HUBSPOT_TIMEOUT_MS:/);
+  });
+
+  it('needs all three OAuth variables, and credentials for a real HubSpot', () => {
+    expect(problemsOf(() => readCrmConfig({ HUBSPOT_CLIENT_ID: 'id' }))[0]).toMatch(/OAuth needs all three/);
+    expect(problemsOf(() => readCrmConfig({ HUBSPOT_BASE_URL: 'https://crm.example.test' }))[0]).toMatch(/^HUBSPOT_ACCESS_TOKEN: HUBSPOT_BASE_URL is set/);
+    expect(readCrmConfig({ HUBSPOT_CLIENT_ID: 'id', HUBSPOT_CLIENT_SECRET: 's', HUBSPOT_REFRESH_TOKEN: 'r' }).auth).toEqual({
+      kind: 'oauth', clientId: 'id', clientSecret: 's', refreshToken: 'r',
+    });
+    expect(readCrmConfig({}).baseUrl).toBeUndefined();
+  });
+});
