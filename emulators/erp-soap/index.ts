@@ -1,0 +1,110 @@
+import { createEmulatorApp, toEmulator, type Emulator } from '../shared/server.js';
+import { DEFAULT_SEED } from '../shared/people.js';
+import { createPageService, type PageRecord, type PageService } from './page-service.js';
+import { PAGE_NAMES, type PageName } from './page-schemas.js';
+import { customerPage } from './pages/customer.js';
+import { itemPage } from './pages/item.js';
+import { postedSalesInvoicePage } from './pages/posted-sales-invoice.js';
+import { salesOrderPage } from './pages/sales-order.js';
+import { seedErpTables } from './seed.js';
+import { createSoapPage, wsdlFile, type SoapPage } from './soap-page.js';
+import { createStore } from './store.js';
+import { mountFaultHandlers, mountPageRoutes, pagePath } from './transport.js';
+import { createUsernameTokenCheck, type ErpUser } from './ws-security.js';
+
+export { PAGE_NAMES, PAGE_SCHEMAS, type PageName, type OperationName } from './page-schemas.js';
+export type { PageRecord, SalesLineElement } from './page-service.js';
+export { passwordDigest, type ErpUser } from './ws-security.js';
+export { wsdlFile } from './soap-page.js';
+export { VAT_PERCENT } from './seed.js';
+
+export const DEFAULT_ERP_PORT = 4104;
+export const DEFAULT_ERP_COMPANY = 'CRONUS';
+export const DEFAULT_ERP_USER: ErpUser = { username: 'INTERCHANGE', password: 'emulator-password' };
+export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+
+export type ErpSoapEmulatorOptions = {
+  /** Seed for the generated customers, items, orders and invoices; default DEFAULT_SEED (42). */
+  seed?: number;
+  /** The clock (ms since epoch) for token freshness and new orders' Order_Date; default Date.now. */
+  clock?: () => number;
+  /** Company name in the service URLs `/WS/<company>/Page/<page>`; default 'CRONUS'. */
+  company?: string;
+  /** Accepted WS-Security UsernameToken users; default [DEFAULT_ERP_USER] (INTERCHANGE / emulator-password). */
+  users?: readonly ErpUser[];
+  /** Largest request body in bytes, counted after gzip/deflate decoding; default 1 MiB. */
+  maxRequestBytes?: number;
+  /** How old a UsernameToken's Created may be, in ms; default 300000 (5 minutes). */
+  tokenMaxAgeMs?: number;
+  /** How far in the future a UsernameToken's Created may be, in ms; default 60000. */
+  tokenFutureSkewMs?: number;
+};
+
+export type ErpSoapEmulator = Emulator & {
+  readonly company: string;
+  /** The path of a page's service, e.g. `/WS/CRONUS/Page/Customer`; its WSDL is at that path + `?wsdl`. */
+  pagePath(page: PageName): string;
+  /** The full URL of a page's service; throws before listen(). */
+  pageUrl(page: PageName): string;
+  /** Every record of a page as the service would return it (values as wire strings), ordered by No. */
+  snapshot(page: PageName): readonly PageRecord[];
+  /** SOAP calls served (POSTs to page URLs, faults included), for one page or all. */
+  soapCalls(page?: PageName): number;
+  /** Resolves once every page's WSDL is loaded (requests wait for it on their own). */
+  readonly ready: Promise<void>;
+};
+
+export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): ErpSoapEmulator {
+  const company = options.company ?? DEFAULT_ERP_COMPANY;
+  const clock = options.clock ?? Date.now;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const store = createStore(seedErpTables(options.seed ?? DEFAULT_SEED));
+  const onWrite = () => store.touch();
+
+  const services: Record<PageName, PageService> = {
+    Customer: createPageService(customerPage(store), onWrite),
+    SalesOrder: createPageService(salesOrderPage(store, clock), onWrite),
+    PostedSalesInvoice: createPageService(postedSalesInvoicePage(store), onWrite),
+    Item: createPageService(itemPage(store), onWrite),
+  };
+  const pages = new Map<PageName, SoapPage>(
+    PAGE_NAMES.map((page) => [page, createSoapPage(page, pagePath(company, page), services[page])]),
+  );
+  const ready = Promise.all([...pages.values()].map((page) => page.ready)).then(() => undefined);
+
+  const { app, requests } = createEmulatorApp({
+    name: 'erp-soap',
+    admin: (router) => {
+      router.get('/pages/:page', (req, res) => {
+        const page = String(req.params.page);
+        const service = (PAGE_NAMES as readonly string[]).includes(page) ? services[page as PageName] : undefined;
+        if (!service) return void res.status(404).json({ error: `no page ${page}; pages: ${PAGE_NAMES.join(', ')}` });
+        res.json({ page, records: service.snapshot() });
+      });
+    },
+  });
+  const authenticate = createUsernameTokenCheck({
+    users: options.users ?? [DEFAULT_ERP_USER],
+    clock,
+    maxAgeMs: options.tokenMaxAgeMs ?? 300_000,
+    maxFutureSkewMs: options.tokenFutureSkewMs ?? 60_000,
+  });
+  mountPageRoutes(app, { company, pages, maxRequestBytes, authenticate });
+  mountFaultHandlers(app, maxRequestBytes);
+
+  const emulator = toEmulator('erp-soap', app, requests);
+  return Object.assign(emulator, {
+    company,
+    ready,
+    pagePath: (page: PageName) => pagePath(company, page),
+    pageUrl: (page: PageName) => `${emulator.url}${pagePath(company, page)}`,
+    snapshot: (page: PageName) => services[page].snapshot(),
+    soapCalls: (page?: PageName) =>
+      requests.count({ method: 'POST', path: page ? pagePath(company, page) : /^\/WS\/[^/]+\/Page\// }),
+  });
+}
+
+/** Where the checked-in WSDL of each page lives, for clients that load it from disk. */
+export const ERP_WSDL_FILES: Readonly<Record<PageName, string>> = Object.fromEntries(
+  PAGE_NAMES.map((page) => [page, wsdlFile(page)]),
+) as Record<PageName, string>;
