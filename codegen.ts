@@ -8,6 +8,9 @@ import { SUBGRAPHS } from './platform/topology.js';
  */
 const MAPPERS: Record<string, Record<string, string>> = {
   crm: { Customer: 'CustomerModel', Company: 'CompanyModel', Deal: 'DealModel' },
+  payments: { Customer: 'CustomerModel', Billing: 'BillingModel' },
+  analytics: { Customer: 'CustomerModel', Event: 'EventModel' },
+  erp: { Customer: 'CustomerModel', Order: 'OrderModel', OrderLine: 'OrderLineModel', PostedInvoice: 'PostedInvoiceModel', Product: 'ProductModel' },
 };
 
 const config: CodegenConfig = {

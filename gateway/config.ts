@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
 
@@ -13,6 +14,20 @@ export type GatewayConfig = {
   /** Subgraph URL overrides by subgraph name; the supergraph's URLs apply to the rest. */
   subgraphUrls: Record<string, string>;
   logLevel: string;
+  /** Serve and store whole responses by their cache hints. */
+  responseCache: boolean;
+  /** Execute identical concurrent queries once. */
+  dedupe: boolean;
+  /** Path of the API client registry (JSON); undefined: no declared clients, every caller anonymous. */
+  clientRegistry: string | undefined;
+  /** Refuse callers without an API key. */
+  requireApiKey: boolean;
+  /** Path of the persisted operation manifest. */
+  manifest: string;
+  /** Bearer token of POST /internal/purge; undefined disables the endpoint. */
+  purgeToken: string | undefined;
+  /** Requests a minute per address for anonymous callers; 0 turns the limit off. */
+  anonymousRateLimit: number;
 };
 
 const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase()}_URL`;
@@ -29,6 +44,13 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb').default('1mb'),
       SUBGRAPH_TIMEOUT_MS: env.positiveInt(30_000),
       SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+      RESPONSE_CACHE: env.flag(true),
+      GATEWAY_DEDUPE: env.flag(true),
+      CLIENT_REGISTRY: z.string().min(1).optional(),
+      REQUIRE_API_KEY: env.flag(false),
+      PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default(fileURLToPath(new URL('../operations/manifest.json', import.meta.url))),
+      PURGE_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+      ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
       ...Object.fromEntries(SUBGRAPHS.map(({ name }) => [urlVar(name), env.url().optional()])),
     },
     source,
@@ -51,5 +73,12 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     subgraphUrls,
     logLevel: vars.LOG_LEVEL,
+    responseCache: vars.RESPONSE_CACHE,
+    dedupe: vars.GATEWAY_DEDUPE,
+    clientRegistry: vars.CLIENT_REGISTRY,
+    requireApiKey: vars.REQUIRE_API_KEY,
+    manifest: vars.PERSISTED_OPERATIONS_MANIFEST,
+    purgeToken: vars.PURGE_TOKEN,
+    anonymousRateLimit: vars.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
   };
 }

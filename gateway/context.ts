@@ -1,6 +1,13 @@
-/** What the gateway keeps per request: the headers it propagates to subgraphs. */
+import type { Caller } from './caller.js';
+
+/** What the gateway keeps per request. */
 export type GatewayContext = {
   requestId: string;
   /** Lower-case header name -> value, for the headers the data source propagates. */
   requestHeaders: Record<string, string | undefined>;
+  caller: Caller;
+  /** Entity tags the subgraphs reported for this request (`Typename:key`). */
+  entityTags: Set<string>;
+  /** Where the response cache will store this request's response, once its scope is known. */
+  responseCacheKeys?: { publicKey: string; privateKey: string | undefined };
 };

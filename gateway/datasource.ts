@@ -24,6 +24,9 @@ export function createFetcher(agent: Agent): Fetcher {
   return ((url: string, init?: Record<string, unknown>) => fetch(url, { ...init, dispatcher: agent } as Parameters<typeof fetch>[1])) as unknown as Fetcher;
 }
 
+type DidReceiveResponse = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0];
+type DidReceiveResponseResult = ReturnType<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>;
+
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
@@ -32,5 +35,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       const value = context.requestHeaders[name];
       if (value) headers.set(name, value);
     }
+  }
+
+  /** Takes the entity tags a subgraph reported off its response and adds them to the request's set. */
+  override didReceiveResponse({ response, context }: DidReceiveResponse): DidReceiveResponseResult {
+    const tags = response.extensions?.entityTags;
+    if (Array.isArray(tags)) {
+      for (const tag of tags) if (typeof tag === 'string') context.entityTags.add(tag);
+      delete response.extensions!.entityTags;
+    }
+    return response;
   }
 }

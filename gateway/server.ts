@@ -9,12 +9,18 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
-import { createMemoryState, type Logger, type SharedState } from '../platform/index.js';
+import { timingSafeEqual } from 'node:crypto';
+import { PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
+import { identifyCaller, refuse, type Caller } from './caller.js';
+import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
+import { loadManifest, persistedDocuments } from './persisted-documents.js';
+import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
+import { purgeResponses, responseCachePlugin } from './response-cache.js';
 
 export type GatewayOptions = {
   config: GatewayConfig;
@@ -73,9 +79,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe }),
     ],
   });
   await apollo.start();
+
+  // Purges from anywhere (a subgraph's mutation or webhook, another replica's purge endpoint) reach here.
+  const unsubscribe = await state.subscribe(PURGE_CHANNEL, (message) => {
+    purgeResponses(state, decodePurge(message)).catch((error: unknown) => log.warn({ err: error }, 'response cache purge failed'));
+  });
+  const registry = config.clientRegistry ? loadClientRegistry(config.clientRegistry, log) : undefined;
+  const manifest = loadManifest(config.manifest, log);
 
   app.use(requestIdentity());
   app.get('/health', (_req, res) => {
@@ -90,17 +104,34 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const ready = checks.every((check) => check.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', subgraphs: checks });
   });
+  app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
+    if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
+      return refuse(res, config.purgeToken ? 401 : 404, 'UNAUTHENTICATED', config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).');
+    }
+    const tags = (req.body as { tags?: unknown } | undefined)?.tags;
+    if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
+      return refuse(res, 400, 'BAD_REQUEST', 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.');
+    }
+    const purged = await purgeResponses(state, tags as string[]);
+    await state.publish(PURGE_CHANNEL, encodePurge(tags as string[]));
+    res.json({ purged, tags });
+  });
   app.use(
     '/graphql',
     express.json({ limit: config.bodyLimit }),
+    identifyCaller({ registry, requireApiKey: config.requireApiKey }),
+    ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
+    persistedDocuments(manifest),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
+      context: async ({ req, res }) => ({
         requestId: req.headers['x-request-id'] as string,
         requestHeaders: {
           'x-request-id': req.headers['x-request-id'] as string | undefined,
           traceparent: req.headers.traceparent as string | undefined,
           tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined,
         },
+        caller: res.locals.caller as Caller,
+        entityTags: new Set<string>(),
       }),
     }),
   );
@@ -138,9 +169,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       stopping = true;
       // The drain plugin stops accepting connections and waits for in-flight requests before this resolves.
       await apollo.stop();
+      await unsubscribe();
       await agent.close();
     },
   };
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Errors from body parsing (too large, malformed JSON) answered as GraphQL-style JSON, not HTML. */

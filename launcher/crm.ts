@@ -1,6 +1,7 @@
 import { createHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/index.js';
 import type { Env, Logger } from '../platform/index.js';
 import { createCrmSubgraph, readCrmConfig } from '../subgraphs/crm/index.js';
+import { readSubgraphRuntime } from '../subgraphs/kit/index.js';
 import type { PartOptions, StartedPart } from './part.js';
 
 export const HUBSPOT_EMULATOR_PORT = 4101;
@@ -8,15 +9,16 @@ export const HUBSPOT_EMULATOR_PORT = 4101;
 /** The CRM subgraph, over HubSpot when HUBSPOT_BASE_URL is set, else over a HubSpot emulator started here. */
 export async function startCrm(env: Env, log: Logger, options: PartOptions): Promise<StartedPart<HubSpotEmulator>> {
   const config = readCrmConfig(env);
+  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env) };
   if (config.baseUrl && config.auth) {
-    return { server: await createCrmSubgraph({ config: { ...config, baseUrl: config.baseUrl, auth: config.auth }, log }) };
+    return { server: await createCrmSubgraph({ config: { ...config, baseUrl: config.baseUrl, auth: config.auth }, ...shared }) };
   }
   const emulator = createHubSpotEmulator({ seed: options.seed });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : HUBSPOT_EMULATOR_PORT);
   try {
     // The emulator accepts its default private-app token; configured OAuth credentials still apply.
     const auth = config.auth ?? { kind: 'private-app' as const, accessToken: 'pat-emulator' };
-    return { server: await createCrmSubgraph({ config: { ...config, baseUrl, auth }, log }), emulator };
+    return { server: await createCrmSubgraph({ config: { ...config, baseUrl, auth }, ...shared }), emulator };
   } catch (error) {
     await emulator.close();
     throw error;

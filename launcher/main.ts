@@ -6,7 +6,7 @@
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { ConfigError, SUBGRAPHS, createLogger, env, readEnv } from '../platform/index.js';
+import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
 
@@ -28,9 +28,16 @@ async function start(part: string): Promise<Running> {
       };
     }
     case 'gateway': {
-      const gateway = await createGateway({ config: gatewayConfig, log });
+      const state = createSharedState(process.env, log);
+      const gateway = await createGateway({ config: gatewayConfig, log, state });
       const url = await gateway.listen();
-      return { close: gateway.close, lines: [`Interchange gateway: ${url}/graphql`] };
+      return {
+        close: async () => {
+          await gateway.close();
+          await state.close();
+        },
+        lines: [`Interchange gateway: ${url}/graphql`],
+      };
     }
     default: {
       const startPart = PARTS[part];
@@ -38,12 +45,14 @@ async function start(part: string): Promise<Running> {
         throw new ConfigError([`unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPHS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`]);
       }
       const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
-      const { server, emulator } = await startPart(process.env, log, { ephemeral: false });
+      const state = createSharedState(process.env, log);
+      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state });
       const url = await server.listen(PORT, '0.0.0.0');
       return {
         close: async () => {
           await server.close();
           await emulator?.close();
+          await state.close();
         },
         lines: [`subgraph ${part}: ${url}`, ...(emulator ? [`  emulator ${emulator.name}: ${emulator.url}`] : [])],
       };

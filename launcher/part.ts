@@ -1,5 +1,5 @@
 import type { Emulator } from '../emulators/shared/server.js';
-import type { Env, Logger } from '../platform/index.js';
+import type { Env, Logger, SharedState } from '../platform/index.js';
 import type { SubgraphServer } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
@@ -7,6 +7,8 @@ export type PartOptions = {
   ephemeral: boolean;
   /** Seed for emulator data; default the emulators' own. */
   seed?: number;
+  /** The shared state every part of the process uses (entity cache, purge broadcast). */
+  state: SharedState;
 };
 
 /** A started subgraph (not yet listening) and the emulator started for it, if no real vendor is configured. */

@@ -2,10 +2,13 @@
  * The embedded stack: the emulators (for every vendor with no real base URL configured), every subgraph and
  * the gateway, in one process. The only module that wires the parts together.
  */
+import type { ErpSoapEmulator } from '../emulators/erp-soap/index.js';
 import type { HubSpotEmulator } from '../emulators/hubspot/index.js';
+import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
+import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { SUBGRAPHS, createLogger, type Env, type Logger } from '../platform/index.js';
+import { SUBGRAPHS, createLogger, createSharedState, type Env, type Logger } from '../platform/index.js';
 import { PARTS } from './parts.js';
 
 export type StackOptions = {
@@ -23,7 +26,7 @@ export type Stack = {
   gatewayUrl: string;
   subgraphUrls: Record<string, string>;
   /** The emulators this stack started, by emulator name (absent when the real vendor is configured). */
-  emulators: { hubspot?: HubSpotEmulator };
+  emulators: { hubspot?: HubSpotEmulator; stripe?: StripeEmulator; mixpanel?: MixpanelEmulator; 'erp-soap'?: ErpSoapEmulator };
   close(): Promise<void>;
 };
 
@@ -38,13 +41,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const closer of closers.reverse()) await closer().catch((error) => log.error({ err: error }, 'close failed'));
   };
 
+  // One shared state for the whole process: the gateway and every subgraph hear each other's purges.
+  const state = createSharedState(source, log);
+  closers.push(() => state.close());
   try {
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
       if (!startPart) throw new Error(`subgraph ${name} is in platform/topology.ts but the launcher has no part for it`);
-      const { server, emulator } = await startPart(source, log, { ephemeral, seed: options.seed });
+      const { server, emulator } = await startPart(source, log, { ephemeral, seed: options.seed, state });
       if (emulator) {
         closers.push(() => emulator.close());
         emulators[emulator.name] = emulator;
@@ -56,6 +62,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const gateway = await createGateway({
       config: { ...gatewayConfig, port: ephemeral ? 0 : gatewayConfig.port, subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls } },
       log,
+      state,
     });
     const gatewayUrl = await gateway.listen();
     closers.push(() => gateway.close());

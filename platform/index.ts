@@ -2,5 +2,6 @@
 export { ConfigError, readEnv, env, isSecretName, type Env } from './config.js';
 export { createLogger, type Logger, type LoggerConfig } from './logger.js';
 export { ErrorCode, isDeliberateCode } from './errors.js';
-export { createMemoryState, type SharedState, type KeyValueCache } from './state.js';
+export { createMemoryState, createRedisState, createSharedState, type SharedState, type KeyValueCache, type RedisStateOptions } from './state.js';
+export { PURGE_CHANNEL, encodePurge, decodePurge, type PurgeMessage } from './purge.js';
 export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js';

@@ -1,19 +1,32 @@
 import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import { readEnv, type Env } from './config.js';
+import type { Logger } from './logger.js';
 
 export type { KeyValueCache };
 
 /**
  * What the gateway and the subgraphs share between requests and, with the Redis backend, between replicas.
- * One interface, two backends: in memory (one process, the embedded default) and Redis.
+ * One interface, two backends: in memory (one process, the embedded default) and Redis (`REDIS_URL`).
+ * Every operation is best-effort: when Redis is away, reads miss, writes are dropped and the trouble is
+ * logged; no caller ever fails because of shared state.
  */
 export interface SharedState {
-  /** Key-value entries with a TTL. Apollo's KeyValueCache interface, so APQ and caches take it as is. */
+  readonly backend: 'memory' | 'redis';
+  /** Key-value entries with a TTL in seconds. Apollo's KeyValueCache interface, so APQ takes it as is. */
   readonly cache: KeyValueCache<string>;
-  /** Sends a message to every subscriber of the channel, on every replica. */
+  /** Adds each member to its set; every touched set expires `ttlSeconds` after this call. */
+  addToSets(entries: ReadonlyArray<{ set: string; member: string }>, ttlSeconds: number): Promise<void>;
+  /** Returns every member of a set and removes the set. */
+  takeSet(set: string): Promise<string[]>;
+  /** Sends a message to every subscriber of the channel, in every process sharing the backend. */
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once subscribed; the returned function unsubscribes. */
   subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
+  /** The Redis connection, for libraries that take one (quotas); undefined in memory. */
+  readonly redis: Redis | undefined;
   close(): Promise<void>;
 }
 
@@ -23,8 +36,30 @@ export function createMemoryState(): SharedState {
   bus.setMaxListeners(0);
   // Bounded by size (about 64 MB of values) so a long-running process cannot grow without limit.
   const cache = new InMemoryLRUCache<string>({ maxSize: 64 * 1024 * 1024 });
+  const sets = new Map<string, { members: Set<string>; expiresAt: number }>();
   return {
+    backend: 'memory',
     cache,
+    redis: undefined,
+    async addToSets(entries, ttlSeconds) {
+      const expiresAt = Date.now() + ttlSeconds * 1000;
+      for (const { set, member } of entries) {
+        const current = sets.get(set);
+        if (current && current.expiresAt > Date.now()) {
+          current.members.add(member);
+          current.expiresAt = expiresAt;
+        } else {
+          sets.set(set, { members: new Set([member]), expiresAt });
+        }
+      }
+      // Expired sets are dropped lazily; sweeping on write keeps the map from growing with dead tags.
+      if (sets.size > 10_000) for (const [name, value] of sets) if (value.expiresAt <= Date.now()) sets.delete(name);
+    },
+    async takeSet(set) {
+      const current = sets.get(set);
+      sets.delete(set);
+      return current && current.expiresAt > Date.now() ? [...current.members] : [];
+    },
     async publish(channel, message) {
       bus.emit(channel, message);
     },
@@ -36,6 +71,128 @@ export function createMemoryState(): SharedState {
     },
     async close() {
       bus.removeAllListeners();
+      sets.clear();
     },
   };
+}
+
+export type RedisStateOptions = {
+  /** e.g. redis://127.0.0.1:6379/0 */
+  url: string;
+  log: Logger;
+  /** Prefix of every key and channel, so several deployments can share one Redis; default `interchange:`. */
+  prefix?: string;
+  /** How long one command may take before it counts as a miss; default 250 ms. */
+  commandTimeoutMs?: number;
+};
+
+/**
+ * The Redis backend. Commands fail at once while disconnected (no offline queue) and time out quickly, so a
+ * Redis outage turns into cache misses instead of stalled requests; the connection keeps retrying in the
+ * background and everything resumes when Redis is back.
+ */
+export function createRedisState(options: RedisStateOptions): SharedState {
+  const prefix = options.prefix ?? 'interchange:';
+  const log = options.log.child({ part: 'shared-state' });
+  const connectionOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 250,
+    enableAutoPipelining: true,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+  };
+  const client = new Redis(options.url, connectionOptions);
+  // The subscriber queues its SUBSCRIBE until connected and resubscribes after every reconnect.
+  const subscriber = new Redis(options.url, { ...connectionOptions, enableOfflineQueue: true, commandTimeout: undefined });
+  const listeners = new Map<string, Set<(message: string) => void>>();
+
+  // Logged once per outage, not once per failed command.
+  let healthy = true;
+  const trouble = (error: unknown) => {
+    if (!healthy) return;
+    healthy = false;
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'redis unavailable; shared state degrades to misses');
+  };
+  client.on('error', trouble);
+  subscriber.on('error', trouble);
+  client.on('ready', () => {
+    if (!healthy) log.info('redis available again');
+    healthy = true;
+  });
+  subscriber.on('message', (channel: string, message: string) => {
+    for (const listener of listeners.get(channel) ?? []) listener(message);
+  });
+
+  const safely = async <T>(fallback: T, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      trouble(error);
+      return fallback;
+    }
+  };
+
+  const cache: KeyValueCache<string> = {
+    get: (key) => safely(undefined, async () => (await client.get(prefix + key)) ?? undefined),
+    set: (key, value, setOptions) =>
+      safely(undefined, async () => {
+        const ttl = setOptions?.ttl;
+        if (ttl) await client.set(prefix + key, value, 'PX', Math.max(1, Math.round(ttl * 1000)));
+        else await client.set(prefix + key, value);
+      }),
+    delete: (key) => safely(false, async () => (await client.del(prefix + key)) > 0),
+  };
+
+  return {
+    backend: 'redis',
+    cache,
+    redis: client,
+    addToSets: (entries, ttlSeconds) =>
+      safely(undefined, async () => {
+        if (entries.length === 0) return;
+        const multi = client.multi();
+        for (const { set, member } of entries) multi.sadd(prefix + set, member);
+        for (const set of new Set(entries.map((entry) => entry.set))) multi.expire(prefix + set, ttlSeconds);
+        await multi.exec();
+      }),
+    takeSet: (set) =>
+      safely([] as string[], async () => {
+        const result = await client.multi().smembers(prefix + set).del(prefix + set).exec();
+        const members = result?.[0]?.[1];
+        return Array.isArray(members) ? (members as string[]) : [];
+      }),
+    publish: (channel, message) => safely(undefined, async () => void (await client.publish(prefix + channel, message))),
+    async subscribe(channel, listener) {
+      const name = prefix + channel;
+      const current = listeners.get(name) ?? new Set();
+      listeners.set(name, current);
+      current.add(listener);
+      if (current.size === 1) {
+        const subscribing = subscriber.subscribe(name);
+        // While Redis is away the SUBSCRIBE waits in the queue; callers must not wait for it.
+        if (subscriber.status === 'ready') await safely(undefined, async () => void (await subscribing));
+        else subscribing.catch(trouble);
+      }
+      return async () => {
+        current.delete(listener);
+        if (current.size === 0) {
+          listeners.delete(name);
+          const unsubscribing = subscriber.unsubscribe(name);
+          if (subscriber.status === 'ready') await safely(undefined, async () => void (await unsubscribing));
+          else unsubscribing.catch(() => {});
+        }
+      };
+    },
+    async close() {
+      listeners.clear();
+      client.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+/** Redis when `REDIS_URL` is set, else memory. */
+export function createSharedState(source: Env, log: Logger): SharedState {
+  const { REDIS_URL } = readEnv({ REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a URL such as redis://127.0.0.1:6379' }).optional() }, source);
+  return REDIS_URL ? createRedisState({ url: REDIS_URL, log }) : createMemoryState();
 }

@@ -5,6 +5,9 @@
  */
 export const SUBGRAPHS = [
   { name: 'crm', port: 4001 },
+  { name: 'payments', port: 4002 },
+  { name: 'analytics', port: 4003 },
+  { name: 'erp', port: 4004 },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

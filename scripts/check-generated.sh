@@ -3,7 +3,7 @@
 # checked in: generated files are never edited by hand, and never left stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-generated=(schema/supergraph.graphql subgraphs/*/__generated__)
+generated=(schema/supergraph.graphql subgraphs/*/__generated__ operations/manifest.json)
 npm run --silent generate >/dev/null
 if ! git diff --quiet --exit-code -- "${generated[@]}" || [ -n "$(git ls-files --others --exclude-standard -- "${generated[@]}")" ]; then
   echo "Generated files are stale; run 'npm run generate' and commit the result:" >&2

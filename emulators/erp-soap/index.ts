@@ -1,4 +1,4 @@
-import { createEmulatorApp, toEmulator, type Emulator } from '../shared/server.js';
+import { createEmulatorApp, toEmulator, type Emulator, type FaultRule } from '../shared/server.js';
 import { DEFAULT_SEED } from '../shared/people.js';
 import { createPageService, type PageRecord, type PageService } from './page-service.js';
 import { PAGE_NAMES, type PageName } from './page-schemas.js';
@@ -38,6 +38,8 @@ export type ErpSoapEmulatorOptions = {
   tokenMaxAgeMs?: number;
   /** How far in the future a UsernameToken's Created may be, in ms; default 60000. */
   tokenFutureSkewMs?: number;
+  /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
+  faults?: readonly FaultRule[];
 };
 
 export type ErpSoapEmulator = Emulator & {
@@ -74,6 +76,7 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
 
   const { app, requests } = createEmulatorApp({
     name: 'erp-soap',
+    faults: options.faults,
     admin: (router) => {
       router.get('/pages/:page', (req, res) => {
         const page = String(req.params.page);

@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { createEmulatorApp, toEmulator, type Emulator } from '../shared/server.js';
+import { createEmulatorApp, toEmulator, type Emulator, type FaultRule } from '../shared/server.js';
 import { DEFAULT_SEED } from '../shared/people.js';
 import { Authenticator, OAuthError, oauthRoutes, type OAuthSettings } from './auth.js';
 import { HubSpotError, correlationId } from './errors.js';
@@ -37,6 +37,8 @@ export type HubSpotEmulatorOptions = {
   dailyLimit?: number;
   /** Search requests per token per second (0 disables); default 5. */
   searchPerSecond?: number;
+  /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
+  faults?: readonly FaultRule[];
 };
 
 export type HubSpotEmulator = Emulator & {
@@ -73,6 +75,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
 
   const { app, requests } = createEmulatorApp({
     name: 'hubspot',
+    faults: options.faults,
     admin: (router) => {
       router.post('/oauth/code', (req, res) => {
         const redirectUri = (req.body as { redirectUri?: unknown } | undefined)?.redirectUri;

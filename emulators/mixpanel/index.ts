@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DEFAULT_SEED } from '../shared/people.js';
-import { createEmulatorApp, toEmulator, type Emulator } from '../shared/server.js';
+import { createEmulatorApp, toEmulator, type Emulator, type FaultRule } from '../shared/server.js';
 import { DEFAULT_PROJECT, type ProjectConfig, type ServiceAccount } from './auth.js';
 import type { MixpanelContext } from './context.js';
 import { engageRoutes, ProfileStore, type EngageProfile } from './engage.js';
@@ -37,6 +37,8 @@ export type MixpanelEmulatorOptions = {
   queryPerHour?: number;
   /** Query API (engage) requests in flight at once, 0 for no limit; default 5. */
   queryConcurrent?: number;
+  /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
+  faults?: readonly FaultRule[];
 };
 
 export type MixpanelEmulator = Emulator & {
@@ -84,6 +86,7 @@ export function createMixpanelEmulator(options: MixpanelEmulatorOptions = {}): M
 
   const { app, requests } = createEmulatorApp({
     name: 'mixpanel',
+    faults: options.faults,
     admin: (router) => {
       router.get('/project', (_req, res) => {
         res.json({ id: project.id, token: project.token, serviceAccounts: project.serviceAccounts });

@@ -1,6 +1,9 @@
 import express, { type Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { createFaultInjector, type FaultBodyRenderer, type FaultController, type FaultInjector, type FaultRule } from './faults.js';
+
+export type { FaultRule, FaultController, FaultBodyRenderer, FaultRuleState } from './faults.js';
 
 /** One request an emulator answered, as tests and `GET /_emulator/requests` see it. */
 export type LoggedRequest = {
@@ -8,9 +11,12 @@ export type LoggedRequest = {
   /** The path without the query string, e.g. `/crm/v3/objects/contacts/batch/read`. */
   path: string;
   query: Record<string, unknown>;
+  /** 0 when the connection closed before an answer was sent (a hang or reset, or the client gave up). */
   status: number;
   /** ms since epoch when the request arrived. */
   at: number;
+  /** The fault injected into this request, e.g. `status 503` or `latency 200ms + reset`; absent when none. */
+  fault?: string;
 };
 
 /** What every emulator keeps of the requests it served: tests count vendor calls with it. */
@@ -46,6 +52,8 @@ export type Emulator = {
   /** The express app; exposed so a launcher can mount it or a test can call it in-process. */
   readonly app: Express;
   readonly requests: RequestLog;
+  /** The injected faults (also `GET/PUT/DELETE /_emulator/faults`). */
+  readonly faults: FaultController;
   /** Starts listening; port 0 (the default) picks a free port. Resolves to the base URL, without a trailing slash. */
   listen(port?: number, host?: string): Promise<string>;
   /** The base URL once listening; throws before. */
@@ -57,7 +65,16 @@ export type EmulatorAppOptions = {
   name: string;
   /** Extra admin routes, mounted under `/_emulator/` next to the request log. */
   admin?: (router: express.Router) => void;
+  /** Fault rules in force from the start; default none. */
+  faults?: readonly FaultRule[];
+  /** Renders injected error bodies in the vendor's shape; default a vendor-neutral JSON error. */
+  faultBody?: FaultBodyRenderer;
+  /** Seed of the PRNG behind fault rates and random latency; default DEFAULT_SEED. */
+  faultSeed?: number;
 };
+
+/** Where createEmulatorApp leaves the fault injector for toEmulator (the app is the one thing both see). */
+const FAULTS_LOCAL = 'emulatorFaults';
 
 /**
  * The express app every emulator starts from: the request log around every vendor route, admin routes under
@@ -65,9 +82,16 @@ export type EmulatorAppOptions = {
  * strings (`expand[0]=x`, `metadata[k]=v`) arrive as arrays and objects, as on the real services.
  * The vendor routes are added by the caller; their error answers are the vendor's own, not express's.
  */
-export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; requests: RequestLog } {
+export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; requests: RequestLog; faults: FaultController } {
   const app = express();
   const requests = new RequestLog();
+  const faults = createFaultInjector({
+    name: options.name,
+    ...(options.faults ? { rules: options.faults } : {}),
+    ...(options.faultBody ? { faultBody: options.faultBody } : {}),
+    ...(options.faultSeed === undefined ? {} : { seed: options.faultSeed }),
+  });
+  app.locals[FAULTS_LOCAL] = faults;
   app.set('query parser', 'extended');
   app.disable('x-powered-by');
   app.disable('etag');
@@ -81,26 +105,38 @@ export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; 
     res.status(204).end();
   });
   options.admin?.(admin);
+  // Before the JSON-parsing admin mount: the faults route parses its own body to answer broken JSON clearly.
+  app.use('/_emulator/faults', faults.admin);
   app.use('/_emulator', express.json(), admin);
 
   app.use((req, res, next) => {
     const at = Date.now();
-    res.on('finish', () => {
-      requests.record({ method: req.method, path: req.path, query: { ...req.query }, status: res.statusCode, at });
-    });
+    let logged = false;
+    const record = (status: number): void => {
+      if (logged) return;
+      logged = true;
+      const fault = typeof res.locals.fault === 'string' ? { fault: res.locals.fault } : {};
+      requests.record({ method: req.method, path: req.path, query: { ...req.query }, status, at, ...fault });
+    };
+    res.on('finish', () => record(res.statusCode));
+    // A request that never got its answer (hang, reset, client gone) still reached the vendor: it counts.
+    res.on('close', () => record(0));
     next();
   });
-  return { app, requests };
+  app.use(faults.middleware);
+  return { app, requests, faults };
 }
 
 /** Wraps an app built with createEmulatorApp into the Emulator lifecycle. */
 export function toEmulator(name: string, app: Express, requests: RequestLog): Emulator {
+  const faults = (app.locals[FAULTS_LOCAL] as FaultInjector | undefined) ?? createFaultInjector({ name });
   let server: Server | undefined;
   let baseUrl: string | undefined;
   return {
     name,
     app,
     requests,
+    faults: { set: faults.set, clear: faults.clear, list: faults.list },
     get url() {
       if (!baseUrl) throw new Error(`the ${name} emulator is not listening yet`);
       return baseUrl;
@@ -119,6 +155,8 @@ export function toEmulator(name: string, app: Express, requests: RequestLog): Em
     },
     close() {
       return new Promise((resolve, reject) => {
+        // Hung requests and latency timers first: nothing of a fault may keep the process alive.
+        faults.close();
         if (!server) return resolve();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));

@@ -2,6 +2,9 @@ import type { Includables } from './expand.js';
 import type { Store } from './store.js';
 import type { ListObject } from './types.js';
 
+/** How many rows Stripe embeds in an expanded list field. */
+const EMBEDDED_PAGE = 10;
+
 function list<T>(data: T[], url: string): ListObject<T> {
   return { object: 'list', data, has_more: false, total_count: data.length, url };
 }
@@ -18,8 +21,13 @@ export function createIncludables(store: Store): Includables {
         `/v1/charges/${String(charge.id)}/refunds`),
     },
     customer: {
-      subscriptions: (customer) => list(store.subscriptions.all().filter((s) => s.customer === customer.id),
-        `/v1/customers/${String(customer.id)}/subscriptions`),
+      // Stripe embeds the customer's current subscriptions: canceled ones left out, as the list leaves them out
+      // by default, and only the first page of 10 (newest first), with has_more saying whether more exist.
+      subscriptions: (customer) => {
+        const current = store.subscriptions.all().filter((s) => s.customer === customer.id && s.status !== 'canceled');
+        return { ...list(current.slice(0, EMBEDDED_PAGE), `/v1/customers/${String(customer.id)}/subscriptions`),
+          has_more: current.length > EMBEDDED_PAGE, total_count: current.length };
+      },
     },
   };
 }

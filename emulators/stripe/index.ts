@@ -1,5 +1,5 @@
 import express from 'express';
-import { createEmulatorApp, toEmulator, type Emulator } from '../shared/server.js';
+import { createEmulatorApp, toEmulator, type Emulator, type FaultRule } from '../shared/server.js';
 import { DEFAULT_SEED } from '../shared/people.js';
 import { stripeErrorHandler, unrecognizedUrl } from './app-errors.js';
 import { authenticate } from './auth.js';
@@ -43,6 +43,8 @@ export type StripeEmulatorOptions = {
   rateLimitPerSecond?: number;
   /** Whether to fill the store from the shared people list; default true. */
   seedData?: boolean;
+  /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
+  faults?: readonly FaultRule[];
 };
 
 export type StripeEmulator = Emulator & {
@@ -70,6 +72,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
 
   const { app, requests } = createEmulatorApp({
     name: 'stripe',
+    faults: options.faults,
     admin: (router) => {
       router.get('/seed', (_req, res) => {
         res.json({ seed, ...seeded });

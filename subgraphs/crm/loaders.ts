@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { SubgraphContext } from '../kit/index.js';
+import type { LoaderTools, SubgraphContext } from '../kit/index.js';
 import type { AssociationMap, CrmClient, CrmObjectType } from './client.js';
 import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './mapping.js';
 
@@ -8,24 +8,35 @@ const BATCH = 100;
 
 export type Associated = Array<{ id: string; primary: boolean }>;
 
+/** The schema type each HubSpot object type becomes, and how long (s) the entity cache keeps it: as @cacheControl. */
+const ENTITY: Record<CrmObjectType, { typename: string; ttl: number }> = {
+  contacts: { typename: 'Customer', ttl: 60 },
+  companies: { typename: 'Company', ttl: 300 },
+  deals: { typename: 'Deal', ttl: 60 },
+};
+
 /** The per-request loaders: every entity and association lookup of one operation goes through these. */
-export function createLoaders(client: CrmClient) {
+export function createLoaders(client: CrmClient, tools: LoaderTools) {
+  const maxBatchSize = tools.maxBatchSize(BATCH);
+  const batchRead = (type: CrmObjectType, properties: string[], idProperty?: string) => async (keys: readonly string[]) => {
+    const found = await client.batchRead(type, keys, properties, idProperty);
+    return keys.map((key) => found.get(idProperty === 'email' ? key.toLowerCase() : key) ?? null);
+  };
+  // By id, objects go through the shared entity cache; lookups by other unique properties go to HubSpot.
   const objects = (type: CrmObjectType, properties: string[], idProperty?: string) =>
     new DataLoader<string, HubSpotObject | null>(
-      async (keys) => {
-        const found = await client.batchRead(type, keys, properties, idProperty);
-        return keys.map((key) => found.get(idProperty === 'email' ? key.toLowerCase() : key) ?? null);
-      },
-      { maxBatchSize: BATCH },
+      idProperty ? batchRead(type, properties, idProperty) : tools.cached(ENTITY[type].typename, ENTITY[type].ttl, batchRead(type, properties)),
+      { maxBatchSize },
     );
 
+  // Association lists are not cached across requests: a new contact changes its company's list.
   const associations = (from: CrmObjectType, to: CrmObjectType) =>
     new DataLoader<string, Associated>(
       async (ids) => {
         const map = await client.associations(from, to, ids);
         return ids.map((id) => map.get(id) ?? []);
       },
-      { maxBatchSize: BATCH },
+      { maxBatchSize },
     );
 
   const loaders = {

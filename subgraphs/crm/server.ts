@@ -1,5 +1,5 @@
-import type { Logger } from '../../platform/index.js';
-import { createSubgraphServer, type SubgraphServer } from '../kit/index.js';
+import type { Logger, SharedState } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer } from '../kit/index.js';
 import { createCrmClient } from './client.js';
 import type { CrmConfig, HubSpotAuth } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -11,6 +11,10 @@ export type CrmSubgraphOptions = {
   log: Logger;
   /** Clock for OAuth token expiry; default Date.now. */
   now?: () => number;
+  /** Entity cache store and purge channel; default in memory. */
+  state?: SharedState;
+  /** Entity cache and batching switches; default both on. */
+  runtime?: SubgraphRuntime;
 };
 
 /** The CRM subgraph over HubSpot: build it, then `listen()`. */
@@ -23,5 +27,7 @@ export function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Subgraph
     client,
     createLoaders,
     log,
+    state: options.state,
+    runtime: options.runtime,
   });
 }

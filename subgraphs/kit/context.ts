@@ -14,6 +14,8 @@ export type SubgraphContext<Client, Loaders> = {
   log: Logger;
   client: Client;
   loaders: Loaders;
+  /** The entities this request touched (`Typename:key`), collected for cache tagging. */
+  entityTags: Set<string>;
 };
 
 export function createRequestContext<Client, Loaders>(
@@ -33,5 +35,6 @@ export function createRequestContext<Client, Loaders>(
     log: log.child({ requestId }),
     client,
     loaders: createLoaders(client),
+    entityTags: new Set(),
   };
 }

@@ -97,6 +97,20 @@ export class UpstreamRateLimitedError extends InterchangeError {
   }
 }
 
+/**
+ * Raised when calls to a vendor are paused because it kept failing (its circuit breaker is open): no call was
+ * made. `retryAfter` (seconds) is when the next probe call may go through, when known.
+ */
+export class CircuitOpenError extends InterchangeError {
+  constructor(upstream: string, retryAfter: number | undefined, detail: UpstreamDetail = {}) {
+    super(ErrorCode.CIRCUIT_OPEN, `${upstream} is failing; calls to it are paused for a moment.`, {
+      upstream,
+      detail,
+      extensions: retryAfter === undefined ? {} : { retryAfter },
+    });
+  }
+}
+
 /** Raised when the vendor answered with an error we have no better class for (e.g. an unexpected 4xx). */
 export class UpstreamError extends InterchangeError {
   constructor(upstream: string, message: string, detail: UpstreamDetail = {}) {

@@ -9,6 +9,7 @@ export {
   UpstreamTimeoutError,
   UpstreamRateLimitedError,
   UpstreamError,
+  CircuitOpenError,
   ErrorCode,
   type UpstreamDetail,
 } from './errors.js';
@@ -17,5 +18,28 @@ export { moneyFromMinor, moneyFromDecimal, minorDigits } from './money.js';
 export { scalarResolvers } from './scalars.js';
 export { subgraphSdl, subgraphTypeDefs } from './schema.js';
 export { createRequestContext, type SubgraphContext } from './context.js';
-export { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions } from './server.js';
+export { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions, type LoaderTools } from './server.js';
+export { createEntityCache, type EntityCache, type BatchFn } from './entity-cache.js';
+export { entityKeyFields, tagOf } from './tags.js';
+export { readSubgraphRuntime, DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 export type { Money, PageInfo, Connection } from './types.js';
+export {
+  createCallPolicy,
+  POLICY_DEFAULTS,
+  shouldRetry,
+  createBackoff,
+  readDeadline,
+  DEADLINE_HEADER,
+  parseRetryAfter,
+  type BreakerState,
+  type CallKind,
+  type CallPolicy,
+  type CallPolicyOptions,
+  type CallSpec,
+  type Classifier,
+  type Failure,
+  type PolicyState,
+  type QuotaWindow,
+  type RetryDecision,
+  type Translator,
+} from './policy/index.js';

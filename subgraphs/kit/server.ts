@@ -8,10 +8,21 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import express, { type Express } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isDeliberateCode, type Logger } from '../../platform/index.js';
+import { PURGE_CHANNEL, createMemoryState, encodePurge, isDeliberateCode, type Logger, type SharedState } from '../../platform/index.js';
 import { createRequestContext, type SubgraphContext } from './context.js';
+import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
+import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 import { subgraphTypeDefs } from './schema.js';
+import { entityKeyFields, entityTagsPlugin } from './tags.js';
+
+/** What the kit gives a vendor's createLoaders besides its client. */
+export type LoaderTools = {
+  /** Wraps a vendor batch call with the shared entity cache (see EntityCache.wrap). */
+  cached<V>(typename: string, ttlSeconds: number, batch: BatchFn<V>): BatchFn<V>;
+  /** The batch size to use: the vendor's maximum, or 1 when batching is switched off to measure its worth. */
+  maxBatchSize(vendorMax: number): number;
+};
 
 export type SubgraphServerOptions<Client, Loaders> = {
   /** The subgraph's name: its SDL is schema/<name>.graphql and it is named so in the supergraph. */
@@ -21,7 +32,7 @@ export type SubgraphServerOptions<Client, Loaders> = {
   /** The vendor client, shared by every request. */
   client: Client;
   /** Makes the per-request DataLoader set over the client; called once per request. */
-  createLoaders: (client: Client) => Loaders;
+  createLoaders: (client: Client, tools: LoaderTools) => Loaders;
   log: Logger;
   /** Whether the subgraph answers introspection; default true (the gateway is the public face, not this). */
   introspection?: boolean;
@@ -29,6 +40,10 @@ export type SubgraphServerOptions<Client, Loaders> = {
   routes?: (app: Express) => void;
   /** Request body size limit for /graphql; default 1 MB. */
   bodyLimit?: string;
+  /** Shared state for the entity cache and purge messages; default a fresh in-memory one. */
+  state?: SharedState;
+  /** Entity cache and batching switches; default both on. */
+  runtime?: SubgraphRuntime;
 };
 
 export type SubgraphServer = {
@@ -66,9 +81,22 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
   const app = express();
   app.disable('x-powered-by');
   const httpServer: Server = createServer(app);
+  const state = options.state ?? createMemoryState();
+  const runtime = options.runtime ?? DEFAULT_RUNTIME;
+  const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache });
+  const tools: LoaderTools = {
+    cached: (typename, ttlSeconds, batch) => entityCache.wrap(typename, ttlSeconds, batch),
+    maxBatchSize: (vendorMax) => (runtime.batching ? vendorMax : 1),
+  };
+  const typeDefs = subgraphTypeDefs(options.name);
+  // A mutation's entities are purged here before its response leaves, and everywhere else by broadcast.
+  const purgeAfterMutation = async (tags: Set<string>) => {
+    await entityCache.purge(tags);
+    await state.publish(PURGE_CHANNEL, encodePurge(tags));
+  };
   const apollo = new ApolloServer<SubgraphContext<Client, Loaders>>({
     schema: buildSubgraphSchema({
-      typeDefs: subgraphTypeDefs(options.name),
+      typeDefs,
       resolvers: options.resolvers as GraphQLResolverMap<unknown>,
     }),
     introspection: options.introspection ?? true,
@@ -85,6 +113,7 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
       ApolloServerPluginCacheControl({ defaultMaxAge: 0 }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      entityTagsPlugin(entityKeyFields(typeDefs), purgeAfterMutation),
       errorLogPlugin(options.log) as ApolloServerPlugin<SubgraphContext<Client, Loaders>>,
     ],
   });
@@ -98,7 +127,7 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, options.createLoaders),
+      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),
     }),
   );
 
@@ -119,6 +148,7 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
     async close() {
       // apollo.stop() drains through the plugin: stops accepting, waits for in-flight requests, closes.
       await apollo.stop();
+      await entityCache.close();
       if (listening && httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };

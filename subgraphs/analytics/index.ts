@@ -1,0 +1,3 @@
+// The analytics subgraph's public face, for the launcher.
+export { createAnalyticsSubgraph, type AnalyticsSubgraphOptions } from './server.js';
+export { readAnalyticsConfig, type AnalyticsConfig, type ServiceAccount } from './config.js';

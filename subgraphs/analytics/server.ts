@@ -1,0 +1,54 @@
+import type { Logger, SharedState } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer } from '../kit/index.js';
+import { createAnalyticsClient } from './client.js';
+import type { AnalyticsConfig, ServiceAccount } from './config.js';
+import { createLoaders } from './loaders.js';
+import { createResolvers } from './resolvers.js';
+
+export type AnalyticsSubgraphOptions = {
+  /** From readAnalyticsConfig(); the URLs, project and service account must be set (the launcher fills them in for the emulator). */
+  config: AnalyticsConfig & { baseUrl: string; exportUrl: string; projectId: number; serviceAccount: ServiceAccount };
+  log: Logger;
+  /** Clock for default windows and export pacing; default Date.now. */
+  now?: () => number;
+  /** Entity cache store and purge channel; default in memory. */
+  state?: SharedState;
+  /** Entity cache and batching switches; default both on. */
+  runtime?: SubgraphRuntime;
+};
+
+/** The analytics subgraph over Mixpanel: build it, then `listen()`. */
+export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions): Promise<SubgraphServer> {
+  const log = options.log.child({ subgraph: 'analytics' });
+  const { config } = options;
+  const client = createAnalyticsClient({
+    baseUrl: config.baseUrl,
+    exportUrl: config.exportUrl,
+    projectId: config.projectId,
+    serviceAccount: config.serviceAccount,
+    ...(config.projectToken ? { projectToken: config.projectToken } : {}),
+    timeoutMs: config.timeoutMs,
+    exportPerSecond: config.exportPerSecond,
+    log,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const server = await createSubgraphServer({
+    name: 'analytics',
+    resolvers: createResolvers({ maxWindowDays: config.maxWindowDays, ...(options.now ? { now: options.now } : {}) }),
+    client,
+    createLoaders: (shared, tools) => createLoaders(shared, tools, { exportBatchSize: config.exportBatchSize }),
+    log,
+    state: options.state,
+    runtime: options.runtime,
+    // trackEvents takes batches of any size; the gateway's BODY_LIMIT is the limit callers meet first.
+    bodyLimit: '16mb',
+  });
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      // After the drain, so no in-flight request loses its connection.
+      await client.close();
+    },
+  };
+}

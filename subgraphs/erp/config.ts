@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ConfigError, env, readEnv, type Env } from '../../platform/index.js';
+
+/** The WS-Security UsernameToken the subgraph signs every SOAP call with (PasswordDigest with a nonce). */
+export type ErpCredentials = { username: string; password: string };
+
+export type ErpConfig = {
+  /**
+   * The web services base URL without a trailing slash, the part before `/WS/<company>/Page/<page>`
+   * (e.g. `http://erp-host:7047/DynamicsNAV`); undefined means "run the embedded emulator".
+   */
+  baseUrl: string | undefined;
+  /** The NAV company whose pages are called, as it appears in the service URLs. */
+  company: string;
+  credentials: ErpCredentials | undefined;
+  /** Per-call timeout in ms. */
+  timeoutMs: number;
+  /** NAV's local currency (LCY): what amounts with an empty Currency_Code, and item prices, are in. */
+  localCurrency: string;
+};
+
+const shape = {
+  ERP_BASE_URL: env.url().optional(),
+  ERP_COMPANY: z.string().min(1).max(30).default('CRONUS'),
+  ERP_USERNAME: z.string().min(1).optional(),
+  ERP_PASSWORD: z.string().min(1).optional(),
+  ERP_TIMEOUT_MS: env.positiveInt(15_000),
+  ERP_LOCAL_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO-4217 code such as EUR').default('EUR'),
+};
+
+/**
+ * Reads the ERP's configuration. A real base URL needs both credentials (only the emulator is started for
+ * you); a username without a password, or the reverse, is a mistake whatever the base URL.
+ */
+export function readErpConfig(source: Env = process.env): ErpConfig {
+  const vars = readEnv(shape, source);
+  if (Boolean(vars.ERP_USERNAME) !== Boolean(vars.ERP_PASSWORD)) {
+    const missing = vars.ERP_USERNAME ? 'ERP_PASSWORD' : 'ERP_USERNAME';
+    throw new ConfigError([`${missing}: ERP_USERNAME and ERP_PASSWORD go together (the WS-Security UsernameToken)`]);
+  }
+  const credentials = vars.ERP_USERNAME && vars.ERP_PASSWORD ? { username: vars.ERP_USERNAME, password: vars.ERP_PASSWORD } : undefined;
+  if (vars.ERP_BASE_URL && !credentials) {
+    throw new ConfigError(['ERP_USERNAME: ERP_BASE_URL is set, so credentials are needed (ERP_USERNAME and ERP_PASSWORD)']);
+  }
+  return {
+    baseUrl: vars.ERP_BASE_URL,
+    company: vars.ERP_COMPANY,
+    credentials,
+    timeoutMs: vars.ERP_TIMEOUT_MS,
+    localCurrency: vars.ERP_LOCAL_CURRENCY,
+  };
+}

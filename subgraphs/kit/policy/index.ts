@@ -1,0 +1,18 @@
+// The vendor call policy's public face; subgraphs/kit/index.ts re-exports it.
+export { createCallPolicy, POLICY_DEFAULTS } from './policy.js';
+export { shouldRetry, type RetryDecision, type RetryLimits, type StopReason } from './should-retry.js';
+export { createBackoff, type BackoffSettings } from './backoff.js';
+export { readDeadline, DEADLINE_HEADER, type ReadDeadlineOptions } from './deadline.js';
+export { parseRetryAfter } from './retry-after.js';
+export type {
+  BreakerState,
+  CallKind,
+  CallPolicy,
+  CallPolicyOptions,
+  CallSpec,
+  Classifier,
+  Failure,
+  PolicyState,
+  QuotaWindow,
+  Translator,
+} from './types.js';

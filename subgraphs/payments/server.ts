@@ -1,0 +1,29 @@
+import type { Logger } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphServer } from '../kit/index.js';
+import { createPaymentsClient } from './client.js';
+import { toStripeEndpoint, type PaymentsConfig } from './config.js';
+import { createLoaders } from './loaders.js';
+import { createResolvers } from './resolvers.js';
+
+export type PaymentsSubgraphOptions = {
+  /** From readPaymentsConfig(); baseUrl and secretKey must be set (the launcher fills them in for the emulator). */
+  config: PaymentsConfig & { baseUrl: string; secretKey: string };
+  log: Logger;
+};
+
+/** The payments subgraph over Stripe: build it, then `listen()`. */
+export function createPaymentsSubgraph(options: PaymentsSubgraphOptions): Promise<SubgraphServer> {
+  const log = options.log.child({ subgraph: 'payments' });
+  const client = createPaymentsClient({
+    endpoint: toStripeEndpoint(options.config.baseUrl),
+    secretKey: options.config.secretKey,
+    timeoutMs: options.config.timeoutMs,
+  });
+  return createSubgraphServer({
+    name: 'payments',
+    resolvers: createResolvers(),
+    client,
+    createLoaders,
+    log,
+  });
+}

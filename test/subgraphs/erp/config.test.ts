@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../platform/index.js';
+import { readErpConfig } from '../../../subgraphs/erp/config.js';
+
+describe('readErpConfig', () => {
+  it('means the emulator when ERP_BASE_URL is absent', () => {
+    expect(readErpConfig({})).toEqual({ baseUrl: undefined, company: 'CRONUS', credentials: undefined, timeoutMs: 15_000, localCurrency: 'EUR' });
+  });
+
+  it('reads a real ERP with its credentials, without a trailing slash', () => {
+    const config = readErpConfig({ ERP_BASE_URL: 'http://erp-host:7047/DynamicsNAV/', ERP_COMPANY: 'ACME', ERP_USERNAME: 'svc', ERP_PASSWORD: 's3cret', ERP_TIMEOUT_MS: '5000', ERP_LOCAL_CURRENCY: 'GBP' });
+    expect(config).toEqual({ baseUrl: 'http://erp-host:7047/DynamicsNAV', company: 'ACME', credentials: { username: 'svc', password: 's3cret' }, timeoutMs: 5000, localCurrency: 'GBP' });
+  });
+
+  it('refuses a real base URL without credentials, naming the variable', () => {
+    expect(() => readErpConfig({ ERP_BASE_URL: 'http://erp-host:7047/DynamicsNAV' })).toThrow(ConfigError);
+    expect(() => readErpConfig({ ERP_BASE_URL: 'http://erp-host:7047/DynamicsNAV' })).toThrow(/ERP_USERNAME/);
+    expect(() => readErpConfig({ ERP_USERNAME: 'svc' })).toThrow(/ERP_PASSWORD/);
+  });
+
+  it('never shows the password in a message', () => {
+    expect(() => readErpConfig({ ERP_PASSWORD: 'hunter2', ERP_TIMEOUT_MS: 'soon' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+});

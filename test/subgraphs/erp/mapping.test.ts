@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../platform/index.js';
+import { toErpError } from '../../../subgraphs/erp/client.js';
+import {
+  anyOf,
+  invoiceFilters,
+  keyFromVersion,
+  navLiteral,
+  newestFirst,
+  orderFilters,
+  toDate,
+  toDecimalText,
+  toLineElement,
+  toOrder,
+  toOrderStatus,
+  toPostedInvoice,
+  toProduct,
+  toQuantityText,
+  toStatusOption,
+  toVersion,
+} from '../../../subgraphs/erp/mapping.js';
+
+// Shaped as the soap client returns page records with every simple value kept as its wire text.
+const order = {
+  Key: 'WyJTYWxlc09yZGVyIiwiU08tMTAwNDIiLDNd',
+  No: 'SO-10042',
+  Sell_to_Customer_No: 'C00042',
+  Sell_to_Customer_Name: 'Ada Moreau',
+  External_Document_No: 'PO-77',
+  Order_Date: '2026-03-02',
+  Requested_Delivery_Date: '0001-01-01',
+  Status: 'Pending_Approval',
+  Currency_Code: '',
+  Amount: '125.75',
+  Amount_Including_VAT: '149.64',
+  SalesLines: {
+    Sales_Order_Line: [
+      { Key: 'l1', Line_No: '10000', Type: 'Item', No: '1003', Description: 'ROME Desk', Quantity: '1.00', Unit_Price: '100.00', Line_Amount: '100.00' },
+      { Key: 'l2', Line_No: '20000', Type: 'Item', No: '1011', Description: '', Quantity: '2.50', Unit_Price: '10.10', Line_Amount: '25.25' },
+    ],
+  },
+};
+
+const money = (amount: number, currency = 'EUR') => expect.objectContaining({ amount, currency });
+
+describe('ERP mapping', () => {
+  it('maps a SalesOrder with its lines; amounts from the decimal text, LCY as the local currency, 0D as null', () => {
+    expect(toOrder(order, 'EUR')).toEqual({
+      __typename: 'Order',
+      number: 'SO-10042',
+      version: toVersion('SO-10042', order.Key),
+      externalDocumentNumber: 'PO-77',
+      status: 'PENDING_APPROVAL',
+      customerNumber: 'C00042',
+      customerName: 'Ada Moreau',
+      orderDate: '2026-03-02',
+      requestedDeliveryDate: null,
+      currency: 'EUR',
+      lines: [
+        { __typename: 'OrderLine', lineNumber: 10000, productNumber: '1003', description: 'ROME Desk', quantity: 1, unitPrice: money(10000), amount: money(10000) },
+        { __typename: 'OrderLine', lineNumber: 20000, productNumber: '1011', description: null, quantity: 2.5, unitPrice: money(1010), amount: money(2525) },
+      ],
+      totals: { net: money(12575), vat: money(2389), gross: money(14964) },
+    });
+  });
+
+  it('maps an order without lines (NAV omits SalesLines) and with its own currency', () => {
+    const { SalesLines: _lines, ...bare } = order;
+    const mapped = toOrder({ ...bare, Currency_Code: 'USD', Amount: '0.00', Amount_Including_VAT: '0.00' }, 'EUR');
+    expect(mapped.lines).toEqual([]);
+    expect(mapped.totals).toEqual({ net: money(0, 'USD'), vat: money(0, 'USD'), gross: money(0, 'USD') });
+  });
+
+  it('reads a record without a number or Key as a malformed answer, not a crash later', () => {
+    expect(() => toOrder({ ...order, Key: '' }, 'EUR')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: ErrorCode.UPSTREAM_ERROR }) }));
+    expect(() => toOrder({ ...order, Status: 'Shipped' }, 'EUR')).toThrow(/order status "Shipped"/);
+  });
+
+  it('translates statuses both ways', () => {
+    for (const option of ['Open', 'Released', 'Pending_Approval', 'Pending_Prepayment']) expect(toStatusOption(toOrderStatus(option))).toBe(option);
+  });
+
+  it('maps posted invoices: Closed decides the status, and without Closed nothing remaining does', () => {
+    const invoice = {
+      Key: 'k', No: 'PSI-20001', Sell_to_Customer_No: 'C00001', Order_No: '', Posting_Date: '2025-07-13', Due_Date: '2025-08-12',
+      Currency_Code: 'GBP', Amount: '18542.80', Amount_Including_VAT: '22065.93', Remaining_Amount: '0.00', Closed: 'true',
+    };
+    expect(toPostedInvoice(invoice, 'EUR')).toEqual({
+      __typename: 'PostedInvoice',
+      number: 'PSI-20001',
+      status: 'CLOSED',
+      customerNumber: 'C00001',
+      orderNumber: null,
+      postingDate: '2025-07-13',
+      dueDate: '2025-08-12',
+      currency: 'GBP',
+      amount: money(1854280, 'GBP'),
+      amountIncludingVat: money(2206593, 'GBP'),
+      remainingAmount: money(0, 'GBP'),
+    });
+    expect(toPostedInvoice({ ...invoice, Closed: 'false', Remaining_Amount: '10.00' }, 'EUR').status).toBe('OPEN');
+    expect(toPostedInvoice({ ...invoice, Closed: undefined }, 'EUR').status).toBe('CLOSED');
+  });
+
+  it('maps an item with its inventory; Available defaults to inventory minus reserved', () => {
+    const item = { Key: 'k', No: '1000', Description: 'ATHENS Desk', Base_Unit_of_Measure: 'PCS', Unit_Price: '270.99', Inventory: '18.00', Reserved_Qty: '20.50', Available: '-2.50', Blocked: 'false' };
+    expect(toProduct(item, 'EUR')).toEqual({
+      __typename: 'Product',
+      number: '1000',
+      description: 'ATHENS Desk',
+      unitOfMeasure: 'PCS',
+      unitPrice: money(27099),
+      blocked: false,
+      inventory: { onHand: 18, reserved: 20.5, available: -2.5 },
+    });
+    expect(toProduct({ ...item, Available: undefined, Blocked: 'true' }, 'EUR')).toMatchObject({ blocked: true, inventory: { available: -2.5 } });
+  });
+
+  it('sorts newest first by the number series, numerically', () => {
+    const sorted = [{ number: 'SO-9999' }, { number: 'SO-10001' }, { number: 'SO-10000' }].sort(newestFirst);
+    expect(sorted.map((entry) => entry.number)).toEqual(['SO-10001', 'SO-10000', 'SO-9999']);
+  });
+
+  it('keeps dates only when they are ISO dates and not NAV\'s empty date', () => {
+    expect([toDate('2026-01-31'), toDate('0001-01-01'), toDate(''), toDate('31.01.2026')]).toEqual(['2026-01-31', null, null, null]);
+  });
+});
+
+describe('NAV filters', () => {
+  it('passes plain values through and quotes values holding filter syntax, doubling quotes', () => {
+    expect(navLiteral('C00001')).toBe('C00001');
+    expect(navLiteral('A|B')).toBe("'A|B'");
+    expect(navLiteral("O'BRIEN & CO")).toBe("'O''BRIEN & CO'");
+    expect(navLiteral('10..20')).toBe("'10..20'");
+    expect(navLiteral('<>X')).toBe("'<>X'");
+    expect(navLiteral('PO-*')).toBe("'PO-*'");
+    expect(navLiteral('@x')).toBe("'@x'");
+    expect(navLiteral('(1)')).toBe("'(1)'");
+    expect(navLiteral('')).toBe("''");
+  });
+
+  it('ORs values and refuses an empty list (an empty criteria would match every record)', () => {
+    expect(anyOf(['C00001', 'C00002', 'X|Y'])).toBe("C00001|C00002|'X|Y'");
+    expect(() => anyOf([])).toThrow();
+  });
+
+  it('builds the batched order and invoice filters', () => {
+    expect(orderFilters(['C00001', 'C00002'], ['OPEN', 'PENDING_APPROVAL'])).toEqual([
+      { Field: 'Sell_to_Customer_No', Criteria: 'C00001|C00002' },
+      { Field: 'Status', Criteria: 'Open|Pending_Approval' },
+    ]);
+    expect(orderFilters(['C00001'], [])).toEqual([{ Field: 'Sell_to_Customer_No', Criteria: 'C00001' }]);
+    expect(invoiceFilters(['C00001'], 'OPEN')).toEqual([
+      { Field: 'Sell_to_Customer_No', Criteria: 'C00001' },
+      { Field: 'Closed', Criteria: 'false' },
+    ]);
+  });
+});
+
+describe('versions', () => {
+  it('carries the NAV Key bound to its order number', () => {
+    const version = toVersion('SO-10042', 'KEY;1');
+    expect(version).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(keyFromVersion(version, 'SO-10042')).toBe('KEY;1');
+  });
+
+  it('refuses a version of another order or one it did not give out', () => {
+    expect(() => keyFromVersion(toVersion('SO-1', 'K'), 'SO-2')).toThrow(expect.objectContaining({ extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'input.version' } }));
+    expect(() => keyFromVersion('not-a-version', 'SO-2')).toThrow(/not a version this API gave out/);
+  });
+});
+
+describe('order input', () => {
+  it('writes quantities and minor-unit prices as NAV decimals', () => {
+    expect(toQuantityText(2.5, 'q')).toBe('2.5');
+    expect(toDecimalText(1999, 'EUR', 'p')).toBe('19.99');
+    expect(toDecimalText(5, 'EUR', 'p')).toBe('0.05');
+    expect(toDecimalText(1250, 'JPY', 'p')).toBe('1250');
+    expect(toDecimalText(1250, 'KWD', 'p')).toBe('1.250');
+  });
+
+  it('refuses quantities NAV would round and negative prices, naming the field', () => {
+    for (const bad of [0, -1, 0.125, Number.NaN]) {
+      expect(() => toQuantityText(bad, 'input.lines.0.quantity')).toThrow(expect.objectContaining({ extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'input.lines.0.quantity' } }));
+    }
+    expect(() => toDecimalText(-1, 'EUR', 'input.lines.0.unitPrice')).toThrow(/input.lines.0.unitPrice/);
+  });
+
+  it('builds line elements in the WSDL\'s element order, item numbers as NAV codes', () => {
+    const element = toLineElement({ productNumber: ' ab-1 ', quantity: 3, unitPrice: 1000, description: 'Desk' }, 'EUR', 'input.lines.0');
+    expect(element).toEqual({ Type: 'Item', No: 'AB-1', Description: 'Desk', Quantity: '3', Unit_Price: '10.00' });
+    expect(Object.keys(element)).toEqual(['Type', 'No', 'Description', 'Quantity', 'Unit_Price']);
+    expect(toLineElement({ lineNumber: 10000, quantity: 1 }, 'EUR', 'input.changeLines.0')).toEqual({ Quantity: '1' });
+  });
+});
+
+describe('toErpError', () => {
+  const soapFault = (faultcode: string, faultstring: string) => ({
+    message: `${faultcode}: ${faultstring}`,
+    response: { status: 500, data: '<soap:Envelope/>' },
+    root: { Envelope: { Body: { Fault: { faultcode, faultstring } } } },
+  });
+
+  it('tells faults apart by their text first, since NAV puts exception classes into faultcode', () => {
+    const stale = toErpError(soapFault('a:Microsoft.Dynamics.Nav.Service.WebServices.ServiceBrokerException', 'Another user has modified the record for this Sales Header after you retrieved it from the database. Refresh the record and try again.'));
+    expect(stale.extensions).toMatchObject({ code: ErrorCode.CONFLICT, upstream: 'erp' });
+    expect(stale.message).toMatch(/Read it again/);
+
+    const missing = toErpError(soapFault('soap:Client', "The Sales Header does not exist. Identification fields and values: No.='SO-1'"));
+    expect([missing.extensions.code, missing.message]).toEqual([ErrorCode.NOT_FOUND, 'Order SO-1 was not found.']);
+
+    const security = toErpError(soapFault('soap:Client', 'The security token could not be authenticated or authorized.'));
+    expect(security.extensions.code).toBe(ErrorCode.UPSTREAM_ERROR);
+    expect(security.message).toMatch(/check the ERP configuration/);
+  });
+
+  it('maps validation faults to BAD_USER_INPUT naming the input field, Server faults to UPSTREAM_UNAVAILABLE', () => {
+    const invalid = toErpError(soapFault('soap:Client', 'The length of the string for SalesOrder.External_Document_No is 40, but it must be less than or equal to 35 characters.'));
+    expect(invalid.extensions).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'input.externalDocumentNumber' });
+    const dialog = toErpError(soapFault('a:Microsoft.Dynamics.Nav.Types.Exceptions.NavNCLDialogException', 'Quantity must be positive in Sales Line: Line No.=10000.'));
+    expect(dialog.extensions).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'input.lines.quantity' });
+    expect(toErpError(soapFault('soap:Server', 'Deadlock')).extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+  });
+
+  it('maps malformed answers, refused connections and timeouts without crashing', () => {
+    expect(toErpError({ message: 'Unexpected close tag', response: { status: 200, data: '<a><b></a>' } }).extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(toErpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(toErpError(Object.assign(new Error('timeout of 400ms exceeded'), { code: 'ECONNABORTED' })).extensions.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
+    expect(toErpError({ message: 'Unauthorized', response: { status: 401, data: '' } }).extensions.code).toBe(ErrorCode.UPSTREAM_ERROR);
+    expect(toErpError('a string').extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+  });
+});
