@@ -1,5 +1,6 @@
 import { createStripeEmulator, DEFAULT_STRIPE_PORT, type StripeEmulator } from '../emulators/stripe/index.js';
 import type { Env, Logger } from '../platform/index.js';
+import { readSubgraphRuntime } from '../subgraphs/kit/index.js';
 import { createPaymentsSubgraph, readPaymentsConfig } from '../subgraphs/payments/index.js';
 import type { PartOptions, StartedPart } from './part.js';
 
@@ -11,8 +12,9 @@ const EMULATOR_KEY = 'sk_test_emulator';
 /** The payments subgraph, over Stripe when STRIPE_BASE_URL is set, else over a Stripe emulator started here. */
 export async function startPayments(env: Env, log: Logger, options: PartOptions): Promise<StartedPart<StripeEmulator>> {
   const config = readPaymentsConfig(env);
+  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env) };
   if (config.baseUrl && config.secretKey) {
-    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl: config.baseUrl, secretKey: config.secretKey }, log }) };
+    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl: config.baseUrl, secretKey: config.secretKey }, ...shared }) };
   }
   if (config.secretKey) {
     // No base URL means the emulator, whatever the key: a configured key never reaches a stand-in by accident.
@@ -21,7 +23,7 @@ export async function startPayments(env: Env, log: Logger, options: PartOptions)
   const emulator = createStripeEmulator({ ...(options.seed === undefined ? {} : { seed: options.seed }) });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : STRIPE_EMULATOR_PORT);
   try {
-    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl, secretKey: EMULATOR_KEY }, log }), emulator };
+    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl, secretKey: EMULATOR_KEY }, ...shared }), emulator };
   } catch (error) {
     await emulator.close();
     throw error;

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { SubgraphContext } from '../kit/index.js';
+import type { LoaderTools, SubgraphContext } from '../kit/index.js';
 import type { PaymentsClient, SearchPage } from './client.js';
 import {
   filterKey,
@@ -47,7 +47,7 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
  * Rows of many customers through one search per batch of up to 10 customers (`customer:"a" OR ...`), following
  * `next_page` while some customer of the batch still has fewer than the rows asked for.
  */
-function customerRowsLoader<T extends Row>(search: (query: string, page?: string) => Promise<SearchPage<T>>) {
+function customerRowsLoader<T extends Row>(search: (query: string, page?: string) => Promise<SearchPage<T>>, maxBatchSize: number) {
   return new DataLoader<RowsKey, CustomerRows<T>, string>(
     async (keys) => {
       const groups = new Map<string, { filter: ListFilter; need: Map<string, number> }>();
@@ -85,12 +85,14 @@ function customerRowsLoader<T extends Row>(search: (query: string, page?: string
         return { rows: found.rows, truncated: !found.exhausted && found.rows.length < key.need };
       });
     },
-    { cacheKeyFn: (key) => `${key.customerId}\u0000${filterKey(key.filter)}\u0000${key.need}` },
+    { cacheKeyFn: (key) => `${key.customerId}\u0000${filterKey(key.filter)}\u0000${key.need}`, maxBatchSize },
   );
 }
 
 /** The per-request loaders: every Stripe read of one operation goes through these. */
-export function createLoaders(client: PaymentsClient) {
+export function createLoaders(client: PaymentsClient, tools: LoaderTools) {
+  // Batches are split into searches of 10 inside the loaders; the switch exists to measure batching's worth.
+  const maxBatchSize = tools.maxBatchSize(Number.POSITIVE_INFINITY);
   /** A customer's subscriptions that are not canceled (what Stripe lists by default, and expands on customers). */
   const currentSubscriptions = new DataLoader<string, CustomerRows<StripeSubscription>>(async (customerIds) =>
     // Reached only for customers whose search did not carry them all (more than the 10 Stripe expands):
@@ -118,9 +120,8 @@ export function createLoaders(client: PaymentsClient) {
    * batch is split into searches here rather than with maxBatchSize, so every customer of an operation
    * resolves at once and the lists under them batch across the whole operation, not per 10 customers.
    */
-  const customerByEmail = new DataLoader<string, StripeCustomer | null, string>(
-    async (emails) => {
-      const wanted = [...new Set(emails.map((email) => email.toLowerCase()))];
+  const searchByEmail = async (emails: readonly string[]): Promise<Array<StripeCustomer | null>> => {
+      const wanted = [...new Set(emails)];
       const found = new Map<string, StripeCustomer>();
       await Promise.all(
         chunk(wanted, MAX_SEARCH_CLAUSES).map(async (batch) => {
@@ -139,24 +140,31 @@ export function createLoaders(client: PaymentsClient) {
           }
         }),
       );
-      for (const customer of found.values()) {
+      return emails.map((email) => found.get(email) ?? null);
+  };
+  // Keyed by lower-case email, which is also the entity tag the subgraph reports (`Customer:<email>`).
+  const cachedByEmail = tools.cached('Customer', 60, searchByEmail);
+  const customerByEmail = new DataLoader<string, StripeCustomer | null, string>(
+    async (emails) => {
+      const customers = await cachedByEmail(emails.map((email) => email.toLowerCase()));
+      for (const customer of customers) {
         // The search expanded each customer's current subscriptions: listing them again would cost a request each.
-        if (customer.subscriptions) {
+        if (customer?.subscriptions) {
           currentSubscriptions.prime(customer.id, { rows: customer.subscriptions.data, truncated: customer.subscriptions.has_more });
         }
       }
-      return emails.map((email) => found.get(email.toLowerCase()) ?? null);
+      return customers;
     },
-    { cacheKeyFn: (email) => email.toLowerCase() },
+    { cacheKeyFn: (email) => email.toLowerCase(), maxBatchSize },
   );
 
   return {
     customerByEmail,
     currentSubscriptions,
     allSubscriptions,
-    invoices: customerRowsLoader<StripeInvoice>((query, page) => client.searchInvoices(query, page)),
-    paymentIntents: customerRowsLoader<StripePaymentIntent>((query, page) => client.searchPaymentIntents(query, page)),
-    charges: customerRowsLoader<StripeCharge>((query, page) => client.searchCharges(query, page)),
+    invoices: customerRowsLoader<StripeInvoice>((query, page) => client.searchInvoices(query, page), maxBatchSize),
+    paymentIntents: customerRowsLoader<StripePaymentIntent>((query, page) => client.searchPaymentIntents(query, page), maxBatchSize),
+    charges: customerRowsLoader<StripeCharge>((query, page) => client.searchCharges(query, page), maxBatchSize),
   };
 }
 

@@ -1,5 +1,5 @@
-import type { Logger } from '../../platform/index.js';
-import { createSubgraphServer, type SubgraphServer } from '../kit/index.js';
+import type { Logger, SharedState } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer } from '../kit/index.js';
 import { createPaymentsClient } from './client.js';
 import { toStripeEndpoint, type PaymentsConfig } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -9,6 +9,10 @@ export type PaymentsSubgraphOptions = {
   /** From readPaymentsConfig(); baseUrl and secretKey must be set (the launcher fills them in for the emulator). */
   config: PaymentsConfig & { baseUrl: string; secretKey: string };
   log: Logger;
+  /** Entity cache store and purge channel; default in memory. */
+  state?: SharedState;
+  /** Entity cache and batching switches; default both on. */
+  runtime?: SubgraphRuntime;
 };
 
 /** The payments subgraph over Stripe: build it, then `listen()`. */
@@ -25,5 +29,7 @@ export function createPaymentsSubgraph(options: PaymentsSubgraphOptions): Promis
     client,
     createLoaders,
     log,
+    state: options.state,
+    runtime: options.runtime,
   });
 }

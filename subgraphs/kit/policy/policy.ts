@@ -166,13 +166,17 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   async function execute<T>(call: CallSpec<T>): Promise<T> {
     const translate = call.translate ?? options.translate;
     if (lifetime.signal.aborted) throw new UpstreamUnavailableError(upstream, { cause: 'the call policy was disposed' });
+    const bucket = call.bucket ?? 'default';
+    // A misspelt bucket is a bug in the vendor client: thrown as it is, for the log, not dressed as a vendor failure.
+    quota.check(bucket);
     const started = Date.now();
-    const deadline = Math.min(call.deadline ?? Number.POSITIVE_INFINITY, started + budgetMs);
+    // A deadline that is not a finite number (NaN from a bad parse) is no deadline: the budget applies.
+    const requested = call.deadline !== undefined && Number.isFinite(call.deadline) ? call.deadline : Number.POSITIVE_INFINITY;
+    const deadline = Math.min(requested, started + budgetMs);
     if (deadline <= started) {
       throw new UpstreamTimeoutError(upstream, { cause: 'the request deadline had passed before the call' });
     }
     const classify = call.classify ?? options.classify;
-    const bucket = call.bucket ?? 'default';
 
     // One signal for the whole logical call: aborts at the deadline or on dispose, reaching every layer.
     const expiry = new AbortController();

@@ -17,6 +17,8 @@ export class QuotaExhaustedError extends Error {
 }
 
 export type Quota = {
+  /** Throws when no bucket of that name is configured (a typo in the vendor client, not a vendor failure). */
+  check(bucket: string): void;
   /**
    * Takes one slot from the bucket, waiting for the next free slot when it is spent, as long as that slot comes
    * before `deadline`; rejects with QuotaExhaustedError when it would not. Buckets with no windows are free.
@@ -50,12 +52,14 @@ export function createQuota(
   }
 
   return {
+    check(name) {
+      if (name in buckets || name === 'default') return;
+      throw new Error(`no quota bucket named "${name}" for ${upstream}; configured: ${Object.keys(buckets).join(', ') || 'none'}`);
+    },
     async acquire(name, deadline, signal) {
       const bucket = built.get(name);
-      if (!bucket) {
-        if (name in buckets || name === 'default') return;
-        throw new Error(`no quota bucket named "${name}" for ${upstream}; configured: ${Object.keys(buckets).join(', ')}`);
-      }
+      // Unconfigured buckets (and `default` when no quota is set) are free; check() has caught typos.
+      if (!bucket) return;
       for (;;) {
         let outcome: { granted: true; res: RateLimiterRes[] } | { granted: false; waitMs: number };
         try {

@@ -111,7 +111,10 @@ export type PolicyState = {
 };
 
 export type CallPolicy = {
-  /** Runs one logical call under the policy; rejects only with an InterchangeError. */
+  /**
+   * Runs one logical call under the policy; rejects with an InterchangeError for every failure of the vendor
+   * or of the policy's limits. Only a bucket name no quota configures (a bug) throws a plain Error.
+   */
   execute<T>(call: CallSpec<T>): Promise<T>;
   state(): PolicyState;
   /** Refuses new calls and aborts running ones; the Redis client, if any, stays open (its owner closes it). */

@@ -49,6 +49,11 @@ describe('timeouts and deadlines', () => {
     expect(vendor.signals[0]?.aborted).toBe(true);
   });
 
+  it('treats a deadline that is not a number as none (the budget applies)', async () => {
+    policy = testPolicy();
+    await expect(policy.execute({ run: fakeVendor({ value: 'ok' }).run, kind: 'read', deadline: Number.NaN })).resolves.toBe('ok');
+  });
+
   it('makes no call when the deadline has already passed', async () => {
     policy = testPolicy();
     const vendor = fakeVendor({ value: 'ok' });
