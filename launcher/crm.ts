@@ -13,7 +13,10 @@ export async function startCrm(env: Env, log: Logger, options: PartOptions): Pro
   if (config.baseUrl && config.auth) {
     return { server: await createCrmSubgraph({ config: { ...config, baseUrl: config.baseUrl, auth: config.auth }, ...shared }) };
   }
-  const emulator = createHubSpotEmulator({ seed: options.seed });
+  const emulator = createHubSpotEmulator({
+    seed: options.seed,
+    ...(options.emulatorRateLimits ? {} : { tenSecondlyLimit: 0, dailyLimit: 0, searchPerSecond: 0 }),
+  });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : HUBSPOT_EMULATOR_PORT);
   try {
     // The emulator accepts its default private-app token; configured OAuth credentials still apply.

@@ -7,6 +7,7 @@
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
+import { readEmulatorRateLimits } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
 
@@ -46,7 +47,7 @@ async function start(part: string): Promise<Running> {
       }
       const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
       const state = createSharedState(process.env, log);
-      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state });
+      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env) });
       const url = await server.listen(PORT, '0.0.0.0');
       return {
         close: async () => {

@@ -1,5 +1,5 @@
 import type { Emulator } from '../emulators/shared/server.js';
-import type { Env, Logger, SharedState } from '../platform/index.js';
+import { env, readEnv, type Env, type Logger, type SharedState } from '../platform/index.js';
 import type { SubgraphServer } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
@@ -9,7 +9,17 @@ export type PartOptions = {
   seed?: number;
   /** The shared state every part of the process uses (entity cache, purge broadcast). */
   state: SharedState;
+  /**
+   * Whether emulators enforce their vendor's published rate limits (EMULATOR_RATE_LIMITS, default true).
+   * Benchmarks of Interchange's own throughput turn them off; against a real vendor it has no effect.
+   */
+  emulatorRateLimits: boolean;
 };
+
+/** Reads the launcher's own switches from the environment. */
+export function readEmulatorRateLimits(source: Env): boolean {
+  return readEnv({ EMULATOR_RATE_LIMITS: env.flag(true) }, source).EMULATOR_RATE_LIMITS;
+}
 
 /** A started subgraph (not yet listening) and the emulator started for it, if no real vendor is configured. */
 export type StartedPart<E extends Emulator = Emulator> = { server: SubgraphServer; emulator?: E };

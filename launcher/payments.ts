@@ -20,7 +20,10 @@ export async function startPayments(env: Env, log: Logger, options: PartOptions)
     // No base URL means the emulator, whatever the key: a configured key never reaches a stand-in by accident.
     log.warn('STRIPE_SECRET_KEY is set but STRIPE_BASE_URL is not: using the Stripe emulator and its own key');
   }
-  const emulator = createStripeEmulator({ ...(options.seed === undefined ? {} : { seed: options.seed }) });
+  const emulator = createStripeEmulator({
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.emulatorRateLimits ? {} : { rateLimitPerSecond: 0 }),
+  });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : STRIPE_EMULATOR_PORT);
   try {
     return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl, secretKey: EMULATOR_KEY }, ...shared }), emulator };

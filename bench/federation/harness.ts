@@ -333,7 +333,11 @@ export function load(url: string, durationSeconds: number, connections: number, 
     });
     if (sample) {
       const at = (fraction: number) => sleep(durationSeconds * 1000 * fraction).then(async () => ({ stats: await sample(), responses }));
-      window = Promise.all([at(WINDOW.from), at(WINDOW.to)]).then(([start, end]) => ({ start: start.stats, end: end.stats, responses: end.responses - start.responses }));
+      // A failed stats call costs the run its subgraph count, not the run.
+      window = Promise.all([at(WINDOW.from), at(WINDOW.to)]).then(
+        ([start, end]) => ({ start: start.stats, end: end.stats, responses: end.responses - start.responses }),
+        () => undefined,
+      );
     }
   });
 }

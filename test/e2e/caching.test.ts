@@ -85,9 +85,16 @@ describe('response cache', () => {
   });
 
   it('executes identical concurrent queries once', async () => {
-    const query = '{ customers(first: 20, after: null) { nodes { id email } } }';
-    const results = await Promise.all(Array.from({ length: 6 }, () => stack.query(query)));
-    for (const result of results) expect(result.data).toEqual(results[0]!.data);
-    expect(hubspot().count({ path: '/crm/v3/objects/contacts' })).toBe(1);
+    // A slow HubSpot keeps the first request in flight while the others arrive.
+    stack.emulators.hubspot!.faults.set([{ route: 'GET /crm/v3/objects/contacts', latencyMs: 300 }]);
+    try {
+      const query = '{ customers(first: 20, after: null) { nodes { id email } } }';
+      const results = await Promise.all(Array.from({ length: 6 }, () => stack.query(query)));
+      for (const result of results) expect(result.data).toEqual(results[0]!.data);
+      expect(results[0]!.data).toMatchObject({ customers: { nodes: expect.any(Array) } });
+      expect(hubspot().count({ path: '/crm/v3/objects/contacts' })).toBe(1);
+    } finally {
+      stack.emulators.hubspot!.faults.clear();
+    }
   });
 });

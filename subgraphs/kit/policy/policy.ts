@@ -49,7 +49,7 @@ export const POLICY_DEFAULTS = {
 } as const;
 
 /** A timed-out attempt: the vendor may just be slow, so it is worth repeating where that is safe, and it is unwell. */
-const TIMEOUT_FAILURE: Failure = { retryable: true, countsForBreaker: true };
+const TIMEOUT_FAILURE: Readonly<Failure> = Object.freeze({ retryable: true, countsForBreaker: true });
 
 /** One failed attempt, carried from the innermost layer out through breaker and retry to the final translation. */
 class AttemptFailed extends Error {

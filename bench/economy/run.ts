@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:economy`: what realistic operations cost in vendor requests — cold, warm, and with batching
+ * and caching switched off (counted in the emulators' request logs, not estimated) — and their throughput
+ * cold (no cache, every request reaches the vendors) against warm (served from the response cache), measured
+ * side by side in one run. Writes bench/reports/economy.md.
+ *
+ *   npm run bench:economy [-- --seconds 5 --connections 10 --rounds 2]
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { seedPeople } from '../../emulators/shared/people.js';
+import { hashApiKey } from '../../gateway/clients.js';
+import { startStack, type Stack } from '../../launcher/stack.js';
+import { createLogger, type Env } from '../../platform/index.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
+const seconds = Number(flags.seconds);
+const connections = Number(flags.connections);
+const rounds = Number(flags.rounds);
+
+const API_KEY = 'bench-economy-key-0123456789';
+const registry = join(mkdtempSync(join(tmpdir(), 'interchange-bench-')), 'clients.json');
+writeFileSync(registry, JSON.stringify({ clients: [{ name: 'bench', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000_000 }] }));
+
+/** A person present in all four systems, for the customer 360 view. */
+const person = seedPeople().find((p) => p.inStripe && p.inMixpanel && p.erpCustomerNo)!;
+const operationsDir = new URL('./operations/', import.meta.url);
+const operations = readdirSync(operationsDir)
+  .filter((file) => file.endsWith('.graphql'))
+  .sort()
+  .map((file) => ({
+    name: file.replace(/\.graphql$/, ''),
+    query: readFileSync(new URL(file, operationsDir), 'utf8'),
+    variables: file.startsWith('Customer360') ? { email: person.email } : {},
+  }));
+
+// Every mode lifts the emulators' own quotas: this measures Interchange, not the vendors' throttling.
+const BASE: Env = { NODE_ENV: 'production', LOG_LEVEL: 'silent', CLIENT_REGISTRY: registry, EMULATOR_RATE_LIMITS: 'false', MIXPANEL_MAX_WINDOW_DAYS: '36500' };
+const MODES = {
+  /** Everything on, as deployed. */
+  normal: BASE,
+  /** Batching and every cache and deduplication off: one vendor call per entity and field. */
+  naive: { ...BASE, DATALOADER_BATCHING: 'false', ENTITY_CACHE: 'false', RESPONSE_CACHE: 'false', GATEWAY_DEDUPE: 'false' },
+  /** Batching on, caches and deduplication off: every request reaches the vendors. */
+  cold: { ...BASE, ENTITY_CACHE: 'false', RESPONSE_CACHE: 'false', GATEWAY_DEDUPE: 'false' },
+} satisfies Record<string, Env>;
+
+const VENDORS = ['hubspot', 'stripe', 'mixpanel', 'erp-soap'] as const;
+type Counts = Record<(typeof VENDORS)[number], number>;
+
+const log = createLogger({ name: 'bench', level: 'silent' });
+
+async function withStack<T>(mode: Env, run: (stack: Stack) => Promise<T>): Promise<T> {
+  const stack = await startStack({ env: mode, ports: 'ephemeral', log });
+  try {
+    return await run(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+function vendorCounts(stack: Stack): Counts {
+  const emulators = stack.emulators as Record<string, { requests: { count(filter?: { method?: string }): number; clear(): void } } | undefined>;
+  return Object.fromEntries(
+    VENDORS.map((vendor) => [vendor, emulators[vendor]?.requests.count(vendor === 'erp-soap' ? { method: 'POST' } : undefined) ?? 0]),
+  ) as Counts;
+}
+
+function clearCounts(stack: Stack): void {
+  for (const emulator of Object.values(stack.emulators)) emulator?.requests.clear();
+}
+
+async function send(stack: Stack, operation: (typeof operations)[number]): Promise<void> {
+  const response = await fetch(`${stack.gatewayUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: JSON.stringify({ query: operation.query, variables: operation.variables }),
+  });
+  const body = (await response.json()) as { errors?: Array<{ message: string }> };
+  if (!response.ok || body.errors) throw new Error(`${operation.name} failed: ${JSON.stringify(body.errors ?? response.status)}`);
+}
+
+/** Vendor requests of one run of the operation, after clearing the logs. */
+async function measure(stack: Stack, operation: (typeof operations)[number]): Promise<Counts> {
+  clearCounts(stack);
+  await send(stack, operation);
+  return vendorCounts(stack);
+}
+
+const total = (counts: Counts) => VENDORS.reduce((sum, vendor) => sum + counts[vendor], 0);
+const describe = (counts: Counts) => `${total(counts)} (${VENDORS.map((vendor) => `${vendor.replace('-soap', '')} ${counts[vendor]}`).join(', ')})`;
+
+async function load(stack: Stack, operation: (typeof operations)[number]) {
+  const result = await autocannon({
+    url: `${stack.gatewayUrl}/graphql`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: JSON.stringify({ query: operation.query, variables: operation.variables }),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const economy: Array<{ name: string; cold: Counts; warm: Counts; naive: Counts }> = [];
+for (const operation of operations) {
+  // A fresh stack per operation, so "cold" is cold: nothing cached by an earlier operation.
+  const [cold, warm] = await withStack(MODES.normal, async (stack) => [await measure(stack, operation), await measure(stack, operation)] as const);
+  const naive = await withStack(MODES.naive, (stack) => measure(stack, operation));
+  economy.push({ name: operation.name, cold, warm, naive });
+  console.log(`${operation.name}: cold ${describe(cold)}, warm ${describe(warm)}, without batching and caching ${describe(naive)}`);
+}
+
+type Load = Awaited<ReturnType<typeof load>>;
+const throughput = new Map<string, { cold: Load[]; warm: Load[] }>(operations.map((operation) => [operation.name, { cold: [], warm: [] }]));
+for (let round = 1; round <= rounds; round++) {
+  for (const [mode, env] of [['cold', MODES.cold], ['warm', MODES.normal]] as const) {
+    await withStack(env, async (stack) => {
+      for (const operation of operations) {
+        if (mode === 'warm') await send(stack, operation);
+        const result = await load(stack, operation);
+        throughput.get(operation.name)![mode].push(result);
+        console.log(`round ${round} ${mode} ${operation.name}: ${result.rps.toFixed(1)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`);
+      }
+    });
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const lines = [
+  '# Vendor economy',
+  '',
+  `Generated by \`npm run bench:economy\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+  'Operations: `bench/economy/operations/*.graphql`, sent through the gateway of the embedded stack (emulators, every subgraph)',
+  'by a registered frontend client. Counts are read from the emulators\' request logs.',
+  '',
+  '## Vendor requests per operation',
+  '',
+  '- **cold**: a fresh stack, nothing cached; batching on.',
+  '- **warm**: the same operation again on that stack (response cache, entity cache).',
+  '- **naive**: batching, entity cache, response cache and deduplication all off (DATALOADER_BATCHING, ENTITY_CACHE,',
+  '  RESPONSE_CACHE, GATEWAY_DEDUPE = false): what the operation costs without this layer.',
+  '',
+  '| operation | cold | warm | naive | naive ÷ cold |',
+  '|---|---|---|---|---|',
+  ...economy.map((row) => `| ${row.name} | ${describe(row.cold)} | ${describe(row.warm)} | ${describe(row.naive)} | ${(total(row.naive) / Math.max(1, total(row.cold))).toFixed(1)}× |`),
+  '',
+  '## Throughput, cold against warm',
+  '',
+  `autocannon, ${connections} connections, ${seconds} s per operation and mode, ${rounds} alternating round(s) (cold, warm, cold, ...), medians.`,
+  'Cold: caches and deduplication off, so every request reaches the emulators. Warm: everything on, after one request.',
+  'The emulators\' own rate limits are lifted (EMULATOR_RATE_LIMITS=false) so that they measure Interchange.',
+  '',
+  '| operation | cold req/s | cold p50 / p99 ms | warm req/s | warm p50 / p99 ms | warm ÷ cold | errors |',
+  '|---|---|---|---|---|---|---|',
+  ...[...throughput].map(([name, { cold, warm }]) => {
+    const c = { rps: median(cold.map((r) => r.rps)), p50: median(cold.map((r) => r.p50)), p99: median(cold.map((r) => r.p99)) };
+    const w = { rps: median(warm.map((r) => r.rps)), p50: median(warm.map((r) => r.p50)), p99: median(warm.map((r) => r.p99)) };
+    const errors = [...cold, ...warm].reduce((sum, r) => sum + r.errors, 0);
+    return `| ${name} | ${c.rps.toFixed(1)} | ${c.p50} / ${c.p99} | ${w.rps.toFixed(1)} | ${w.p50} / ${w.p99} | ${(w.rps / c.rps).toFixed(1)}× | ${errors} |`;
+  }),
+  '',
+  'Reproduce: `npm run bench:economy` (options: `-- --seconds 5 --connections 10 --rounds 2`).',
+  '',
+];
+writeFileSync(new URL('../reports/economy.md', import.meta.url), lines.join('\n'));
+console.log('Wrote bench/reports/economy.md');
