@@ -30,6 +30,7 @@ async function start(part: string): Promise<Running> {
     }
     case 'gateway': {
       const state = createSharedState(process.env, log);
+      await state.ready();
       const gateway = await createGateway({ config: gatewayConfig, log, state });
       const url = await gateway.listen();
       return {
@@ -47,6 +48,7 @@ async function start(part: string): Promise<Running> {
       }
       const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
       const state = createSharedState(process.env, log);
+      await state.ready();
       const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env) });
       const url = await server.listen(PORT, '0.0.0.0');
       return {

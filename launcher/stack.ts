@@ -45,6 +45,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // One shared state for the whole process: the gateway and every subgraph hear each other's purges.
   const state = createSharedState(source, log);
   closers.push(() => state.close());
+  await state.ready();
   try {
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};

@@ -15,6 +15,11 @@ export type { KeyValueCache };
  */
 export interface SharedState {
   readonly backend: 'memory' | 'redis';
+  /**
+   * Resolves once the backend can serve (Redis connected), or after `timeoutMs` (default 2000) if it cannot:
+   * start-up waits for Redis briefly, then runs degraded rather than not at all. Never rejects.
+   */
+  ready(timeoutMs?: number): Promise<void>;
   /** Key-value entries with a TTL in seconds. Apollo's KeyValueCache interface, so APQ takes it as is. */
   readonly cache: KeyValueCache<string>;
   /** Adds each member to its set; every touched set expires `ttlSeconds` after this call. */
@@ -39,6 +44,7 @@ export function createMemoryState(): SharedState {
   const sets = new Map<string, { members: Set<string>; expiresAt: number }>();
   return {
     backend: 'memory',
+    ready: async () => {},
     cache,
     redis: undefined,
     async addToSets(entries, ttlSeconds) {
@@ -145,6 +151,17 @@ export function createRedisState(options: RedisStateOptions): SharedState {
 
   return {
     backend: 'redis',
+    ready: (timeoutMs = 2000) =>
+      new Promise<void>((resolve) => {
+        if (client.status === 'ready') return resolve();
+        const timer = setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(timer);
+          client.off('ready', done);
+          resolve();
+        }
+        client.once('ready', done);
+      }),
     cache,
     redis: client,
     addToSets: (entries, ttlSeconds) =>
