@@ -1,10 +1,12 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { Agent, fetch } from 'undici';
+import { STATUS_CODES } from 'node:http';
+import { Agent } from 'undici';
+import { DEADLINE_HEADER } from '../platform/index.js';
 import type { GatewayContext } from './context.js';
 
 /** Headers the gateway passes on to every subgraph request. */
-const PROPAGATED = ['x-request-id', 'traceparent', 'tracestate'] as const;
+const PROPAGATED = ['x-request-id', 'traceparent', 'tracestate', DEADLINE_HEADER] as const;
 
 /**
  * One keep-alive connection pool for all subgraph requests. Apollo's default fetcher opens connections
@@ -20,8 +22,34 @@ export function createSubgraphAgent(timeoutMs: number): Agent {
   });
 }
 
+/**
+ * Apollo's data source needs only a small part of a fetch Response (ok, status, statusText, url,
+ * headers.get, json, text). undici's `request` without the WHATWG fetch layer (streams, WebIDL checks,
+ * Headers and Response objects per call) is measurably cheaper on the gateway's hottest path: 16 subgraph
+ * requests per response in the federation benchmark.
+ */
 export function createFetcher(agent: Agent): Fetcher {
-  return ((url: string, init?: Record<string, unknown>) => fetch(url, { ...init, dispatcher: agent } as Parameters<typeof fetch>[1])) as unknown as Fetcher;
+  const fetcher = async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
+    const target = new URL(url);
+    const response = await agent.request({ origin: target.origin, path: target.pathname + target.search, method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body });
+    const text = await response.body.text();
+    const headers = response.headers;
+    return {
+      ok: response.statusCode >= 200 && response.statusCode < 300,
+      status: response.statusCode,
+      statusText: STATUS_CODES[response.statusCode] ?? '',
+      url,
+      headers: {
+        get(name: string): string | null {
+          const value = headers[name.toLowerCase()];
+          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+        },
+      },
+      text: async () => text,
+      json: async () => JSON.parse(text) as unknown,
+    };
+  };
+  return fetcher as unknown as Fetcher;
 }
 
 type DidReceiveResponse = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0];

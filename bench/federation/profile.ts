@@ -19,11 +19,16 @@ type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 /** Where a frame's code comes from, in the terms the next change needs: what is ours, what is Apollo's. */
 export function categorize(frame: CallFrame): string {
   const { url, functionName } = frame;
+  // V8 inlines JSON.stringify/parse into their caller's frame (Apollo Server's prettyJSONStringify, undici's
+  // parseJSONFromBytes), so serialisation is recognised by the caller's name as well as the builtin's.
+  if (/^(stringify|parse|prettyJSONStringify|parseJSONFromBytes)$/.test(functionName) && (url === '' || /@apollo\/server|undici/.test(url))) {
+    return 'JSON serialisation / parsing';
+  }
   if (url === '') {
+    if (functionName === '(root)') return 'root';
     if (functionName === '(idle)') return 'idle';
     if (functionName === '(garbage collector)') return 'garbage collection';
     if (functionName === '(program)') return 'V8 / native (unattributed)';
-    if (functionName === 'stringify' || functionName === 'parse') return 'JSON (native stringify/parse)';
     return 'native builtins';
   }
   const path = url.replace(/^file:\/\//, '');
@@ -74,7 +79,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   for (const [id, hits] of selfHits) {
     const frame = byId.get(id)!.callFrame;
     const category = categorize(frame);
-    if (category === 'idle') continue;
+    if (category === 'idle' || category === 'root') continue;
     selfByCategory.set(category, (selfByCategory.get(category) ?? 0) + hits);
     const where = frame.url ? `${relative(REPO_ROOT, frame.url.replace(/^file:\/\//, ''))}:${frame.lineNumber + 1}` : '(native)';
     const key = `${frame.functionName}@${where}`;
@@ -84,6 +89,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     // Inclusive: every category on this sample's stack gets the sample once.
     const seen = new Set<string>();
     for (let node: number | undefined = id; node !== undefined; node = parent.get(node)) seen.add(categorize(byId.get(node)!.callFrame));
+    seen.delete('root');
     for (const each of seen) inclusiveByCategory.set(each, (inclusiveByCategory.get(each) ?? 0) + hits);
   }
   return {

@@ -7,21 +7,9 @@
  *   (a0) GATEWAY_DEDUPE=false RESPONSE_CACHE=false
  *   (b)  GATEWAY_DEDUPE=true  RESPONSE_CACHE=true   (the subgraphs send cache hints meanwhile)
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createGateway, readGatewayConfig } from '../../../gateway/index.js';
 import { createLogger } from '../../../platform/index.js';
 import { readContenderEnv, stopOnSignal } from './env.js';
-
-// The gateway refuses to start without a persisted-operation manifest; operations/manifest.json is generated
-// and may be absent in a checkout. The benchmark sends its query as text, like any anonymous caller, so an
-// empty manifest changes nothing it measures.
-if (!process.env.PERSISTED_OPERATIONS_MANIFEST && !existsSync(new URL('../../../operations/manifest.json', import.meta.url))) {
-  const path = join(tmpdir(), `interchange-bench-manifest-${process.pid}.json`);
-  writeFileSync(path, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [] }));
-  process.env.PERSISTED_OPERATIONS_MANIFEST = path;
-}
 
 const { port, host, supergraphSdl } = readContenderEnv();
 const config = { ...readGatewayConfig(process.env), port, host };
