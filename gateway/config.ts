@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
+import { ConfigError, SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
 
 export type GatewayConfig = {
   port: number;
@@ -10,6 +10,12 @@ export type GatewayConfig = {
   sandbox: boolean;
   bodyLimit: string;
   subgraphTimeoutMs: number;
+  /**
+   * How long, from the moment a request is taken up, its subgraphs and their vendor calls may work on it
+   * (REQUEST_DEADLINE_MS, default 25000): sent to every subgraph as `x-request-deadline`. Under the subgraph
+   * timeout, so a subgraph's typed UPSTREAM_TIMEOUT arrives before the gateway gives up on it.
+   */
+  requestDeadlineMs: number;
   shutdownGraceMs: number;
   /** Subgraph URL overrides by subgraph name; the supergraph's URLs apply to the rest. */
   subgraphUrls: Record<string, string>;
@@ -43,6 +49,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       SANDBOX: env.optionalFlag(),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb').default('1mb'),
       SUBGRAPH_TIMEOUT_MS: env.positiveInt(30_000),
+      REQUEST_DEADLINE_MS: env.positiveInt(25_000),
       SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
       RESPONSE_CACHE: env.flag(true),
       GATEWAY_DEDUPE: env.flag(true),
@@ -55,6 +62,9 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     },
     source,
   );
+  if (vars.REQUEST_DEADLINE_MS >= vars.SUBGRAPH_TIMEOUT_MS) {
+    throw new ConfigError([`REQUEST_DEADLINE_MS: must be under SUBGRAPH_TIMEOUT_MS (${vars.SUBGRAPH_TIMEOUT_MS}), so subgraphs answer with a typed error before the gateway stops waiting (got ${vars.REQUEST_DEADLINE_MS})`]);
+  }
   const development = vars.NODE_ENV !== 'production';
   const subgraphUrls: Record<string, string> = {};
   for (const { name } of SUBGRAPHS) {
@@ -70,6 +80,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     sandbox: vars.SANDBOX ?? development,
     bodyLimit: vars.BODY_LIMIT,
     subgraphTimeoutMs: vars.SUBGRAPH_TIMEOUT_MS,
+    requestDeadlineMs: vars.REQUEST_DEADLINE_MS,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     subgraphUrls,
     logLevel: vars.LOG_LEVEL,

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import { timingSafeEqual } from 'node:crypto';
-import { PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
+import { DEADLINE_HEADER, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
 import { identifyCaller, refuse, type Caller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
@@ -21,6 +21,7 @@ import { loadManifest, persistedDocuments } from './persisted-documents.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
 import { purgeResponses, responseCachePlugin } from './response-cache.js';
+import { upstreamsHealth } from './upstreams.js';
 
 export type GatewayOptions = {
   config: GatewayConfig;
@@ -79,7 +80,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
-      responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe }),
+      // With both off (the raw engine) the plugin would only hash every request for nothing.
+      ...(config.responseCache || config.dedupe ? [responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe })] : []),
     ],
   });
   await apollo.start();
@@ -104,6 +106,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const ready = checks.every((check) => check.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', subgraphs: checks });
   });
+  app.get('/health/upstreams', upstreamsHealth(subgraphs, { dispatcher: agent }));
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
     if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
       return refuse(res, config.purgeToken ? 401 : 404, 'UNAUTHENTICATED', config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).');
@@ -129,6 +132,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           'x-request-id': req.headers['x-request-id'] as string | undefined,
           traceparent: req.headers.traceparent as string | undefined,
           tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined,
+          [DEADLINE_HEADER]: String(Date.now() + config.requestDeadlineMs),
         },
         caller: res.locals.caller as Caller,
         entityTags: new Set<string>(),

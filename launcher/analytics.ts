@@ -3,7 +3,7 @@ import { createMixpanelEmulator, type MixpanelEmulator } from '../emulators/mixp
 import { readEnv, type Env, type Logger } from '../platform/index.js';
 import { createAnalyticsSubgraph, readAnalyticsConfig } from '../subgraphs/analytics/index.js';
 import { readSubgraphRuntime } from '../subgraphs/kit/index.js';
-import type { PartOptions, StartedPart } from './part.js';
+import { unpaced, type PartOptions, type StartedPart } from './part.js';
 
 export const MIXPANEL_EMULATOR_PORT = 4103;
 
@@ -42,7 +42,7 @@ export async function startAnalytics(env: Env, log: Logger, options: PartOptions
       projectId: config.projectId ?? emulator.project.id,
       serviceAccount: config.serviceAccount ?? { username: account.username, secret: account.secret },
     };
-    return { server: await createAnalyticsSubgraph({ config: embedded, ...shared }), emulator };
+    return { server: await createAnalyticsSubgraph({ config: { ...embedded, ...unpaced(options, config.quota) }, ...shared }), emulator };
   } catch (error) {
     await emulator.close();
     throw error;

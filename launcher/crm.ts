@@ -2,7 +2,7 @@ import { createHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspo
 import type { Env, Logger } from '../platform/index.js';
 import { createCrmSubgraph, readCrmConfig } from '../subgraphs/crm/index.js';
 import { readSubgraphRuntime } from '../subgraphs/kit/index.js';
-import type { PartOptions, StartedPart } from './part.js';
+import { unpaced, type PartOptions, type StartedPart } from './part.js';
 
 export const HUBSPOT_EMULATOR_PORT = 4101;
 
@@ -21,7 +21,7 @@ export async function startCrm(env: Env, log: Logger, options: PartOptions): Pro
   try {
     // The emulator accepts its default private-app token; configured OAuth credentials still apply.
     const auth = config.auth ?? { kind: 'private-app' as const, accessToken: 'pat-emulator' };
-    return { server: await createCrmSubgraph({ config: { ...config, baseUrl, auth }, ...shared }), emulator };
+    return { server: await createCrmSubgraph({ config: { ...config, baseUrl, auth, ...unpaced(options, config.quota) }, ...shared }), emulator };
   } catch (error) {
     await emulator.close();
     throw error;

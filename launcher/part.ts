@@ -21,6 +21,16 @@ export function readEmulatorRateLimits(source: Env): boolean {
   return readEnv({ EMULATOR_RATE_LIMITS: env.flag(true) }, source).EMULATOR_RATE_LIMITS;
 }
 
+/**
+ * The config override for a subgraph over its embedded emulator: with the emulator's rate limits lifted
+ * (benchmarks of Interchange's own throughput), the subgraph's own quotas are lifted too, or they would be what
+ * the benchmark measures. Over a real vendor, quotas always apply.
+ */
+export function unpaced(options: Pick<PartOptions, 'emulatorRateLimits'>, quota: Readonly<Record<string, readonly unknown[]>>): { quota?: Record<string, never[]> } {
+  // Every bucket stays named (calls name theirs), with no window to spend from.
+  return options.emulatorRateLimits ? {} : { quota: Object.fromEntries(Object.keys(quota).map((bucket) => [bucket, []])) };
+}
+
 /** A started subgraph (not yet listening) and the emulator started for it, if no real vendor is configured. */
 export type StartedPart<E extends Emulator = Emulator> = { server: SubgraphServer; emulator?: E };
 

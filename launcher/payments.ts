@@ -2,7 +2,7 @@ import { createStripeEmulator, DEFAULT_STRIPE_PORT, type StripeEmulator } from '
 import type { Env, Logger } from '../platform/index.js';
 import { readSubgraphRuntime } from '../subgraphs/kit/index.js';
 import { createPaymentsSubgraph, readPaymentsConfig } from '../subgraphs/payments/index.js';
-import type { PartOptions, StartedPart } from './part.js';
+import { unpaced, type PartOptions, type StartedPart } from './part.js';
 
 export const STRIPE_EMULATOR_PORT = DEFAULT_STRIPE_PORT;
 
@@ -26,7 +26,7 @@ export async function startPayments(env: Env, log: Logger, options: PartOptions)
   });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : STRIPE_EMULATOR_PORT);
   try {
-    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl, secretKey: EMULATOR_KEY }, ...shared }), emulator };
+    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl, secretKey: EMULATOR_KEY, ...unpaced(options, config.quota) }, ...shared }), emulator };
   } catch (error) {
     await emulator.close();
     throw error;

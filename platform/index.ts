@@ -5,3 +5,4 @@ export { ErrorCode, isDeliberateCode } from './errors.js';
 export { createMemoryState, createRedisState, createSharedState, type SharedState, type KeyValueCache, type RedisStateOptions } from './state.js';
 export { PURGE_CHANNEL, encodePurge, decodePurge, type PurgeMessage } from './purge.js';
 export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js';
+export { DEADLINE_HEADER } from './deadline.js';

@@ -8,6 +8,7 @@ import { postedSalesInvoicePage } from './pages/posted-sales-invoice.js';
 import { salesOrderPage } from './pages/sales-order.js';
 import { seedErpTables } from './seed.js';
 import { createSoapPage, wsdlFile, type SoapPage } from './soap-page.js';
+import { clientFault, faultEnvelope, serverFault } from './faults.js';
 import { createStore } from './store.js';
 import { mountFaultHandlers, mountPageRoutes, pagePath } from './transport.js';
 import { createUsernameTokenCheck, type ErpUser } from './ws-security.js';
@@ -77,6 +78,7 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
   const { app, requests } = createEmulatorApp({
     name: 'erp-soap',
     faults: options.faults,
+    faultBody: erpFaultBody,
     admin: (router) => {
       router.get('/pages/:page', (req, res) => {
         const page = String(req.params.page);
@@ -111,3 +113,21 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
 export const ERP_WSDL_FILES: Readonly<Record<PageName, string>> = Object.fromEntries(
   PAGE_NAMES.map((page) => [page, wsdlFile(page)]),
 ) as Record<PageName, string>;
+
+/**
+ * Injected faults as a NAV service answers: a SOAP 1.1 fault, `soap:Server` for 5xx (the service failed) and
+ * `soap:Client` for 4xx; a cut-short 200 is a ReadMultiple answer.
+ */
+function erpFaultBody(status: number): { contentType: string; body: string } {
+  const contentType = 'text/xml; charset=utf-8';
+  if (status === 200) {
+    return {
+      contentType,
+      body: '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
+        '<ReadMultiple_Result xmlns="urn:microsoft-dynamics-schemas/page/customer"><ReadMultiple_Result><Customer><Key>fault</Key><No>C-FAULT</No></Customer>' +
+        '</ReadMultiple_Result></ReadMultiple_Result></soap:Body></soap:Envelope>',
+    };
+  }
+  const message = `fault injected by the erp-soap emulator (HTTP ${status})`;
+  return { contentType, body: faultEnvelope(status >= 500 ? serverFault(message) : clientFault(message)) };
+}

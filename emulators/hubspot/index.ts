@@ -76,6 +76,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   const { app, requests } = createEmulatorApp({
     name: 'hubspot',
     faults: options.faults,
+    faultBody: hubSpotFaultBody,
     admin: (router) => {
       router.post('/oauth/code', (req, res) => {
         const redirectUri = (req.body as { redirectUri?: unknown } | undefined)?.redirectUri;
@@ -139,6 +140,24 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
       return url.toString();
     },
   });
+}
+
+/**
+ * Injected faults in HubSpot's shape, so the SDK parses them as it parses HubSpot's own: the JSON error with a
+ * category (a 429 as the ten-secondly limit, which the client reads the window of), and for a cut-short 200 a
+ * batch-read answer.
+ */
+function hubSpotFaultBody(status: number): { contentType: string; body: string } {
+  const contentType = 'application/json;charset=utf-8';
+  if (status === 200) {
+    const now = new Date().toISOString();
+    return { contentType, body: JSON.stringify({ status: 'COMPLETE', results: [{ id: '1', properties: { email: 'fault@example.com' }, createdAt: now, updatedAt: now, archived: false }], startedAt: now, completedAt: now }) };
+  }
+  if (status === 429) {
+    return { contentType, body: JSON.stringify({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: correlationId(), policyName: 'TEN_SECONDLY_ROLLING' }) };
+  }
+  const category = status >= 500 ? 'INTERNAL_ERROR' : status === 404 ? 'OBJECT_NOT_FOUND' : status === 401 ? 'INVALID_AUTHENTICATION' : 'VALIDATION_ERROR';
+  return { contentType, body: JSON.stringify({ status: 'error', message: `fault injected by the hubspot emulator (HTTP ${status})`, correlationId: correlationId(), category }) };
 }
 
 function isHttpError(error: unknown): error is { status: number; type?: string; message: string } {

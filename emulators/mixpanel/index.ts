@@ -87,6 +87,7 @@ export function createMixpanelEmulator(options: MixpanelEmulatorOptions = {}): M
   const { app, requests } = createEmulatorApp({
     name: 'mixpanel',
     faults: options.faults,
+    faultBody: mixpanelFaultBody,
     admin: (router) => {
       router.get('/project', (_req, res) => {
         res.json({ id: project.id, token: project.token, serviceAccounts: project.serviceAccounts });
@@ -125,4 +126,16 @@ export function createMixpanelEmulator(options: MixpanelEmulatorOptions = {}): M
     events: () => store.all(),
     profiles: () => profiles.all(),
   });
+}
+
+/**
+ * Injected faults in Mixpanel's JSON error shape (`{error, status}`, which both its API families carry); a
+ * cut-short 200 is an export body (JSONL), the answer whose truncation matters most.
+ */
+function mixpanelFaultBody(status: number): { contentType: string; body: string } {
+  if (status === 200) {
+    const event = { event: 'Fault', properties: { time: 1_700_000_000_000, distinct_id: 'fault@example.com', $insert_id: 'fault-injected' } };
+    return { contentType: 'text/plain; charset=utf-8', body: `${JSON.stringify(event)}\n` };
+  }
+  return { contentType: 'application/json', body: JSON.stringify({ error: `fault injected by the mixpanel emulator (HTTP ${status})`, status: 'error' }) };
 }

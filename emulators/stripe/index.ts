@@ -73,6 +73,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
   const { app, requests } = createEmulatorApp({
     name: 'stripe',
     faults: options.faults,
+    faultBody: stripeFaultBody,
     admin: (router) => {
       router.get('/seed', (_req, res) => {
         res.json({ seed, ...seeded });
@@ -110,4 +111,19 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
     store,
     seeded,
   });
+}
+
+/**
+ * Injected faults in Stripe's error shape, so the SDK raises the error class it raises for Stripe's own: 5xx as
+ * `api_error`, 429 as the rate limit, other 4xx as `invalid_request_error`; a cut-short 200 is a list.
+ */
+function stripeFaultBody(status: number): { contentType: string; body: string } {
+  const contentType = 'application/json';
+  if (status === 200) return { contentType, body: JSON.stringify({ object: 'list', url: '/v1/customers', has_more: false, data: [{ id: 'cus_fault', object: 'customer' }] }) };
+  const error = status >= 500
+    ? { type: 'api_error', message: `fault injected by the stripe emulator (HTTP ${status})` }
+    : status === 429
+      ? { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.' }
+      : { type: 'invalid_request_error', message: `fault injected by the stripe emulator (HTTP ${status})` };
+  return { contentType, body: JSON.stringify({ error }) };
 }

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { Agent, fetch } from 'undici';
 import type { Logger } from '../../platform/index.js';
 import {
@@ -6,6 +7,12 @@ import {
   UpstreamRateLimitedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  createCallPolicy,
+  parseRetryAfter,
+  type Failure,
+  type PolicySettings,
+  type PolicyState,
+  type QuotaWindow,
   type UpstreamDetail,
 } from '../kit/index.js';
 import type { ServiceAccount } from './config.js';
@@ -34,7 +41,11 @@ export type AnalyticsClient = {
   exportEvents(query: ExportQuery): Promise<RawEvent[]>;
   /** One /import request in strict mode: at most 2000 events and 10 MB. Refused records come back, the rest are stored. */
   importEvents(events: readonly MixpanelEvent[]): Promise<ImportOutcome>;
-  /** Closes the connection pool. */
+  /** The same client (same policy and pool), its calls bounded by one request's deadline. */
+  withDeadline(deadline: number | undefined): AnalyticsClient;
+  /** The call policy's state, for /health/upstreams. */
+  upstreamState(): PolicyState;
+  /** Refuses new calls and closes the connection pool. */
   close(): Promise<void>;
 };
 
@@ -47,11 +58,14 @@ export type AnalyticsClientOptions = {
   serviceAccount: ServiceAccount;
   /** When set, /import authenticates with the project token instead of the service account. */
   projectToken?: string;
-  timeoutMs: number;
-  /** Export requests started per rolling second at most (Mixpanel allows 3). */
-  exportPerSecond: number;
+  /** Timeout, retries, breaker and bulkhead (readAnalyticsConfig reads them from the environment). */
+  policy: PolicySettings;
+  /** Quota buckets: `export` (raw export API) and `query` (query API); /import spends from none. {} for none. */
+  quota: Readonly<Record<string, readonly QuotaWindow[]>>;
+  /** Counts the quota in Redis, shared by every replica; default in memory. */
+  redis?: Redis;
   log: Logger;
-  /** Clock for pacing; default Date.now. */
+  /** Clock for call timing in the debug log; default Date.now. */
   now?: () => number;
 };
 
@@ -64,6 +78,14 @@ export class MixpanelHttpError extends Error {
   ) {
     super(`Mixpanel answered ${status}`);
     this.name = 'MixpanelHttpError';
+  }
+}
+
+/** A 200 export whose body was cut short (its last line is not a whole event): the data would be silently incomplete. */
+export class MixpanelTruncatedError extends Error {
+  constructor(readonly body: string) {
+    super('Mixpanel answered an export whose last line is cut short');
+    this.name = 'MixpanelTruncatedError';
   }
 }
 
@@ -86,6 +108,7 @@ export function toAnalyticsError(error: unknown): InterchangeError {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new UpstreamTimeoutError(VENDOR, { cause: error.message });
   }
+  if (error instanceof MixpanelTruncatedError) return new UpstreamUnavailableError(VENDOR, { status: 200, body: error.body.slice(0, 2000), cause: error.message });
   if (!(error instanceof MixpanelHttpError)) {
     // No HTTP response at all: refused, reset, DNS, TLS. undici puts the system error in `cause`.
     const cause = error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
@@ -105,52 +128,66 @@ export function toAnalyticsError(error: unknown): InterchangeError {
   return new UpstreamError(VENDOR, `Mixpanel refused the request: ${errorMessage(error.body) ?? `HTTP ${error.status}`}`, detail);
 }
 
-const PACING_MARGIN_MS = 50;
-
 /**
- * When the next export may start so that at most `perSecond` start in any rolling second, given the start
- * times already planned (ascending). The margin covers the time between our clock and Mixpanel's arrival stamp.
+ * What the call policy needs to know about a failed Mixpanel call (see kit/policy/README.md). Pure; one test per
+ * rule in test/subgraphs/analytics/classify.test.ts.
  */
-export function nextExportSlot(planned: readonly number[], now: number, perSecond: number): number {
-  if (planned.length < perSecond) return now;
-  return Math.max(now, planned[planned.length - perSecond]! + 1000 + PACING_MARGIN_MS);
+export function classifyMixpanel(error: unknown): Failure {
+  // Our own typed errors say nothing about Mixpanel's health and repeating the call would not change them.
+  if (error instanceof InterchangeError) return { retryable: false, countsForBreaker: false };
+  // A cut-short export: Mixpanel (or something on the way) is unwell; another attempt may be whole.
+  if (error instanceof MixpanelTruncatedError) return { retryable: true, status: 200, countsForBreaker: true };
+  // No HTTP response at all (refused, reset, a body that stopped coming): Mixpanel may be down.
+  if (!(error instanceof MixpanelHttpError)) return { retryable: true, countsForBreaker: true };
+  const status = error.status;
+  if (status === 429) {
+    // Mixpanel sends Retry-After with its 429s; without one, a second is the shortest of its windows.
+    return { retryable: true, status, retryAfterMs: parseRetryAfter(error.retryAfter) ?? 1000, countsForBreaker: false };
+  }
+  // Mixpanel's own failure: another attempt may succeed, and it counts toward opening the circuit.
+  if (status >= 500) {
+    const retryAfterMs = parseRetryAfter(error.retryAfter);
+    return { retryable: true, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), countsForBreaker: true };
+  }
+  // Any other 4xx is about our request (credentials, a bad `where`): final, and Mixpanel is well.
+  return { retryable: false, status, countsForBreaker: false };
 }
 
 const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 export function createAnalyticsClient(options: AnalyticsClientOptions): AnalyticsClient {
-  // One keep-alive pool for every Mixpanel call of this subgraph.
-  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 32 });
+  // One keep-alive pool for every Mixpanel call of this subgraph, at least as wide as the bulkhead.
+  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: Math.max(32, options.policy.bulkhead.limit) });
   const now = options.now ?? Date.now;
   const serviceAuth = basic(options.serviceAccount.username, options.serviceAccount.secret);
   const importAuth = options.projectToken ? basic(options.projectToken, '') : serviceAuth;
-  // Planned export start times within the last second: Mixpanel refuses a fourth export in a second.
-  const planned: number[] = [];
+  // One policy for every call to Mixpanel from this process: breaker, bulkhead and the export quota (which paces
+  // exports to Mixpanel's 3 a second and 60 an hour; there is no other pacing) must see them all.
+  const policy = createCallPolicy({
+    upstream: VENDOR,
+    classify: classifyMixpanel,
+    translate: toAnalyticsError,
+    ...options.policy,
+    quota: options.quota,
+    ...(options.redis ? { redis: options.redis } : {}),
+  });
 
-  async function paced(): Promise<void> {
-    const at = now();
-    while (planned.length > 0 && planned[0]! <= at - 1000 - PACING_MARGIN_MS) planned.shift();
-    const slot = nextExportSlot(planned, at, options.exportPerSecond);
-    planned.push(slot);
-    if (slot > at) await new Promise((resolve) => setTimeout(resolve, slot - at));
-  }
-
-  /** One call: the timeout covers the body too; non-2xx answers (except those `accept` takes) become errors. */
-  async function call(url: URL, init: { method: string; headers: Record<string, string>; body?: string }, accept: (status: number) => boolean = () => false): Promise<{ status: number; text: string }> {
+  /**
+   * One attempt: the signal aborts the request and its body (undici closes the connection); non-2xx answers
+   * (except those `accept` takes) throw MixpanelHttpError for the classifier.
+   */
+  async function send(url: URL, init: { method: string; headers: Record<string, string>; body?: string }, signal: AbortSignal, accept: (status: number) => boolean = () => false): Promise<{ status: number; text: string }> {
     const started = now();
-    try {
-      const response = await fetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(options.timeoutMs) });
-      const text = await response.text();
-      // The path only: the query holds distinct ids (emails), and credentials travel in the header.
-      options.log.debug({ method: init.method, path: url.pathname, status: response.status, ms: now() - started }, 'mixpanel call');
-      if (!response.ok && !accept(response.status)) throw new MixpanelHttpError(response.status, text, response.headers.get('retry-after'));
-      return { status: response.status, text };
-    } catch (error) {
-      throw toAnalyticsError(error);
-    }
+    const response = await fetch(url, { ...init, dispatcher: agent, signal });
+    const text = await response.text();
+    // The path only: the query holds distinct ids (emails), and credentials travel in the header.
+    options.log.debug({ method: init.method, path: url.pathname, status: response.status, ms: now() - started }, 'mixpanel call');
+    if (!response.ok && !accept(response.status)) throw new MixpanelHttpError(response.status, text, response.headers.get('retry-after'));
+    return { status: response.status, text };
   }
 
-  return {
+  /** The client for one request: every call goes through the policy with that request's deadline. */
+  const bind = (deadline: number | undefined): AnalyticsClient => ({
     async exportEvents(query) {
       const url = new URL(`${options.exportUrl}/api/2.0/export`);
       url.searchParams.set('project_id', String(options.projectId));
@@ -160,9 +197,18 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
       url.searchParams.set('time_in_ms', 'true');
       if (query.events && query.events.length > 0) url.searchParams.set('event', JSON.stringify(query.events));
       if (query.where) url.searchParams.set('where', query.where);
-      await paced();
-      const { text } = await call(url, { method: 'GET', headers: { authorization: serviceAuth, accept: 'text/plain' } });
-      const { events, malformed } = parseExport(text);
+      const { events, malformed } = await policy.execute({
+        kind: 'read',
+        bucket: 'export',
+        deadline,
+        run: async (signal) => {
+          const { text } = await send(url, { method: 'GET', headers: { authorization: serviceAuth, accept: 'text/plain' } }, signal);
+          const parsed = parseExport(text);
+          // Inside the attempt, so a cut-short body is retried like any other vendor fault.
+          if (parsed.malformed > 0 && isCutShort(text)) throw new MixpanelTruncatedError(text);
+          return parsed;
+        },
+      });
       if (malformed > 0) options.log.warn({ malformed, fromDate: query.fromDate, toDate: query.toDate }, 'mixpanel export had unreadable lines; skipped them');
       return events;
     },
@@ -172,11 +218,16 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
       url.searchParams.set('strict', '1');
       url.searchParams.set('project_id', String(options.projectId));
       // A 400 with failed_records is a partial success: the other records of the request are stored.
-      const { status, text } = await call(
-        url,
-        { method: 'POST', headers: { authorization: importAuth, 'content-type': 'application/json' }, body: JSON.stringify(events) },
-        (code) => code === 400,
-      );
+      const { status, text } = await policy.execute({
+        kind: 'write',
+        // Every event carries a $insert_id (toImportEvent makes one when the caller gave none), and Mixpanel
+        // stores an event once per $insert_id: repeating the request cannot store anything twice. (/track,
+        // which dedupes nothing, is not used.)
+        idempotent: true,
+        deadline,
+        run: (signal) =>
+          send(url, { method: 'POST', headers: { authorization: importAuth, 'content-type': 'application/json' }, body: JSON.stringify(events) }, signal, (code) => code === 400),
+      });
       let body: { num_records_imported?: unknown; failed_records?: unknown };
       try {
         body = JSON.parse(text) as typeof body;
@@ -194,6 +245,28 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
       return { imported, failed };
     },
 
-    close: () => agent.close(),
-  };
+    withDeadline: bind,
+    upstreamState: () => policy.state(),
+    async close() {
+      policy.dispose();
+      await agent.close();
+    },
+  });
+  return bind(undefined);
+}
+
+/**
+ * Whether an export body stops in the middle of a line: Mixpanel ends every line, the last one included, with
+ * a newline, so an unterminated last line that does not parse means the body was cut short. A malformed line
+ * in the middle of a whole body is Mixpanel's data, skipped (and logged) as before.
+ */
+function isCutShort(text: string): boolean {
+  if (text === '' || text.endsWith('\n')) return false;
+  const last = text.slice(text.lastIndexOf('\n') + 1);
+  try {
+    JSON.parse(last);
+    return false;
+  } catch {
+    return true;
+  }
 }

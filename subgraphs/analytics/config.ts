@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, env, readEnv, type Env } from '../../platform/index.js';
+import { quotaWindows, readPolicySettings, type PolicySettings, type QuotaWindow } from '../kit/index.js';
 
 /** A Mixpanel service account: HTTP Basic username and secret, valid for the configured project. */
 export type ServiceAccount = { username: string; secret: string };
@@ -13,10 +14,16 @@ export type AnalyticsConfig = {
   serviceAccount: ServiceAccount | undefined;
   /** The project token; authenticates /import when no service account is configured. */
   projectToken: string | undefined;
-  /** Per-call timeout in ms; exports stream whole days of events, so it is longer than the CRM's. */
+  /** Per-attempt timeout in ms; exports stream whole days of events, so it is longer than the CRM's. */
   timeoutMs: number;
-  /** Export requests started per second at most, across this process (Mixpanel allows 3). */
-  exportPerSecond: number;
+  /** Timeout, retries, breaker and bulkhead of the call policy (MIXPANEL_RETRY_ATTEMPTS, MIXPANEL_BREAKER_*, MIXPANEL_BULKHEAD_*). */
+  policy: PolicySettings;
+  /**
+   * Mixpanel's published limits as our own pacing (0 turns a window off): `export` 3 a second
+   * (MIXPANEL_EXPORT_PER_SECOND) and 60 an hour (MIXPANEL_EXPORT_PER_HOUR); `query` 60 an hour
+   * (MIXPANEL_QUERY_PER_HOUR), for the query API. With Redis, every replica spends one quota.
+   */
+  quota: Record<string, QuotaWindow[]>;
   /** Distinct ids per export request (the `where ... in [...]` list travels in the URL). */
   exportBatchSize: number;
   /** The longest window a query may ask for, in days. */
@@ -31,7 +38,9 @@ const shape = {
   MIXPANEL_SERVICE_ACCOUNT_SECRET: z.string().min(1).optional(),
   MIXPANEL_PROJECT_TOKEN: z.string().min(1).optional(),
   MIXPANEL_TIMEOUT_MS: env.positiveInt(30_000),
-  MIXPANEL_EXPORT_PER_SECOND: env.positiveInt(3),
+  MIXPANEL_EXPORT_PER_SECOND: z.coerce.number().int().min(0).default(3),
+  MIXPANEL_EXPORT_PER_HOUR: z.coerce.number().int().min(0).default(60),
+  MIXPANEL_QUERY_PER_HOUR: z.coerce.number().int().min(0).default(60),
   MIXPANEL_EXPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(100),
   MIXPANEL_MAX_WINDOW_DAYS: env.positiveInt(366),
 };
@@ -66,7 +75,12 @@ export function readAnalyticsConfig(source: Env = process.env): AnalyticsConfig 
     serviceAccount: username && secret ? { username, secret } : undefined,
     projectToken: vars.MIXPANEL_PROJECT_TOKEN,
     timeoutMs: vars.MIXPANEL_TIMEOUT_MS,
-    exportPerSecond: vars.MIXPANEL_EXPORT_PER_SECOND,
+    // Mixpanel allows 100 concurrent exports: the bulkhead's default limit follows it.
+    policy: readPolicySettings('MIXPANEL', vars.MIXPANEL_TIMEOUT_MS, source, { bulkheadLimit: 100 }),
+    quota: {
+      export: quotaWindows({ points: vars.MIXPANEL_EXPORT_PER_SECOND, durationSeconds: 1 }, { points: vars.MIXPANEL_EXPORT_PER_HOUR, durationSeconds: 3600 }),
+      query: quotaWindows({ points: vars.MIXPANEL_QUERY_PER_HOUR, durationSeconds: 3600 }),
+    },
     exportBatchSize: vars.MIXPANEL_EXPORT_BATCH_SIZE,
     maxWindowDays: vars.MIXPANEL_MAX_WINDOW_DAYS,
   };

@@ -9,7 +9,7 @@ export type AnalyticsSubgraphOptions = {
   /** From readAnalyticsConfig(); the URLs, project and service account must be set (the launcher fills them in for the emulator). */
   config: AnalyticsConfig & { baseUrl: string; exportUrl: string; projectId: number; serviceAccount: ServiceAccount };
   log: Logger;
-  /** Clock for default windows and export pacing; default Date.now. */
+  /** Clock for default windows; default Date.now. */
   now?: () => number;
   /** Entity cache store and purge channel; default in memory. */
   state?: SharedState;
@@ -27,8 +27,9 @@ export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions)
     projectId: config.projectId,
     serviceAccount: config.serviceAccount,
     ...(config.projectToken ? { projectToken: config.projectToken } : {}),
-    timeoutMs: config.timeoutMs,
-    exportPerSecond: config.exportPerSecond,
+    policy: config.policy,
+    quota: config.quota,
+    ...(options.state?.redis ? { redis: options.state.redis } : {}),
     log,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -40,6 +41,8 @@ export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions)
     log,
     state: options.state,
     runtime: options.runtime,
+    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
+    upstreamState: () => client.upstreamState(),
     // trackEvents takes batches of any size; the gateway's BODY_LIMIT is the limit callers meet first.
     bodyLimit: '16mb',
   });

@@ -1,6 +1,5 @@
 import { Client } from '@hubspot/api-client';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../platform/index.js';
 import {
   BadUserInputError,
@@ -8,8 +7,15 @@ import {
   InterchangeError,
   UpstreamError,
   UpstreamRateLimitedError,
-  UpstreamTimeoutError,
   UpstreamUnavailableError,
+  createAbortableAgent,
+  createCallPolicy,
+  parseRetryAfter,
+  type CallKind,
+  type Failure,
+  type PolicySettings,
+  type PolicyState,
+  type QuotaWindow,
   type UpstreamDetail,
 } from '../kit/index.js';
 import type { HubSpotAuth } from './config.js';
@@ -34,12 +40,23 @@ export type CrmClient = {
   associations(from: CrmObjectType, to: CrmObjectType, ids: readonly string[]): Promise<AssociationMap>;
   create(type: CrmObjectType, properties: Record<string, string>, associateWith?: { type: CrmObjectType; id: string; typeId: number }): Promise<HubSpotObject>;
   update(type: CrmObjectType, id: string, properties: Record<string, string>): Promise<HubSpotObject>;
+  /** The same client (same policy, pool and token), its calls bounded by one request's deadline. */
+  withDeadline(deadline: number | undefined): CrmClient;
+  /** The call policy's state, for /health/upstreams. */
+  upstreamState(): PolicyState;
+  /** Refuses new calls and closes the connection pool. */
+  close(): void;
 };
 
 export type CrmClientOptions = {
   baseUrl: string;
   auth: HubSpotAuth;
-  timeoutMs: number;
+  /** Timeout, retries, breaker and bulkhead (readCrmConfig reads them from the environment). */
+  policy: PolicySettings;
+  /** Quota buckets: `default` (every call but search) and `search`; {} for none. */
+  quota: Readonly<Record<string, readonly QuotaWindow[]>>;
+  /** Counts the quota in Redis, shared by every replica; default in memory. */
+  redis?: Redis;
   log: Logger;
   /** Clock for token expiry; default Date.now. */
   now?: () => number;
@@ -88,9 +105,10 @@ export function toCrmError(error: unknown): InterchangeError {
   const message = typeof body.message === 'string' ? body.message : `HubSpot answered ${error.code}`;
   const category = body.category;
   if (error.code === 429) {
-    const header = Number(error.headers['retry-after']);
-    // HubSpot sends no Retry-After: its rolling window is ten seconds, the daily one resets at midnight.
-    const retryAfter = Number.isFinite(header) && header > 0 ? header : body.policyName === 'DAILY' ? 3600 : 10;
+    // HubSpot sends no Retry-After: the classifier reads its window (ten seconds, or a second for search); the
+    // daily quota resets at midnight, so an hour is an honest "not soon".
+    const waitMs = classifyHubSpot(error).retryAfterMs;
+    const retryAfter = body.policyName === 'DAILY' ? 3600 : Math.max(1, Math.ceil((waitMs ?? TEN_SECONDS_MS) / 1000));
     return new UpstreamRateLimitedError(VENDOR, retryAfter, detail);
   }
   if (error.code >= 500) return new UpstreamUnavailableError(VENDOR, detail);
@@ -104,6 +122,47 @@ export function toCrmError(error: unknown): InterchangeError {
     return new UpstreamError(VENDOR, 'HubSpot refused our credentials; check the CRM configuration.', detail);
   }
   return new UpstreamError(VENDOR, message, detail);
+}
+
+/** The value of a response header, whatever the case the SDK kept it in. */
+function headerOf(error: ApiExceptionLike, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(error.headers ?? {})) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+/** HubSpot's ten-secondly window, when the 429 does not say its interval. */
+const TEN_SECONDS_MS = 10_000;
+
+/**
+ * What the call policy needs to know about a failed HubSpot call (see kit/policy/README.md). Pure; one test per
+ * rule in test/subgraphs/crm/classify.test.ts.
+ */
+export function classifyHubSpot(error: unknown): Failure {
+  // Our own typed errors say nothing about HubSpot's health and repeating the call would not change them.
+  if (error instanceof InterchangeError) return { retryable: false, countsForBreaker: false };
+  // No HTTP response, or one the SDK could not read (refused, reset, cut-short JSON): HubSpot is unwell.
+  if (!isApiException(error)) return { retryable: true, countsForBreaker: true };
+  const status = error.code;
+  if (status === 429) {
+    const body = bodyOf(error);
+    const message = typeof body.message === 'string' ? body.message : '';
+    // The daily quota resets at midnight: no retry within a request can succeed; it surfaces as RATE_LIMITED.
+    if (body.policyName === 'DAILY') return { retryable: false, status, countsForBreaker: false };
+    const retryAfter = parseRetryAfter(headerOf(error, 'retry-after'));
+    // Search's own limit is per second (the SDK keys on the message, which older answers carry without a policy name).
+    if (body.policyName === 'SECONDLY' || /secondly limit/i.test(message)) {
+      return { retryable: true, status, retryAfterMs: retryAfter ?? 1000, countsForBreaker: false };
+    }
+    // TEN_SECONDLY_ROLLING (or a policy we do not know): HubSpot sends no Retry-After, but says its window.
+    const interval = Number(headerOf(error, 'x-hubspot-ratelimit-interval-milliseconds'));
+    const windowMs = Number.isFinite(interval) && interval > 0 ? interval : TEN_SECONDS_MS;
+    return { retryable: true, status, retryAfterMs: retryAfter ?? windowMs, countsForBreaker: false };
+  }
+  // HubSpot's own failure: another attempt may succeed, and it counts toward opening the circuit.
+  if (status >= 500) return { retryable: true, status, countsForBreaker: true };
+  // Any other 4xx is about our request (validation, auth, not found): final, and HubSpot is well.
+  return { retryable: false, status, countsForBreaker: false };
 }
 
 function validationProperty(body: Record<string, unknown>): string | undefined {
@@ -131,6 +190,13 @@ const PRIMARY_TYPE_IDS = new Set([1, 2, 5, 6]);
 
 const singular = (type: string): string => (type === 'companies' ? 'company' : type.slice(0, -1));
 
+/**
+ * Passed as the last argument of every SDK call. SDK 13's generated APIs apply the middleware a Client is
+ * configured with (the `httpAgent` among it) only when a call brings middleware of its own; without this our
+ * agent (keep-alive pool, socket limit, abort on timeout) would silently not be used.
+ */
+const CONFIGURED_MIDDLEWARE = { middleware: [], middlewareMergeStrategy: 'append' as const };
+
 /** Renews OAuth access tokens a minute before they expire, one refresh at a time. */
 function createTokenSource(sdk: Client, auth: HubSpotAuth, now: () => number, log: Logger) {
   if (auth.kind === 'private-app') return { token: async () => auth.accessToken, expire: () => {} };
@@ -139,7 +205,7 @@ function createTokenSource(sdk: Client, auth: HubSpotAuth, now: () => number, lo
   let refreshToken = auth.refreshToken;
   const refresh = async (): Promise<string> => {
     const started = now();
-    const response = await sdk.oauth.tokensApi.create('refresh_token', undefined, undefined, auth.clientId, auth.clientSecret, refreshToken);
+    const response = await sdk.oauth.tokensApi.create('refresh_token', undefined, undefined, auth.clientId, auth.clientSecret, refreshToken, CONFIGURED_MIDDLEWARE);
     refreshToken = response.refreshToken || refreshToken;
     current = { token: response.accessToken, expiresAt: started + response.expiresIn * 1000 };
     log.info({ expiresIn: response.expiresIn }, 'hubspot access token refreshed');
@@ -160,34 +226,42 @@ function createTokenSource(sdk: Client, auth: HubSpotAuth, now: () => number, lo
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UpstreamTimeoutError(VENDOR, { cause: `no answer within ${ms} ms` })), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** How a call may be repeated and which quota it spends, per CrmClient method. */
+type CallShape = { kind: CallKind; idempotent?: boolean; bucket?: 'search' };
+const READ: CallShape = { kind: 'read' };
 
 export function createCrmClient(options: CrmClientOptions): CrmClient {
-  const agentOptions = { keepAlive: true, maxSockets: 32 };
-  const httpAgent = options.baseUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  // At least the bulkhead's limit, so every attempt the bulkhead admits has a socket.
+  const pool = createAbortableAgent({ https: options.baseUrl.startsWith('https:'), maxSockets: Math.max(32, options.policy.bulkhead.limit) });
   // numberOfApiCallRetries and limiterOptions stay unset: the SDK keeps them in a process-wide singleton
-  // (the last Client constructed wins), so retries and quotas belong to our own call policy instead.
-  const sdk = new Client({ basePath: options.baseUrl, httpAgent });
+  // (the last Client constructed wins), and retries and quotas belong to the call policy (else attempts multiply).
+  const sdk = new Client({ basePath: options.baseUrl, httpAgent: pool.agent });
   const tokens = createTokenSource(sdk, options.auth, options.now ?? Date.now, options.log);
+  // One policy for every call to HubSpot from this process: breaker, bulkhead and quota must see them all.
+  const policy = createCallPolicy({
+    upstream: VENDOR,
+    classify: classifyHubSpot,
+    translate: toCrmError,
+    ...options.policy,
+    quota: options.quota,
+    ...(options.redis ? { redis: options.redis } : {}),
+  });
 
-  /** One vendor call: a fresh token, the timeout, errors translated; an expired token is renewed once. */
-  async function call<T>(run: (client: Client) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * One attempt: a fresh token, the SDK call. An expired token is renewed once inside the attempt, so the
+   * renewal is part of the same call and never counts as a HubSpot failure.
+   */
+  async function attempt<T>(run: (client: Client) => Promise<T>): Promise<T> {
+    for (let round = 1; ; round++) {
       try {
         sdk.setAccessToken(await tokens.token());
-        return await withTimeout(run(sdk), options.timeoutMs);
+        return await run(sdk);
       } catch (error) {
-        if (attempt === 1 && options.auth.kind === 'oauth' && isApiException(error) && error.code === 401 && bodyOf(error).category === 'EXPIRED_AUTHENTICATION') {
+        if (round === 1 && options.auth.kind === 'oauth' && isApiException(error) && error.code === 401 && bodyOf(error).category === 'EXPIRED_AUTHENTICATION') {
           tokens.expire();
           continue;
         }
-        throw toCrmError(error);
+        throw error;
       }
     }
   }
@@ -200,82 +274,97 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     archived: raw.archived,
   });
 
-  return {
-    async list(type, { limit, after, properties, associations }) {
-      const page = await call((client) => client.crm.objects.basicApi.getPage(type, limit, after, properties, undefined, associations, false));
-      // Every requested type gets an entry for every row, so "no deals" is known without another call.
-      const byType = new Map<string, AssociationMap>(
-        (associations ?? []).map((toType) => [toType, new Map(page.results.map((raw) => [raw.id, []]))]),
-      );
-      for (const raw of page.results) {
-        for (const [toType, collection] of Object.entries(raw.associations ?? {})) {
-          const map = byType.get(toType) ?? new Map();
-          byType.set(toType, map);
-          // v3 names the primary association "contact_to_company" and the plain one "..._unlabeled".
-          const primaryType = `${singular(type)}_to_${singular(toType)}`;
-          const entries = new Map<string, boolean>();
-          for (const association of collection.results) {
-            entries.set(association.id, (entries.get(association.id) ?? false) || association.type === primaryType);
-          }
-          map.set(raw.id, [...entries].map(([id, primary]) => ({ id, primary })));
-        }
-      }
-      return { results: page.results.map(toObject), next: page.paging?.next?.after, associations: byType };
-    },
-
-    async batchRead(type, ids, properties, idProperty) {
-      if (ids.length === 0) return new Map();
-      const response = await call((client) =>
-        client.crm.objects.batchApi.read(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) }, false),
-      );
-      const found = new Map<string, HubSpotObject>();
-      for (const raw of response.results) {
-        const key = idProperty ? raw.properties[idProperty] : raw.id;
-        if (key) found.set(idProperty === 'email' ? key.toLowerCase() : key, toObject(raw));
-      }
-      return found;
-    },
-
-    async search(type, { filters, query, properties, limit, after }) {
-      const response = await call((client) =>
-        client.crm.objects.searchApi.doSearch(type, {
-          filterGroups: filters.length > 0 ? [{ filters: filters as never }] : [],
-          ...(query ? { query } : {}),
-          // Sorting by id keeps pages stable while records change.
-          sorts: ['hs_object_id'],
-          properties,
-          limit,
-          ...(after ? { after } : {}),
-        }),
-      );
-      return { results: response.results.map(toObject), next: response.paging?.next?.after, total: response.total };
-    },
-
-    async associations(from, to, ids) {
-      const map: AssociationMap = new Map(ids.map((id) => [id, []]));
-      if (ids.length === 0) return map;
-      const response = await call((client) => client.crm.associations.v4.batchApi.getPage(from, to, { inputs: ids.map((id) => ({ id })) }));
-      for (const result of response.results) {
-        map.set(
-          result._from.id,
-          result.to.map((target) => ({
-            id: String(target.toObjectId),
-            primary: target.associationTypes.some((t) => PRIMARY_TYPE_IDS.has(t.typeId) || t.label === 'Primary'),
-          })),
+  /** The client for one request: every call goes through the policy with that request's deadline. */
+  const bind = (deadline: number | undefined): CrmClient => {
+    const call = <T>(shape: CallShape, run: (client: Client) => Promise<T>): Promise<T> =>
+      policy.execute({ ...shape, deadline, run: (signal) => pool.bind(signal, () => attempt(run)) });
+    return {
+      async list(type, { limit, after, properties, associations }) {
+        const page = await call(READ, (client) => client.crm.objects.basicApi.getPage(type, limit, after, properties, undefined, associations, false, CONFIGURED_MIDDLEWARE));
+        // Every requested type gets an entry for every row, so "no deals" is known without another call.
+        const byType = new Map<string, AssociationMap>(
+          (associations ?? []).map((toType) => [toType, new Map(page.results.map((raw) => [raw.id, []]))]),
         );
-      }
-      return map;
-    },
+        for (const raw of page.results) {
+          for (const [toType, collection] of Object.entries(raw.associations ?? {})) {
+            const map = byType.get(toType) ?? new Map();
+            byType.set(toType, map);
+            // v3 names the primary association "contact_to_company" and the plain one "..._unlabeled".
+            const primaryType = `${singular(type)}_to_${singular(toType)}`;
+            const entries = new Map<string, boolean>();
+            for (const association of collection.results) {
+              entries.set(association.id, (entries.get(association.id) ?? false) || association.type === primaryType);
+            }
+            map.set(raw.id, [...entries].map(([id, primary]) => ({ id, primary })));
+          }
+        }
+        return { results: page.results.map(toObject), next: page.paging?.next?.after, associations: byType };
+      },
 
-    async create(type, properties, associateWith) {
-      const associations = associateWith
-        ? [{ to: { id: associateWith.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: associateWith.typeId }] }]
-        : [];
-      return toObject(await call((client) => client.crm.objects.basicApi.create(type, { properties, associations })));
-    },
+      async batchRead(type, ids, properties, idProperty) {
+        if (ids.length === 0) return new Map();
+        const response = await call(READ, (client) =>
+          client.crm.objects.batchApi.read(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) }, false, CONFIGURED_MIDDLEWARE),
+        );
+        const found = new Map<string, HubSpotObject>();
+        for (const raw of response.results) {
+          const key = idProperty ? raw.properties[idProperty] : raw.id;
+          if (key) found.set(idProperty === 'email' ? key.toLowerCase() : key, toObject(raw));
+        }
+        return found;
+      },
 
-    async update(type, id, properties) {
-      return toObject(await call((client) => client.crm.objects.basicApi.update(type, id, { properties })));
-    },
+      async search(type, { filters, query, properties, limit, after }) {
+        const response = await call({ kind: 'read', bucket: 'search' }, (client) =>
+          client.crm.objects.searchApi.doSearch(type, {
+            filterGroups: filters.length > 0 ? [{ filters: filters as never }] : [],
+            ...(query ? { query } : {}),
+            // Sorting by id keeps pages stable while records change.
+            sorts: ['hs_object_id'],
+            properties,
+            limit,
+            ...(after ? { after } : {}),
+          }, CONFIGURED_MIDDLEWARE),
+        );
+        return { results: response.results.map(toObject), next: response.paging?.next?.after, total: response.total };
+      },
+
+      async associations(from, to, ids) {
+        const map: AssociationMap = new Map(ids.map((id) => [id, []]));
+        if (ids.length === 0) return map;
+        const response = await call(READ, (client) => client.crm.associations.v4.batchApi.getPage(from, to, { inputs: ids.map((id) => ({ id })) }, CONFIGURED_MIDDLEWARE));
+        for (const result of response.results) {
+          map.set(
+            result._from.id,
+            result.to.map((target) => ({
+              id: String(target.toObjectId),
+              primary: target.associationTypes.some((t) => PRIMARY_TYPE_IDS.has(t.typeId) || t.label === 'Primary'),
+            })),
+          );
+        }
+        return map;
+      },
+
+      async create(type, properties, associateWith) {
+        const associations = associateWith
+          ? [{ to: { id: associateWith.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: associateWith.typeId }] }]
+          : [];
+        // HubSpot takes no idempotency key: a create that failed may have been stored, so it is never repeated.
+        return toObject(await call({ kind: 'write' }, (client) => client.crm.objects.basicApi.create(type, { properties, associations }, CONFIGURED_MIDDLEWARE)));
+      },
+
+      async update(type, id, properties) {
+        // A PATCH that sets absolute values lands on the same record in the same state however often it is sent.
+        return toObject(await call({ kind: 'write', idempotent: true }, (client) => client.crm.objects.basicApi.update(type, id, { properties }, undefined, CONFIGURED_MIDDLEWARE)));
+      },
+
+      withDeadline: bind,
+      upstreamState: () => policy.state(),
+      close() {
+        policy.dispose();
+        pool.close();
+      },
+    };
   };
+  return bind(undefined);
 }

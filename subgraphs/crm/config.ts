@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, env, readEnv, type Env } from '../../platform/index.js';
+import { quotaWindows, readPolicySettings, type PolicySettings, type QuotaWindow } from '../kit/index.js';
 
 /** How the subgraph authenticates to HubSpot: a private-app token, or an OAuth app with a refresh token. */
 export type HubSpotAuth =
@@ -10,8 +11,16 @@ export type CrmConfig = {
   /** HubSpot's API base URL without a trailing slash; undefined means "run the embedded emulator". */
   baseUrl: string | undefined;
   auth: HubSpotAuth | undefined;
-  /** Per-call timeout in ms. */
+  /** Per-attempt timeout in ms (HUBSPOT_TIMEOUT_MS); the request's deadline may cut it shorter. */
   timeoutMs: number;
+  /** Timeout, retries, breaker and bulkhead of the call policy (HUBSPOT_RETRY_ATTEMPTS, HUBSPOT_BREAKER_*, HUBSPOT_BULKHEAD_*). */
+  policy: PolicySettings;
+  /**
+   * Our own pacing, a little under or at HubSpot's published limits: `default` 190 per 10 s
+   * (HUBSPOT_QUOTA_TEN_SECONDLY) and 1,000,000 a day (HUBSPOT_QUOTA_DAILY, the highest tier: lower it for yours),
+   * `search` 5 a second (HUBSPOT_QUOTA_SEARCH_PER_SECOND); 0 turns a window off.
+   */
+  quota: Record<string, QuotaWindow[]>;
   /** The portal's company currency, for deals that carry none. */
   defaultCurrency: string;
 };
@@ -23,6 +32,9 @@ const shape = {
   HUBSPOT_CLIENT_SECRET: z.string().min(1).optional(),
   HUBSPOT_REFRESH_TOKEN: z.string().min(1).optional(),
   HUBSPOT_TIMEOUT_MS: env.positiveInt(10_000),
+  HUBSPOT_QUOTA_TEN_SECONDLY: z.coerce.number().int().min(0).default(190),
+  HUBSPOT_QUOTA_DAILY: z.coerce.number().int().min(0).default(1_000_000),
+  HUBSPOT_QUOTA_SEARCH_PER_SECOND: z.coerce.number().int().min(0).default(5),
   HUBSPOT_DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO-4217 code such as EUR').default('USD'),
 };
 
@@ -48,6 +60,11 @@ export function readCrmConfig(source: Env = process.env): CrmConfig {
     baseUrl: vars.HUBSPOT_BASE_URL,
     auth,
     timeoutMs: vars.HUBSPOT_TIMEOUT_MS,
+    policy: readPolicySettings('HUBSPOT', vars.HUBSPOT_TIMEOUT_MS, source),
+    quota: {
+      default: quotaWindows({ points: vars.HUBSPOT_QUOTA_TEN_SECONDLY, durationSeconds: 10 }, { points: vars.HUBSPOT_QUOTA_DAILY, durationSeconds: 86_400 }),
+      search: quotaWindows({ points: vars.HUBSPOT_QUOTA_SEARCH_PER_SECOND, durationSeconds: 1 }),
+    },
     defaultCurrency: vars.HUBSPOT_DEFAULT_CURRENCY,
   };
 }

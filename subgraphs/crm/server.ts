@@ -18,10 +18,12 @@ export type CrmSubgraphOptions = {
 };
 
 /** The CRM subgraph over HubSpot: build it, then `listen()`. */
-export function createCrmSubgraph(options: CrmSubgraphOptions): Promise<SubgraphServer> {
+export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'crm' });
-  const client = createCrmClient({ baseUrl: options.config.baseUrl, auth: options.config.auth, timeoutMs: options.config.timeoutMs, log, now: options.now });
-  return createSubgraphServer({
+  const { baseUrl, auth, policy, quota } = options.config;
+  const redis = options.state?.redis;
+  const client = createCrmClient({ baseUrl, auth, policy, quota, ...(redis ? { redis } : {}), log, now: options.now });
+  const server = await createSubgraphServer({
     name: 'crm',
     resolvers: createResolvers(options.config.defaultCurrency),
     client,
@@ -29,5 +31,15 @@ export function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Subgraph
     log,
     state: options.state,
     runtime: options.runtime,
+    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
+    upstreamState: () => client.upstreamState(),
   });
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      // After the drain, so no in-flight request loses its connection.
+      client.close();
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { createClientAsync, WSSecurity, type Client } from 'soap';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../platform/index.js';
 import {
   BadUserInputError,
@@ -12,6 +13,13 @@ import {
   UpstreamRateLimitedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  createCallPolicy,
+  parseRetryAfter,
+  type CallKind,
+  type Failure,
+  type PolicySettings,
+  type PolicyState,
+  type QuotaWindow,
   type UpstreamDetail,
 } from '../kit/index.js';
 import type { ErpCredentials } from './config.js';
@@ -40,6 +48,12 @@ export type ErpClient = {
   /** Writes the fields given; `record.Key` must be the current Key (a stale one is a CONFLICT). */
   update(page: ErpPage, record: Record<string, unknown> & { Key: string }): Promise<NavRecord>;
   delete(page: ErpPage, key: string): Promise<void>;
+  /** The same client (same policy, SOAP clients and pool), its calls bounded by one request's deadline. */
+  withDeadline(deadline: number | undefined): ErpClient;
+  /** The call policy's state, for /health/upstreams. */
+  upstreamState(): PolicyState;
+  /** Refuses new calls and closes the connection pool. */
+  close(): void;
 };
 
 export type ErpClientOptions = {
@@ -47,7 +61,12 @@ export type ErpClientOptions = {
   baseUrl: string;
   company: string;
   credentials: ErpCredentials;
-  timeoutMs: number;
+  /** Timeout, retries, breaker and bulkhead (readErpConfig reads them from the environment). */
+  policy: PolicySettings;
+  /** Quota buckets; NAV publishes none, so the ERP config passes {}. */
+  quota?: Readonly<Record<string, readonly QuotaWindow[]>>;
+  /** Counts a quota in Redis, shared by every replica; default in memory. */
+  redis?: Redis;
   log: Logger;
 };
 
@@ -119,6 +138,12 @@ export function toErpError(error: unknown): InterchangeError {
     cause: failure.message ?? String(error),
   };
 
+  if (status === 429) {
+    // Before the fault: a proxy's (or an emulator's) 429 may carry a fault body, but it says "later", not "wrong".
+    // Without Retry-After, a second: the wait the classifier retries after, so callers hear the same.
+    const retryAfterMs = parseRetryAfter(headerText(failure.response?.headers?.['retry-after'])) ?? 1000;
+    return new UpstreamRateLimitedError(VENDOR, Math.max(1, Math.ceil(retryAfterMs / 1000)), detail);
+  }
   const fault = failure.root?.Envelope?.Body?.Fault;
   if (fault) {
     const code = asText(fault.faultcode);
@@ -155,13 +180,41 @@ export function toErpError(error: unknown): InterchangeError {
   if (status === 401 || status === 403) {
     return new UpstreamError(VENDOR, 'The ERP refused our credentials; check the ERP configuration (ERP_USERNAME, ERP_PASSWORD).', detail);
   }
-  if (status === 429) {
-    const retryAfter = Number(failure.response?.headers?.['retry-after']);
-    return new UpstreamRateLimitedError(VENDOR, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, detail);
-  }
   // A response that is no SOAP envelope we can read (malformed XML, HTML error page, truncated body): the
   // service is not answering as a SOAP service should, which is for us an outage, never a crash.
   return new UpstreamUnavailableError(VENDOR, detail);
+}
+
+const headerText = (value: unknown): string | undefined => (typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined);
+
+/**
+ * What the call policy needs to know about a failed SOAP call (see kit/policy/README.md). Every fault comes
+ * with HTTP 500, so the faultcode decides: a Server fault is the service failing (retryable, counted by the
+ * breaker), a Client fault is our request being wrong (neither). Pure; one test per rule in
+ * test/subgraphs/erp/classify.test.ts.
+ */
+export function classifyErp(error: unknown): Failure {
+  // Our own typed errors (e.g. an answer of the wrong shape) say nothing more once translated.
+  if (error instanceof InterchangeError) return { retryable: false, countsForBreaker: false };
+  const failure = (typeof error === 'object' && error !== null ? error : {}) as SoapErrorLike;
+  const status = failure.response?.status;
+  const withStatus = status === undefined ? {} : { status };
+  // Too many calls: try again after the wait the service asks for, and the service is not unwell.
+  if (status === 429) {
+    return { retryable: true, status, retryAfterMs: parseRetryAfter(headerText(failure.response?.headers?.['retry-after'])) ?? 1000, countsForBreaker: false };
+  }
+  const fault = failure.root?.Envelope?.Body?.Fault;
+  if (fault) {
+    const code = asText(fault.faultcode);
+    // soap reports an answer it could not parse with faultcode "500": as unwell as a Server fault.
+    if (/Server$/i.test(code) || code === '500') return { retryable: true, ...withStatus, countsForBreaker: true };
+    // Client faults, NAV's own exceptions (validation, stale Key, not found, security), VersionMismatch: final.
+    return { retryable: false, ...withStatus, countsForBreaker: false };
+  }
+  // Credentials refused before SOAP: final, and a configuration problem rather than an outage.
+  if (status === 401 || status === 403) return { retryable: false, status, countsForBreaker: false };
+  // No answer (refused, reset, timed out) or one that is no SOAP at all (an HTML 502, malformed XML): unwell.
+  return { retryable: true, ...withStatus, countsForBreaker: true };
 }
 
 /** Raised for a well-formed answer that does not have the shape the WSDL promises. */
@@ -192,11 +245,22 @@ type AsyncMethod = (args: object, options?: object) => Promise<[unknown, ...unkn
  * (PasswordDigest, nonce and Created per message, so the ERP can refuse replays).
  */
 export async function createErpClient(options: ErpClientOptions): Promise<ErpClient> {
-  const agentOptions = { keepAlive: true, maxSockets: 32 };
+  // At least the bulkhead's limit, so every attempt the bulkhead admits has a socket.
+  const agentOptions = { keepAlive: true, maxSockets: Math.max(8, options.policy.bulkhead.limit) };
   const agent = options.baseUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-  // axios (under soap) takes the agent and timeout per request; soap passes these options through.
-  const requestOptions = { httpAgent: agent, httpsAgent: agent, timeout: options.timeoutMs };
+  // axios (under soap) takes the agent, a backstop timeout and the attempt's signal per request; soap passes
+  // these options through. The signal aborts the request and its socket when the policy gives up.
+  const requestOptions = { httpAgent: agent, httpsAgent: agent, timeout: options.policy.timeoutMs + 1000 };
   const security = new WSSecurity(options.credentials.username, options.credentials.password, { passwordType: 'PasswordDigest', hasNonce: true });
+  // One policy for every call to the ERP from this process: breaker and bulkhead must see them all.
+  const policy = createCallPolicy({
+    upstream: VENDOR,
+    classify: classifyErp,
+    translate: toErpError,
+    ...options.policy,
+    quota: options.quota ?? {},
+    ...(options.redis ? { redis: options.redis } : {}),
+  });
 
   const clients = new Map<ErpPage, Client>();
   await Promise.all(
@@ -208,70 +272,89 @@ export async function createErpClient(options: ErpClientOptions): Promise<ErpCli
     }),
   );
 
-  /** One SOAP call with errors translated; the result as soap parsed it. */
-  async function call(page: ErpPage, operation: string, args: object): Promise<unknown> {
-    const method = (clients.get(page) as unknown as Record<string, AsyncMethod | undefined>)[`${operation}Async`];
-    if (!method) throw new UpstreamError(VENDOR, `The ${page} page has no ${operation} operation in its WSDL.`);
-    const started = Date.now();
-    try {
-      const [result] = await method.call(clients.get(page), args, requestOptions);
-      options.log.debug({ page, operation, ms: Date.now() - started }, 'erp call');
-      return result;
-    } catch (error) {
-      throw toErpError(error);
+  /**
+   * Reads are repeatable. Create has no idempotency key; Update carries the record's Key, so a repeat of an
+   * applied Update fails as a conflict rather than applying twice, but the caller would see that conflict for
+   * a write that succeeded; Delete likewise. None of the writes is repeated.
+   */
+  const KIND: Record<string, CallKind> = { Read: 'read', ReadMultiple: 'read', Create: 'write', Update: 'write', Delete: 'write' };
+
+  /** The client for one request: every call goes through the policy with that request's deadline. */
+  const bind = (deadline: number | undefined): ErpClient => {
+    /** One SOAP call; the result as soap parsed it. */
+    async function call(page: ErpPage, operation: string, args: object): Promise<unknown> {
+      const method = (clients.get(page) as unknown as Record<string, AsyncMethod | undefined>)[`${operation}Async`];
+      if (!method) throw new UpstreamError(VENDOR, `The ${page} page has no ${operation} operation in its WSDL.`);
+      return policy.execute({
+        kind: KIND[operation] ?? 'write',
+        deadline,
+        run: async (signal) => {
+          const started = Date.now();
+          const [result] = await method.call(clients.get(page), args, { ...requestOptions, signal });
+          options.log.debug({ page, operation, ms: Date.now() - started }, 'erp call');
+          return result;
+        },
+      });
     }
-  }
 
-  const readPage: ErpClient['readPage'] = async (page, filters, setSize, bookmarkKey) => {
-    // NAV needs at least one filter element; an empty Criteria sets no filter.
-    const filter = filters.length > 0 ? filters : [{ Field: 'No', Criteria: '' }];
-    const result = await call(page, 'ReadMultiple', { filter, ...(bookmarkKey ? { bookmarkKey } : {}), setSize: String(setSize) });
-    return recordsOf(page, result);
+    const readPage: ErpClient['readPage'] = async (page, filters, setSize, bookmarkKey) => {
+      // NAV needs at least one filter element; an empty Criteria sets no filter.
+      const filter = filters.length > 0 ? filters : [{ Field: 'No', Criteria: '' }];
+      const result = await call(page, 'ReadMultiple', { filter, ...(bookmarkKey ? { bookmarkKey } : {}), setSize: String(setSize) });
+      return recordsOf(page, result);
+    };
+
+    /** The single record a Create or Update answers with. */
+    const single = (page: ErpPage, operation: string, result: unknown): NavRecord => {
+      const record = isRecord(result) ? result[page] : undefined;
+      if (!isRecord(record)) throw unexpectedShape(page, operation, result);
+      return record;
+    };
+
+    return {
+      readPage,
+
+      async readAll(page, filters, { limit } = {}) {
+        const records: NavRecord[] = [];
+        let bookmark: string | undefined;
+        for (;;) {
+          const size = limit === undefined ? READ_PAGE_SIZE : Math.min(READ_PAGE_SIZE, limit - records.length);
+          const batch = await readPage(page, filters, size, bookmark);
+          records.push(...batch);
+          // A short page is the last one: ReadMultiple fills a page unless the records run out.
+          if (batch.length < size || (limit !== undefined && records.length >= limit)) return records;
+          const key = batch[batch.length - 1]!.Key;
+          if (typeof key !== 'string' || key === '') throw unexpectedShape(page, 'ReadMultiple', { record: 'without Key' });
+          bookmark = key;
+        }
+      },
+
+      async read(page, no) {
+        const result = await call(page, 'Read', { No: no });
+        if (result === null || result === undefined || (isRecord(result) && result[page] === undefined)) return null;
+        return single(page, 'Read', result);
+      },
+
+      async create(page, record) {
+        return single(page, 'Create', await call(page, 'Create', { [page]: record }));
+      },
+
+      async update(page, record) {
+        return single(page, 'Update', await call(page, 'Update', { [page]: record }));
+      },
+
+      async delete(page, key) {
+        const result = await call(page, 'Delete', { Key: key });
+        const deleted = isRecord(result) ? asText(result.Delete_Result) : '';
+        if (deleted !== 'true' && deleted !== '1') throw unexpectedShape(page, 'Delete', result);
+      },
+      withDeadline: bind,
+      upstreamState: () => policy.state(),
+      close() {
+        policy.dispose();
+        agent.destroy();
+      },
+    };
   };
-
-  /** The single record a Create or Update answers with. */
-  const single = (page: ErpPage, operation: string, result: unknown): NavRecord => {
-    const record = isRecord(result) ? result[page] : undefined;
-    if (!isRecord(record)) throw unexpectedShape(page, operation, result);
-    return record;
-  };
-
-  return {
-    readPage,
-
-    async readAll(page, filters, { limit } = {}) {
-      const records: NavRecord[] = [];
-      let bookmark: string | undefined;
-      for (;;) {
-        const size = limit === undefined ? READ_PAGE_SIZE : Math.min(READ_PAGE_SIZE, limit - records.length);
-        const batch = await readPage(page, filters, size, bookmark);
-        records.push(...batch);
-        // A short page is the last one: ReadMultiple fills a page unless the records run out.
-        if (batch.length < size || (limit !== undefined && records.length >= limit)) return records;
-        const key = batch[batch.length - 1]!.Key;
-        if (typeof key !== 'string' || key === '') throw unexpectedShape(page, 'ReadMultiple', { record: 'without Key' });
-        bookmark = key;
-      }
-    },
-
-    async read(page, no) {
-      const result = await call(page, 'Read', { No: no });
-      if (result === null || result === undefined || (isRecord(result) && result[page] === undefined)) return null;
-      return single(page, 'Read', result);
-    },
-
-    async create(page, record) {
-      return single(page, 'Create', await call(page, 'Create', { [page]: record }));
-    },
-
-    async update(page, record) {
-      return single(page, 'Update', await call(page, 'Update', { [page]: record }));
-    },
-
-    async delete(page, key) {
-      const result = await call(page, 'Delete', { Key: key });
-      const deleted = isRecord(result) ? asText(result.Delete_Result) : '';
-      if (deleted !== 'true' && deleted !== '1') throw unexpectedShape(page, 'Delete', result);
-    },
-  };
+  return bind(undefined);
 }

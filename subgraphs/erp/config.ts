@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, env, readEnv, type Env } from '../../platform/index.js';
+import { readPolicySettings, type PolicySettings } from '../kit/index.js';
 
 /** The WS-Security UsernameToken the subgraph signs every SOAP call with (PasswordDigest with a nonce). */
 export type ErpCredentials = { username: string; password: string };
@@ -13,8 +14,14 @@ export type ErpConfig = {
   /** The NAV company whose pages are called, as it appears in the service URLs. */
   company: string;
   credentials: ErpCredentials | undefined;
-  /** Per-call timeout in ms. */
+  /** Per-attempt timeout in ms (ERP_TIMEOUT_MS); the request's deadline may cut it shorter. */
   timeoutMs: number;
+  /**
+   * Timeout, retries, breaker and bulkhead of the call policy (ERP_RETRY_ATTEMPTS, ERP_BREAKER_*, ERP_BULKHEAD_*).
+   * The bulkhead is small by default (4 running, 50 waiting): a NAV service tier serves few sessions at once,
+   * and NAV publishes no quota, so concurrency is the only thing to bound.
+   */
+  policy: PolicySettings;
   /** NAV's local currency (LCY): what amounts with an empty Currency_Code, and item prices, are in. */
   localCurrency: string;
 };
@@ -47,6 +54,7 @@ export function readErpConfig(source: Env = process.env): ErpConfig {
     company: vars.ERP_COMPANY,
     credentials,
     timeoutMs: vars.ERP_TIMEOUT_MS,
+    policy: readPolicySettings('ERP', vars.ERP_TIMEOUT_MS, source, { bulkheadLimit: 4, bulkheadQueue: 50 }),
     localCurrency: vars.ERP_LOCAL_CURRENCY,
   };
 }

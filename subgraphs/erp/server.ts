@@ -21,9 +21,10 @@ export type ErpSubgraphOptions = {
  */
 export async function createErpSubgraph(options: ErpSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'erp' });
-  const { baseUrl, company, credentials, timeoutMs, localCurrency } = options.config;
-  const client = await createErpClient({ baseUrl, company, credentials, timeoutMs, log });
-  return createSubgraphServer({
+  const { baseUrl, company, credentials, policy, localCurrency } = options.config;
+  const redis = options.state?.redis;
+  const client = await createErpClient({ baseUrl, company, credentials, policy, ...(redis ? { redis } : {}), log });
+  const server = await createSubgraphServer({
     name: 'erp',
     resolvers: createResolvers(localCurrency),
     client,
@@ -31,5 +32,15 @@ export async function createErpSubgraph(options: ErpSubgraphOptions): Promise<Su
     log,
     state: options.state,
     runtime: options.runtime,
+    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
+    upstreamState: () => client.upstreamState(),
   });
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      // After the drain, so no in-flight request loses its connection.
+      client.close();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../../platform/index.js';
+import { readDeadline } from './policy/deadline.js';
 
 /**
  * What every resolver gets. `loaders` is the vendor's DataLoader set, made anew for each request so batches
@@ -12,6 +13,12 @@ export type SubgraphContext<Client, Loaders> = {
   /** W3C trace context from the gateway, passed on to vendor calls where the client allows. */
   traceparent: string | undefined;
   log: Logger;
+  /**
+   * When the gateway stops waiting (`x-request-deadline`, ms since epoch), or undefined when the request
+   * carries none (a direct call): vendor calls then get their policy's budget.
+   */
+  deadline: number | undefined;
+  /** The vendor client, bound to this request's deadline where the subgraph binds it (`clientForRequest`). */
   client: Client;
   loaders: Loaders;
   /** The entities this request touched (`Typename:key`), collected for cache tagging. */
@@ -23,18 +30,24 @@ export function createRequestContext<Client, Loaders>(
   log: Logger,
   client: Client,
   createLoaders: (client: Client) => Loaders,
+  clientForRequest?: (client: Client, request: { deadline: number | undefined }) => Client,
 ): SubgraphContext<Client, Loaders> {
   const header = (name: string): string | undefined => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
   const requestId = header('x-request-id') ?? randomUUID();
+  const deadline = readDeadline(headers);
+  // Resolvers and loaders see the same per-request client, so every vendor call of the request, mutations
+  // and lists included, stops at the request's deadline.
+  const bound = clientForRequest ? clientForRequest(client, { deadline }) : client;
   return {
     requestId,
     traceparent: header('traceparent'),
     log: log.child({ requestId }),
-    client,
-    loaders: createLoaders(client),
+    deadline,
+    client: bound,
+    loaders: createLoaders(bound),
     entityTags: new Set(),
   };
 }

@@ -12,6 +12,7 @@ import { PURGE_CHANNEL, createMemoryState, encodePurge, isDeliberateCode, type L
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
+import type { PolicyState } from './policy/types.js';
 import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 import { subgraphTypeDefs } from './schema.js';
 import { entityKeyFields, entityTagsPlugin } from './tags.js';
@@ -44,6 +45,13 @@ export type SubgraphServerOptions<Client, Loaders> = {
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
+  /**
+   * The client one request uses, e.g. `client.withDeadline(deadline)`, so that every vendor call of the request
+   * (loaders, lists and mutations alike) stops at the gateway's deadline; default the shared client as it is.
+   */
+  clientForRequest?: (client: Client, request: { deadline: number | undefined }) => Client;
+  /** The vendor call policy's state, for `GET /health/upstreams`; default none (the route lists no upstream). */
+  upstreamState?: () => PolicyState;
 };
 
 export type SubgraphServer = {
@@ -122,12 +130,16 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', subgraph: options.name });
   });
+  // What the gateway's /health/upstreams collects: breaker, recent latency and errors, quota left.
+  app.get('/health/upstreams', (_req, res) => {
+    res.json({ subgraph: options.name, upstreams: options.upstreamState ? [options.upstreamState()] : [] });
+  });
   options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),
+      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools), options.clientForRequest),
     }),
   );
 

@@ -1,6 +1,5 @@
 import Stripe from 'stripe';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Redis } from 'ioredis';
 import {
   BadUserInputError,
   ConflictError,
@@ -11,6 +10,13 @@ import {
   UpstreamRateLimitedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  createAbortableAgent,
+  createCallPolicy,
+  parseRetryAfter,
+  type Failure,
+  type PolicySettings,
+  type PolicyState,
+  type QuotaWindow,
   type UpstreamDetail,
 } from '../kit/index.js';
 import type { StripeEndpoint } from './config.js';
@@ -59,12 +65,23 @@ export type PaymentsClient = {
   cancelSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
   updateSubscription(id: string, params: Stripe.SubscriptionUpdateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
   pauseSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
+  /** The same client (same policy and pool), its calls bounded by one request's deadline. */
+  withDeadline(deadline: number | undefined): PaymentsClient;
+  /** The call policy's state, for /health/upstreams. */
+  upstreamState(): PolicyState;
+  /** Refuses new calls and closes the connection pool. */
+  close(): void;
 };
 
 export type PaymentsClientOptions = {
   endpoint: StripeEndpoint;
   secretKey: string;
-  timeoutMs: number;
+  /** Timeout, retries, breaker and bulkhead (readPaymentsConfig reads them from the environment). */
+  policy: PolicySettings;
+  /** Quota buckets: `default` for every call; {} for none. */
+  quota: Readonly<Record<string, readonly QuotaWindow[]>>;
+  /** Counts the quota in Redis, shared by every replica; default in memory. */
+  redis?: Redis;
 };
 
 /** The raw error body as Stripe sent it, without the headers the SDK attaches to it. */
@@ -155,40 +172,64 @@ export function toPaymentsError(error: unknown, fields: FieldMap = {}): Intercha
   return new UpstreamError(VENDOR, error.message || `Stripe answered ${error.statusCode}`, detail);
 }
 
+/** Stripe's explicit verdict on repeating a request, from the `Stripe-Should-Retry` header; undefined when absent. */
+function shouldRetryHeaderOf(error: Stripe.errors.StripeError): boolean | undefined {
+  const value = (error.headers as Record<string, string | undefined> | undefined)?.['stripe-should-retry'];
+  return value === 'true' ? true : value === 'false' ? false : undefined;
+}
+
+/**
+ * What the call policy needs to know about a failed Stripe call (see kit/policy/README.md); the rules are the
+ * SDK's own retry rules, which are off. Pure; one test per rule in test/subgraphs/payments/classify.test.ts.
+ */
+export function classifyStripe(error: unknown): Failure {
+  // Our own typed errors say nothing about Stripe's health and repeating the call would not change them.
+  if (error instanceof InterchangeError) return { retryable: false, countsForBreaker: false };
+  // Not from the SDK's HTTP path: the request may not have been sent at all; treat as unreachable.
+  if (!(error instanceof Stripe.errors.StripeError)) return { retryable: true, countsForBreaker: true };
+  const verdict = shouldRetryHeaderOf(error);
+  const withVerdict = verdict === undefined ? {} : { shouldRetryHeader: verdict };
+  // No response (refused, reset, the SDK's timeout): Stripe may be down; the idempotency key makes writes safe to repeat.
+  if (error instanceof Stripe.errors.StripeConnectionError) return { retryable: true, countsForBreaker: true, ...withVerdict };
+  const status = error.statusCode;
+  if (status === 429) {
+    // Stripe sends no Retry-After on 429; its limits are per second, so a second is the honest wait.
+    const retryAfterMs = parseRetryAfter((error.headers as Record<string, string | undefined> | undefined)?.['retry-after']) ?? 1000;
+    return { retryable: true, status, retryAfterMs, countsForBreaker: false, ...withVerdict };
+  }
+  // A concurrent request with the same idempotency key is still running: repeat only when Stripe says so.
+  if (status === 409) return { retryable: false, status, countsForBreaker: false, ...withVerdict };
+  // 5xx, or an answer without a status (a body that is not JSON): Stripe's failure, worth another attempt.
+  if (status === undefined || status >= 500) return { retryable: true, ...(status === undefined ? {} : { status }), countsForBreaker: true, ...withVerdict };
+  // Any other 4xx is about our request (card declined, bad parameter, auth): final, and Stripe is well.
+  return { retryable: false, status, countsForBreaker: false, ...withVerdict };
+}
+
 type WithResponse<T> = T & { lastResponse?: { headers: Record<string, string> } };
 
 export function createPaymentsClient(options: PaymentsClientOptions): PaymentsClient {
-  const agentOptions = { keepAlive: true, maxSockets: 32 };
-  const httpAgent = options.endpoint.protocol === 'https' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  // At least the bulkhead's limit, so every attempt the bulkhead admits has a socket.
+  const pool = createAbortableAgent({ https: options.endpoint.protocol === 'https', maxSockets: Math.max(32, options.policy.bulkhead.limit) });
   const stripe = new Stripe(options.secretKey, {
     host: options.endpoint.host,
     port: options.endpoint.port,
     protocol: options.endpoint.protocol,
     // Retries belong to the kit's call policy (one place for every vendor), so the SDK's are off.
     maxNetworkRetries: 0,
-    timeout: options.timeoutMs,
+    // A backstop a little after the policy's own timeout, which aborts the socket first (pool.bind).
+    timeout: options.policy.timeoutMs + 1000,
     telemetry: false,
-    httpAgent,
+    httpAgent: pool.agent,
   });
-
-  /** One read: errors translated. */
-  async function read<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toPaymentsError(error);
-    }
-  }
-
-  /** One write under an idempotency key: errors translated with the mutation's field names, replays noticed. */
-  async function write<T>(idempotencyKey: string, fields: FieldMap, run: (requestOptions: Stripe.RequestOptions) => Promise<WithResponse<T>>): Promise<WriteResult<T>> {
-    try {
-      const object = await run({ idempotencyKey });
-      return { object, idempotencyKey, replayed: object.lastResponse?.headers['idempotent-replayed'] === 'true' };
-    } catch (error) {
-      throw toPaymentsError(error, fields);
-    }
-  }
+  // One policy for every call to Stripe from this process: breaker, bulkhead and quota must see them all.
+  const policy = createCallPolicy({
+    upstream: VENDOR,
+    classify: classifyStripe,
+    translate: (error) => toPaymentsError(error),
+    ...options.policy,
+    quota: options.quota,
+    ...(options.redis ? { redis: options.redis } : {}),
+  });
 
   const page = <T>(result: { data: T[]; has_more: boolean; next_page?: string | null }): SearchPage<T> => ({
     data: result.data,
@@ -202,26 +243,57 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     ...(expand.length > 0 ? { expand } : {}),
   });
 
-  return {
-    searchCustomers: (query, next) =>
-      read(async () => {
-        const result = await stripe.customers.search(searchParams(query, next, ['data.subscriptions', 'data.invoice_settings.default_payment_method']));
-        return page<StripeCustomer>(result);
-      }),
-    searchInvoices: (query, next) => read(async () => page<StripeInvoice>(await stripe.invoices.search(searchParams(query, next)))),
-    searchPaymentIntents: (query, next) => read(async () => page<StripePaymentIntent>(await stripe.paymentIntents.search(searchParams(query, next)))),
-    searchCharges: (query, next) => read(async () => page<StripeCharge>(await stripe.charges.search(searchParams(query, next, ['data.refunds'])))),
-    listSubscriptions: (customer, { all }) =>
-      read(async () => page<StripeSubscription>(await stripe.subscriptions.list({ customer, limit: MAX_STRIPE_PAGE, ...(all ? { status: 'all' as const } : {}) }))),
-    retrieveSubscription: (id) => read(() => stripe.subscriptions.retrieve(id)),
+  /** The client for one request: every call goes through the policy with that request's deadline. */
+  const bind = (deadline: number | undefined): PaymentsClient => {
+    /** One read. */
+    const read = <T>(run: () => Promise<T>): Promise<T> =>
+      policy.execute({ kind: 'read', deadline, run: (signal) => pool.bind(signal, run) });
 
-    createPaymentIntent: (params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.create(params, requestOptions)),
-    confirmPaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.confirm(id, params, requestOptions)),
-    capturePaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.capture(id, params, requestOptions)),
-    cancelPaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.cancel(id, params, requestOptions)),
-    createRefund: (params, key, fields) => write(key, fields, (requestOptions) => stripe.refunds.create(params, requestOptions)),
-    cancelSubscription: (id, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.cancel(id, {}, requestOptions)),
-    updateSubscription: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
-    pauseSubscription: (id, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
+    /**
+     * One write under ONE idempotency key, made by the resolver from the input before the call: every attempt
+     * sends the same key, so Stripe applies the write at most once and a retry gets the first answer back.
+     * Errors are translated with the mutation's field names, replays noticed.
+     */
+    const write = async <T>(idempotencyKey: string, fields: FieldMap, run: (requestOptions: Stripe.RequestOptions) => Promise<WithResponse<T>>): Promise<WriteResult<T>> => {
+      const object = await policy.execute({
+        kind: 'write',
+        idempotent: true,
+        deadline,
+        translate: (error) => toPaymentsError(error, fields),
+        run: (signal) => pool.bind(signal, () => run({ idempotencyKey })),
+      });
+      return { object, idempotencyKey, replayed: object.lastResponse?.headers['idempotent-replayed'] === 'true' };
+    };
+
+    return {
+      searchCustomers: (query, next) =>
+        read(async () => {
+          const result = await stripe.customers.search(searchParams(query, next, ['data.subscriptions', 'data.invoice_settings.default_payment_method']));
+          return page<StripeCustomer>(result);
+        }),
+      searchInvoices: (query, next) => read(async () => page<StripeInvoice>(await stripe.invoices.search(searchParams(query, next)))),
+      searchPaymentIntents: (query, next) => read(async () => page<StripePaymentIntent>(await stripe.paymentIntents.search(searchParams(query, next)))),
+      searchCharges: (query, next) => read(async () => page<StripeCharge>(await stripe.charges.search(searchParams(query, next, ['data.refunds'])))),
+      listSubscriptions: (customer, { all }) =>
+        read(async () => page<StripeSubscription>(await stripe.subscriptions.list({ customer, limit: MAX_STRIPE_PAGE, ...(all ? { status: 'all' as const } : {}) }))),
+      retrieveSubscription: (id) => read(() => stripe.subscriptions.retrieve(id)),
+
+      createPaymentIntent: (params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.create(params, requestOptions)),
+      confirmPaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.confirm(id, params, requestOptions)),
+      capturePaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.capture(id, params, requestOptions)),
+      cancelPaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.cancel(id, params, requestOptions)),
+      createRefund: (params, key, fields) => write(key, fields, (requestOptions) => stripe.refunds.create(params, requestOptions)),
+      cancelSubscription: (id, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.cancel(id, {}, requestOptions)),
+      updateSubscription: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
+      pauseSubscription: (id, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
+
+      withDeadline: bind,
+      upstreamState: () => policy.state(),
+      close() {
+        policy.dispose();
+        pool.close();
+      },
+    };
   };
+  return bind(undefined);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, env, readEnv, type Env } from '../../platform/index.js';
+import { quotaWindows, readPolicySettings, type PolicySettings, type QuotaWindow } from '../kit/index.js';
 
 /** Where the Stripe SDK sends requests: the SDK takes host, port and protocol apart, never a URL. */
 export type StripeEndpoint = { host: string; port: number; protocol: 'http' | 'https' };
@@ -9,14 +10,23 @@ export type PaymentsConfig = {
   baseUrl: string | undefined;
   /** The secret (sk_...) or restricted (rk_...) key; required with a base URL. */
   secretKey: string | undefined;
-  /** Per-call timeout in ms. */
+  /** Per-attempt timeout in ms (STRIPE_TIMEOUT_MS); the request's deadline may cut it shorter. */
   timeoutMs: number;
+  /** Timeout, retries, breaker and bulkhead of the call policy (STRIPE_RETRY_ATTEMPTS, STRIPE_BREAKER_*, STRIPE_BULKHEAD_*). */
+  policy: PolicySettings;
+  /**
+   * Our own pacing (STRIPE_QUOTA_PER_SECOND, 0 for none): by default Stripe's published limits, 25 requests a
+   * second for test-mode keys (sk_test_, rk_test_) and 100 for live keys and for the embedded emulator (which
+   * allows 100 whatever the key).
+   */
+  quota: Record<string, QuotaWindow[]>;
 };
 
 const shape = {
   STRIPE_BASE_URL: env.url().optional(),
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'expected a secret key (sk_test_..., sk_live_...) or a restricted key (rk_...)').optional(),
   STRIPE_TIMEOUT_MS: env.positiveInt(10_000),
+  STRIPE_QUOTA_PER_SECOND: z.coerce.number().int().min(0).optional(),
 };
 
 /**
@@ -32,7 +42,16 @@ export function readPaymentsConfig(source: Env = process.env): PaymentsConfig {
     // Checked here so a bad URL fails at start-up, not at the first request.
     toStripeEndpoint(vars.STRIPE_BASE_URL);
   }
-  return { baseUrl: vars.STRIPE_BASE_URL, secretKey: vars.STRIPE_SECRET_KEY, timeoutMs: vars.STRIPE_TIMEOUT_MS };
+  const testMode = vars.STRIPE_BASE_URL !== undefined && /^(sk|rk)_test_/.test(vars.STRIPE_SECRET_KEY ?? '');
+  const perSecond = vars.STRIPE_QUOTA_PER_SECOND ?? (testMode ? 25 : 100);
+  return {
+    baseUrl: vars.STRIPE_BASE_URL,
+    secretKey: vars.STRIPE_SECRET_KEY,
+    timeoutMs: vars.STRIPE_TIMEOUT_MS,
+    // Stripe's own bulkhead-like limit is on concurrent requests too; 20 in flight stays well inside it.
+    policy: readPolicySettings('STRIPE', vars.STRIPE_TIMEOUT_MS, source, { bulkheadLimit: 20 }),
+    quota: { default: quotaWindows({ points: perSecond, durationSeconds: 1 }) },
+  };
 }
 
 /** Splits a base URL into what the SDK takes; the SDK always adds /v1/..., so a path is a mistake. */

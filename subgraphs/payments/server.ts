@@ -16,14 +16,17 @@ export type PaymentsSubgraphOptions = {
 };
 
 /** The payments subgraph over Stripe: build it, then `listen()`. */
-export function createPaymentsSubgraph(options: PaymentsSubgraphOptions): Promise<SubgraphServer> {
+export async function createPaymentsSubgraph(options: PaymentsSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'payments' });
+  const redis = options.state?.redis;
   const client = createPaymentsClient({
     endpoint: toStripeEndpoint(options.config.baseUrl),
     secretKey: options.config.secretKey,
-    timeoutMs: options.config.timeoutMs,
+    policy: options.config.policy,
+    quota: options.config.quota,
+    ...(redis ? { redis } : {}),
   });
-  return createSubgraphServer({
+  const server = await createSubgraphServer({
     name: 'payments',
     resolvers: createResolvers(),
     client,
@@ -31,5 +34,15 @@ export function createPaymentsSubgraph(options: PaymentsSubgraphOptions): Promis
     log,
     state: options.state,
     runtime: options.runtime,
+    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
+    upstreamState: () => client.upstreamState(),
   });
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      // After the drain, so no in-flight request loses its connection.
+      client.close();
+    },
+  };
 }

@@ -41,6 +41,10 @@ beforeAll(async () => {
     ERP_USERNAME: 'INTERCHANGE',
     ERP_PASSWORD: 'not-the-password',
     ERP_TIMEOUT_MS: '400',
+    // This file is about how each failure is translated, one SOAP call per query: retries and the circuit
+    // breaker (which the failures here would open) are the chaos tests' subject (test/e2e/chaos.test.ts).
+    ERP_RETRY_ATTEMPTS: '1',
+    ERP_BREAKER_THRESHOLD: '1000',
   });
 });
 afterAll(async () => {

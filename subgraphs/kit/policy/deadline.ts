@@ -1,12 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { DEADLINE_HEADER } from '../../../platform/index.js';
 
-/**
- * The header that carries a request's deadline from the gateway to the subgraphs: the absolute time, in ms
- * since the Unix epoch, after which nobody is waiting for the answer (the gateway's remaining budget).
- * Absolute rather than relative so that it survives queueing between hops unchanged; the price is that the
- * hosts' clocks must agree to within a second or so (NTP), which `maxSkewMs` below tolerates.
- */
-export const DEADLINE_HEADER = 'x-request-deadline';
+// The name is shared with the gateway, which may import only platform/; the kit re-exports it.
+export { DEADLINE_HEADER };
 
 export type ReadDeadlineOptions = {
   /** The current time in ms since epoch; default Date.now(). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MixpanelHttpError, nextExportSlot, toAnalyticsError } from '../../../subgraphs/analytics/client.js';
+import { MixpanelHttpError, toAnalyticsError } from '../../../subgraphs/analytics/client.js';
 import { readAnalyticsConfig } from '../../../subgraphs/analytics/config.js';
 
 describe('toAnalyticsError', () => {
@@ -17,18 +17,13 @@ describe('toAnalyticsError', () => {
   });
 });
 
-describe('export pacing', () => {
-  it('lets three exports start in a second and holds the fourth until the first is a second old', () => {
-    expect(nextExportSlot([], 1000, 3)).toBe(1000);
-    expect(nextExportSlot([1000, 1000], 1000, 3)).toBe(1000);
-    expect(nextExportSlot([1000, 1000, 1000], 1010, 3)).toBe(2050);
-    expect(nextExportSlot([1000, 1200, 1400, 2050], 1500, 3)).toBe(2250);
-  });
-});
-
 describe('readAnalyticsConfig', () => {
   it('runs the emulator without a base URL', () => {
-    expect(readAnalyticsConfig({})).toMatchObject({ baseUrl: undefined, serviceAccount: undefined, timeoutMs: 30_000, exportPerSecond: 3 });
+    expect(readAnalyticsConfig({})).toMatchObject({ baseUrl: undefined, serviceAccount: undefined, timeoutMs: 30_000 });
+    expect(readAnalyticsConfig({}).quota).toEqual({
+      export: [{ points: 3, durationSeconds: 1 }, { points: 60, durationSeconds: 3600 }],
+      query: [{ points: 60, durationSeconds: 3600 }],
+    });
   });
   it('needs the project id and a service account with a real base URL, naming the variables', () => {
     expect(() => readAnalyticsConfig({ MIXPANEL_BASE_URL: 'https://mixpanel.example.test' })).toThrow(/MIXPANEL_PROJECT_ID[\s\S]*MIXPANEL_SERVICE_ACCOUNT_USERNAME/);

@@ -4,12 +4,21 @@ import { readErpConfig } from '../../../subgraphs/erp/config.js';
 
 describe('readErpConfig', () => {
   it('means the emulator when ERP_BASE_URL is absent', () => {
-    expect(readErpConfig({})).toEqual({ baseUrl: undefined, company: 'CRONUS', credentials: undefined, timeoutMs: 15_000, localCurrency: 'EUR' });
+    expect(readErpConfig({})).toEqual({
+      baseUrl: undefined, company: 'CRONUS', credentials: undefined, timeoutMs: 15_000, localCurrency: 'EUR',
+      policy: { timeoutMs: 15_000, retry: { maxAttempts: 3 }, breaker: { threshold: 5, halfOpenAfterMs: 10_000 }, bulkhead: { limit: 4, queue: 50 } },
+    });
   });
 
   it('reads a real ERP with its credentials, without a trailing slash', () => {
-    const config = readErpConfig({ ERP_BASE_URL: 'http://erp-host:7047/DynamicsNAV/', ERP_COMPANY: 'ACME', ERP_USERNAME: 'svc', ERP_PASSWORD: 's3cret', ERP_TIMEOUT_MS: '5000', ERP_LOCAL_CURRENCY: 'GBP' });
-    expect(config).toEqual({ baseUrl: 'http://erp-host:7047/DynamicsNAV', company: 'ACME', credentials: { username: 'svc', password: 's3cret' }, timeoutMs: 5000, localCurrency: 'GBP' });
+    const config = readErpConfig({
+      ERP_BASE_URL: 'http://erp-host:7047/DynamicsNAV/', ERP_COMPANY: 'ACME', ERP_USERNAME: 'svc', ERP_PASSWORD: 's3cret', ERP_TIMEOUT_MS: '5000', ERP_LOCAL_CURRENCY: 'GBP',
+      ERP_RETRY_ATTEMPTS: '2', ERP_BREAKER_THRESHOLD: '3', ERP_BREAKER_HALF_OPEN_MS: '500', ERP_BULKHEAD_LIMIT: '2', ERP_BULKHEAD_QUEUE: '0',
+    });
+    expect(config).toEqual({
+      baseUrl: 'http://erp-host:7047/DynamicsNAV', company: 'ACME', credentials: { username: 'svc', password: 's3cret' }, timeoutMs: 5000, localCurrency: 'GBP',
+      policy: { timeoutMs: 5000, retry: { maxAttempts: 2 }, breaker: { threshold: 3, halfOpenAfterMs: 500 }, bulkhead: { limit: 2, queue: 0 } },
+    });
   });
 
   it('refuses a real base URL without credentials, naming the variable', () => {

@@ -1,0 +1,4 @@
+// The chaos matrix for erp-soap: every fault, through the gateway (test/kit/chaos.ts, bench/chaos/matrix.ts).
+import { describeChaosMatrix } from '../kit/chaos.js';
+
+describeChaosMatrix('erp-soap');
