@@ -33,7 +33,7 @@ export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions)
     log,
     ...(options.now ? { now: options.now } : {}),
   });
-  const server = await createSubgraphServer({
+  return createSubgraphServer({
     name: 'analytics',
     resolvers: createResolvers({ maxWindowDays: config.maxWindowDays, ...(options.now ? { now: options.now } : {}) }),
     client,
@@ -41,17 +41,7 @@ export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions)
     log,
     state: options.state,
     runtime: options.runtime,
-    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
-    upstreamState: () => client.upstreamState(),
     // trackEvents takes batches of any size; the gateway's BODY_LIMIT is the limit callers meet first.
     bodyLimit: '16mb',
   });
-  return {
-    ...server,
-    async close() {
-      await server.close();
-      // After the drain, so no in-flight request loses its connection.
-      await client.close();
-    },
-  };
 }

@@ -23,7 +23,7 @@ export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Su
   const { baseUrl, auth, policy, quota } = options.config;
   const redis = options.state?.redis;
   const client = createCrmClient({ baseUrl, auth, policy, quota, ...(redis ? { redis } : {}), log, now: options.now });
-  const server = await createSubgraphServer({
+  return createSubgraphServer({
     name: 'crm',
     resolvers: createResolvers(options.config.defaultCurrency),
     client,
@@ -31,15 +31,5 @@ export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Su
     log,
     state: options.state,
     runtime: options.runtime,
-    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
-    upstreamState: () => client.upstreamState(),
   });
-  return {
-    ...server,
-    async close() {
-      await server.close();
-      // After the drain, so no in-flight request loses its connection.
-      client.close();
-    },
-  };
 }

@@ -24,7 +24,7 @@ export async function createErpSubgraph(options: ErpSubgraphOptions): Promise<Su
   const { baseUrl, company, credentials, policy, localCurrency } = options.config;
   const redis = options.state?.redis;
   const client = await createErpClient({ baseUrl, company, credentials, policy, ...(redis ? { redis } : {}), log });
-  const server = await createSubgraphServer({
+  return createSubgraphServer({
     name: 'erp',
     resolvers: createResolvers(localCurrency),
     client,
@@ -32,15 +32,5 @@ export async function createErpSubgraph(options: ErpSubgraphOptions): Promise<Su
     log,
     state: options.state,
     runtime: options.runtime,
-    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
-    upstreamState: () => client.upstreamState(),
   });
-  return {
-    ...server,
-    async close() {
-      await server.close();
-      // After the drain, so no in-flight request loses its connection.
-      client.close();
-    },
-  };
 }

@@ -18,19 +18,18 @@ export type SubgraphContext<Client, Loaders> = {
    * carries none (a direct call): vendor calls then get their policy's budget.
    */
   deadline: number | undefined;
-  /** The vendor client, bound to this request's deadline where the subgraph binds it (`clientForRequest`). */
+  /** The vendor client, bound to this request's deadline. */
   client: Client;
   loaders: Loaders;
   /** The entities this request touched (`Typename:key`), collected for cache tagging. */
   entityTags: Set<string>;
 };
 
-export function createRequestContext<Client, Loaders>(
+export function createRequestContext<Client extends { withDeadline(deadline: number | undefined): Client }, Loaders>(
   headers: IncomingHttpHeaders,
   log: Logger,
   client: Client,
   createLoaders: (client: Client) => Loaders,
-  clientForRequest?: (client: Client, request: { deadline: number | undefined }) => Client,
 ): SubgraphContext<Client, Loaders> {
   const header = (name: string): string | undefined => {
     const value = headers[name];
@@ -40,7 +39,7 @@ export function createRequestContext<Client, Loaders>(
   const deadline = readDeadline(headers);
   // Resolvers and loaders see the same per-request client, so every vendor call of the request, mutations
   // and lists included, stops at the request's deadline.
-  const bound = clientForRequest ? clientForRequest(client, { deadline }) : client;
+  const bound = client.withDeadline(deadline);
   return {
     requestId,
     traceparent: header('traceparent'),

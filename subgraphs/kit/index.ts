@@ -18,7 +18,7 @@ export { moneyFromMinor, moneyFromDecimal, minorDigits } from './money.js';
 export { scalarResolvers } from './scalars.js';
 export { subgraphSdl, subgraphTypeDefs } from './schema.js';
 export { createRequestContext, type SubgraphContext } from './context.js';
-export { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions, type LoaderTools } from './server.js';
+export { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions, type LoaderTools, type VendorClient } from './server.js';
 export { createEntityCache, type EntityCache, type BatchFn } from './entity-cache.js';
 export { entityKeyFields, tagOf } from './tags.js';
 export { readSubgraphRuntime, DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';

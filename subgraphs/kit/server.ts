@@ -25,7 +25,7 @@ export type LoaderTools = {
   maxBatchSize(vendorMax: number): number;
 };
 
-export type SubgraphServerOptions<Client, Loaders> = {
+export type SubgraphServerOptions<Client extends VendorClient<Client>, Loaders> = {
   /** The subgraph's name: its SDL is schema/<name>.graphql and it is named so in the supergraph. */
   name: string;
   /** The resolver map, typed by the vendor folder's codegen `Resolvers`. */
@@ -45,13 +45,17 @@ export type SubgraphServerOptions<Client, Loaders> = {
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
-  /**
-   * The client one request uses, e.g. `client.withDeadline(deadline)`, so that every vendor call of the request
-   * (loaders, lists and mutations alike) stops at the gateway's deadline; default the shared client as it is.
-   */
-  clientForRequest?: (client: Client, request: { deadline: number | undefined }) => Client;
-  /** The vendor call policy's state, for `GET /health/upstreams`; default none (the route lists no upstream). */
-  upstreamState?: () => PolicyState;
+};
+
+/**
+ * What the kit needs of every vendor client: each request gets `withDeadline(deadline)`, so every vendor call
+ * of the request (loaders, lists and mutations alike) stops at the gateway's deadline; `upstreamState()`
+ * feeds `GET /health/upstreams`; `close()` runs after the server has drained, so no in-flight call loses its pool.
+ */
+export type VendorClient<Self> = {
+  withDeadline(deadline: number | undefined): Self;
+  upstreamState(): PolicyState;
+  close(): void;
 };
 
 export type SubgraphServer = {
@@ -85,7 +89,7 @@ function errorLogPlugin(log: Logger): ApolloServerPlugin<SubgraphContext<unknown
 }
 
 /** Apollo Server + buildSubgraphSchema on express, with cache hints, request context and health route. */
-export async function createSubgraphServer<Client, Loaders>(options: SubgraphServerOptions<Client, Loaders>): Promise<SubgraphServer> {
+export async function createSubgraphServer<Client extends VendorClient<Client>, Loaders>(options: SubgraphServerOptions<Client, Loaders>): Promise<SubgraphServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer: Server = createServer(app);
@@ -132,14 +136,14 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
   });
   // What the gateway's /health/upstreams collects: breaker, recent latency and errors, quota left.
   app.get('/health/upstreams', (_req, res) => {
-    res.json({ subgraph: options.name, upstreams: options.upstreamState ? [options.upstreamState()] : [] });
+    res.json({ subgraph: options.name, upstreams: [options.client.upstreamState()] });
   });
   options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools), options.clientForRequest),
+      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),
     }),
   );
 
@@ -161,6 +165,7 @@ export async function createSubgraphServer<Client, Loaders>(options: SubgraphSer
       // apollo.stop() drains through the plugin: stops accepting, waits for in-flight requests, closes.
       await apollo.stop();
       await entityCache.close();
+      options.client.close();
       if (listening && httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };

@@ -26,7 +26,7 @@ export async function createPaymentsSubgraph(options: PaymentsSubgraphOptions): 
     quota: options.config.quota,
     ...(redis ? { redis } : {}),
   });
-  const server = await createSubgraphServer({
+  return createSubgraphServer({
     name: 'payments',
     resolvers: createResolvers(),
     client,
@@ -34,15 +34,5 @@ export async function createPaymentsSubgraph(options: PaymentsSubgraphOptions): 
     log,
     state: options.state,
     runtime: options.runtime,
-    clientForRequest: (shared, { deadline }) => shared.withDeadline(deadline),
-    upstreamState: () => client.upstreamState(),
   });
-  return {
-    ...server,
-    async close() {
-      await server.close();
-      // After the drain, so no in-flight request loses its connection.
-      client.close();
-    },
-  };
 }
