@@ -34,8 +34,11 @@ export function createFetcher(agent: Agent): Fetcher {
     const response = await agent.request({ origin: target.origin, path: target.pathname + target.search, method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body });
     const text = await response.body.text();
     const headers = response.headers;
+    const json = /\bjson\b/.test(String(headers['content-type'] ?? ''));
     return {
-      ok: response.statusCode >= 200 && response.statusCode < 300,
+      // GraphQL over HTTP answers a request error (e.g. a variable of the wrong type) with 400 and a JSON body
+      // of `errors`; those pass through with their codes instead of becoming an opaque "400: Bad Request".
+      ok: (response.statusCode >= 200 && response.statusCode < 300) || (response.statusCode === 400 && json),
       status: response.statusCode,
       statusText: STATUS_CODES[response.statusCode] ?? '',
       url,

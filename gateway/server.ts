@@ -73,6 +73,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     gateway,
     introspection: config.introspection,
     csrfPrevention: true,
+    // The launcher owns SIGTERM/SIGINT and closes every part in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     cache: state.cache,
     formatError: maskErrors(log, development),
     includeStacktraceInErrorResponses: false,

@@ -112,10 +112,9 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
       resolvers: options.resolvers as GraphQLResolverMap<unknown>,
     }),
     introspection: options.introspection ?? true,
+    // The launcher owns SIGTERM/SIGINT and closes every part in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     logger: options.log,
-    // The gateway turns a non-2xx subgraph answer into an opaque "400: Bad Request"; with 200 the caller
-    // gets the real BAD_USER_INPUT naming the variable.
-    status400ForVariableCoercionErrors: false,
     // Stacks go to the log, never over the wire, even between our own processes.
     includeStacktraceInErrorResponses: false,
     plugins: [

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, readGatewayConfig } from '../../gateway/index.js';
+import { startGatewayProcess } from '../kit/gateway-process.js';
 import { memoryLogger, startTestStack, type TestStack } from '../kit/stack.js';
 
 let stack: TestStack;
@@ -142,5 +143,14 @@ describe('graceful shutdown', () => {
     } finally {
       proxy.server.close();
     }
+  });
+
+  it('exits with status 0 on SIGTERM when run as its own process, as in production', async () => {
+    const subgraphs = Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]));
+    const gateway = await startGatewayProcess({ ...subgraphs, NODE_ENV: 'production' });
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)));
+    gateway.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });
