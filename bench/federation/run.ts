@@ -84,8 +84,7 @@ function flagNotes(): string[] {
     .join('\n');
   const notes = [
     '(a), (a0), (b) run the production configuration with ANONYMOUS_RATE_LIMIT_PER_MINUTE=1000000000: the limiter runs for every ' +
-      'request but never refuses the load generator (one address); an empty persisted-operation manifest is used when ' +
-      'operations/manifest.json is absent (the query is sent as text, as an anonymous caller does).',
+      'request but never refuses the load generator (one address); the query is sent as text, as an anonymous caller does.',
   ];
   notes.push(
     code.includes('GATEWAY_DEDUPE')

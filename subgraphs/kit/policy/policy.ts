@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   bulkhead,
   circuitBreaker,
@@ -114,6 +115,9 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   const quota = createQuota(upstream, options.quota ?? {}, options.redis);
   const recent = createLatencyWindow(positive('windowSize', options.windowSize ?? POLICY_DEFAULTS.windowSize));
   const lifetime = new AbortController();
+  // Every call in flight listens for dispose (and removes its listener when done): dozens at once under load
+  // are expected, not a leak, so Node's 10-listener warning does not apply.
+  setMaxListeners(0, lifetime.signal);
 
   let openedAt: number | undefined;
   const listeners = [
