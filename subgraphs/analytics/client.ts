@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { Agent, fetch } from 'undici';
 import type { Logger } from '../../platform/index.js';
 import {
@@ -10,10 +9,9 @@ import {
   createCallPolicy,
   parseRetryAfter,
   type Failure,
-  type PolicySettings,
-  type PolicyState,
-  type QuotaWindow,
   type UpstreamDetail,
+  type PolicyClientOptions,
+  type VendorClient,
 } from '../kit/index.js';
 import type { ServiceAccount } from './config.js';
 import { parseExport, type MixpanelEvent, type RawEvent } from './mapping.js';
@@ -36,20 +34,15 @@ export type FailedRecord = { index: number; field: string; message: string; inse
 export type ImportOutcome = { imported: number; failed: FailedRecord[] };
 
 /** The Mixpanel calls the analytics subgraph makes. */
-export type AnalyticsClient = {
+export interface AnalyticsClient extends VendorClient<AnalyticsClient> {
   /** Events of whole UTC days, in Mixpanel's order (time order). */
   exportEvents(query: ExportQuery): Promise<RawEvent[]>;
   /** One /import request in strict mode: at most 2000 events and 10 MB. Refused records come back, the rest are stored. */
   importEvents(events: readonly MixpanelEvent[]): Promise<ImportOutcome>;
-  /** The same client (same policy and pool), its calls bounded by one request's deadline. */
-  withDeadline(deadline: number | undefined): AnalyticsClient;
-  /** The call policy's state, for /health/upstreams. */
-  upstreamState(): PolicyState;
-  /** Refuses new calls and closes the connection pool. */
-  close(): Promise<void>;
-};
+}
 
-export type AnalyticsClientOptions = {
+/** Quota buckets: `export` (raw export API) and `query` (query API); /import spends from none. */
+export type AnalyticsClientOptions = PolicyClientOptions & {
   /** Base URL of the ingestion API (/import). */
   baseUrl: string;
   /** Base URL of the raw export API (/api/2.0/export). */
@@ -58,12 +51,6 @@ export type AnalyticsClientOptions = {
   serviceAccount: ServiceAccount;
   /** When set, /import authenticates with the project token instead of the service account. */
   projectToken?: string;
-  /** Timeout, retries, breaker and bulkhead (readAnalyticsConfig reads them from the environment). */
-  policy: PolicySettings;
-  /** Quota buckets: `export` (raw export API) and `query` (query API); /import spends from none. {} for none. */
-  quota: Readonly<Record<string, readonly QuotaWindow[]>>;
-  /** Counts the quota in Redis, shared by every replica; default in memory. */
-  redis?: Redis;
   log: Logger;
   /** Clock for call timing in the debug log; default Date.now. */
   now?: () => number;

@@ -1,5 +1,4 @@
 import { Client } from '@hubspot/api-client';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../../platform/index.js';
 import {
   BadUserInputError,
@@ -13,10 +12,9 @@ import {
   parseRetryAfter,
   type CallKind,
   type Failure,
-  type PolicySettings,
-  type PolicyState,
-  type QuotaWindow,
   type UpstreamDetail,
+  type PolicyClientOptions,
+  type VendorClient,
 } from '../kit/index.js';
 import type { HubSpotAuth } from './config.js';
 import type { HubSpotObject, SearchFilter } from './mapping.js';
@@ -31,7 +29,7 @@ export type Page = { results: HubSpotObject[]; next: string | undefined; total?:
 export type AssociationMap = Map<string, Array<{ id: string; primary: boolean }>>;
 
 /** The HubSpot calls the CRM subgraph makes: one generic path for contacts, companies and deals. */
-export type CrmClient = {
+export interface CrmClient extends VendorClient<CrmClient> {
   list(type: CrmObjectType, options: { limit: number; after?: string; properties: string[]; associations?: CrmObjectType[] }): Promise<Page & { associations: Map<string, AssociationMap> }>;
   /** Objects by id (or by a unique property); ids with no object are absent from the map. At most 100 ids. */
   batchRead(type: CrmObjectType, ids: readonly string[], properties: string[], idProperty?: string): Promise<Map<string, HubSpotObject>>;
@@ -40,23 +38,12 @@ export type CrmClient = {
   associations(from: CrmObjectType, to: CrmObjectType, ids: readonly string[]): Promise<AssociationMap>;
   create(type: CrmObjectType, properties: Record<string, string>, associateWith?: { type: CrmObjectType; id: string; typeId: number }): Promise<HubSpotObject>;
   update(type: CrmObjectType, id: string, properties: Record<string, string>): Promise<HubSpotObject>;
-  /** The same client (same policy, pool and token), its calls bounded by one request's deadline. */
-  withDeadline(deadline: number | undefined): CrmClient;
-  /** The call policy's state, for /health/upstreams. */
-  upstreamState(): PolicyState;
-  /** Refuses new calls and closes the connection pool. */
-  close(): void;
-};
+}
 
-export type CrmClientOptions = {
+/** Quota buckets: `default` (every call but search) and `search`. */
+export type CrmClientOptions = PolicyClientOptions & {
   baseUrl: string;
   auth: HubSpotAuth;
-  /** Timeout, retries, breaker and bulkhead (readCrmConfig reads them from the environment). */
-  policy: PolicySettings;
-  /** Quota buckets: `default` (every call but search) and `search`; {} for none. */
-  quota: Readonly<Record<string, readonly QuotaWindow[]>>;
-  /** Counts the quota in Redis, shared by every replica; default in memory. */
-  redis?: Redis;
   log: Logger;
   /** Clock for token expiry; default Date.now. */
   now?: () => number;

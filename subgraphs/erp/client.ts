@@ -2,7 +2,6 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { createClientAsync, WSSecurity, type Client } from 'soap';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../../platform/index.js';
 import {
   BadUserInputError,
@@ -17,10 +16,9 @@ import {
   parseRetryAfter,
   type CallKind,
   type Failure,
-  type PolicySettings,
-  type PolicyState,
-  type QuotaWindow,
   type UpstreamDetail,
+  type PolicyClientOptions,
+  type VendorClient,
 } from '../kit/index.js';
 import type { ErpCredentials } from './config.js';
 import type { NavFilter, NavRecord } from './mapping.js';
@@ -34,7 +32,7 @@ const PAGES: readonly ErpPage[] = ['Customer', 'SalesOrder', 'PostedSalesInvoice
 export const READ_PAGE_SIZE = 500;
 
 /** The SOAP calls the ERP subgraph makes, one generic path for every page. */
-export type ErpClient = {
+export interface ErpClient extends VendorClient<ErpClient> {
   /**
    * Every record matching all filters, in No order, paging by bookmark (the last record's Key) until the
    * ERP has no more, or until `limit` records when one is given.
@@ -48,25 +46,14 @@ export type ErpClient = {
   /** Writes the fields given; `record.Key` must be the current Key (a stale one is a CONFLICT). */
   update(page: ErpPage, record: Record<string, unknown> & { Key: string }): Promise<NavRecord>;
   delete(page: ErpPage, key: string): Promise<void>;
-  /** The same client (same policy, SOAP clients and pool), its calls bounded by one request's deadline. */
-  withDeadline(deadline: number | undefined): ErpClient;
-  /** The call policy's state, for /health/upstreams. */
-  upstreamState(): PolicyState;
-  /** Refuses new calls and closes the connection pool. */
-  close(): void;
-};
+}
 
-export type ErpClientOptions = {
+/** No quota buckets: NAV publishes no limits, so the ERP config passes {}. */
+export type ErpClientOptions = PolicyClientOptions & {
   /** The web services base URL, the part before `/WS/<company>/Page/<page>`. */
   baseUrl: string;
   company: string;
   credentials: ErpCredentials;
-  /** Timeout, retries, breaker and bulkhead (readErpConfig reads them from the environment). */
-  policy: PolicySettings;
-  /** Quota buckets; NAV publishes none, so the ERP config passes {}. */
-  quota?: Readonly<Record<string, readonly QuotaWindow[]>>;
-  /** Counts a quota in Redis, shared by every replica; default in memory. */
-  redis?: Redis;
   log: Logger;
 };
 

@@ -11,7 +11,6 @@ import {
 } from '../kit/index.js';
 import type { CreateOrderInput, Resolvers, UpdateOrderInput } from './__generated__/resolvers.js';
 import type { ErpClient } from './client.js';
-import type { Context } from './loaders.js';
 import {
   currencyOf,
   fieldText,

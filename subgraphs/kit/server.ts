@@ -12,9 +12,9 @@ import { PURGE_CHANNEL, createMemoryState, encodePurge, isDeliberateCode, type L
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
-import type { PolicyState } from './policy/types.js';
 import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 import { subgraphTypeDefs } from './schema.js';
+import type { VendorClient } from './vendor-client.js';
 import { entityKeyFields, entityTagsPlugin } from './tags.js';
 
 /** What the kit gives a vendor's createLoaders besides its client. */
@@ -47,16 +47,6 @@ export type SubgraphServerOptions<Client extends VendorClient<Client>, Loaders> 
   runtime?: SubgraphRuntime;
 };
 
-/**
- * What the kit needs of every vendor client: each request gets `withDeadline(deadline)`, so every vendor call
- * of the request (loaders, lists and mutations alike) stops at the gateway's deadline; `upstreamState()`
- * feeds `GET /health/upstreams`; `close()` runs after the server has drained, so no in-flight call loses its pool.
- */
-export type VendorClient<Self> = {
-  withDeadline(deadline: number | undefined): Self;
-  upstreamState(): PolicyState;
-  close(): void;
-};
 
 export type SubgraphServer = {
   readonly name: string;
@@ -164,7 +154,7 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
       // apollo.stop() drains through the plugin: stops accepting, waits for in-flight requests, closes.
       await apollo.stop();
       await entityCache.close();
-      options.client.close();
+      await options.client.close();
       if (listening && httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };

@@ -1,5 +1,4 @@
 import Stripe from 'stripe';
-import type { Redis } from 'ioredis';
 import {
   BadUserInputError,
   ConflictError,
@@ -14,10 +13,9 @@ import {
   createCallPolicy,
   parseRetryAfter,
   type Failure,
-  type PolicySettings,
-  type PolicyState,
-  type QuotaWindow,
   type UpstreamDetail,
+  type PolicyClientOptions,
+  type VendorClient,
 } from '../kit/index.js';
 import type { StripeEndpoint } from './config.js';
 import type {
@@ -46,7 +44,7 @@ export type WriteResult<T> = { object: T; idempotencyKey: string; replayed: bool
 export type FieldMap = Readonly<Record<string, string>>;
 
 /** The Stripe calls the payments subgraph makes. Searches expand what the schema shows without another call. */
-export type PaymentsClient = {
+export interface PaymentsClient extends VendorClient<PaymentsClient> {
   /** Customers matching a search query, with their current subscriptions and default payment method expanded. */
   searchCustomers(query: string, page?: string): Promise<SearchPage<StripeCustomer>>;
   searchInvoices(query: string, page?: string): Promise<SearchPage<StripeInvoice>>;
@@ -65,23 +63,12 @@ export type PaymentsClient = {
   cancelSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
   updateSubscription(id: string, params: Stripe.SubscriptionUpdateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
   pauseSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
-  /** The same client (same policy and pool), its calls bounded by one request's deadline. */
-  withDeadline(deadline: number | undefined): PaymentsClient;
-  /** The call policy's state, for /health/upstreams. */
-  upstreamState(): PolicyState;
-  /** Refuses new calls and closes the connection pool. */
-  close(): void;
-};
+}
 
-export type PaymentsClientOptions = {
+/** Quota buckets: `default` for every call. */
+export type PaymentsClientOptions = PolicyClientOptions & {
   endpoint: StripeEndpoint;
   secretKey: string;
-  /** Timeout, retries, breaker and bulkhead (readPaymentsConfig reads them from the environment). */
-  policy: PolicySettings;
-  /** Quota buckets: `default` for every call; {} for none. */
-  quota: Readonly<Record<string, readonly QuotaWindow[]>>;
-  /** Counts the quota in Redis, shared by every replica; default in memory. */
-  redis?: Redis;
 };
 
 /** The raw error body as Stripe sent it, without the headers the SDK attaches to it. */

@@ -1,7 +1,7 @@
 import { BadUserInputError, NotFoundError, readPageArgs, scalarResolvers, toConnection, type Connection } from '../kit/index.js';
 import type { Resolvers } from './__generated__/resolvers.js';
 import type { FieldMap, PaymentsClient, WriteResult } from './client.js';
-import { MAX_REACH, type Context, type CustomerRows, type RowsKey } from './loaders.js';
+import { MAX_REACH, type CustomerRows, type RowsKey } from './loaders.js';
 import {
   MAX_CLIENT_IDEMPOTENCY_KEY,
   matchesFilter,

@@ -162,7 +162,10 @@ describe('project-wide analytics', () => {
     expect(days.buckets).toHaveLength(40);
     expect(weeks.buckets[0]!.start).toBe('2026-09-07T00:00:00.000Z');
     expect(months.buckets.map((bucket) => bucket.start)).toEqual(['2026-09-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z']);
-    expect(mixpanel().requests.count()).toBe(1);
+    // One export serves all three series. (Under a loaded machine our fixed-window export quota can meet the
+    // emulator's rolling one at a window edge: a 429 retried after Retry-After is the policy working, not a
+    // second export.)
+    expect(mixpanel().requests.list().filter((request) => request.status === 200)).toHaveLength(1);
   });
 });
 
