@@ -79,9 +79,9 @@ const ms = (value: number | null) => (value === null ? dash : `${Math.round(valu
 const mb = (bytes: number | null) => (bytes === null ? dash : `${Math.round(bytes / 2 ** 20)} MB`);
 const ratio = (value: number | null, base: number | null) => (value === null || base === null || base === 0 ? dash : `${(value / base).toFixed(2)}x`);
 
-function packageVersion(name: string): string {
+function packageVersion(name: string, root = REPO_ROOT): string {
   try {
-    return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'not installed';
   }
@@ -176,7 +176,7 @@ export function renderReport(input: ReportInput): string {
     '## Versions and machine',
     '',
     `- node ${process.version}; @apollo/gateway ${packageVersion('@apollo/gateway')}, @apollo/server ${packageVersion('@apollo/server')}, ` +
-      `@apollo/subgraph ${packageVersion('@apollo/subgraph')}, graphql ${packageVersion('graphql')}, @graphql-hive/gateway ${packageVersion('@graphql-hive/gateway')}, ` +
+      `@apollo/subgraph ${packageVersion('@apollo/subgraph')}, graphql ${packageVersion('graphql')}, @graphql-hive/gateway ${packageVersion('@graphql-hive/gateway', join(REPO_ROOT, 'bench/federation/peers'))}, ` +
       `autocannon ${packageVersion('autocannon')}, undici ${packageVersion('undici')}, tsx ${packageVersion('tsx')}`,
     `- ${cpus().length} cores, ${cpuModel()}, ${(totalmem() / 2 ** 30).toFixed(1)} GB memory, Linux ${release()}`,
     `- load average (1/5/15 min) at start ${input.loadAverage.start.map((value) => value.toFixed(2)).join(' / ')}, at end ${input.loadAverage.end.map((value) => value.toFixed(2)).join(' / ')}`,

@@ -21,8 +21,9 @@ process.on('exit', () => {
   }
 });
 
+// Hive Gateway lives in the benchmark's own package (bench/federation/peers), installed by `npm run bench:federation`.
 // The package's exports map does not expose its bin; resolve it beside the package entry point.
-const entry = createRequire(import.meta.url).resolve('@graphql-hive/gateway');
+const entry = createRequire(new URL('../peers/package.json', import.meta.url)).resolve('@graphql-hive/gateway');
 const bin = join(dirname(entry), 'bin.js');
 process.argv = [process.argv[0]!, bin, 'supergraph', supergraphPath, '--host', host, '--port', String(port)];
 await import(pathToFileURL(bin).href);
