@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { LoaderTools, SubgraphContext } from '../kit/index.js';
+import type { LoaderTools } from '../kit/index.js';
 import type { AssociationMap, CrmClient, CrmObjectType } from './client.js';
 import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './mapping.js';
 
@@ -75,4 +75,3 @@ export function createLoaders(client: CrmClient, tools: LoaderTools) {
 }
 
 export type CrmLoaders = ReturnType<typeof createLoaders>;
-export type Context = SubgraphContext<CrmClient, CrmLoaders>;

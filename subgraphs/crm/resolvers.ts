@@ -4,13 +4,16 @@ import {
   NotFoundError,
   connectionFromArray,
   readPageArgs,
+  required as requiredOf,
+  validInput,
   scalarResolvers,
   toConnection,
   type Connection,
 } from '../kit/index.js';
 import type { Resolvers } from './__generated__/resolvers.js';
 import { DEFAULT_ASSOCIATION, type CrmObjectType } from './client.js';
-import type { Associated, Context } from './loaders.js';
+import type { Context } from './context.js';
+import type { Associated } from './loaders.js';
 import {
   COMPANY_PROPERTIES,
   CONTACT_PROPERTIES,
@@ -28,12 +31,8 @@ import {
 /** HubSpot pages at most 100 objects on list and 200 on search; one page size keeps cursors interchangeable. */
 const MAX_PAGE = 100;
 
-/** Loads one entity or raises NOT_FOUND (the field becomes null, the rest of the response stands). */
-async function required<T>(value: Promise<T | null>, typename: string, key: string): Promise<T> {
-  const found = await value;
-  if (!found) throw new NotFoundError(typename, key, { upstream: 'hubspot' });
-  return found;
-}
+/** Loads one entity or raises NOT_FOUND naming HubSpot. */
+const required = <T>(value: Promise<T | null>, typename: string, key: string): Promise<T> => requiredOf(value, typename, key, 'hubspot');
 
 /** A page of a list or search as a connection; the rows are primed so nested lookups cost nothing. */
 async function listObjects<Node>(
@@ -97,13 +96,6 @@ const contactInput = z.object({
   companyId: z.string().regex(/^\d+$/, 'must be a CRM company id').nullish(),
 });
 
-function validInput<T extends object>(input: T): T {
-  const result = contactInput.safeParse(input);
-  if (result.success) return input;
-  const issue = result.error.issues[0]!;
-  const field = `input.${issue.path.join('.')}`;
-  throw new BadUserInputError(`${field} ${issue.message}.`, field);
-}
 
 export function createResolvers(defaultCurrency: string): Resolvers {
   const deal = (row: HubSpotObject) => toDeal(row, defaultCurrency);
@@ -142,12 +134,12 @@ export function createResolvers(defaultCurrency: string): Resolvers {
     },
     Mutation: {
       createCustomer: async (_, { input }, { client }) => {
-        const { companyId, ...fields } = validInput(input);
+        const { companyId, ...fields } = validInput(contactInput, input);
         const association = companyId ? { type: 'companies' as const, id: companyId, typeId: DEFAULT_ASSOCIATION['contacts->companies']! } : undefined;
         return toCustomer(await client.create('contacts', toContactProperties(fields), association));
       },
       updateCustomer: async (_, { id, input }, { client }) => {
-        const properties = toContactProperties(validInput(input));
+        const properties = toContactProperties(validInput(contactInput, input));
         if (Object.keys(properties).length === 0) throw new BadUserInputError('input names no field to change.', 'input');
         return toCustomer(await client.update('contacts', id, properties));
       },

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
-import type { BatchFn, LoaderTools, SubgraphContext } from '../kit/index.js';
+import type { BatchFn, LoaderTools } from '../kit/index.js';
 import type { OrderStatus, PostedInvoiceStatus } from './__generated__/resolvers.js';
 import type { ErpClient, ErpPage } from './client.js';
-import { anyOf, fieldText, invoiceFilters, orderFilters, type NavFilter, type NavRecord } from './mapping.js';
+import { anyOf, invoiceFilters, orderFilters, type NavFilter } from './filters.js';
+import { fieldText } from './mapping.js';
+import type { NavRecord } from './wire.js';
 
 /**
  * Customer numbers per ReadMultiple: the OR filter grows by about eight characters a customer, which keeps
@@ -85,4 +87,3 @@ export function createLoaders(client: ErpClient, tools: LoaderTools) {
 }
 
 export type ErpLoaders = ReturnType<typeof createLoaders>;
-export type Context = SubgraphContext<ErpClient, ErpLoaders>;

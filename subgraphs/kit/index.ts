@@ -19,7 +19,15 @@ export { scalarResolvers } from './scalars.js';
 export { subgraphSdl, subgraphTypeDefs } from './schema.js';
 export { createRequestContext, type SubgraphContext } from './context.js';
 export { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions, type LoaderTools } from './server.js';
-export type { VendorClient, PolicyClientOptions } from './vendor-client.js';
+export {
+  createVendorClient,
+  type VendorClient,
+  type PolicyClientOptions,
+  type Operation,
+  type OperationTable,
+  type VendorCall,
+} from './vendor-client.js';
+export { required, validInput, chunk } from './input.js';
 export { createEntityCache, type EntityCache, type BatchFn } from './entity-cache.js';
 export { entityKeyFields, tagOf } from './tags.js';
 export { readSubgraphRuntime, DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';

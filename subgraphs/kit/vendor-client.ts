@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import { createCallPolicy } from './policy/policy.js';
+import type { Clock } from './policy/clock.js';
 import type { PolicySettings } from './policy/settings.js';
-import type { PolicyState, QuotaWindow } from './policy/types.js';
+import type { CallKind, Classifier, PolicyState, QuotaWindow, Translator } from './policy/types.js';
 
 /**
  * What the kit needs of every vendor client: each request gets `withDeadline(deadline)`, so every vendor call
@@ -24,4 +26,93 @@ export type PolicyClientOptions = {
   quota?: Readonly<Record<string, readonly QuotaWindow[]>>;
   /** Counts the quota in Redis, shared by every replica; default in memory. */
   redis?: Redis;
+  /** The policy's time source; default the system clock (tests pass a fake one). */
+  clock?: Clock;
 };
+
+/**
+ * One vendor operation as data (stripe-node's `stripeMethod({method, fullPath})`): whether it reads or writes,
+ * whether repeating it is safe, and which quota it spends. The call policy retries a write only when
+ * `idempotent` is true.
+ */
+export type Operation = {
+  kind: CallKind;
+  /** A write that cannot apply twice (an idempotency key, an absolute PATCH); default false. */
+  idempotent?: boolean;
+  /** The quota bucket it spends from; default `default` (free when no quota configures it). */
+  bucket?: string;
+};
+
+/** Every operation a vendor client makes, by name: one table per vendor, read in one place. */
+export type OperationTable<Name extends string> = Readonly<Record<Name, Operation>>;
+
+/**
+ * Runs one named operation of the table under the call policy, with the bound request's deadline. `run` gets
+ * the attempt's signal (aborted on timeout, deadline or close); `translate` overrides the vendor's translator
+ * for this call (e.g. with a mutation's field names).
+ */
+export type VendorCall<Name extends string> = <T>(operation: Name, run: (signal: AbortSignal) => Promise<T>, translate?: Translator) => Promise<T>;
+
+export type VendorClientOptions<Client extends VendorClient<Client>, Name extends string> = PolicyClientOptions & {
+  /** The vendor's name (`hubspot`, `stripe`, `mixpanel`, `erp`): `extensions.upstream` and the quota's Redis key. */
+  upstream: string;
+  /** The vendor's operations. */
+  operations: OperationTable<Name>;
+  /** The vendor's classifier (its errors.ts). */
+  classify: Classifier;
+  /** The vendor's translator (its errors.ts). */
+  translate: Translator;
+  /** The vendor's methods over one request's `call`; called once per bound request, so keep it cheap. */
+  methods(call: VendorCall<Name>): Omit<Client, keyof VendorClient<Client>>;
+  /** Closes what the vendor client holds (its connection pool), after the policy refused new calls. Default none. */
+  close?(): void | Promise<void>;
+};
+
+/**
+ * Builds a vendor client from its operation table: one call policy for every call to the vendor from this
+ * process (breaker, bulkhead and quota only work when they see them all), the per-request deadline binding,
+ * health state and close. The vendor folder supplies only what is vendor-specific: its SDK calls.
+ */
+export function createVendorClient<Client extends VendorClient<Client>, Name extends string>(options: VendorClientOptions<Client, Name>): Client {
+  const quota = options.quota ?? {};
+  for (const [name, operation] of Object.entries(options.operations) as Array<[string, Operation]>) {
+    const bucket = operation.bucket ?? 'default';
+    // A bucket the config does not declare is a bug in the table: caught at start, not on the first call.
+    if (bucket !== 'default' && !(bucket in quota)) {
+      throw new Error(`${options.upstream} operation ${name} spends quota bucket "${bucket}", which the config does not declare`);
+    }
+  }
+  const policy = createCallPolicy({
+    upstream: options.upstream,
+    classify: options.classify,
+    translate: options.translate,
+    ...options.policy,
+    quota,
+    ...(options.redis ? { redis: options.redis } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  const bind = (deadline: number | undefined): Client => {
+    const call: VendorCall<Name> = (name, run, translate) => {
+      const operation = options.operations[name];
+      return policy.execute({
+        kind: operation.kind,
+        ...(operation.idempotent ? { idempotent: true } : {}),
+        ...(operation.bucket ? { bucket: operation.bucket } : {}),
+        ...(translate ? { translate } : {}),
+        deadline,
+        run,
+      });
+    };
+    const lifecycle: VendorClient<Client> = {
+      withDeadline: bind,
+      upstreamState: () => policy.state(),
+      async close() {
+        policy.dispose();
+        await options.close?.();
+      },
+    };
+    return { ...options.methods(call), ...lifecycle } as Client;
+  };
+  return bind(undefined);
+}

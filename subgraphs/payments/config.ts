@@ -10,9 +10,7 @@ export type PaymentsConfig = {
   baseUrl: string | undefined;
   /** The secret (sk_...) or restricted (rk_...) key; required with a base URL. */
   secretKey: string | undefined;
-  /** Per-attempt timeout in ms (STRIPE_TIMEOUT_MS); the request's deadline may cut it shorter. */
-  timeoutMs: number;
-  /** Timeout, retries, breaker and bulkhead of the call policy (STRIPE_RETRY_ATTEMPTS, STRIPE_BREAKER_*, STRIPE_BULKHEAD_*). */
+  /** Timeout (STRIPE_TIMEOUT_MS, per attempt), retries, breaker and bulkhead of the call policy (STRIPE_RETRY_ATTEMPTS, STRIPE_BREAKER_*, STRIPE_BULKHEAD_*). */
   policy: PolicySettings;
   /**
    * Our own pacing (STRIPE_QUOTA_PER_SECOND, 0 for none): by default Stripe's published limits, 25 requests a
@@ -47,7 +45,6 @@ export function readPaymentsConfig(source: Env = process.env): PaymentsConfig {
   return {
     baseUrl: vars.STRIPE_BASE_URL,
     secretKey: vars.STRIPE_SECRET_KEY,
-    timeoutMs: vars.STRIPE_TIMEOUT_MS,
     // Stripe's own bulkhead-like limit is on concurrent requests too; 20 in flight stays well inside it.
     policy: readPolicySettings('STRIPE', vars.STRIPE_TIMEOUT_MS, source, { bulkheadLimit: 20 }),
     quota: { default: quotaWindows({ points: perSecond, durationSeconds: 1 }) },

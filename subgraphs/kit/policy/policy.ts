@@ -25,6 +25,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import { createBackoff } from './backoff.js';
+import { systemClock } from './clock.js';
 import { createQuota, QuotaExhaustedError } from './quota.js';
 import { shouldRetry, type RetryDecision } from './should-retry.js';
 import type {
@@ -89,6 +90,8 @@ class PolicyDisposed extends Error {
  */
 export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   const upstream = options.upstream;
+  // Every time this policy reads or waits on goes through the clock, so tests can run it on fake time.
+  const clock = options.clock ?? systemClock;
   const timeoutMs = positive('timeoutMs', options.timeoutMs ?? POLICY_DEFAULTS.timeoutMs);
   const budgetMs = positive('budgetMs', options.budgetMs ?? POLICY_DEFAULTS.budgetMs);
   const maxAttempts = positive('retry.maxAttempts', options.retry?.maxAttempts ?? POLICY_DEFAULTS.retry.maxAttempts);
@@ -112,7 +115,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     },
   );
   const slots = bulkhead(bulkheadLimit, bulkheadQueue);
-  const quota = createQuota(upstream, options.quota ?? {}, options.redis);
+  const quota = createQuota(upstream, options.quota ?? {}, options.redis, clock);
   const recent = createLatencyWindow(positive('windowSize', options.windowSize ?? POLICY_DEFAULTS.windowSize));
   const lifetime = new AbortController();
   // Every call in flight listens for dispose (and removes its listener when done): dozens at once under load
@@ -122,7 +125,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   let openedAt: number | undefined;
   const listeners = [
     breaker.onBreak(() => {
-      openedAt = Date.now();
+      openedAt = clock.now();
     }),
     breaker.onReset(() => {
       openedAt = undefined;
@@ -148,7 +151,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       return new UpstreamRateLimitedError(upstream, seconds(error.waitMs), { cause: error.message });
     }
     if (isBrokenCircuitError(error)) {
-      const retryIn = breakerRetryInMs(Date.now());
+      const retryIn = breakerRetryInMs(clock.now());
       return new CircuitOpenError(upstream, retryIn === undefined ? undefined : seconds(retryIn), {
         cause: `circuit open after repeated failures; no call was made`,
       });
@@ -173,7 +176,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     const bucket = call.bucket ?? 'default';
     // A misspelt bucket is a bug in the vendor client: thrown as it is, for the log, not dressed as a vendor failure.
     quota.check(bucket);
-    const started = Date.now();
+    const started = clock.now();
     // A deadline that is not a finite number (NaN from a bad parse) is no deadline: the budget applies.
     const requested = call.deadline !== undefined && Number.isFinite(call.deadline) ? call.deadline : Number.POSITIVE_INFINITY;
     const deadline = Math.min(requested, started + budgetMs);
@@ -184,7 +187,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
 
     // One signal for the whole logical call: aborts at the deadline or on dispose, reaching every layer.
     const expiry = new AbortController();
-    const timer = setTimeout(() => expiry.abort(new DeadlineReached()), deadline - started);
+    const cancelTimer = clock.setTimer(deadline - started, () => expiry.abort(new DeadlineReached()));
     const onDispose = (): void => expiry.abort(new PolicyDisposed());
     lifetime.signal.addEventListener('abort', onDispose, { once: true });
 
@@ -193,7 +196,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     const attempt = async ({ signal }: { signal: AbortSignal }): Promise<T> => {
       attempts += 1;
       await quota.acquire(bucket, deadline, signal);
-      const remainingMs = deadline - Date.now();
+      const remainingMs = deadline - clock.now();
       const limitMs = Math.max(1, Math.min(timeoutMs, remainingMs));
       const cutBy = timeoutMs <= remainingMs ? 'the per-call timeout' : 'the request deadline';
       let attemptSignal: AbortSignal | undefined;
@@ -219,7 +222,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         const decision = shouldRetry(failure, attempts, call, {
           maxAttempts,
           backoffMs: backoff.duration,
-          remainingMs: deadline - Date.now(),
+          remainingMs: deadline - clock.now(),
         });
         throw new AttemptFailed(error, failure, decision, timedOut ? `no answer within ${Math.round(limitMs)} ms (${cutBy})` : undefined);
       }
@@ -256,7 +259,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     } catch (error) {
       throw toTyped(error, translate);
     } finally {
-      clearTimeout(timer);
+      cancelTimer();
       lifetime.signal.removeEventListener('abort', onDispose);
     }
   }
@@ -264,7 +267,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   return {
     execute,
     state(): PolicyState {
-      const now = Date.now();
+      const now = clock.now();
       const retryIn = breakerRetryInMs(now);
       return {
         upstream,

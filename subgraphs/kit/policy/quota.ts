@@ -6,6 +6,7 @@ import {
   RateLimiterUnion,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import { sleep, type Clock } from './clock.js';
 import type { QuotaWindow } from './types.js';
 
 /** Raised inside the policy when a bucket has no slot before the deadline; the policy turns it into UPSTREAM_RATE_LIMITED. */
@@ -41,6 +42,7 @@ export function createQuota(
   upstream: string,
   buckets: Readonly<Record<string, readonly QuotaWindow[]>>,
   redis: Redis | undefined,
+  clock: Clock,
 ): Quota {
   const built = new Map<string, Bucket>();
   for (const [name, windows] of Object.entries(buckets)) {
@@ -72,17 +74,17 @@ export function createQuota(
           outcome = { granted: false, waitMs: Math.max(1, ...rejected.map((res) => res.msBeforeNext)) };
         }
         if (outcome.granted) {
-          const now = Date.now();
+          const now = clock.now();
           bucket.seen = {
             remaining: Math.min(...outcome.res.map((res) => res.remainingPoints)),
             resetsAt: now + Math.max(0, ...outcome.res.map((res) => res.msBeforeNext)),
           };
           return;
         }
-        bucket.seen = { remaining: 0, resetsAt: Date.now() + outcome.waitMs };
+        bucket.seen = { remaining: 0, resetsAt: clock.now() + outcome.waitMs };
         // Interchange slows itself down: wait for the next slot rather than let the vendor throttle us.
-        if (Date.now() + outcome.waitMs >= deadline) throw new QuotaExhaustedError(name, outcome.waitMs);
-        await sleep(outcome.waitMs, signal);
+        if (clock.now() + outcome.waitMs >= deadline) throw new QuotaExhaustedError(name, outcome.waitMs);
+        await sleep(clock, outcome.waitMs, signal);
       }
     },
     remaining(now) {
@@ -123,19 +125,4 @@ function results(value: unknown): RateLimiterRes[] {
   if (value instanceof RateLimiterRes) return [value];
   if (typeof value === 'object' && value !== null) return Object.values(value) as RateLimiterRes[];
   return [];
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { InterchangeError } from '../errors.js';
+import type { Clock } from './clock.js';
 
 /** Whether a call only reads vendor data or may change it; decides whether repeating it is safe. */
 export type CallKind = 'read' | 'write';
@@ -90,6 +91,12 @@ export type CallPolicyOptions = {
   redis?: Redis;
   /** How many recent attempts `state()` summarises (latency percentiles, error rate); default 100. */
   windowSize?: number;
+  /**
+   * The time source for deadlines, breaker and quota bookkeeping and waits; default the system clock. (The
+   * libraries under the policy, cockatiel and rate-limiter-flexible, read the global timers: tests that fake
+   * time use vitest's fake timers, which govern both.)
+   */
+  clock?: Clock;
 };
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
