@@ -2,7 +2,7 @@ import { Agent, fetch } from 'undici';
 import type { Logger } from '../../platform/index.js';
 import { UpstreamError, createVendorClient, type OperationTable, type PolicyClientOptions, type VendorClient } from '../kit/index.js';
 import type { ServiceAccount } from './config.js';
-import { MixpanelHttpError, MixpanelTruncatedError, classifyMixpanel, toMixpanelError } from './errors.js';
+import { MIXPANEL, MixpanelHttpError, MixpanelTruncatedError, toMixpanelError } from './errors.js';
 import { isCutShort, parseExport } from './export.js';
 import type { MixpanelEvent, RawEvent } from './wire.js';
 
@@ -77,15 +77,9 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
     return { status: response.status, text };
   }
 
-  return createVendorClient<AnalyticsClient, keyof typeof OPERATIONS>({
-    upstream: 'mixpanel',
+  return createVendorClient<AnalyticsClient, keyof typeof OPERATIONS>(options, {
+    ...MIXPANEL,
     operations: OPERATIONS,
-    classify: classifyMixpanel,
-    translate: toMixpanelError,
-    policy: options.policy,
-    ...(options.quota ? { quota: options.quota } : {}),
-    ...(options.redis ? { redis: options.redis } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
     close: () => agent.close(),
     methods: (call) => ({
         async exportEvents(query) {

@@ -9,6 +9,7 @@ import {
   parseRetryAfter,
   type Failure,
   type UpstreamDetail,
+  type VendorErrors,
 } from '../kit/index.js';
 
 const VENDOR = 'mixpanel';
@@ -96,3 +97,6 @@ export function classifyMixpanel(error: unknown): Failure {
   // Any other 4xx is about our request (credentials, a bad `where`): final, and Mixpanel is well.
   return { retryable: false, status, countsForBreaker: false };
 }
+
+/** Everything the kit's vendor client needs to know about Mixpanel's failures. */
+export const MIXPANEL: VendorErrors = { upstream: VENDOR, classify: classifyMixpanel, translate: toMixpanelError };

@@ -3,8 +3,9 @@ import type { Logger } from '../../platform/index.js';
 import { createAbortableAgent, createVendorClient, type OperationTable, type PolicyClientOptions, type VendorClient } from '../kit/index.js';
 import { createTokenSource } from './auth.js';
 import type { HubSpotAuth } from './config.js';
-import { classifyHubSpot, isExpiredToken, toHubSpotError } from './errors.js';
-import type { HubSpotObject, SearchFilter } from './mapping.js';
+import { HUBSPOT, isExpiredToken } from './errors.js';
+import type { SearchFilter } from './search.js';
+import type { HubSpotObject } from './wire.js';
 
 export type CrmObjectType = 'contacts' | 'companies' | 'deals';
 
@@ -115,15 +116,9 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     archived: raw.archived,
   });
 
-  return createVendorClient<CrmClient, Operation>({
-    upstream: 'hubspot',
+  return createVendorClient<CrmClient, Operation>(options, {
+    ...HUBSPOT,
     operations: OPERATIONS,
-    classify: classifyHubSpot,
-    translate: toHubSpotError,
-    policy: options.policy,
-    ...(options.quota ? { quota: options.quota } : {}),
-    ...(options.redis ? { redis: options.redis } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
     close: () => pool.close(),
     methods: (callPolicy) => {
       const call = <T>(operation: Operation, run: (client: Client) => Promise<T>): Promise<T> =>

@@ -10,6 +10,7 @@ import {
   parseRetryAfter,
   type Failure,
   type UpstreamDetail,
+  type VendorErrors,
 } from '../kit/index.js';
 
 const VENDOR = 'hubspot';
@@ -131,3 +132,6 @@ function validationProperty(body: Record<string, unknown>): string | undefined {
 export function isExpiredToken(error: unknown): boolean {
   return isApiException(error) && error.code === 401 && bodyOf(error).category === 'EXPIRED_AUTHENTICATION';
 }
+
+/** Everything the kit's vendor client needs to know about HubSpot's failures. */
+export const HUBSPOT: VendorErrors = { upstream: VENDOR, classify: classifyHubSpot, translate: toHubSpotError };

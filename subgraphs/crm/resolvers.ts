@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   BadUserInputError,
   NotFoundError,
@@ -14,19 +13,10 @@ import type { Resolvers } from './__generated__/resolvers.js';
 import { DEFAULT_ASSOCIATION, type CrmObjectType } from './client.js';
 import type { Context } from './context.js';
 import type { Associated } from './loaders.js';
-import {
-  COMPANY_PROPERTIES,
-  CONTACT_PROPERTIES,
-  DEAL_PROPERTIES,
-  toCompany,
-  toContactProperties,
-  toContactSearch,
-  toCustomer,
-  toDeal,
-  toStageId,
-  type HubSpotObject,
-  type SearchFilter,
-} from './mapping.js';
+import { contactInput, toContactProperties } from './input.js';
+import { toCompany, toCustomer, toDeal, toStageId } from './mapping.js';
+import { toContactSearch, type SearchFilter } from './search.js';
+import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './wire.js';
 
 /** HubSpot pages at most 100 objects on list and 200 on search; one page size keeps cursors interchangeable. */
 const MAX_PAGE = 100;
@@ -80,22 +70,6 @@ async function associatedPage<Node>(
 
 const primaryOf = (associated: Associated): string | undefined =>
   (associated.find((entry) => entry.primary) ?? associated[0])?.id;
-
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish();
-
-/** Validates customer input beyond what the schema's scalars check; problems name the input field. */
-const contactInput = z.object({
-  email: z.string().trim().max(254).nullish(),
-  firstName: text(100),
-  lastName: text(100),
-  phone: text(40),
-  jobTitle: text(200),
-  city: text(100),
-  country: z.string().trim().regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE').nullish(),
-  erpCustomerNumber: z.string().trim().regex(/^[A-Za-z0-9-]{1,20}$/, 'must be 1 to 20 letters, digits or dashes').nullish(),
-  companyId: z.string().regex(/^\d+$/, 'must be a CRM company id').nullish(),
-});
-
 
 export function createResolvers(defaultCurrency: string): Resolvers {
   const deal = (row: HubSpotObject) => toDeal(row, defaultCurrency);

@@ -12,7 +12,7 @@ import {
   type VendorClient,
 } from '../kit/index.js';
 import type { ErpCredentials } from './config.js';
-import { asText, classifyErp, toErpError } from './errors.js';
+import { ERP, asText } from './errors.js';
 import type { NavFilter } from './filters.js';
 import type { NavRecord } from './wire.js';
 
@@ -121,81 +121,75 @@ export async function createErpClient(options: ErpClientOptions): Promise<ErpCli
     }),
   );
 
-  return createVendorClient<ErpClient, Operation>({
-    upstream: VENDOR,
+  return createVendorClient<ErpClient, Operation>(options, {
+    ...ERP,
     operations: OPERATIONS,
-    classify: classifyErp,
-    translate: toErpError,
-    policy: options.policy,
-    ...(options.quota ? { quota: options.quota } : {}),
-    ...(options.redis ? { redis: options.redis } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
     close: () => agent.destroy(),
     methods: (policyCall) => {
-    /** One SOAP call; the result as soap parsed it. */
-    async function call(page: ErpPage, operation: Operation, args: object): Promise<unknown> {
-      const method = (clients.get(page) as unknown as Record<string, AsyncMethod | undefined>)[`${operation}Async`];
-      if (!method) throw new UpstreamError(VENDOR, `The ${page} page has no ${operation} operation in its WSDL.`);
-      return policyCall(operation, async (signal) => {
-        const started = Date.now();
-        const [result] = await method.call(clients.get(page), args, { ...requestOptions, signal });
-        options.log.debug({ page, operation, ms: Date.now() - started }, 'erp call');
-        return result;
-      });
-    }
+      /** One SOAP call; the result as soap parsed it. */
+      async function call(page: ErpPage, operation: Operation, args: object): Promise<unknown> {
+        const method = (clients.get(page) as unknown as Record<string, AsyncMethod | undefined>)[`${operation}Async`];
+        if (!method) throw new UpstreamError(VENDOR, `The ${page} page has no ${operation} operation in its WSDL.`);
+        return policyCall(operation, async (signal) => {
+          const started = Date.now();
+          const [result] = await method.call(clients.get(page), args, { ...requestOptions, signal });
+          options.log.debug({ page, operation, ms: Date.now() - started }, 'erp call');
+          return result;
+        });
+      }
 
-    const readPage: ErpClient['readPage'] = async (page, filters, setSize, bookmarkKey) => {
-      // NAV needs at least one filter element; an empty Criteria sets no filter.
-      const filter = filters.length > 0 ? filters : [{ Field: 'No', Criteria: '' }];
-      const result = await call(page, 'ReadMultiple', { filter, ...(bookmarkKey ? { bookmarkKey } : {}), setSize: String(setSize) });
-      return recordsOf(page, result);
-    };
+      const readPage: ErpClient['readPage'] = async (page, filters, setSize, bookmarkKey) => {
+        // NAV needs at least one filter element; an empty Criteria sets no filter.
+        const filter = filters.length > 0 ? filters : [{ Field: 'No', Criteria: '' }];
+        const result = await call(page, 'ReadMultiple', { filter, ...(bookmarkKey ? { bookmarkKey } : {}), setSize: String(setSize) });
+        return recordsOf(page, result);
+      };
 
-    /** The single record a Create or Update answers with. */
-    const single = (page: ErpPage, operation: string, result: unknown): NavRecord => {
-      const record = isRecord(result) ? result[page] : undefined;
-      if (!isRecord(record)) throw unexpectedShape(page, operation, result);
-      return record;
-    };
+      /** The single record a Create or Update answers with. */
+      const single = (page: ErpPage, operation: string, result: unknown): NavRecord => {
+        const record = isRecord(result) ? result[page] : undefined;
+        if (!isRecord(record)) throw unexpectedShape(page, operation, result);
+        return record;
+      };
 
-    return {
-      readPage,
+      return {
+        readPage,
 
-      async readAll(page, filters, { limit } = {}) {
-        const records: NavRecord[] = [];
-        let bookmark: string | undefined;
-        for (;;) {
-          const size = limit === undefined ? READ_PAGE_SIZE : Math.min(READ_PAGE_SIZE, limit - records.length);
-          const batch = await readPage(page, filters, size, bookmark);
-          records.push(...batch);
-          // A short page is the last one: ReadMultiple fills a page unless the records run out.
-          if (batch.length < size || (limit !== undefined && records.length >= limit)) return records;
-          const key = batch[batch.length - 1]!.Key;
-          if (typeof key !== 'string' || key === '') throw unexpectedShape(page, 'ReadMultiple', { record: 'without Key' });
-          bookmark = key;
-        }
-      },
+        async readAll(page, filters, { limit } = {}) {
+          const records: NavRecord[] = [];
+          let bookmark: string | undefined;
+          for (;;) {
+            const size = limit === undefined ? READ_PAGE_SIZE : Math.min(READ_PAGE_SIZE, limit - records.length);
+            const batch = await readPage(page, filters, size, bookmark);
+            records.push(...batch);
+            // A short page is the last one: ReadMultiple fills a page unless the records run out.
+            if (batch.length < size || (limit !== undefined && records.length >= limit)) return records;
+            const key = batch[batch.length - 1]!.Key;
+            if (typeof key !== 'string' || key === '') throw unexpectedShape(page, 'ReadMultiple', { record: 'without Key' });
+            bookmark = key;
+          }
+        },
 
-      async read(page, no) {
-        const result = await call(page, 'Read', { No: no });
-        if (result === null || result === undefined || (isRecord(result) && result[page] === undefined)) return null;
-        return single(page, 'Read', result);
-      },
+        async read(page, no) {
+          const result = await call(page, 'Read', { No: no });
+          if (result === null || result === undefined || (isRecord(result) && result[page] === undefined)) return null;
+          return single(page, 'Read', result);
+        },
 
-      async create(page, record) {
-        return single(page, 'Create', await call(page, 'Create', { [page]: record }));
-      },
+        async create(page, record) {
+          return single(page, 'Create', await call(page, 'Create', { [page]: record }));
+        },
 
-      async update(page, record) {
-        return single(page, 'Update', await call(page, 'Update', { [page]: record }));
-      },
+        async update(page, record) {
+          return single(page, 'Update', await call(page, 'Update', { [page]: record }));
+        },
 
-      async delete(page, key) {
-        const result = await call(page, 'Delete', { Key: key });
-        const deleted = isRecord(result) ? asText(result.Delete_Result) : '';
-        if (deleted !== 'true' && deleted !== '1') throw unexpectedShape(page, 'Delete', result);
-      },
-    };
+        async delete(page, key) {
+          const result = await call(page, 'Delete', { Key: key });
+          const deleted = isRecord(result) ? asText(result.Delete_Result) : '';
+          if (deleted !== 'true' && deleted !== '1') throw unexpectedShape(page, 'Delete', result);
+        },
+      };
     },
   });
 }

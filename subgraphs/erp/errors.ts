@@ -12,6 +12,7 @@ import {
   parseRetryAfter,
   type Failure,
   type UpstreamDetail,
+  type VendorErrors,
 } from '../kit/index.js';
 
 const VENDOR = 'erp';
@@ -152,3 +153,6 @@ export function classifyErp(error: unknown): Failure {
   // No answer (refused, reset, timed out) or one that is no SOAP at all (an HTML 502, malformed XML): unwell.
   return { retryable: true, ...withStatus, countsForBreaker: true };
 }
+
+/** Everything the kit's vendor client needs to know about the ERP's failures. */
+export const ERP: VendorErrors = { upstream: VENDOR, classify: classifyErp, translate: toErpError };

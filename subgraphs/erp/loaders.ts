@@ -74,8 +74,8 @@ export function createLoaders(client: ErpClient, tools: LoaderTools) {
     order: new DataLoader<string, NavRecord | null>(byNumber(client, 'SalesOrder'), { maxBatchSize }),
     // Posted invoices never change in NAV, items change slowly: both go through the shared entity cache, for
     // as long as their @cacheControl allows.
-    invoice: new DataLoader<string, NavRecord | null>(tools.cached('PostedInvoice', 60, byNumber(client, 'PostedSalesInvoice')), { maxBatchSize }),
-    item: new DataLoader<string, NavRecord | null>(tools.cached('Product', 30, byNumber(client, 'Item')), { maxBatchSize }),
+    invoice: new DataLoader<string, NavRecord | null>(tools.cached('PostedInvoice', byNumber(client, 'PostedSalesInvoice')), { maxBatchSize }),
+    item: new DataLoader<string, NavRecord | null>(tools.cached('Product', byNumber(client, 'Item')), { maxBatchSize }),
 
     /** Records rows a list already returned, so resolving them again by number costs no request. */
     prime(page: 'SalesOrder' | 'PostedSalesInvoice' | 'Item', rows: readonly NavRecord[]): void {

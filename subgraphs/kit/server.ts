@@ -13,14 +13,17 @@ import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
 import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
-import { subgraphTypeDefs } from './schema.js';
+import { cacheMaxAges, subgraphTypeDefs } from './schema.js';
 import type { VendorClient } from './vendor-client.js';
 import { entityKeyFields, entityTagsPlugin } from './tags.js';
 
 /** What the kit gives a vendor's createLoaders besides its client. */
 export type LoaderTools = {
-  /** Wraps a vendor batch call with the shared entity cache (see EntityCache.wrap). */
-  cached<V>(typename: string, ttlSeconds: number, batch: BatchFn<V>): BatchFn<V>;
+  /**
+   * Wraps a vendor batch call with the shared entity cache (see EntityCache.wrap), keeping each entity as long
+   * as its type's `@cacheControl(maxAge)` in the schema says.
+   */
+  cached<V>(typename: string, batch: BatchFn<V>): BatchFn<V>;
   /** The batch size to use: the vendor's maximum, or 1 when batching is switched off to measure its worth. */
   maxBatchSize(vendorMax: number): number;
 };
@@ -86,11 +89,17 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   const state = options.state ?? createMemoryState();
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
   const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache });
+  const typeDefs = subgraphTypeDefs(options.name);
+  const maxAges = cacheMaxAges(typeDefs);
   const tools: LoaderTools = {
-    cached: (typename, ttlSeconds, batch) => entityCache.wrap(typename, ttlSeconds, batch),
+    cached: (typename, batch) => {
+      const ttlSeconds = maxAges.get(typename);
+      // A loader caching a type the schema gives no lifetime is a bug in the vendor folder, not a runtime state.
+      if (!ttlSeconds) throw new Error(`${options.name}: type ${typename} has no @cacheControl(maxAge) in its schema, so it cannot be entity-cached`);
+      return entityCache.wrap(typename, ttlSeconds, batch);
+    },
     maxBatchSize: (vendorMax) => (runtime.batching ? vendorMax : 1),
   };
-  const typeDefs = subgraphTypeDefs(options.name);
   // A mutation's entities are purged here before its response leaves, and everywhere else by broadcast.
   const purgeAfterMutation = async (tags: Set<string>) => {
     await entityCache.purge(tags);

@@ -53,15 +53,20 @@ export type OperationTable<Name extends string> = Readonly<Record<Name, Operatio
  */
 export type VendorCall<Name extends string> = <T>(operation: Name, run: (signal: AbortSignal) => Promise<T>, translate?: Translator) => Promise<T>;
 
-export type VendorClientOptions<Client extends VendorClient<Client>, Name extends string> = PolicyClientOptions & {
+/** How a vendor's failures read: each vendor's errors.ts exports one, named after the vendor (e.g. `HUBSPOT`). */
+export type VendorErrors = {
   /** The vendor's name (`hubspot`, `stripe`, `mixpanel`, `erp`): `extensions.upstream` and the quota's Redis key. */
   upstream: string;
+  /** Whether a failed call may be repeated and whether it counts against the vendor's health. */
+  classify: Classifier;
+  /** What a failed call becomes for the caller. */
+  translate: Translator;
+};
+
+/** What a vendor folder supplies to createVendorClient besides the call-policy options. */
+export type VendorDefinition<Client extends VendorClient<Client>, Name extends string> = VendorErrors & {
   /** The vendor's operations. */
   operations: OperationTable<Name>;
-  /** The vendor's classifier (its errors.ts). */
-  classify: Classifier;
-  /** The vendor's translator (its errors.ts). */
-  translate: Translator;
   /** The vendor's methods over one request's `call`; called once per bound request, so keep it cheap. */
   methods(call: VendorCall<Name>): Omit<Client, keyof VendorClient<Client>>;
   /** Closes what the vendor client holds (its connection pool), after the policy refused new calls. Default none. */
@@ -73,8 +78,11 @@ export type VendorClientOptions<Client extends VendorClient<Client>, Name extend
  * process (breaker, bulkhead and quota only work when they see them all), the per-request deadline binding,
  * health state and close. The vendor folder supplies only what is vendor-specific: its SDK calls.
  */
-export function createVendorClient<Client extends VendorClient<Client>, Name extends string>(options: VendorClientOptions<Client, Name>): Client {
-  const quota = options.quota ?? {};
+export function createVendorClient<Client extends VendorClient<Client>, Name extends string>(
+  settings: PolicyClientOptions,
+  options: VendorDefinition<Client, Name>,
+): Client {
+  const quota = settings.quota ?? {};
   for (const [name, operation] of Object.entries(options.operations) as Array<[string, Operation]>) {
     const bucket = operation.bucket ?? 'default';
     // A bucket the config does not declare is a bug in the table: caught at start, not on the first call.
@@ -86,10 +94,10 @@ export function createVendorClient<Client extends VendorClient<Client>, Name ext
     upstream: options.upstream,
     classify: options.classify,
     translate: options.translate,
-    ...options.policy,
+    ...settings.policy,
     quota,
-    ...(options.redis ? { redis: options.redis } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
+    ...(settings.redis ? { redis: settings.redis } : {}),
+    ...(settings.clock ? { clock: settings.clock } : {}),
   });
 
   const bind = (deadline: number | undefined): Client => {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { createAbortableAgent, createVendorClient, type OperationTable, type PolicyClientOptions, type VendorClient } from '../kit/index.js';
 import type { StripeEndpoint } from './config.js';
-import { classifyStripe, toStripeError, type FieldMap } from './errors.js';
+import { STRIPE, toStripeError, type FieldMap } from './errors.js';
 import type { StripeCharge, StripeCustomer, StripeInvoice, StripePaymentIntent, StripeRefund, StripeSubscription } from './wire.js';
 
 /** Stripe serves at most 100 rows per list or search page. */
@@ -94,15 +94,9 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     ...(expand.length > 0 ? { expand } : {}),
   });
 
-  return createVendorClient<PaymentsClient, Operation>({
-    upstream: 'stripe',
+  return createVendorClient<PaymentsClient, Operation>(options, {
+    ...STRIPE,
     operations: OPERATIONS,
-    classify: classifyStripe,
-    translate: (error) => toStripeError(error),
-    policy: options.policy,
-    ...(options.quota ? { quota: options.quota } : {}),
-    ...(options.redis ? { redis: options.redis } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
     close: () => pool.close(),
     methods: (call) => {
       /** One read. */

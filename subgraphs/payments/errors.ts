@@ -15,6 +15,7 @@ import {
   parseRetryAfter,
   type Failure,
   type UpstreamDetail,
+  type VendorErrors,
 } from '../kit/index.js';
 
 const VENDOR = 'stripe';
@@ -145,3 +146,6 @@ export function classifyStripe(error: unknown): Failure {
   // Any other 4xx is about our request (card declined, bad parameter, auth): final, and Stripe is well.
   return { retryable: false, status, countsForBreaker: false, ...withVerdict };
 }
+
+/** Everything the kit's vendor client needs to know about Stripe's failures. */
+export const STRIPE: VendorErrors = { upstream: VENDOR, classify: classifyStripe, translate: (error) => toStripeError(error) };

@@ -128,7 +128,7 @@ export function createLoaders(client: PaymentsClient, tools: LoaderTools) {
       return emails.map((email) => found.get(email) ?? null);
   };
   // Keyed by lower-case email, which is also the entity tag the subgraph reports (`Customer:<email>`).
-  const cachedByEmail = tools.cached('Customer', 60, searchByEmail);
+  const cachedByEmail = tools.cached('Customer', searchByEmail);
   const customerByEmail = new DataLoader<string, StripeCustomer | null, string>(
     async (emails) => {
       const customers = await cachedByEmail(emails.map((email) => email.toLowerCase()));

@@ -3,7 +3,7 @@ import { readAnalyticsConfig } from '../../../subgraphs/analytics/config.js';
 
 describe('readAnalyticsConfig', () => {
   it('runs the emulator without a base URL', () => {
-    expect(readAnalyticsConfig({})).toMatchObject({ baseUrl: undefined, serviceAccount: undefined, timeoutMs: 30_000 });
+    expect(readAnalyticsConfig({})).toMatchObject({ baseUrl: undefined, serviceAccount: undefined, policy: expect.objectContaining({ timeoutMs: 30_000 }) });
     expect(readAnalyticsConfig({}).quota).toEqual({
       export: [{ points: 3, durationSeconds: 1 }, { points: 60, durationSeconds: 3600 }],
       query: [{ points: 60, durationSeconds: 3600 }],

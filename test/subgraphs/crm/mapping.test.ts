@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../platform/index.js';
-import { toContactProperties, toContactSearch, toCustomer, toDeal, toIsoDate } from '../../../subgraphs/crm/mapping.js';
+import { toCustomer, toDeal, toIsoDate } from '../../../subgraphs/crm/mapping.js';
 
 // Shaped as @hubspot/api-client returns objects: string-or-null properties, Date timestamps.
 const contact = {
@@ -46,20 +46,5 @@ describe('CRM mapping', () => {
     expect(toIsoDate('1700000000000')).toBe('2023-11-14T22:13:20.000Z');
     expect(toIsoDate('2026-01-01')).toBe('2026-01-01T00:00:00.000Z');
     expect(toIsoDate('soon')).toBeNull();
-  });
-
-  it('turns input into properties: only given fields, null clears, emails lower-case', () => {
-    expect(toContactProperties({ email: ' Ada@Example.COM ', city: null, jobTitle: undefined })).toEqual({ email: 'ada@example.com', city: '' });
-  });
-
-  it('builds one AND-ed search group from a filter', () => {
-    expect(toContactSearch({ email: 'A@B.com', companyId: '5001', updatedSince: '2026-01-01T00:00:00Z', search: ' ada ' })).toEqual({
-      filters: [
-        { propertyName: 'email', operator: 'EQ', value: 'a@b.com' },
-        { propertyName: 'associations.company', operator: 'EQ', value: '5001' },
-        { propertyName: 'lastmodifieddate', operator: 'GTE', value: String(Date.parse('2026-01-01T00:00:00Z')) },
-      ],
-      query: 'ada',
-    });
   });
 });

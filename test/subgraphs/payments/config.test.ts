@@ -4,7 +4,7 @@ import { readPaymentsConfig, toStripeEndpoint } from '../../../subgraphs/payment
 
 describe('readPaymentsConfig', () => {
   it('runs the emulator when no base URL is set', () => {
-    expect(readPaymentsConfig({})).toMatchObject({ baseUrl: undefined, secretKey: undefined, timeoutMs: 10_000 });
+    expect(readPaymentsConfig({})).toMatchObject({ baseUrl: undefined, secretKey: undefined });
     // The embedded emulator allows 100 a second whatever the key.
     expect(readPaymentsConfig({}).quota).toEqual({ default: [{ points: 100, durationSeconds: 1 }] });
     expect(readPaymentsConfig({}).policy).toEqual({ timeoutMs: 10_000, retry: { maxAttempts: 3 }, breaker: { threshold: 5, halfOpenAfterMs: 10_000 }, bulkhead: { limit: 20, queue: 100 } });
@@ -14,7 +14,7 @@ describe('readPaymentsConfig', () => {
     expect(() => readPaymentsConfig({ STRIPE_BASE_URL: 'https://payments.example.test' })).toThrow(/STRIPE_SECRET_KEY/);
     expect(() => readPaymentsConfig({ STRIPE_BASE_URL: 'https://payments.example.test', STRIPE_SECRET_KEY: 'pk_test_123' })).toThrow(ConfigError);
     const config = readPaymentsConfig({ STRIPE_BASE_URL: 'https://payments.example.test/', STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_TIMEOUT_MS: '2500' });
-    expect(config).toMatchObject({ baseUrl: 'https://payments.example.test', secretKey: 'sk_test_123', timeoutMs: 2500, policy: { timeoutMs: 2500 } });
+    expect(config).toMatchObject({ baseUrl: 'https://payments.example.test', secretKey: 'sk_test_123', policy: { timeoutMs: 2500 } });
     // Test-mode keys get Stripe's test-mode limit, live keys the live one, unless STRIPE_QUOTA_PER_SECOND says otherwise.
     expect(config.quota).toEqual({ default: [{ points: 25, durationSeconds: 1 }] });
     expect(readPaymentsConfig({ STRIPE_BASE_URL: 'https://payments.example.test', STRIPE_SECRET_KEY: 'sk_live_123' }).quota).toEqual({ default: [{ points: 100, durationSeconds: 1 }] });

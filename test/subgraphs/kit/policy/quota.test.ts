@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, type CallPolicy } from '../../../../subgraphs/kit/index.js';
+import { ErrorCode } from '../../../../subgraphs/kit/errors.js';
+import type { CallPolicy } from '../../../../subgraphs/kit/policy/index.js';
 import { fakeVendor, rejection, testPolicy, VENDOR } from './testkit.js';
 
 const policies: CallPolicy[] = [];
