@@ -42,11 +42,12 @@ async function start(part: string): Promise<Running> {
       };
     }
     default: {
-      const startPart = PARTS[part];
-      if (!startPart) {
+      const subgraph = SUBGRAPHS.find((candidate) => candidate.name === part);
+      if (!subgraph) {
         throw new ConfigError([`unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPHS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`]);
       }
-      const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
+      const startPart = PARTS[subgraph.name];
+      const { PORT } = readEnv({ PORT: env.port(subgraph.port) });
       const state = createSharedState(process.env, log);
       await state.ready();
       const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env) });

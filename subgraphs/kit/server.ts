@@ -4,10 +4,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import express, { type Express } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DocumentNode } from 'graphql';
 import { PURGE_CHANNEL, createMemoryState, encodePurge, isDeliberateCode, type Logger, type SharedState } from '../../platform/index.js';
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
@@ -16,6 +16,12 @@ import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 import { cacheMaxAges, subgraphTypeDefs } from './schema.js';
 import type { VendorClient } from './vendor-client.js';
 import { entityKeyFields, entityTagsPlugin } from './tags.js';
+
+/**
+ * The resolver map buildSubgraphSchema takes, derived from its public signature (the package's entry point does
+ * not export the type, and its dist/ files are no contract).
+ */
+type SubgraphResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: DocumentNode | DocumentNode[] }>['resolvers']>;
 
 /** What the kit gives a vendor's createLoaders besides its client. */
 export type LoaderTools = {
@@ -108,7 +114,7 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   const apollo = new ApolloServer<SubgraphContext<Client, Loaders>>({
     schema: buildSubgraphSchema({
       typeDefs,
-      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+      resolvers: options.resolvers as SubgraphResolverMap,
     }),
     introspection: options.introspection ?? true,
     // The launcher owns SIGTERM/SIGINT and closes every part in order; Apollo's own handler would race it.
