@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../../subgraphs/kit/errors.js';
 import type { CallPolicy } from '../../../../subgraphs/kit/policy/index.js';
 import { fakeVendor, rejection, testPolicy, VENDOR } from './testkit.js';
@@ -11,31 +11,40 @@ const track = (policy: CallPolicy): CallPolicy => {
 };
 afterEach(() => {
   for (const policy of policies.splice(0)) policy.dispose();
+  vi.useRealTimers();
 });
 
 const ok = () => fakeVendor({ value: 'ok' });
 
 describe('quota in memory', () => {
   it('waits for the next slot when the bucket is spent, then calls the vendor', async () => {
+    // Fake time: the policy's clock, its timers and the limiter's all move only when the test moves them.
+    vi.useFakeTimers();
     const policy = track(testPolicy({ quota: { default: [{ points: 2, durationSeconds: 1 }] } }));
     const vendor = ok();
     const first = Date.now();
     await policy.execute({ run: vendor.run, kind: 'read' });
     await policy.execute({ run: vendor.run, kind: 'read' });
     expect(policy.state().quota.default).toMatchObject({ remaining: 0 });
-    await expect(policy.execute({ run: vendor.run, kind: 'read' })).resolves.toBe('ok');
+    const third = policy.execute({ run: vendor.run, kind: 'read' });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(vendor.calls).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(third).resolves.toBe('ok');
     // The third call went out only when the one-second window turned over.
     expect((vendor.startedAt[2] ?? 0) - first).toBeGreaterThanOrEqual(900);
     expect(vendor.calls).toBe(3);
   });
 
   it('fails with UPSTREAM_RATE_LIMITED and retryAfter, without calling, when the next slot comes after the deadline', async () => {
+    vi.useFakeTimers();
     const policy = track(testPolicy({ quota: { default: [{ points: 1, durationSeconds: 2 }] } }));
     const vendor = ok();
     await policy.execute({ run: vendor.run, kind: 'read' });
     const started = Date.now();
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read', deadline: started + 300 }));
-    expect(Date.now() - started).toBeLessThan(150);
+    // At once: no time passes before the refusal.
+    expect(Date.now() - started).toBe(0);
     expect(error.extensions).toEqual({ code: ErrorCode.UPSTREAM_RATE_LIMITED, upstream: VENDOR, retryAfter: 2 });
     expect(error.detail?.cause).toMatch(/our own quota for bucket default/);
     expect(vendor.calls).toBe(1);
