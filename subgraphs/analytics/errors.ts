@@ -75,7 +75,7 @@ export function toMixpanelError(error: unknown): InterchangeError {
 
 /**
  * What the call policy needs to know about a failed Mixpanel call (see kit/policy/README.md). Pure; one test per
- * rule in test/subgraphs/analytics/classify.test.ts.
+ * rule in test/subgraphs/analytics/errors.test.ts.
  */
 export function classifyMixpanel(error: unknown): Failure {
   // Our own typed errors say nothing about Mixpanel's health and repeating the call would not change them.

@@ -89,7 +89,7 @@ const TEN_SECONDS_MS = 10_000;
 
 /**
  * What the call policy needs to know about a failed HubSpot call (see kit/policy/README.md). Pure; one test per
- * rule in test/subgraphs/crm/classify.test.ts.
+ * rule in test/subgraphs/crm/errors.test.ts.
  */
 export function classifyHubSpot(error: unknown): Failure {
   // Our own typed errors say nothing about HubSpot's health and repeating the call would not change them.

@@ -128,7 +128,7 @@ const headerText = (value: unknown): string | undefined => (typeof value === 'st
  * What the call policy needs to know about a failed SOAP call (see kit/policy/README.md). Every fault comes
  * with HTTP 500, so the faultcode decides: a Server fault is the service failing (retryable, counted by the
  * breaker), a Client fault is our request being wrong (neither). Pure; one test per rule in
- * test/subgraphs/erp/classify.test.ts.
+ * test/subgraphs/erp/errors.test.ts.
  */
 export function classifyErp(error: unknown): Failure {
   // Our own typed errors (e.g. an answer of the wrong shape) say nothing more once translated.

@@ -122,7 +122,7 @@ function shouldRetryHeaderOf(error: Stripe.errors.StripeError): boolean | undefi
 
 /**
  * What the call policy needs to know about a failed Stripe call (see kit/policy/README.md); the rules are the
- * SDK's own retry rules, which are off. Pure; one test per rule in test/subgraphs/payments/classify.test.ts.
+ * SDK's own retry rules, which are off. Pure; one test per rule in test/subgraphs/payments/errors.test.ts.
  */
 export function classifyStripe(error: unknown): Failure {
   // Our own typed errors say nothing about Stripe's health and repeating the call would not change them.
