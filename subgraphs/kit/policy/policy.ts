@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: the policy is one composition of layers (retry, breaker, bulkhead, quota, timeout)
+// whose order and shared per-call state (deadline, signal, attempt count) are read together; its pure parts
+// (shouldRetry, backoff, quota, window, clock) already live in their own files.
 import { setMaxListeners } from 'node:events';
 import {
   bulkhead,
