@@ -50,7 +50,7 @@ export type ResponseCache = {
   /** Deletes every cached response under these tags; resolves to how many there were. */
   purge(tags: Iterable<string>): Promise<number>;
   /** Sizes of the in-process bookkeeping (for the bounded-memory test). */
-  sizes(): { inFlight: number; rememberedPurges: number };
+  sizes(): { responsesInFlight: number; rememberedPurges: number; decodedResponseBytes: number };
 };
 
 const MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
@@ -61,7 +61,7 @@ function serialize(result: FormattedExecutionResult): string {
 }
 
 /** The body in the media type the caller accepts, or false when it accepts neither (Apollo answers that: 406). */
-function write(req: Request, res: Response, status: number, headers: Record<string, string>, body: string): boolean {
+function write(req: Request, res: Response, status: number, headers: Record<string, string>, body: string | Buffer): boolean {
   const mediaType = req.accepts(MEDIA_TYPES);
   if (!mediaType) return false;
   res.writeHead(status, { ...headers, 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body) });
@@ -87,7 +87,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         if (!hit) continue;
         // RFC 9111: max-age stays as stored, Age says how much of it is used.
         const age = Math.max(0, Math.floor((now() - hit.storedAt) / 1000));
-        if (write(req, res, 200, { 'cache-control': `max-age=${hit.maxAge}, ${hit.scope.toLowerCase()}`, age: String(age) }, hit.body)) return;
+        if (write(req, res, 200, { 'cache-control': `max-age=${hit.maxAge}, ${hit.scope.toLowerCase()}`, age: String(age) }, hit.bytes)) return;
         return next();
       }
     }
@@ -169,6 +169,6 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       },
     },
     purge: (tags) => store.purge(tags),
-    sizes: () => ({ inFlight: inFlight.size, rememberedPurges: store.rememberedPurges }),
+    sizes: () => ({ responsesInFlight: inFlight.size, rememberedPurges: store.rememberedPurges, decodedResponseBytes: store.decodedBytes }),
   };
 }

@@ -14,11 +14,14 @@ export type CacheScopeKind = 'PUBLIC' | 'PRIVATE';
 /** A cached response: the body exactly as sent, when it was stored, its max-age and scope. */
 export type StoredResponse = { body: string; storedAt: number; maxAge: number; scope: CacheScopeKind };
 
+/** A cached response as a hit writes it: the body already encoded. */
+export type CachedResponse = Omit<StoredResponse, 'body'> & { bytes: Buffer };
+
 /** Held by a request computing a miss, from before its first subgraph call until it has stored (or not). */
 export type Ticket = { readonly generation: number };
 
 export type ResponseStore = {
-  get(key: string): Promise<StoredResponse | undefined>;
+  get(key: string): Promise<CachedResponse | undefined>;
   /** Starts a miss: purges from now on count against it. Every ticket must be ended. */
   begin(): Ticket;
   end(ticket: Ticket): void;
@@ -28,6 +31,8 @@ export type ResponseStore = {
   purge(tags: Iterable<string>): Promise<number>;
   /** How many tags are remembered for tickets still open (bounded by what is in flight; for tests). */
   readonly rememberedPurges: number;
+  /** Bytes of encoded bodies this process keeps for hits (at most 16 MB; for tests). */
+  readonly decodedBytes: number;
 };
 
 const tagSet = (tag: string) => `tags:${tag}`;
@@ -37,22 +42,35 @@ function encode(response: StoredResponse): string {
   return `${JSON.stringify({ storedAt: response.storedAt, maxAge: response.maxAge, scope: response.scope })}\n${response.body}`;
 }
 
-function decode(entry: string): StoredResponse | undefined {
+function decode(entry: string): CachedResponse | undefined {
   const newline = entry.indexOf('\n');
   if (newline < 0) return undefined;
   try {
     const meta = JSON.parse(entry.slice(0, newline)) as Omit<StoredResponse, 'body'>;
-    return { ...meta, body: entry.slice(newline + 1) };
+    return { ...meta, bytes: Buffer.from(entry.slice(newline + 1)) };
   } catch {
     return undefined;
   }
 }
+
+/** Encoded bodies kept by this process: up to this many bytes, most recently stored or read first. */
+const DECODED_BYTES = 16 * 1024 * 1024;
 
 export function createResponseStore(state: SharedState): ResponseStore {
   let generation = 0;
   /** The generation of each tag's latest purge, kept only while a ticket older than it is open. */
   const purgedAt = new Map<string, number>();
   const open = new Set<Ticket>();
+  // Hot entries are hit thousands of times a second: encoding the body to bytes once, not per hit, is most of
+  // what a hit costs. A memo entry is used only while the shared store still holds the very same entry.
+  const decoded = new Map<string, { entry: string; response: CachedResponse }>();
+  let decodedBytes = 0;
+  const forget = (key: string) => {
+    const memo = decoded.get(key);
+    if (!memo) return;
+    decoded.delete(key);
+    decodedBytes -= memo.response.bytes.length;
+  };
 
   const purgedSince = (ticket: Ticket, tags: ReadonlySet<string>) => {
     if (purgedAt.size === 0) return false;
@@ -63,7 +81,20 @@ export function createResponseStore(state: SharedState): ResponseStore {
   return {
     async get(key) {
       const entry = await state.cache.get(key);
-      return entry === undefined ? undefined : decode(entry);
+      const memo = decoded.get(key);
+      if (entry === undefined || (memo && memo.entry !== entry)) forget(key);
+      if (entry === undefined) return undefined;
+      if (memo && memo.entry === entry) return memo.response;
+      const response = decode(entry);
+      if (!response) return undefined;
+      decoded.set(key, { entry, response });
+      decodedBytes += response.bytes.length;
+      // Oldest first: a Map iterates in insertion order.
+      for (const [oldest] of decoded) {
+        if (decodedBytes <= DECODED_BYTES) break;
+        forget(oldest);
+      }
+      return response;
     },
     begin() {
       const ticket = { generation };
@@ -100,6 +131,7 @@ export function createResponseStore(state: SharedState): ResponseStore {
       let purged = 0;
       for (const tag of unique) {
         const keys = await state.takeSet(tagSet(tag));
+        keys.forEach(forget);
         await Promise.all(keys.map((key) => state.cache.delete(key)));
         purged += keys.length;
       }
@@ -107,6 +139,9 @@ export function createResponseStore(state: SharedState): ResponseStore {
     },
     get rememberedPurges() {
       return purgedAt.size;
+    },
+    get decodedBytes() {
+      return decodedBytes;
     },
   };
 }

@@ -39,6 +39,8 @@ export type Gateway = {
   listen(): Promise<string>;
   /** Graceful stop: /ready turns 503, no new connections, in-flight requests finish (up to the grace period). */
   close(): Promise<void>;
+  /** Entries in the gateway's own in-process stores, which must stay bounded however long it runs. */
+  sizes(): Record<string, number>;
 };
 
 const SUPERGRAPH = new URL('../schema/supergraph.graphql', import.meta.url);
@@ -184,6 +186,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await unsubscribe();
       await agent.close();
     },
+    sizes: () => ({ ...responseCache?.sizes() }),
   };
 }
 
