@@ -1,3 +1,4 @@
+import type { PendingResponse } from './response-cache.js';
 import type { Caller } from './caller.js';
 
 /** What the gateway keeps per request. */
@@ -8,6 +9,6 @@ export type GatewayContext = {
   caller: Caller;
   /** Entity tags the subgraphs reported for this request (`Typename:key`). */
   entityTags: Set<string>;
-  /** Where the response cache will store this request's response, once its scope is known. */
-  responseCacheKeys?: { publicKey: string; privateKey: string | undefined };
+  /** Set by the response cache's fast path on a miss: where to store this response, and who waits for it. */
+  responseCache?: PendingResponse;
 };

@@ -20,7 +20,8 @@ import { maskErrors } from './errors.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
-import { purgeResponses, responseCachePlugin } from './response-cache.js';
+import { createResponseCache, type PendingResponse } from './response-cache.js';
+import { cacheScope } from './response-key.js';
 import { upstreamsHealth } from './upstreams.js';
 
 export type GatewayOptions = {
@@ -38,6 +39,8 @@ export type Gateway = {
   listen(): Promise<string>;
   /** Graceful stop: /ready turns 503, no new connections, in-flight requests finish (up to the grace period). */
   close(): Promise<void>;
+  /** Entries in the gateway's own in-process stores, which must stay bounded however long it runs. */
+  sizes(): Record<string, number>;
 };
 
 const SUPERGRAPH = new URL('../schema/supergraph.graphql', import.meta.url);
@@ -69,6 +72,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger: log.child({ part: 'apollo-gateway' }),
   });
 
+  // With both off (the raw engine) the cache would only hash every request for nothing.
+  const responseCache =
+    config.responseCache || config.dedupe ? createResponseCache({ state, log, scopeOf: cacheScope, cache: config.responseCache, dedupe: config.dedupe }) : undefined;
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -82,15 +89,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
-      // With both off (the raw engine) the plugin would only hash every request for nothing.
-      ...(config.responseCache || config.dedupe ? [responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe })] : []),
+      ...(responseCache ? [responseCache.plugin] : []),
     ],
   });
   await apollo.start();
 
   // Purges from anywhere (a subgraph's mutation or webhook, another replica's purge endpoint) reach here.
   const unsubscribe = await state.subscribe(PURGE_CHANNEL, (message) => {
-    purgeResponses(state, decodePurge(message)).catch((error: unknown) => log.warn({ err: error }, 'response cache purge failed'));
+    responseCache?.purge(decodePurge(message)).catch((error: unknown) => log.warn({ err: error }, 'response cache purge failed'));
   });
   const registry = config.clientRegistry ? loadClientRegistry(config.clientRegistry, log) : undefined;
   const manifest = loadManifest(config.manifest, log);
@@ -117,7 +123,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
       return refuse(res, 400, 'BAD_REQUEST', 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.');
     }
-    const purged = await purgeResponses(state, tags as string[]);
+    const purged = (await responseCache?.purge(tags as string[])) ?? 0;
     await state.publish(PURGE_CHANNEL, encodePurge(tags as string[]));
     res.json({ purged, tags });
   });
@@ -127,6 +133,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     identifyCaller({ registry, requireApiKey: config.requireApiKey }),
     ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
     persistedDocuments(manifest),
+    ...(responseCache ? [responseCache.serveHits] : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => ({
         requestId: req.headers['x-request-id'] as string,
@@ -138,6 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         },
         caller: res.locals.caller as Caller,
         entityTags: new Set<string>(),
+        responseCache: res.locals.responseCache as PendingResponse | undefined,
       }),
     }),
   );
@@ -178,6 +186,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await unsubscribe();
       await agent.close();
     },
+    sizes: () => ({ ...responseCache?.sizes() }),
   };
 }
 

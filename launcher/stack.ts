@@ -28,6 +28,8 @@ export type Stack = {
   subgraphUrls: Record<string, string>;
   /** The emulators this stack started, by emulator name (absent when the real vendor is configured). */
   emulators: { hubspot?: HubSpotEmulator; stripe?: StripeEmulator; mixpanel?: MixpanelEmulator; 'erp-soap'?: ErpSoapEmulator };
+  /** Entries in the in-process stores that must stay bounded: the gateway's, and each emulator's request log. */
+  sizes(): Record<string, number>;
   close(): Promise<void>;
 };
 
@@ -67,7 +69,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const gatewayUrl = await gateway.listen();
     closers.push(() => gateway.close());
-    return { gatewayUrl, subgraphUrls, emulators: emulators as Stack['emulators'], close };
+    const sizes = () => ({
+      ...gateway.sizes(),
+      ...Object.fromEntries(Object.values(emulators).map((emulator) => [`${emulator.name}RequestLog`, emulator.requests.entries.length])),
+    });
+    return { gatewayUrl, subgraphUrls, emulators: emulators as Stack['emulators'], sizes, close };
   } catch (error) {
     await close();
     throw error;
