@@ -7,7 +7,7 @@
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
-import { readEmulatorRateLimits } from './part.js';
+import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
 
@@ -49,7 +49,7 @@ async function start(part: string): Promise<Running> {
       const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
       const state = createSharedState(process.env, log);
       await state.ready();
-      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env) });
+      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), ...readEmulatorSearchLag(process.env) });
       const url = await server.listen(PORT, '0.0.0.0');
       return {
         close: async () => {
