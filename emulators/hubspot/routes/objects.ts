@@ -9,7 +9,7 @@ import { baseUrl, bodyObject, booleanParam, intParam, iso, objectTypeParam, type
 const BATCH_MAX = 100;
 
 /** Resolves `idProperty`: absent means the record id; otherwise it must be a unique property. */
-function lookup(context: CrmContext, type: ObjectType, id: string, idProperty: unknown, archived: boolean): CrmObject | undefined {
+export function lookup(context: CrmContext, type: ObjectType, id: string, idProperty: unknown, archived: boolean): CrmObject | undefined {
   if (idProperty === undefined || idProperty === '' || idProperty === 'hs_object_id') {
     const object = context.store.get(type, id);
     return object && object.archived === archived ? object : undefined;
@@ -21,7 +21,7 @@ function lookup(context: CrmContext, type: ObjectType, id: string, idProperty: u
 }
 
 /** Refuses a second live contact with the same email, with HubSpot's 409 body. */
-function assertEmailFree(context: CrmContext, type: ObjectType, email: string | null | undefined, self?: string): void {
+export function assertEmailFree(context: CrmContext, type: ObjectType, email: string | null | undefined, self?: string): void {
   if (type !== 'contacts' || !email) return;
   const existing = context.store.findBy('contacts', 'email', email);
   if (existing && existing.id !== self) {
@@ -30,7 +30,7 @@ function assertEmailFree(context: CrmContext, type: ObjectType, email: string | 
 }
 
 /** Create's `associations`: each entry names the other object by id and the type ids that say which kind it is. */
-function parseCreateAssociations(type: ObjectType, value: unknown): Array<{ toType: ObjectType; toId: string; primary: boolean }> {
+export function parseCreateAssociations(type: ObjectType, value: unknown): Array<{ toType: ObjectType; toId: string; primary: boolean }> {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw validationError('associations must be a list');
   return value.map((entry: unknown) => {
