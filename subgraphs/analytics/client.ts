@@ -1,3 +1,4 @@
+import { dedupeEvents } from './dedupe.js';
 import { Agent, fetch } from 'undici';
 import type { Logger } from '../../platform/index.js';
 import {
@@ -197,7 +198,8 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
         },
       });
       if (malformed > 0) options.log.warn({ malformed, fromDate: query.fromDate, toDate: query.toDate }, 'mixpanel export had unreadable lines; skipped them');
-      return events;
+      // The raw export keeps every copy of a re-sent event: count each once, as Mixpanel's reports do.
+      return dedupeEvents(events);
     },
 
     async importEvents(events) {
@@ -207,9 +209,9 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
       // A 400 with failed_records is a partial success: the other records of the request are stored.
       const { status, text } = await policy.execute({
         kind: 'write',
-        // Every event carries a $insert_id (toImportEvent makes one when the caller gave none), and Mixpanel
-        // stores an event once per $insert_id: repeating the request cannot store anything twice. (/track,
-        // which dedupes nothing, is not used.)
+        // Every event carries a $insert_id (toImportEvent makes one when the caller gave none): a repeated
+        // request stores copies Mixpanel's reports count once, and so do our counts (dedupeEvents on export).
+        // (/track is not used: it mints a new $insert_id for events without one.)
         idempotent: true,
         deadline,
         run: (signal) =>
