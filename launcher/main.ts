@@ -6,7 +6,7 @@
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
+import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readEnv } from '../platform/index.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
@@ -63,6 +63,8 @@ async function start(part: string): Promise<Running> {
   }
 }
 
+// `.env` in the working directory (npm runs scripts from the repo root), or ENV_FILE; the environment wins.
+loadEnvFile(process.env.ENV_FILE ?? '.env');
 const part = process.argv[2] ?? 'all';
 try {
   const running = await start(part);
