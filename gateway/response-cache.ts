@@ -67,7 +67,8 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
               if (!hit) continue;
               const stored = JSON.parse(hit) as Stored;
               const age = Math.floor((Date.now() - stored.storedAt) / 1000);
-              requestContext.overallCachePolicy.replace({ maxAge: Math.max(0, stored.maxAge - age), scope: stored.scope });
+              // RFC 9111 §4.2.3: the receiver subtracts Age from max-age; so max-age stays as stored (not shortened too).
+              requestContext.overallCachePolicy.replace({ maxAge: stored.maxAge, scope: stored.scope });
               requestContext.response.http.headers.set('age', String(age));
               served = true;
               return { http: requestContext.response.http, body: { kind: 'single', singleResult: stored.body } };
