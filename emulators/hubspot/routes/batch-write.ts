@@ -5,7 +5,7 @@ import { selectProperties, toPublicObject } from '../serialize.js';
 import type { CrmObject } from '../store.js';
 import { validateProperties } from '../validation.js';
 import { bodyObject, iso, objectTypeParam, type CrmContext } from './common.js';
-import { assertEmailFree, lookup, parseCreateAssociations } from './objects.js';
+import { assertEmailFree, checkCreate, createObject, lookup } from './objects.js';
 
 const BATCH_MAX = 100;
 
@@ -63,23 +63,9 @@ export function batchWriteRoutes(context: CrmContext): Router {
   router.post('/crm/v3/objects/:objectType/batch/create', (req, res) => {
     const type = objectTypeParam(req.params.objectType);
     const startedAt = clock();
-    const planned = inputsOf(bodyObject(req)).map((input) => {
-      const properties = validateProperties(type, input.properties ?? {});
-      const associations = parseCreateAssociations(type, input.associations);
-      for (const association of associations) {
-        if (store.get(association.toType, association.toId)?.archived !== false) {
-          throw validationError(`${singular(association.toType)} ${association.toId} does not exist and cannot be associated.`);
-        }
-      }
-      assertEmailFree(context, type, properties.email);
-      return { properties, associations };
-    });
+    const planned = inputsOf(bodyObject(req)).map((input) => checkCreate(context, type, input));
     assertDistinctEmails(type, planned.map((plan) => plan.properties.email));
-    const results = planned.map(({ properties, associations }) => {
-      const object = store.create(type, properties, clock());
-      for (const association of associations) store.associate(type, object.id, association.toType, association.toId, association.primary);
-      return publicOf(type, object, Object.keys(properties));
-    });
+    const results = planned.map((plan) => publicOf(type, createObject(context, type, plan), Object.keys(plan.properties)));
     const { body } = answer(201, startedAt, results, [], type);
     res.status(201).json(body);
   });

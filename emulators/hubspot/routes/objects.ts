@@ -47,6 +47,28 @@ export function parseCreateAssociations(type: ObjectType, value: unknown): Array
   });
 }
 
+export type PlannedCreate = { properties: Record<string, string | null>; associations: ReturnType<typeof parseCreateAssociations> };
+
+/** Validates one create input (properties, associations to live objects, a free email) without writing anything. */
+export function checkCreate(context: CrmContext, type: ObjectType, input: Record<string, unknown>): PlannedCreate {
+  const properties = validateProperties(type, input.properties ?? {});
+  const associations = parseCreateAssociations(type, input.associations);
+  for (const association of associations) {
+    if (context.store.get(association.toType, association.toId)?.archived !== false) {
+      throw validationError(`${singular(association.toType)} ${association.toId} does not exist and cannot be associated.`);
+    }
+  }
+  assertEmailFree(context, type, properties.email);
+  return { properties, associations };
+}
+
+/** Writes a create that checkCreate accepted. */
+export function createObject(context: CrmContext, type: ObjectType, { properties, associations }: PlannedCreate): CrmObject {
+  const object = context.store.create(type, properties, context.clock());
+  for (const association of associations) context.store.associate(type, object.id, association.toType, association.toId, association.primary);
+  return object;
+}
+
 /** `/crm/v3/objects/{type}`: list, get, create, update, archive and batch read. */
 export function objectRoutes(context: CrmContext): Router {
   const router = express.Router();
@@ -145,20 +167,9 @@ export function objectRoutes(context: CrmContext): Router {
 
   router.post('/crm/v3/objects/:objectType', (req, res) => {
     const type = objectTypeParam(req.params.objectType);
-    const body = bodyObject(req);
-    const properties = validateProperties(type, body.properties ?? {});
-    const associations = parseCreateAssociations(type, body.associations);
-    for (const association of associations) {
-      if (store.get(association.toType, association.toId)?.archived !== false) {
-        throw validationError(`${singular(association.toType)} ${association.toId} does not exist and cannot be associated.`);
-      }
-    }
-    assertEmailFree(context, type, properties.email);
-    const object = store.create(type, properties, clock());
-    for (const association of associations) {
-      store.associate(type, object.id, association.toType, association.toId, association.primary);
-    }
-    res.status(201).json(toPublicObject(object, selectProperties(type, Object.keys(properties))));
+    const plan = checkCreate(context, type, bodyObject(req));
+    const object = createObject(context, type, plan);
+    res.status(201).json(toPublicObject(object, selectProperties(type, Object.keys(plan.properties))));
   });
 
   router.patch('/crm/v3/objects/:objectType/:objectId', (req, res) => {
