@@ -6,8 +6,8 @@
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
-import { readEmulatorRateLimits } from './part.js';
+import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readEnv } from '../platform/index.js';
+import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
 
@@ -50,7 +50,7 @@ async function start(part: string): Promise<Running> {
       const { PORT } = readEnv({ PORT: env.port(subgraph.port) });
       const state = createSharedState(process.env, log);
       await state.ready();
-      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env) });
+      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), ...readEmulatorSearchLag(process.env) });
       const url = await server.listen(PORT, '0.0.0.0');
       return {
         close: async () => {
@@ -64,6 +64,8 @@ async function start(part: string): Promise<Running> {
   }
 }
 
+// `.env` in the working directory (npm runs scripts from the repo root), or ENV_FILE; the environment wins.
+loadEnvFile(process.env.ENV_FILE ?? '.env');
 const part = process.argv[2] ?? 'all';
 try {
   const running = await start(part);

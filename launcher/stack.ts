@@ -9,7 +9,7 @@ import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { SUBGRAPHS, createLogger, createSharedState, type Env, type Logger } from '../platform/index.js';
-import { readEmulatorRateLimits } from './part.js';
+import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
 
 export type StackOptions = {
@@ -53,7 +53,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const subgraphUrls: Record<string, string> = {};
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
-      const { server, emulator } = await startPart(source, log, { ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source) });
+      const { server, emulator } = await startPart(source, log, { ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), ...readEmulatorSearchLag(source) });
       if (emulator) {
         closers.push(() => emulator.close());
         emulators[emulator.name] = emulator;

@@ -1,5 +1,6 @@
 // The platform's public face: what the gateway and the subgraphs both run on.
 export { ConfigError, readEnv, env, isSecretName, type Env } from './config.js';
+export { loadEnvFile } from './env-file.js';
 export { createLogger, type Logger, type LoggerConfig } from './logger.js';
 export { ErrorCode, isDeliberateCode } from './errors.js';
 export { createMemoryState, createRedisState, createSharedState, type SharedState, type KeyValueCache, type RedisStateOptions } from './state.js';

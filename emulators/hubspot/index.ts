@@ -6,7 +6,9 @@ import { HubSpotError, correlationId } from './errors.js';
 import { RateLimitError, RateLimiter } from './rate-limit.js';
 import { associationRoutes } from './routes/associations.js';
 import type { CrmContext } from './routes/common.js';
+import { batchWriteRoutes } from './routes/batch-write.js';
 import { objectRoutes } from './routes/objects.js';
+import { propertyRoutes } from './routes/properties.js';
 import { searchRoutes } from './routes/search.js';
 import { seedStore } from './seed.js';
 import type { CrmStore } from './store.js';
@@ -39,7 +41,15 @@ export type HubSpotEmulatorOptions = {
   searchPerSecond?: number;
   /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
   faults?: readonly FaultRule[];
+  /**
+   * How long a create, update or archive takes to reach search (HubSpot indexes within seconds); default
+   * DEFAULT_SEARCH_LAG_MS (3 s). 0 makes search see writes at once: a test that needs that says so.
+   */
+  searchLagMs?: number;
 };
+
+/** The emulator's default search indexing lag. */
+export const DEFAULT_SEARCH_LAG_MS = 3_000;
 
 export type HubSpotEmulator = Emulator & {
   /** The CRM data, for tests that want to look behind the API. */
@@ -71,7 +81,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     dailyLimit: options.dailyLimit ?? 1_000_000,
     searchPerSecond: options.searchPerSecond ?? 5,
   }, clock);
-  const context: CrmContext = { store, clock };
+  const context: CrmContext = { store, clock, searchLagMs: options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS };
 
   const { app, requests } = createEmulatorApp({
     name: 'hubspot',
@@ -98,6 +108,8 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     next();
   };
   app.use('/crm', authenticate, express.json({ limit: '1mb' }));
+  app.use(batchWriteRoutes(context));
+  app.use(propertyRoutes());
   app.use(objectRoutes(context));
   app.use(searchRoutes(context));
   app.use(associationRoutes(context));

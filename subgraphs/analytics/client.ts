@@ -1,3 +1,4 @@
+import { dedupeEvents } from './dedupe.js';
 import { Agent, fetch } from 'undici';
 import type { Logger } from '../../platform/index.js';
 import { UpstreamError, createVendorClient, type OperationTable, type PolicyClientOptions, type VendorClient } from '../kit/index.js';
@@ -47,8 +48,9 @@ export type AnalyticsClientOptions = PolicyClientOptions & {
 /**
  * Every Mixpanel call the client makes. An export is a read paced by the `export` quota (Mixpanel's 3 a second
  * and 60 an hour; there is no other pacing). An import is a write that is safe to repeat: every event carries a
- * $insert_id (toImportEvent makes one when the caller gave none), and Mixpanel stores an event once per
- * $insert_id. (/track, which dedupes nothing, is not used.)
+ * $insert_id (toImportEvent makes one when the caller gave none): a repeated request stores copies that
+ * Mixpanel's reports count once, and so do our counts (dedupeEvents on export). (/track, which mints a new
+ * $insert_id for events without one, is not used.)
  */
 export const OPERATIONS = {
   exportEvents: { kind: 'read', bucket: 'export' },
@@ -99,7 +101,8 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
             return parsed;
           });
           if (malformed > 0) options.log.warn({ malformed, fromDate: query.fromDate, toDate: query.toDate }, 'mixpanel export had unreadable lines; skipped them');
-          return events;
+          // The raw export keeps every copy of a re-sent event: count each once, as Mixpanel's reports do.
+          return dedupeEvents(events);
         },
 
         async importEvents(events) {

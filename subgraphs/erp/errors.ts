@@ -14,6 +14,7 @@ import {
   type UpstreamDetail,
   type VendorErrors,
 } from '../kit/index.js';
+import { isRequestFaultCode, isServiceFailureCode } from './fault-code.js';
 
 const VENDOR = 'erp';
 
@@ -100,8 +101,8 @@ export function toErpError(error: unknown): InterchangeError {
       const typename = TYPE_OF_TABLE[missing[1]!] ?? missing[1]!;
       return new NotFoundError(typename, missing[2] ?? message.slice(missing.index + missing[0].length).trim(), { upstream: VENDOR, detail: faultDetail });
     }
-    if (/Server$/i.test(code) || code === '500') return new UpstreamUnavailableError(VENDOR, faultDetail);
-    if (/Client$/i.test(code) || /Nav.*Exception/i.test(code)) {
+    if (isServiceFailureCode(code)) return new UpstreamUnavailableError(VENDOR, faultDetail);
+    if (isRequestFaultCode(code)) {
       const named = /\b(?:SalesOrder|Sales_Order_Line|Sales Line|Sales Header)\.(\w+)/.exec(message)?.[1] ?? /^(\w+) must /.exec(message)?.[1];
       return new BadUserInputError(message, named ? INPUT_FIELDS[named] : undefined, { upstream: VENDOR, detail: faultDetail });
     }
@@ -144,7 +145,7 @@ export function classifyErp(error: unknown): Failure {
   if (fault) {
     const code = asText(fault.faultcode);
     // soap reports an answer it could not parse with faultcode "500": as unwell as a Server fault.
-    if (/Server$/i.test(code) || code === '500') return { retryable: true, ...withStatus, countsForBreaker: true };
+    if (isServiceFailureCode(code)) return { retryable: true, ...withStatus, countsForBreaker: true };
     // Client faults, NAV's own exceptions (validation, stale Key, not found, security), VersionMismatch: final.
     return { retryable: false, ...withStatus, countsForBreaker: false };
   }

@@ -14,8 +14,7 @@ export type PaymentsConfig = {
   policy: PolicySettings;
   /**
    * Our own pacing (STRIPE_QUOTA_PER_SECOND, 0 for none): by default Stripe's published limits, 25 requests a
-   * second for test-mode keys (sk_test_, rk_test_) and 100 for live keys and for the embedded emulator (which
-   * allows 100 whatever the key).
+   * second for test-mode keys (sk_test_, rk_test_, and the embedded emulator's sk_test_ key) and 100 for live keys.
    */
   quota: Record<string, QuotaWindow[]>;
 };
@@ -40,7 +39,8 @@ export function readPaymentsConfig(source: Env = process.env): PaymentsConfig {
     // Checked here so a bad URL fails at start-up, not at the first request.
     toStripeEndpoint(vars.STRIPE_BASE_URL);
   }
-  const testMode = vars.STRIPE_BASE_URL !== undefined && /^(sk|rk)_test_/.test(vars.STRIPE_SECRET_KEY ?? '');
+  // Without a base URL the embedded emulator runs with its own test-mode key, under the test-mode limit.
+  const testMode = vars.STRIPE_BASE_URL === undefined || /^(sk|rk)_test_/.test(vars.STRIPE_SECRET_KEY ?? '');
   const perSecond = vars.STRIPE_QUOTA_PER_SECOND ?? (testMode ? 25 : 100);
   return {
     baseUrl: vars.STRIPE_BASE_URL,

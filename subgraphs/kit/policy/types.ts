@@ -114,7 +114,8 @@ export type PolicyState = {
   /** The last `windowSize` attempts that reached the vendor; `failed` counts only the vendor's own faults. */
   recent: { attempts: number; errorRate: number; p50Ms: number | undefined; p95Ms: number | undefined };
   /** Per bucket, as last seen when spending (another replica may have spent since, with Redis). */
-  quota: Record<string, { remaining: number; resetsInMs: number }>;
+  /** Per bucket: every window's calls left and reset, and the tightest window's at the top (see quota.ts). */
+  quota: Record<string, { remaining: number; resetsInMs: number; windows: Array<{ points: number; durationSeconds: number; remaining: number; resetsInMs: number }> }>;
 };
 
 export type CallPolicy = {

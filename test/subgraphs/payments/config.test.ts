@@ -5,8 +5,8 @@ import { readPaymentsConfig, toStripeEndpoint } from '../../../subgraphs/payment
 describe('readPaymentsConfig', () => {
   it('runs the emulator when no base URL is set', () => {
     expect(readPaymentsConfig({})).toMatchObject({ baseUrl: undefined, secretKey: undefined });
-    // The embedded emulator allows 100 a second whatever the key.
-    expect(readPaymentsConfig({}).quota).toEqual({ default: [{ points: 100, durationSeconds: 1 }] });
+    // The embedded emulator runs with a test-mode key, so Stripe's test-mode limit applies.
+    expect(readPaymentsConfig({}).quota).toEqual({ default: [{ points: 25, durationSeconds: 1 }] });
     expect(readPaymentsConfig({}).policy).toEqual({ timeoutMs: 10_000, retry: { maxAttempts: 3 }, breaker: { threshold: 5, halfOpenAfterMs: 10_000 }, bulkhead: { limit: 20, queue: 100 } });
   });
 

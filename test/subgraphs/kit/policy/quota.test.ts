@@ -59,7 +59,7 @@ describe('quota in memory', () => {
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read', bucket: 'search', deadline: Date.now() + 200 }));
     expect(error.extensions.code).toBe(ErrorCode.UPSTREAM_RATE_LIMITED);
     await expect(policy.execute({ run: vendor.run, kind: 'read' })).resolves.toBe('ok');
-    expect(policy.state().quota).toEqual({
+    expect(policy.state().quota).toMatchObject({
       default: { remaining: 4, resetsInMs: expect.any(Number) },
       search: { remaining: 0, resetsInMs: expect.any(Number) },
     });
@@ -75,6 +75,26 @@ describe('quota in memory', () => {
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read', deadline: Date.now() + 1_500 }));
     expect(error.extensions).toMatchObject({ code: ErrorCode.UPSTREAM_RATE_LIMITED, retryAfter: 5 });
     expect(vendor.calls).toBe(2);
+  });
+
+  it('reports every window on its own, the tightest with its own reset, and a passed window as full again', async () => {
+    const policy = track(testPolicy({
+      quota: { default: [{ points: 10, durationSeconds: 1 }, { points: 5, durationSeconds: 60 }] },
+    }));
+    const vendor = ok();
+    for (let i = 0; i < 4; i++) await policy.execute({ run: vendor.run, kind: 'read' });
+    const burst = policy.state().quota.default!;
+    expect(burst.windows).toEqual([
+      { points: 10, durationSeconds: 1, remaining: 6, resetsInMs: expect.any(Number) },
+      { points: 5, durationSeconds: 60, remaining: 1, resetsInMs: expect.any(Number) },
+    ]);
+    expect(burst.windows[0]!.resetsInMs).toBeLessThanOrEqual(1000);
+    expect(burst.windows[1]!.resetsInMs).toBeGreaterThan(50_000);
+    // The tightest window (1 left of 5 a minute) with that window's reset, not the one-second window's count.
+    expect(burst).toMatchObject({ remaining: 1, resetsInMs: burst.windows[1]!.resetsInMs });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Not stale: the one-second window has turned over without any new call.
+    expect(policy.state().quota.default!.windows[0]).toMatchObject({ remaining: 10, resetsInMs: 0 });
   });
 
   it('leaves calls free when no quota is configured, and refuses a bucket nobody configured', async () => {
