@@ -12,6 +12,8 @@ export type EventsConfig = {
   retryLimit: number;
   retryDelaySeconds: number;
   jobTimeoutSeconds: number;
+  /** How often timed-out jobs (a killed worker's) are looked for. */
+  maintenanceSeconds: number;
   /** Catch-up schedule, cron syntax; `off` disables the schedule (a run still happens at start). */
   reconcileCron: string | null;
 };
@@ -26,6 +28,7 @@ export function readEventsConfig(source: Env = process.env): EventsConfig {
       EVENTS_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(5),
       EVENTS_RETRY_DELAY_SECONDS: env.positiveInt(2),
       EVENTS_JOB_TIMEOUT_SECONDS: env.positiveInt(60),
+      EVENTS_MAINTENANCE_SECONDS: env.positiveInt(30),
       EVENTS_RECONCILE_CRON: z.string().regex(/^(off|(\S+\s+){4}\S+)$/, 'expected a five-field cron expression or "off"').default('*/5 * * * *'),
     },
     source,
@@ -38,6 +41,7 @@ export function readEventsConfig(source: Env = process.env): EventsConfig {
     retryLimit: vars.EVENTS_RETRY_LIMIT,
     retryDelaySeconds: vars.EVENTS_RETRY_DELAY_SECONDS,
     jobTimeoutSeconds: vars.EVENTS_JOB_TIMEOUT_SECONDS,
+    maintenanceSeconds: vars.EVENTS_MAINTENANCE_SECONDS,
     reconcileCron: vars.EVENTS_RECONCILE_CRON === 'off' ? null : vars.EVENTS_RECONCILE_CRON,
   };
 }

@@ -106,7 +106,7 @@ export function readFilter(source: Record<string, unknown>): EventFilter {
 
 /** Raised when a listing, replay or redrive filter holds a bad value. */
 export class FilterError extends Error {
-  name = 'FilterError';
+  override name = 'FilterError';
 }
 
 function handle(run: (req: Request, res: Response) => Promise<unknown>): RequestHandler {

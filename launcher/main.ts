@@ -3,6 +3,7 @@
  *   npm start                  emulators (where no vendor is configured) + every subgraph + the gateway
  *   npm start -- gateway       the gateway alone (SUBGRAPH_<NAME>_URL point it at the subgraphs)
  *   npm start -- crm           one subgraph alone (its vendor configured, or its emulator started beside it)
+ *   npm start -- worker        event workers alone (DATABASE_URL shared with the gateway that ingests)
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
@@ -10,6 +11,7 @@ import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv }
 import { readEmulatorRateLimits } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
+import { startWorker } from './worker.js';
 
 type Running = { close(): Promise<void>; lines: string[] };
 
@@ -41,6 +43,8 @@ async function start(part: string): Promise<Running> {
         lines: [`Interchange gateway: ${url}/graphql`],
       };
     }
+    case 'worker':
+      return startWorker(process.env, log);
     default: {
       const subgraph = SUBGRAPHS.find((candidate) => candidate.name === part);
       if (!subgraph) {

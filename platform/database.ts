@@ -102,12 +102,13 @@ export function readDatabaseConfig(source: Env): DatabaseOptions {
   const config = readEnv(
     {
       DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'expected a URL such as postgres://postgres@127.0.0.1:5432/interchange' }).optional(),
+      // `memory` keeps the embedded database in memory only (tests, throw-away runs).
       PGLITE_DATA_DIR: z.string().default('.data/pglite'),
       DATABASE_SCHEMA: z.string().regex(IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),
     },
     source,
   );
-  return { url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.PGLITE_DATA_DIR, schema: config.DATABASE_SCHEMA };
+  return { url: config.DATABASE_URL, dataDir: config.DATABASE_URL || config.PGLITE_DATA_DIR === 'memory' ? undefined : config.PGLITE_DATA_DIR, schema: config.DATABASE_SCHEMA };
 }
 
 /** One versioned step of a part's schema. Versions only grow; a shipped migration is never edited. */

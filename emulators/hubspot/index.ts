@@ -8,6 +8,7 @@ import { associationRoutes } from './routes/associations.js';
 import type { CrmContext } from './routes/common.js';
 import { objectRoutes } from './routes/objects.js';
 import { searchRoutes } from './routes/search.js';
+import { createHubSpotWebhooks, type HubSpotWebhookOptions, type HubSpotWebhooks } from './webhooks.js';
 import { seedStore } from './seed.js';
 import type { CrmStore } from './store.js';
 
@@ -39,9 +40,13 @@ export type HubSpotEmulatorOptions = {
   searchPerSecond?: number;
   /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
   faults?: readonly FaultRule[];
+  /** App webhooks: delivery schedule, batching window, injected duplicates and delays; default HubSpot-like. */
+  webhooks?: HubSpotWebhookOptions;
 };
 
 export type HubSpotEmulator = Emulator & {
+  /** The app's webhook subscriptions and their deliveries. */
+  readonly webhooks: HubSpotWebhooks;
   /** The CRM data, for tests that want to look behind the API. */
   readonly store: CrmStore;
   /** A fresh single-use OAuth authorization code, as if a user had consented (bound to `redirectUri` when given). */
@@ -101,6 +106,8 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   app.use(objectRoutes(context));
   app.use(searchRoutes(context));
   app.use(associationRoutes(context));
+  const webhooks = createHubSpotWebhooks(store, clock, options.oauth?.clientSecret ?? 'emulator-client-secret', options.webhooks);
+  app.use(webhooks.routes);
 
   app.use((req) => {
     throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `No route for ${req.method} ${req.path}`);
@@ -128,8 +135,14 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   app.use(errors);
 
   const emulator = toEmulator('hubspot', app, requests);
+  const close = emulator.close;
   return Object.assign(emulator, {
     store,
+    webhooks,
+    close: async () => {
+      webhooks.close();
+      await close();
+    },
     issueAuthorizationCode: (redirectUri?: string) => auth.issueCode(redirectUri),
     authorizeUrl(params: { redirectUri: string; scope?: string; state?: string }): string {
       const url = new URL('/oauth/authorize', emulator.url);

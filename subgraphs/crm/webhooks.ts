@@ -134,7 +134,7 @@ const CATCH_UP_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitl
 
 export type HubSpotAdapterOptions = {
   /** The app's client secrets; several during a rotation; default none (every delivery refused). */
-  webhookSecrets?: readonly string[];
+  webhookSecrets?: readonly string[] | (() => readonly string[]);
   /** Signature tolerance in ms; default 300,000. */
   toleranceMs?: number;
   /** Current time in ms since epoch; default Date.now. */
@@ -163,7 +163,7 @@ export function createHubSpotAdapter(options: HubSpotAdapterOptions): VendorAdap
         rawBody: request.rawBody,
         signature: request.headers['x-hubspot-signature-v3'],
         timestamp: request.headers['x-hubspot-request-timestamp'],
-        secrets: options.webhookSecrets ?? [],
+        secrets: typeof options.webhookSecrets === 'function' ? options.webhookSecrets() : (options.webhookSecrets ?? []),
         toleranceMs: options.toleranceMs,
         now,
       });

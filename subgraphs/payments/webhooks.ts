@@ -111,7 +111,7 @@ function pick(object: Record<string, unknown>, keys: string[]): Record<string, u
 
 export type StripeAdapterOptions = {
   /** Endpoint secrets (`whsec_…`) accepted; several during a rotation; default none (every delivery refused). */
-  webhookSecrets?: readonly string[];
+  webhookSecrets?: readonly string[] | (() => readonly string[]);
   /** Signature tolerance in seconds; default 300. */
   toleranceSeconds?: number;
   /** Current time in ms since epoch; default Date.now. */
@@ -134,7 +134,7 @@ export function createStripeAdapter(options: StripeAdapterOptions): VendorAdapte
       verifyStripeSignature({
         rawBody: request.rawBody,
         header: request.headers['stripe-signature'],
-        secrets: options.webhookSecrets ?? [],
+        secrets: typeof options.webhookSecrets === 'function' ? options.webhookSecrets() : (options.webhookSecrets ?? []),
         toleranceSeconds: options.toleranceSeconds,
         now: options.now,
       });
