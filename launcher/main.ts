@@ -10,6 +10,7 @@ import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
 import { readEmulatorRateLimits } from './part.js';
 import { PARTS } from './parts.js';
+import { startEvents } from './events.js';
 import { startStack } from './stack.js';
 import { startWorker } from './worker.js';
 
@@ -33,11 +34,14 @@ async function start(part: string): Promise<Running> {
     case 'gateway': {
       const state = createSharedState(process.env, log);
       await state.ready();
-      const gateway = await createGateway({ config: gatewayConfig, log, state });
+      // A gateway alone ingests webhooks into the shared database; PGlite cannot be shared between processes.
+      const events = process.env.DATABASE_URL ? await startEvents(process.env, log, state, {}, { workers: false }) : undefined;
+      const gateway = await createGateway({ config: gatewayConfig, log, state, routes: events?.routes });
       const url = await gateway.listen();
       return {
         close: async () => {
           await gateway.close();
+          await events?.close();
           await state.close();
         },
         lines: [`Interchange gateway: ${url}/graphql`],
