@@ -148,7 +148,25 @@ export type HubSpotAdapterOptions = {
   skewMs?: number;
   /** Largest number of objects read in one catch-up run (HubSpot's search stops at 10,000); default 2,000. */
   maxObjects?: number;
+  /** Where the very first run starts, back from now, in ms; default 24 hours. */
+  initialLookbackMs?: number;
+  /** Pause between search pages, in ms: HubSpot allows about 4 searches a second; default 300. */
+  searchIntervalMs?: number;
 };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries a search answered 429 (the secondly search limit) after a pause, up to three times. */
+async function paced<T>(search: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await search();
+    } catch (error) {
+      if ((error as { code?: number }).code !== 429 || attempt > 3) throw error;
+      await sleep(1000 * attempt);
+    }
+  }
+}
 
 /** HubSpot's adapter for events/: v3 verification and normalization, plus catch-up when `api` is given. */
 export function createHubSpotAdapter(options: HubSpotAdapterOptions): VendorAdapter {
@@ -184,7 +202,7 @@ export function createHubSpotAdapter(options: HubSpotAdapterOptions): VendorAdap
            * across both sources. The mark moves to the newest last-modified read.
            */
           async catchUp(cursor: CatchUpCursor): Promise<CatchUpPage> {
-            const mark = cursor === null ? 0 : Number(cursor);
+            const mark = cursor === null ? now() - (options.initialLookbackMs ?? 86_400_000) : Number(cursor);
             const from = Math.max(0, mark - (options.skewMs ?? 60_000));
             const events: VendorEvent[] = [];
             let newest = mark;
@@ -192,13 +210,14 @@ export function createHubSpotAdapter(options: HubSpotAdapterOptions): VendorAdap
             let read = 0;
             const max = options.maxObjects ?? 2000;
             do {
-              const page = await client.crm.contacts.searchApi.doSearch({
+              if (after) await sleep(options.searchIntervalMs ?? 300);
+              const page = await paced(() => client.crm.contacts.searchApi.doSearch({
                 filterGroups: [{ filters: [{ propertyName: LAST_MODIFIED.contacts, operator: 'GTE' as never, value: String(from) }] }],
                 sorts: [`${LAST_MODIFIED.contacts}`],
                 properties: CATCH_UP_PROPERTIES,
                 limit: 100,
                 ...(after ? { after } : {}),
-              });
+              }));
               for (const object of page.results) {
                 const modified = Date.parse(String(object.properties[LAST_MODIFIED.contacts] ?? object.updatedAt));
                 newest = Math.max(newest, modified);

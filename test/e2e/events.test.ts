@@ -155,3 +155,30 @@ describe('the public webhook endpoints', () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe('reconciliation', () => {
+  it('appends through the same log what webhooks missed, from Stripe events and HubSpot search', async () => {
+    const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(new URL(stack.emulators.stripe!.url).port), protocol: 'http', telemetry: false });
+    // The endpoint goes away (as if it had been down through every retry); a change happens meanwhile.
+    for (const endpoint of (await stripe.webhookEndpoints.list()).data) await stripe.webhookEndpoints.del(endpoint.id);
+    const customer = (await stripe.customers.list({ limit: 1 })).data[0]!;
+    await stripe.customers.update(customer.id, { name: 'Missed By Webhooks' });
+    const missed = (await stripe.events.list({ limit: 1 })).data[0]!;
+    expect(await byVendorId('stripe', missed.id)).toBeUndefined();
+    const hubspot = new Client({ accessToken: 'pat-emulator', basePath: stack.emulators.hubspot!.url });
+    await hubspot.crm.contacts.basicApi.update('1020', { properties: { city: 'Caught Up City' } });
+
+    const { reconciled } = await admin<{ reconciled: Record<string, { read: number; appended: number; error?: string }> }>('/reconcile', { method: 'POST' });
+    expect(reconciled.stripe!.error).toBeUndefined();
+    expect(reconciled.hubspot!.error).toBeUndefined();
+    expect(reconciled.hubspot!.read).toBeGreaterThan(0);
+    const logged = await admin<{ events: Array<{ vendorEventId: string; entity: string }> }>('?vendor=hubspot&limit=1000');
+    expect(logged.events.some((event) => event.vendorEventId.startsWith('catch-up:contact:1020:city:'))).toBe(true);
+    const caughtUp = await eventually(() => byVendorId('stripe', missed.id), (event) => event?.status === 'applied');
+    expect(caughtUp).toMatchObject({ status: 'applied' });
+
+    // A second run reads again from its cursor and appends nothing new.
+    const again = await admin<{ reconciled: Record<string, { appended: number }> }>('/reconcile', { method: 'POST' });
+    expect(again.reconciled.stripe!.appended).toBe(0);
+  });
+});
