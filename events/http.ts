@@ -59,15 +59,15 @@ export function eventRoutes(options: EventRoutesOptions): Router {
 
   const admin = Router();
   admin.use(express.json({ limit: '100kb' }), requireAdmin(options.adminToken));
-  admin.get('/', handle(async (req) => {
+  admin.get('/', handle(log, async (req) => {
     const filter = readFilter(req.query);
     const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
     const after = Number(req.query.after ?? 0) || 0;
     const events = await listEvents(pipeline.db, filter, { limit, after });
     return { events, next: events.length === limit ? events[events.length - 1]!.id : null };
   }));
-  admin.get('/stats', handle(async (req) => ({ counts: await pipeline.counts(readFilter(req.query)), rejections: pipeline.rejections })));
-  admin.get('/:id', handle(async (req, res) => {
+  admin.get('/stats', handle(log, async (req) => ({ counts: await pipeline.counts(readFilter(req.query)), rejections: pipeline.rejections })));
+  admin.get('/:id', handle(log, async (req, res) => {
     const event = await getEvent(pipeline.db, Number(req.params.id));
     if (!event) {
       res.status(404);
@@ -75,10 +75,10 @@ export function eventRoutes(options: EventRoutesOptions): Router {
     }
     return event;
   }));
-  admin.post('/:id/replay', handle(async (req) => ({ replayed: await pipeline.replay({ ids: [Number(req.params.id)] }) })));
-  admin.post('/replay', handle(async (req) => ({ replayed: await pipeline.replay(readFilter(req.body ?? {})) })));
-  admin.post('/redrive', handle(async (req) => ({ redriven: await pipeline.redrive(readFilter(req.body ?? {})) })));
-  admin.post('/reconcile', handle(async () => ({ reconciled: await pipeline.reconcile() })));
+  admin.post('/:id/replay', handle(log, async (req) => ({ replayed: await pipeline.replay({ ids: [Number(req.params.id)] }) })));
+  admin.post('/replay', handle(log, async (req) => ({ replayed: await pipeline.replay(readFilter(req.body ?? {})) })));
+  admin.post('/redrive', handle(log, async (req) => ({ redriven: await pipeline.redrive(readFilter(req.body ?? {})) })));
+  admin.post('/reconcile', handle(log, async () => ({ reconciled: await pipeline.reconcile() })));
   router.use('/internal/events', admin);
   return router;
 }
@@ -109,13 +109,16 @@ export class FilterError extends Error {
   override name = 'FilterError';
 }
 
-function handle(run: (req: Request, res: Response) => Promise<unknown>): RequestHandler {
+function handle(log: Logger, run: (req: Request, res: Response) => Promise<unknown>): RequestHandler {
   return async (req, res) => {
     try {
       res.json(await run(req, res));
     } catch (error) {
       if (error instanceof FilterError) res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: error.message } });
-      else res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } });
+      else {
+        log.error({ err: error }, 'events admin route failed');
+        res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } });
+      }
     }
   };
 }
