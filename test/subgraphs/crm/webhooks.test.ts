@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PayloadError, SignatureError } from '../../../platform/index.js';
+import { signatureProblem } from '../../kit/signatures.js';
+import { PayloadError } from '../../../platform/index.js';
 import { signHubSpotPayload, toHubSpotVendorEvent, verifyHubSpotSignature } from '../../../subgraphs/crm/webhooks.js';
 
 const SECRET = 'client-secret';
@@ -8,16 +9,6 @@ const URL_ = 'https://api.example.test/webhooks/hubspot?portal=1';
 const event = { eventId: 42, subscriptionId: 7, portalId: 1, appId: 2, occurredAt: NOW - 1000, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: 1001, changeSource: 'CRM_UI', propertyName: 'firstname', propertyValue: 'Ada' };
 const payload = JSON.stringify([event]);
 
-function problem(run: () => void): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof SignatureError) return error.problem;
-    throw error;
-  }
-}
-
 const verify = (overrides: Partial<Parameters<typeof verifyHubSpotSignature>[0]> = {}) => {
   const headers = signHubSpotPayload({ url: URL_, payload, secret: SECRET, timestamp: NOW });
   verifyHubSpotSignature({ method: 'POST', url: URL_, rawBody: payload, signature: headers['x-hubspot-signature-v3'], timestamp: headers['x-hubspot-request-timestamp'], secrets: [SECRET], now: () => NOW, ...overrides });
@@ -25,22 +16,22 @@ const verify = (overrides: Partial<Parameters<typeof verifyHubSpotSignature>[0]>
 
 describe('verifyHubSpotSignature (v3)', () => {
   it('accepts a signature over method, full URI, body and millisecond timestamp, with any configured secret', () => {
-    expect(problem(() => verify())).toBeUndefined();
-    expect(problem(() => verify({ secrets: ['old-secret', SECRET] }))).toBeUndefined();
+    expect(signatureProblem(() => verify())).toBeUndefined();
+    expect(signatureProblem(() => verify({ secrets: ['old-secret', SECRET] }))).toBeUndefined();
   });
 
   it('refuses a different URI, method or body', () => {
-    expect(problem(() => verify({ url: 'https://api.example.test/webhooks/hubspot' }))).toBe('mismatch');
-    expect(problem(() => verify({ method: 'PUT' }))).toBe('mismatch');
-    expect(problem(() => verify({ rawBody: payload.replace('Ada', 'Eve') }))).toBe('mismatch');
+    expect(signatureProblem(() => verify({ url: 'https://api.example.test/webhooks/hubspot' }))).toBe('mismatch');
+    expect(signatureProblem(() => verify({ method: 'PUT' }))).toBe('mismatch');
+    expect(signatureProblem(() => verify({ rawBody: payload.replace('Ada', 'Eve') }))).toBe('mismatch');
   });
 
   it('refuses timestamps older than five minutes, and seconds where milliseconds are due', () => {
-    expect(problem(() => verify({ now: () => NOW + 300_001 }))).toBe('stale');
-    expect(problem(() => verify({ now: () => NOW + 300_000 }))).toBeUndefined();
-    expect(problem(() => verify({ timestamp: String(NOW / 1000) }))).toBe('stale');
-    expect(problem(() => verify({ timestamp: 'yesterday' }))).toBe('malformed');
-    expect(problem(() => verify({ signature: undefined }))).toBe('missing');
+    expect(signatureProblem(() => verify({ now: () => NOW + 300_001 }))).toBe('stale');
+    expect(signatureProblem(() => verify({ now: () => NOW + 300_000 }))).toBeUndefined();
+    expect(signatureProblem(() => verify({ timestamp: String(NOW / 1000) }))).toBe('stale');
+    expect(signatureProblem(() => verify({ timestamp: 'yesterday' }))).toBe('malformed');
+    expect(signatureProblem(() => verify({ signature: undefined }))).toBe('missing');
   });
 });
 

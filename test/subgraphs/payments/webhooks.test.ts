@@ -1,22 +1,13 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { SignatureError, PayloadError } from '../../../platform/index.js';
+import { signatureProblem } from '../../kit/signatures.js';
+import { PayloadError } from '../../../platform/index.js';
 import { signStripePayload, toStripeVendorEvent, verifyStripeSignature } from '../../../subgraphs/payments/webhooks.js';
 
 const SECRET = 'whsec_unit';
 const NOW = Date.UTC(2026, 10, 30, 4, 0, 0);
 const now = () => NOW;
 const payload = JSON.stringify({ id: 'evt_1', type: 'customer.updated', created: NOW / 1000, data: { object: { id: 'cus_1', object: 'customer', email: 'new@example.com', name: 'Ada' }, previous_attributes: { email: 'old@example.com' } } });
-
-function problem(run: () => void): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof SignatureError) return error.problem;
-    throw error;
-  }
-}
 
 describe('verifyStripeSignature', () => {
   it('accepts the header the official SDK generates for the same secret', () => {
@@ -31,14 +22,14 @@ describe('verifyStripeSignature', () => {
 
   it('refuses missing, malformed, wrong and stale signatures, each with its own reason', () => {
     const good = signStripePayload({ payload, secret: SECRET, timestamp: NOW / 1000 });
-    expect(problem(() => verifyStripeSignature({ rawBody: payload, header: undefined, secrets: [SECRET], now }))).toBe('missing');
-    expect(problem(() => verifyStripeSignature({ rawBody: payload, header: 'v1=abc', secrets: [SECRET], now }))).toBe('malformed');
-    expect(problem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: ['whsec_other'], now }))).toBe('mismatch');
-    expect(problem(() => verifyStripeSignature({ rawBody: `${payload} `, header: good, secrets: [SECRET], now }))).toBe('mismatch');
-    expect(problem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [], now }))).toBe('no-secret');
-    expect(problem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [SECRET], now: () => NOW + 301_000 }))).toBe('stale');
-    expect(problem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [SECRET], now: () => NOW + 300_000 }))).toBeUndefined();
-    expect(problem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [SECRET], toleranceSeconds: 10, now: () => NOW + 11_000 }))).toBe('stale');
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: payload, header: undefined, secrets: [SECRET], now }))).toBe('missing');
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: payload, header: 'v1=abc', secrets: [SECRET], now }))).toBe('malformed');
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: ['whsec_other'], now }))).toBe('mismatch');
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: `${payload} `, header: good, secrets: [SECRET], now }))).toBe('mismatch');
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [], now }))).toBe('no-secret');
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [SECRET], now: () => NOW + 301_000 }))).toBe('stale');
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [SECRET], now: () => NOW + 300_000 }))).toBeUndefined();
+    expect(signatureProblem(() => verifyStripeSignature({ rawBody: payload, header: good, secrets: [SECRET], toleranceSeconds: 10, now: () => NOW + 11_000 }))).toBe('stale');
   });
 
   it('says what to fix', () => {
