@@ -10,9 +10,7 @@ import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
 import { readEmulatorRateLimits } from './part.js';
 import { PARTS } from './parts.js';
-import { startEvents } from './events.js';
 import { startStack } from './stack.js';
-import { startWorker } from './worker.js';
 
 type Running = { close(): Promise<void>; lines: string[] };
 
@@ -35,7 +33,7 @@ async function start(part: string): Promise<Running> {
       const state = createSharedState(process.env, log);
       await state.ready();
       // A gateway alone ingests webhooks into the shared database; PGlite cannot be shared between processes.
-      const events = process.env.DATABASE_URL ? await startEvents(process.env, log, state, {}, { workers: false }) : undefined;
+      const events = process.env.DATABASE_URL ? await (await import('./events.js')).startEvents(process.env, log, state, {}, { workers: false }) : undefined;
       const gateway = await createGateway({ config: gatewayConfig, log, state, routes: events?.routes });
       const url = await gateway.listen();
       return {
@@ -48,7 +46,7 @@ async function start(part: string): Promise<Running> {
       };
     }
     case 'worker':
-      return startWorker(process.env, log);
+      return (await import('./worker.js')).startWorker(process.env, log);
     default: {
       const subgraph = SUBGRAPHS.find((candidate) => candidate.name === part);
       if (!subgraph) {

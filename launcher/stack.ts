@@ -9,7 +9,7 @@ import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { SUBGRAPHS, createLogger, createSharedState, env, readEnv, type Env, type Logger } from '../platform/index.js';
-import { startEvents, type StartedEvents } from './events.js';
+import type { StartedEvents } from './events.js';
 import { readEmulatorRateLimits } from './part.js';
 import { PARTS } from './parts.js';
 
@@ -68,7 +68,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // The event pipeline: webhooks into the log, workers applying them (EVENTS=false leaves it out).
     const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
     const typed = emulators as Stack['emulators'];
-    const events = EVENTS ? await startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }) : undefined;
+    // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
+    const events = EVENTS ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }) : undefined;
     if (events) closers.push(() => events.close());
 
     const gateway = await createGateway({

@@ -1,5 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import { z } from 'zod';
 import { readEnv, type Env } from './config.js';
 
@@ -46,7 +46,9 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
 }
 
 async function openPostgres(url: string, schema: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, options: `-c search_path=${schema}` });
+  // Loaded on first use: every part imports platform/, only the event pipeline opens a database.
+  const { default: postgres } = await import('pg');
+  const pool = new postgres.Pool({ connectionString: url, max, options: `-c search_path=${schema}` });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const run = async (client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
@@ -79,7 +81,8 @@ async function openPostgres(url: string, schema: string, max: number): Promise<D
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
 async function openPglite(dataDir: string | undefined, schema: string): Promise<Database> {
-  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  const { PGlite: Engine } = await import('@electric-sql/pglite');
+  const db = await Engine.create(dataDir ? { dataDir } : {});
   const run = async (target: PgliteLike, text: string, params?: readonly unknown[]) => {
     // PGlite's extended protocol takes one statement; a parameterless script goes through exec instead.
     if (params && params.length > 0) return { rows: (await target.query(text, params as unknown[])).rows as never[] };
