@@ -4,7 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +31,11 @@ export type GatewayOptions = {
   supergraphSdl?: string;
   /** Shared state (APQ store); default a fresh in-memory one. */
   state?: SharedState;
+  /**
+   * Routes of other parts served at the public address, handed over by the launcher (the event pipeline's
+   * `/webhooks/*` pass-through and its admin routes); default none.
+   */
+  routes?: Router;
 };
 
 export type Gateway = {
@@ -127,6 +132,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await state.publish(PURGE_CHANNEL, encodePurge(tags as string[]));
     res.json({ purged, tags });
   });
+  if (options.routes) app.use(options.routes);
   app.use(
     '/graphql',
     express.json({ limit: config.bodyLimit }),

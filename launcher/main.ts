@@ -3,6 +3,7 @@
  *   npm start                  emulators (where no vendor is configured) + every subgraph + the gateway
  *   npm start -- gateway       the gateway alone (SUBGRAPH_<NAME>_URL point it at the subgraphs)
  *   npm start -- crm           one subgraph alone (its vendor configured, or its emulator started beside it)
+ *   npm start -- worker        event workers alone (DATABASE_URL shared with the gateway that ingests)
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
@@ -31,16 +32,21 @@ async function start(part: string): Promise<Running> {
     case 'gateway': {
       const state = createSharedState(process.env, log);
       await state.ready();
-      const gateway = await createGateway({ config: gatewayConfig, log, state });
+      // A gateway alone ingests webhooks into the shared database; PGlite cannot be shared between processes.
+      const events = process.env.DATABASE_URL ? await (await import('./events.js')).startEvents(process.env, log, state, {}, { workers: false }) : undefined;
+      const gateway = await createGateway({ config: gatewayConfig, log, state, routes: events?.routes });
       const url = await gateway.listen();
       return {
         close: async () => {
           await gateway.close();
+          await events?.close();
           await state.close();
         },
         lines: [`Interchange gateway: ${url}/graphql`],
       };
     }
+    case 'worker':
+      return (await import('./worker.js')).startWorker(process.env, log);
     default: {
       const subgraph = SUBGRAPHS.find((candidate) => candidate.name === part);
       if (!subgraph) {

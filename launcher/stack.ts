@@ -8,7 +8,8 @@ import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { SUBGRAPHS, createLogger, createSharedState, type Env, type Logger } from '../platform/index.js';
+import { SUBGRAPHS, createLogger, createSharedState, env, readEnv, type Env, type Logger } from '../platform/index.js';
+import type { StartedEvents } from './events.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
 
@@ -30,6 +31,8 @@ export type Stack = {
   emulators: { hubspot?: HubSpotEmulator; stripe?: StripeEmulator; mixpanel?: MixpanelEmulator; 'erp-soap'?: ErpSoapEmulator };
   /** Entries in the in-process stores that must stay bounded: the gateway's, and each emulator's request log. */
   sizes(): Record<string, number>;
+  /** The event pipeline (webhooks, event log, workers); absent with EVENTS=false. */
+  events?: StartedEvents;
   close(): Promise<void>;
 };
 
@@ -62,18 +65,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
+    // The event pipeline: webhooks into the log, workers applying them (EVENTS=false leaves it out).
+    const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
+    const typed = emulators as Stack['emulators'];
+    // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
+    const events = EVENTS ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }) : undefined;
+    if (events) closers.push(() => events.close());
+
     const gateway = await createGateway({
       config: { ...gatewayConfig, port: ephemeral ? 0 : gatewayConfig.port, subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls } },
       log,
       state,
+      routes: events?.routes,
     });
     const gatewayUrl = await gateway.listen();
     closers.push(() => gateway.close());
+    events?.connectEmulators(gatewayUrl);
     const sizes = () => ({
       ...gateway.sizes(),
       ...Object.fromEntries(Object.values(emulators).map((emulator) => [`${emulator.name}RequestLog`, emulator.requests.entries.length])),
     });
-    return { gatewayUrl, subgraphUrls, emulators: emulators as Stack['emulators'], sizes, close };
+    return { gatewayUrl, subgraphUrls, emulators: typed, events, sizes, close };
   } catch (error) {
     await close();
     throw error;

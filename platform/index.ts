@@ -7,3 +7,5 @@ export { createMemoryState, createRedisState, createSharedState, type SharedStat
 export { PURGE_CHANNEL, encodePurge, decodePurge, type PurgeMessage } from './purge.js';
 export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js';
 export { DEADLINE_HEADER } from './deadline.js';
+export { openDatabase, readDatabaseConfig, migrate, type Database, type DatabaseOptions, type Queryable, type Migration } from './database.js';
+export { SignatureError, PayloadError, type SignatureProblem, type WebhookRequest, type VendorEvent, type VendorAdapter, type DomainChange, type CatchUpCursor, type CatchUpPage } from './webhooks.js';

@@ -10,6 +10,7 @@ import { batchWriteRoutes } from './routes/batch-write.js';
 import { objectRoutes } from './routes/objects.js';
 import { propertyRoutes } from './routes/properties.js';
 import { searchRoutes } from './routes/search.js';
+import { createHubSpotWebhooks, type HubSpotWebhookOptions, type HubSpotWebhooks } from './webhooks.js';
 import { seedStore } from './seed.js';
 import type { CrmStore } from './store.js';
 
@@ -46,12 +47,16 @@ export type HubSpotEmulatorOptions = {
    * DEFAULT_SEARCH_LAG_MS (3 s). 0 makes search see writes at once: a test that needs that says so.
    */
   searchLagMs?: number;
+  /** App webhooks: delivery schedule, batching window, injected duplicates and delays; default HubSpot-like. */
+  webhooks?: HubSpotWebhookOptions;
 };
 
 /** The emulator's default search indexing lag. */
 export const DEFAULT_SEARCH_LAG_MS = 3_000;
 
 export type HubSpotEmulator = Emulator & {
+  /** The app's webhook subscriptions and their deliveries. */
+  readonly webhooks: HubSpotWebhooks;
   /** The CRM data, for tests that want to look behind the API. */
   readonly store: CrmStore;
   /** A fresh single-use OAuth authorization code, as if a user had consented (bound to `redirectUri` when given). */
@@ -113,6 +118,8 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   app.use(objectRoutes(context));
   app.use(searchRoutes(context));
   app.use(associationRoutes(context));
+  const webhooks = createHubSpotWebhooks(store, clock, options.oauth?.clientSecret ?? 'emulator-client-secret', options.webhooks);
+  app.use(webhooks.routes);
 
   app.use((req) => {
     throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `No route for ${req.method} ${req.path}`);
@@ -140,8 +147,14 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   app.use(errors);
 
   const emulator = toEmulator('hubspot', app, requests);
+  const close = emulator.close;
   return Object.assign(emulator, {
     store,
+    webhooks,
+    close: async () => {
+      webhooks.close();
+      await close();
+    },
     issueAuthorizationCode: (redirectUri?: string) => auth.issueCode(redirectUri),
     authorizeUrl(params: { redirectUri: string; scope?: string; state?: string }): string {
       const url = new URL('/oauth/authorize', emulator.url);

@@ -21,6 +21,8 @@ import { refundRoutes } from './routes/refunds.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { seedStore, type SeedSummary } from './seed.js';
 import { createStore, type Store } from './store.js';
+import { createStripeWebhooks, type StripeWebhooks } from './webhooks.js';
+import type { DeliveryOptions } from '../shared/delivery.js';
 
 export { MAX_SEARCH_CLAUSES, MIN_SUBSTRING_LENGTH } from './search.js';
 export { MAX_EXPAND_DEPTH } from './expand.js';
@@ -59,6 +61,8 @@ export type StripeEmulatorOptions = {
   seedData?: boolean;
   /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
   faults?: readonly FaultRule[];
+  /** Webhook delivery: retry schedule, timeout, injected duplicates and delays; default Stripe-like (compressed). */
+  webhooks?: DeliveryOptions;
 };
 
 export type StripeEmulator = Emulator & {
@@ -68,6 +72,8 @@ export type StripeEmulator = Emulator & {
   readonly store: Store;
   /** How many objects of each kind the seed made. */
   readonly seeded: SeedSummary;
+  /** Webhook endpoints and their deliveries. */
+  readonly webhooks: StripeWebhooks;
 };
 
 export function createStripeEmulator(options: StripeEmulatorOptions = {}): StripeEmulator {
@@ -120,13 +126,22 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
   app.use(subscriptionRoutes(context));
   app.use(eventRoutes(context));
   app.use(catalogRoutes(context));
+  const webhooks = createStripeWebhooks(context, options.webhooks);
+  app.use(webhooks.routes);
   app.use(unrecognizedUrl);
   app.use(stripeErrorHandler);
 
-  return Object.assign(toEmulator('stripe', app, requests), {
+  const emulator = toEmulator('stripe', app, requests);
+  const close = emulator.close;
+  return Object.assign(emulator, {
     onEvent: events.onEvent,
     store,
     seeded,
+    webhooks,
+    close: async () => {
+      webhooks.close();
+      await close();
+    },
   });
 }
 
