@@ -1,4 +1,5 @@
 import type { Caller } from './caller.js';
+import type { RequestState } from './pipeline.js';
 
 /** What the gateway keeps per request. */
 export type GatewayContext = {
@@ -6,6 +7,8 @@ export type GatewayContext = {
   /** Lower-case header name -> value, for the headers the data source propagates. */
   requestHeaders: Record<string, string | undefined>;
   caller: Caller;
+  /** What the request pipeline established before Apollo (document, cost, removed fields). */
+  request: RequestState;
   /** Entity tags the subgraphs reported for this request (`Typename:key`). */
   entityTags: Set<string>;
   /** Where the response cache will store this request's response, once its scope is known. */

@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { isDeliberateCode, type Logger } from '../platform/index.js';
+import { ErrorCode, isDeliberateCode, type Logger } from '../platform/index.js';
 
 /**
  * Shows deliberate errors (ours and the framework's, by code) as they are and masks everything else as
@@ -18,7 +18,7 @@ export function maskErrors(log: Logger, development: boolean) {
     return {
       message: 'Unexpected error.',
       ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(extensions.serviceName ? { serviceName: extensions.serviceName } : {}) },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(extensions.serviceName ? { serviceName: extensions.serviceName } : {}) },
     };
   };
 }

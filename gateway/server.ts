@@ -10,14 +10,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import { timingSafeEqual } from 'node:crypto';
-import { DEADLINE_HEADER, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
-import { identifyCaller, refuse, type Caller } from './caller.js';
+import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
+import { identifyCaller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
+import { Refusal, createPipeline, refuse } from './pipeline.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
 import { purgeResponses, responseCachePlugin } from './response-cache.js';
@@ -111,24 +112,30 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/health/upstreams', upstreamsHealth(subgraphs, { dispatcher: agent }));
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
     if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
-      return refuse(res, config.purgeToken ? 401 : 404, 'UNAUTHENTICATED', config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).');
+      return refuse(res, new Refusal(config.purgeToken ? 401 : 404, ErrorCode.UNAUTHENTICATED, config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).'));
     }
     const tags = (req.body as { tags?: unknown } | undefined)?.tags;
     if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
-      return refuse(res, 400, 'BAD_REQUEST', 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.');
+      return refuse(res, new Refusal(400, ErrorCode.BAD_REQUEST, 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.'));
     }
     const purged = await purgeResponses(state, tags as string[]);
     await state.publish(PURGE_CHANNEL, encodePurge(tags as string[]));
     res.json({ purged, tags });
   });
+  // A query's way before Apollo plans it (DIRECTION.md): each step in its own module, in this order.
+  const pipeline = createPipeline({
+    identify: identifyCaller({ registry, requireApiKey: config.requireApiKey }),
+    steps: [
+      ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
+      persistedDocuments(manifest),
+    ],
+  });
   app.use(
     '/graphql',
     express.json({ limit: config.bodyLimit }),
-    identifyCaller({ registry, requireApiKey: config.requireApiKey }),
-    ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
-    persistedDocuments(manifest),
+    pipeline.handler,
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => ({
+      context: async ({ req }) => ({
         requestId: req.headers['x-request-id'] as string,
         requestHeaders: {
           'x-request-id': req.headers['x-request-id'] as string | undefined,
@@ -136,7 +143,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined,
           [DEADLINE_HEADER]: String(Date.now() + config.requestDeadlineMs),
         },
-        caller: res.locals.caller as Caller,
+        caller: pipeline.stateOf(req).caller,
+        request: pipeline.stateOf(req),
         entityTags: new Set<string>(),
       }),
     }),
@@ -191,9 +199,9 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 function jsonErrors(log: Logger): ErrorRequestHandler {
   return (error: { status?: number; type?: string; limit?: number; message?: string }, _req, res, _next) => {
     const status = typeof error.status === 'number' ? error.status : 500;
-    const code = error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const code = error.type === 'entity.too.large' ? ErrorCode.PAYLOAD_TOO_LARGE : status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR;
     const message =
-      code === 'PAYLOAD_TOO_LARGE' ? `Request body is larger than the limit of ${error.limit} bytes.`
+      code === ErrorCode.PAYLOAD_TOO_LARGE ? `Request body is larger than the limit of ${error.limit} bytes.`
       : status < 500 ? (error.message ?? 'Bad request.')
       : 'Unexpected error.';
     if (status >= 500) log.error({ err: error }, 'request failed');
