@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
+import { DEFAULT_LIMITS, type DocumentLimits } from './limits.js';
 
 export type GatewayConfig = {
   port: number;
@@ -34,6 +35,8 @@ export type GatewayConfig = {
   purgeToken: string | undefined;
   /** Requests a minute per address for anonymous callers; 0 turns the limit off. */
   anonymousRateLimit: number;
+  /** Limits on every document, checked before planning (MAX_QUERY_*; see gateway/limits.ts for defaults). */
+  limits: DocumentLimits;
 };
 
 const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase()}_URL`;
@@ -58,6 +61,14 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default(fileURLToPath(new URL('../operations/manifest.json', import.meta.url))),
       PURGE_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+      MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
+      MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
+      MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.aliases),
+      MAX_QUERY_ROOT_FIELDS: env.positiveInt(DEFAULT_LIMITS.rootFields),
+      MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.directives),
+      MAX_QUERY_REPEATED_FIELDS: env.positiveInt(DEFAULT_LIMITS.repeatedFields),
+      MAX_QUERY_FRAGMENTS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.fragments),
+      MAX_QUERY_PLANNED_FIELDS: env.positiveInt(DEFAULT_LIMITS.plannedFields),
       ...Object.fromEntries(SUBGRAPHS.map(({ name }) => [urlVar(name), env.url().optional()])),
     },
     source,
@@ -91,5 +102,15 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     manifest: vars.PERSISTED_OPERATIONS_MANIFEST,
     purgeToken: vars.PURGE_TOKEN,
     anonymousRateLimit: vars.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+    limits: {
+      tokens: vars.MAX_QUERY_TOKENS,
+      depth: vars.MAX_QUERY_DEPTH,
+      aliases: vars.MAX_QUERY_ALIASES,
+      rootFields: vars.MAX_QUERY_ROOT_FIELDS,
+      directives: vars.MAX_QUERY_DIRECTIVES,
+      repeatedFields: vars.MAX_QUERY_REPEATED_FIELDS,
+      fragments: vars.MAX_QUERY_FRAGMENTS,
+      plannedFields: vars.MAX_QUERY_PLANNED_FIELDS,
+    },
   };
 }

@@ -9,7 +9,11 @@ export function maskErrors(log: Logger, development: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const { stacktrace, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     if (isDeliberateCode(extensions.code)) {
-      return { ...formatted, extensions };
+      // graphql-js stops validating after 100 errors with a bare "Validation aborted."; say which limit that is.
+      const message = /Validation aborted\.$/.test(formatted.message)
+        ? 'More than 100 validation errors: validation stopped there. Fix the errors reported before this one and send the operation again.'
+        : formatted.message;
+      return { ...formatted, message, extensions };
     }
     log.error(
       { err: development ? error : undefined, message: formatted.message, path: formatted.path, code: extensions.code, ...(development ? { stacktrace } : {}) },

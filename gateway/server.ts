@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import { buildASTSchema, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
+import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
 import { Refusal, createPipeline, refuse } from './pipeline.js';
 import { rateLimitCallers } from './rate-limit.js';
@@ -57,6 +59,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const fetcher = createFetcher(agent);
   const state = options.state ?? createMemoryState();
   const development = config.nodeEnv !== 'production';
+  // The supergraph as a graphql-js schema: what the steps before planning check documents against.
+  const schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
 
   const app = express();
   app.disable('x-powered-by');
@@ -79,6 +83,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cache: state.cache,
     formatError: maskErrors(log, development),
     includeStacktraceInErrorResponses: false,
+    // No "Did you mean ...?" in production: suggestions reveal the schema that introspection hides.
+    hideSchemaDetailsFromClientErrors: !development,
     logger: log.child({ part: 'apollo-server' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
@@ -127,6 +133,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     identify: identifyCaller({ registry, requireApiKey: config.requireApiKey }),
     steps: [
       ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
+      documentLimits(schema, config.limits),
       persistedDocuments(manifest),
     ],
   });
