@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { ErrorCode } from '../platform/index.js';
 import type { ClientRegistry } from './clients.js';
 import { Refusal } from './pipeline.js';
+import type { User, UserVerifier } from './users.js';
 
 /**
  * Who is calling. Declared clients authenticate with `x-api-key`; without a key the caller is anonymous
@@ -16,18 +17,31 @@ export type CallerOptions = {
   registry: ClientRegistry | undefined;
   /** Refuse callers without an API key. */
   requireApiKey: boolean;
+  /** Verifies bearer tokens; undefined: tokens are not accepted (a request carrying one is refused). */
+  users: UserVerifier | undefined;
 };
 
-/** The pipeline's identification: the API client of `x-api-key`, or an anonymous caller by address. */
-export function identifyCaller(options: CallerOptions): (req: Request) => Caller {
-  return (req) => {
-    const key = req.headers['x-api-key'];
-    if (typeof key === 'string' && key !== '') {
-      const client = options.registry?.find(key);
-      if (!client) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'Unknown API key.');
-      return { kind: client.kind, name: client.name, rateLimitPerMinute: client.rateLimitPerMinute };
+/**
+ * The pipeline's identification: the API client of `x-api-key` (or an anonymous caller by address) and the
+ * user of `Authorization: Bearer`. A request may carry both: a frontend's key and its user's token.
+ */
+export function identifyCaller(options: CallerOptions): (req: Request) => Promise<{ caller: Caller; user: User | undefined }> {
+  return async (req) => {
+    if (req.headers.authorization !== undefined && !options.users) {
+      throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'This gateway accepts no user tokens: configure JWT_JWKS_URL or JWT_PUBLIC_KEY (or the development issuer).');
     }
-    if (options.requireApiKey) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'An API key is required: send it in the x-api-key header.');
-    return { kind: 'anonymous', name: undefined, address: req.socket.remoteAddress ?? 'unknown' };
+    const caller = clientOf(req, options);
+    return { caller, user: await options.users?.(req) };
   };
+}
+
+function clientOf(req: Request, options: CallerOptions): Caller {
+  const key = req.headers['x-api-key'];
+  if (typeof key === 'string' && key !== '') {
+    const client = options.registry?.find(key);
+    if (!client) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'Unknown API key.');
+    return { kind: client.kind, name: client.name, rateLimitPerMinute: client.rateLimitPerMinute };
+  }
+  if (options.requireApiKey) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'An API key is required: send it in the x-api-key header.');
+  return { kind: 'anonymous', name: undefined, address: req.socket.remoteAddress ?? 'unknown' };
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
 import { DEFAULT_LIMITS, type DocumentLimits } from './limits.js';
 
 export type GatewayConfig = {
@@ -37,7 +38,48 @@ export type GatewayConfig = {
   anonymousRateLimit: number;
   /** Limits on every document, checked before planning (MAX_QUERY_*; see gateway/limits.ts for defaults). */
   limits: DocumentLimits;
+  /** How user tokens are verified; undefined: no user tokens accepted. */
+  users: UsersConfig | undefined;
 };
+
+export type UsersConfig = {
+  /** JWT_JWKS_URL, JWT_PUBLIC_KEY (+ JWT_ALGORITHM, default RS256), or the development issuer's key file. */
+  keys: { kind: 'jwks'; url: string } | { kind: 'static'; publicKeyPem: string; algorithm: string } | { kind: 'dev'; keyFile: string };
+  /** JWT_ISSUER (the development issuer's own when it is used). */
+  issuer: string;
+  /** JWT_AUDIENCE (default `interchange`). */
+  audience: string;
+  /** JWT_CLOCK_SKEW_SECONDS (default 30). */
+  clockSkewSeconds: number;
+};
+
+/** The development issuer's key pair, beside the repo's other local state (git-ignored). */
+export const DEFAULT_DEV_KEY_FILE = fileURLToPath(new URL('../.interchange/dev-issuer.json', import.meta.url));
+
+type UserVars = {
+  JWT_JWKS_URL?: string | undefined;
+  JWT_PUBLIC_KEY?: string | undefined;
+  JWT_ALGORITHM: string;
+  JWT_ISSUER?: string | undefined;
+  JWT_AUDIENCE: string;
+  JWT_CLOCK_SKEW_SECONDS: number;
+  DEV_ISSUER?: boolean | undefined;
+  DEV_ISSUER_KEY_FILE: string;
+};
+
+/** One key source: a configured issuer (JWKS URL or static key), else the development issuer outside production. */
+function readUsers(vars: UserVars, development: boolean): UsersConfig | undefined {
+  const skew = vars.JWT_CLOCK_SKEW_SECONDS;
+  if (vars.JWT_JWKS_URL && vars.JWT_PUBLIC_KEY) throw new ConfigError(['JWT_JWKS_URL and JWT_PUBLIC_KEY: set one of them, not both']);
+  if (vars.DEV_ISSUER && !development) throw new ConfigError(['DEV_ISSUER: the development issuer mints tokens for anyone and is refused in production (got true)']);
+  if (vars.JWT_JWKS_URL || vars.JWT_PUBLIC_KEY) {
+    if (!vars.JWT_ISSUER) throw new ConfigError(['JWT_ISSUER: required with JWT_JWKS_URL or JWT_PUBLIC_KEY, the `iss` tokens must carry (it is not set)']);
+    const keys = vars.JWT_JWKS_URL ? { kind: 'jwks' as const, url: vars.JWT_JWKS_URL } : { kind: 'static' as const, publicKeyPem: vars.JWT_PUBLIC_KEY!, algorithm: vars.JWT_ALGORITHM };
+    return { keys, issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE, clockSkewSeconds: skew };
+  }
+  if (!(vars.DEV_ISSUER ?? development)) return undefined;
+  return { keys: { kind: 'dev', keyFile: vars.DEV_ISSUER_KEY_FILE }, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, clockSkewSeconds: skew };
+}
 
 const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase()}_URL`;
 
@@ -61,6 +103,14 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default(fileURLToPath(new URL('../operations/manifest.json', import.meta.url))),
       PURGE_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+      JWT_JWKS_URL: env.url().optional(),
+      JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+      JWT_ALGORITHM: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).default('RS256'),
+      JWT_ISSUER: z.string().min(1).optional(),
+      JWT_AUDIENCE: z.string().min(1).default(DEV_AUDIENCE),
+      JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+      DEV_ISSUER: env.optionalFlag(),
+      DEV_ISSUER_KEY_FILE: z.string().min(1).default(DEFAULT_DEV_KEY_FILE),
       MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
       MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
       MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.aliases),
@@ -77,6 +127,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     throw new ConfigError([`REQUEST_DEADLINE_MS: must be under SUBGRAPH_TIMEOUT_MS (${vars.SUBGRAPH_TIMEOUT_MS}), so subgraphs answer with a typed error before the gateway stops waiting (got ${vars.REQUEST_DEADLINE_MS})`]);
   }
   const development = vars.NODE_ENV !== 'production';
+  const users = readUsers(vars, development);
   const subgraphUrls: Record<string, string> = {};
   for (const { name } of SUBGRAPHS) {
     const url = (vars as Record<string, unknown>)[urlVar(name)];
@@ -112,5 +163,6 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       fragments: vars.MAX_QUERY_FRAGMENTS,
       plannedFields: vars.MAX_QUERY_PLANNED_FIELDS,
     },
+    users,
   };
 }

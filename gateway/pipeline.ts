@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { DocumentNode } from 'graphql';
 import { ErrorCode } from '../platform/index.js';
 import type { Caller } from './caller.js';
+import type { User } from './users.js';
 
 /**
  * The gateway's request pipeline: the steps a GraphQL request passes, in order, before Apollo Server plans and
@@ -24,6 +25,8 @@ export type GraphQLBody = {
 export type RequestState = {
   /** Who is calling: set by identification, before any step runs. */
   readonly caller: Caller;
+  /** The person, when the request carries a verified bearer token: set by identification too. */
+  readonly user: User | undefined;
   /** The request body; steps may replace `query` (persisted documents, authorization). */
   body: GraphQLBody;
   /** The parsed document of `body.query`, once a step parsed it (kept in step with `body.query`). */
@@ -65,8 +68,8 @@ export function refuse(res: Response, refusal: Refusal): void {
 }
 
 export type PipelineOptions = {
-  /** Identifies the caller (API key, token); throws a Refusal for bad credentials. */
-  identify(req: Request): Caller | Promise<Caller>;
+  /** Identifies the caller (API key) and the user (bearer token); throws a Refusal for bad credentials. */
+  identify(req: Request): Promise<{ caller: Caller; user: User | undefined }>;
   /** The steps after identification, in order. */
   steps: ReadonlyArray<PipelineStep>;
 };
@@ -115,8 +118,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return {
     handler: (req, res, next) => {
       const run = async (): Promise<void> => {
-        const caller = await options.identify(req);
-        const state: RequestState = { caller, body: readBody(req) };
+        const { caller, user } = await options.identify(req);
+        const state: RequestState = { caller, user, body: readBody(req) };
         states.set(req, state);
         const query = state.body.query;
         for (const step of options.steps) {

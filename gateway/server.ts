@@ -18,6 +18,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
+import { loadDevKeys } from './dev-issuer.js';
 import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
 import { Refusal, createPipeline, refuse } from './pipeline.js';
@@ -25,6 +26,7 @@ import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
 import { purgeResponses, responseCachePlugin } from './response-cache.js';
 import { upstreamsHealth } from './upstreams.js';
+import { createUserVerifier, type KeySource } from './users.js';
 
 export type GatewayOptions = {
   config: GatewayConfig;
@@ -101,6 +103,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const registry = config.clientRegistry ? loadClientRegistry(config.clientRegistry, log) : undefined;
   const manifest = loadManifest(config.manifest, log);
+  // The development issuer's public key is trusted directly and served as a JWKS for anyone else to check with.
+  const devKeys = config.users?.keys.kind === 'dev' ? await loadDevKeys(config.users.keys.keyFile) : undefined;
+  const userKeys: KeySource | undefined = devKeys ? { kind: 'local', jwks: { keys: [devKeys.publicJwk] } } : config.users?.keys.kind === 'dev' ? undefined : config.users?.keys;
+  const users = config.users && userKeys ? await createUserVerifier({ ...config.users, keys: userKeys }) : undefined;
 
   app.use(requestIdentity());
   app.get('/health', (_req, res) => {
@@ -115,6 +121,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const ready = checks.every((check) => check.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', subgraphs: checks });
   });
+  if (devKeys) {
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.json({ keys: [devKeys.publicJwk] });
+    });
+  }
   app.get('/health/upstreams', upstreamsHealth(subgraphs, { dispatcher: agent }));
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
     if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
@@ -130,7 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // A query's way before Apollo plans it (DIRECTION.md): each step in its own module, in this order.
   const pipeline = createPipeline({
-    identify: identifyCaller({ registry, requireApiKey: config.requireApiKey }),
+    identify: identifyCaller({ registry, requireApiKey: config.requireApiKey, users }),
     steps: [
       ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
       documentLimits(schema, config.limits),

@@ -2,7 +2,11 @@
  * The testkit for tests that go through the gateway: start the embedded stack on free ports with a quiet
  * logger, send GraphQL over HTTP, read the emulators' request logs.
  */
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { loadDevKeys, mintDevToken, type TokenClaims } from '../../gateway/dev-issuer.js';
 import { startStack, type Stack } from '../../launcher/stack.js';
 import { createLogger, type Env, type Logger } from '../../platform/index.js';
 
@@ -11,6 +15,8 @@ export type TestStack = Stack & {
   query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<Data>>;
   /** Every log line the stack wrote, parsed. */
   logLines: Array<Record<string, unknown>>;
+  /** A user token from this stack's development issuer. */
+  devToken(claims: TokenClaims): Promise<string>;
 };
 
 export type GraphQLResult<Data> = {
@@ -34,10 +40,15 @@ export function memoryLogger(level = 'info'): { log: Logger; lines: Array<Record
 
 export async function startTestStack(env: Env = {}): Promise<TestStack> {
   const { log, lines } = memoryLogger();
-  const stack = await startStack({ env: { NODE_ENV: 'test', ...env }, ports: 'ephemeral', log });
+  // Each stack its own development issuer key, so tests never share (or write) the repo's.
+  const keyFile = env.DEV_ISSUER_KEY_FILE ?? join(tmpdir(), `interchange-dev-issuer-${randomUUID()}.json`);
+  const stack = await startStack({ env: { NODE_ENV: 'test', DEV_ISSUER_KEY_FILE: keyFile, ...env }, ports: 'ephemeral', log });
   return {
     ...stack,
     logLines: lines,
+    async devToken(claims) {
+      return mintDevToken(await loadDevKeys(keyFile), claims);
+    },
     async query<Data>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
       const response = await fetch(`${stack.gatewayUrl}/graphql`, {
         method: 'POST',
