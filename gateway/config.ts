@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
+import type { AuthorizationMode } from './authorization.js';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
 import { DEFAULT_LIMITS, type DocumentLimits } from './limits.js';
 
@@ -40,6 +41,11 @@ export type GatewayConfig = {
   limits: DocumentLimits;
   /** How user tokens are verified; undefined: no user tokens accepted. */
   users: UsersConfig | undefined;
+  /**
+   * AUTHORIZATION: `filter` removes what the caller may not see (null + UNAUTHORIZED_FIELD_OR_TYPE), `reject`
+   * refuses the request, `off` ignores @authenticated/@requiresScopes. Default filter in production, off elsewhere.
+   */
+  authorization: AuthorizationMode;
 };
 
 export type UsersConfig = {
@@ -111,6 +117,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
       DEV_ISSUER: env.optionalFlag(),
       DEV_ISSUER_KEY_FILE: z.string().min(1).default(DEFAULT_DEV_KEY_FILE),
+      AUTHORIZATION: z.enum(['filter', 'reject', 'off']).optional(),
       MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
       MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
       MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.aliases),
@@ -164,5 +171,6 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       plannedFields: vars.MAX_QUERY_PLANNED_FIELDS,
     },
     users,
+    authorization: vars.AUTHORIZATION ?? (development ? 'off' : 'filter'),
   };
 }

@@ -34,7 +34,7 @@ export type RequestState = {
   /** The static cost estimate of the operation, once the cost step ran. */
   cost?: { estimated: number; limit: number; requested: boolean };
   /** Fields the authorization step removed: they come back null with UNAUTHORIZED_FIELD_OR_TYPE errors. */
-  removed?: ReadonlyArray<{ path: ReadonlyArray<string>; message: string }>;
+  removed?: ReadonlyArray<{ path: ReadonlyArray<string>; message: string; field: boolean }>;
 };
 
 export type StepInput = { req: Request; res: Response; state: RequestState };

@@ -18,6 +18,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
+import { authorizationPlugin, authorizationStep } from './authorization.js';
 import { loadDevKeys } from './dev-issuer.js';
 import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
@@ -71,7 +72,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let stopping = false;
 
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    // The gateway refuses a supergraph with `for: SECURITY` features it does not enforce itself; the pipeline's
+    // authorization step enforces them before the gateway sees the operation.
+    supergraphSdl: supergraphSdl.replace(/, for: SECURITY\)/g, ')'),
     buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher }),
     logger: log.child({ part: 'apollo-gateway' }),
   });
@@ -91,6 +94,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      authorizationPlugin(),
       // With both off (the raw engine) the plugin would only hash every request for nothing.
       ...(config.responseCache || config.dedupe ? [responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe })] : []),
     ],
@@ -146,6 +150,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
       documentLimits(schema, config.limits),
       persistedDocuments(manifest),
+      ...(config.authorization === 'off' ? [] : [authorizationStep(schema, config.authorization)]),
     ],
   });
   app.use(
