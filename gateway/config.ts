@@ -33,7 +33,9 @@ export type GatewayConfig = {
   requireApiKey: boolean;
   /** Path of the persisted operation manifest. */
   manifest: string;
-  /** Bearer token of POST /internal/purge; undefined disables the endpoint. */
+  /** Bearer token of /health/upstreams and /internal/* (ADMIN_TOKEN); undefined: open in development, 404 in production. */
+  adminToken: string | undefined;
+  /** A purge-only bearer token for POST /internal/purge (PURGE_TOKEN), besides ADMIN_TOKEN. */
   purgeToken: string | undefined;
   /** Requests a minute per address for anonymous callers; 0 turns the limit off. */
   anonymousRateLimit: number;
@@ -107,6 +109,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       CLIENT_REGISTRY: z.string().min(1).optional(),
       REQUIRE_API_KEY: env.flag(false),
       PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default(fileURLToPath(new URL('../operations/manifest.json', import.meta.url))),
+      ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       PURGE_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
       JWT_JWKS_URL: env.url().optional(),
@@ -158,6 +161,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     clientRegistry: vars.CLIENT_REGISTRY,
     requireApiKey: vars.REQUIRE_API_KEY,
     manifest: vars.PERSISTED_OPERATIONS_MANIFEST,
+    adminToken: vars.ADMIN_TOKEN,
     purgeToken: vars.PURGE_TOKEN,
     anonymousRateLimit: vars.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
     limits: {

@@ -6,7 +6,7 @@ import type { GatewayContext } from './context.js';
 
 /**
  * The gateway's response cache: whole query responses, keyed by operation, variables and scope (PUBLIC, or
- * PRIVATE per API client), kept as long as the subgraphs' cache hints allow, and indexed by the entity tags the
+ * PRIVATE per user, else per API client: see privateScope), kept as long as the subgraphs' cache hints allow, and indexed by the entity tags the
  * subgraphs reported so that purging a tag drops every response that showed the entity. Identical queries in
  * flight at the same time (same key) execute once. Mutations and responses with errors are never cached; a
  * mutation purges the tags of the entities it returned before its response leaves.
@@ -36,6 +36,16 @@ export async function purgeResponses(state: SharedState, tags: Iterable<string>)
   return purged;
 }
 
+/**
+ * Whom PRIVATE entries and shared in-flight executions belong to: the user (`sub`, with the issuer) when the
+ * request carries a token, else the API client; undefined for an anonymous caller without a token.
+ */
+export function privateScope(context: Pick<GatewayContext, 'caller' | 'request'>): string | undefined {
+  const user = context.request.user;
+  if (user) return `user:${user.issuer}:${user.sub}`;
+  return context.caller.name === undefined ? undefined : `client:${context.caller.name}`;
+}
+
 function baseKey(context: GraphQLRequestContext<GatewayContext>): string {
   return createHash('sha256')
     .update(JSON.stringify([context.queryHash, context.operationName ?? null, context.request.variables ?? {}]))
@@ -57,7 +67,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
         async responseForOperation(requestContext) {
           if (requestContext.operation.operation !== 'query') return null;
           const base = baseKey(requestContext);
-          const caller = contextValue.caller.name;
+          const caller = privateScope(contextValue);
           const publicKey = `response:public:${base}`;
           const privateKey = caller ? `response:private:${caller}:${base}` : undefined;
 

@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
-import { timingSafeEqual } from 'node:crypto';
 import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
 import { identifyCaller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
@@ -18,6 +17,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
+import { requireAdmin } from './admin.js';
 import { authorizationPlugin, authorizationStep } from './authorization.js';
 import { loadDevKeys } from './dev-issuer.js';
 import { documentLimits } from './limits.js';
@@ -26,6 +26,7 @@ import { Refusal, createPipeline, refuse } from './pipeline.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
 import { purgeResponses, responseCachePlugin } from './response-cache.js';
+import { securityHeaders } from './security-headers.js';
 import { upstreamsHealth } from './upstreams.js';
 import { createUserVerifier, type KeySource } from './users.js';
 
@@ -112,7 +113,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const userKeys: KeySource | undefined = devKeys ? { kind: 'local', jwks: { keys: [devKeys.publicJwk] } } : config.users?.keys.kind === 'dev' ? undefined : config.users?.keys;
   const users = config.users && userKeys ? await createUserVerifier({ ...config.users, keys: userKeys }) : undefined;
 
+  app.use(securityHeaders({ sandbox: config.sandbox, hsts: !development }));
   app.use(requestIdentity());
+  // Operator routes: open in development when ADMIN_TOKEN is unset, closed (404) in production until it is set.
+  const admin = requireAdmin({ tokens: [config.adminToken], openWithoutToken: development });
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -130,11 +134,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       res.json({ keys: [devKeys.publicJwk] });
     });
   }
-  app.get('/health/upstreams', upstreamsHealth(subgraphs, { dispatcher: agent }));
+  app.get('/health/upstreams', admin, upstreamsHealth(subgraphs, { dispatcher: agent }));
+  // A purge needs a token even in development: ADMIN_TOKEN, or PURGE_TOKEN for a purge-only credential.
+  app.use('/internal', requireAdmin({ tokens: [config.adminToken, config.purgeToken], variable: 'ADMIN_TOKEN (or PURGE_TOKEN)' }));
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
-    if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
-      return refuse(res, new Refusal(config.purgeToken ? 401 : 404, ErrorCode.UNAUTHENTICATED, config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).'));
-    }
     const tags = (req.body as { tags?: unknown } | undefined)?.tags;
     if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
       return refuse(res, new Refusal(400, ErrorCode.BAD_REQUEST, 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.'));
@@ -210,12 +213,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await agent.close();
     },
   };
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Errors from body parsing (too large, malformed JSON) answered as GraphQL-style JSON, not HTML. */
