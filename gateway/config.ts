@@ -48,6 +48,8 @@ export type GatewayConfig = {
    * refuses the request, `off` ignores @authenticated/@requiresScopes. Default filter in production, off elsewhere.
    */
   authorization: AuthorizationMode;
+  /** SUBGRAPH_SECRET: the gateway signs every subgraph request with it; unset: unsigned (development only). */
+  subgraphSecret: string | undefined;
 };
 
 export type UsersConfig = {
@@ -120,6 +122,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
       DEV_ISSUER: env.optionalFlag(),
       DEV_ISSUER_KEY_FILE: z.string().min(1).default(DEFAULT_DEV_KEY_FILE),
+      SUBGRAPH_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
       AUTHORIZATION: z.enum(['filter', 'reject', 'off']).optional(),
       MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
       MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
@@ -138,6 +141,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
   }
   const development = vars.NODE_ENV !== 'production';
   const users = readUsers(vars, development);
+  if (!development && !vars.SUBGRAPH_SECRET) throw new ConfigError(['SUBGRAPH_SECRET: required in production, so subgraphs answer only the gateway (it is not set)']);
   const subgraphUrls: Record<string, string> = {};
   for (const { name } of SUBGRAPHS) {
     const url = (vars as Record<string, unknown>)[urlVar(name)];
@@ -175,6 +179,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       plannedFields: vars.MAX_QUERY_PLANNED_FIELDS,
     },
     users,
+    subgraphSecret: vars.SUBGRAPH_SECRET,
     authorization: vars.AUTHORIZATION ?? (development ? 'off' : 'filter'),
   };
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
-import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
+import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, SIGNATURE_HEADER, signRequest, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
 import { identifyCaller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
@@ -60,7 +60,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const subgraphs = supergraphSubgraphs(supergraphSdl).map(({ name, url }) => ({ name, url: config.subgraphUrls[name] ?? url }));
   const urlByName = new Map(subgraphs.map(({ name, url }) => [name, url]));
   const agent = createSubgraphAgent(config.subgraphTimeoutMs);
-  const fetcher = createFetcher(agent);
+  const fetcher = createFetcher(agent, { secret: config.subgraphSecret });
   const state = options.state ?? createMemoryState();
   const development = config.nodeEnv !== 'production';
   // The supergraph as a graphql-js schema: what the steps before planning check documents against.
@@ -179,11 +179,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   /** A subgraph is ready when it answers `{ __typename }` within two seconds. */
   async function probe(url: string): Promise<{ ok: boolean; error?: string }> {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const signature = config.subgraphSecret ? { [SIGNATURE_HEADER]: signRequest(config.subgraphSecret, { method: 'POST', path: new URL(url).pathname, body, identity: {} }) } : {};
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ __typename }' }),
+        headers: { 'content-type': 'application/json', ...signature },
+        body,
         dispatcher: agent,
         signal: AbortSignal.timeout(2000),
       });

@@ -6,3 +6,4 @@ export { createMemoryState, createRedisState, createSharedState, type SharedStat
 export { PURGE_CHANNEL, encodePurge, decodePurge, type PurgeMessage } from './purge.js';
 export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js';
 export { DEADLINE_HEADER } from './deadline.js';
+export { SIGNATURE_HEADER, IDENTITY_HEADERS, SignatureError, signRequest, verifyRequest, type SignedRequest } from './signature.js';

@@ -17,6 +17,8 @@ export type TestStack = Stack & {
   logLines: Array<Record<string, unknown>>;
   /** A user token from this stack's development issuer. */
   devToken(claims: TokenClaims): Promise<string>;
+  /** The SUBGRAPH_SECRET the gateway signs subgraph requests with (for a second gateway over these subgraphs). */
+  subgraphSecret: string;
 };
 
 export type GraphQLResult<Data> = {
@@ -42,10 +44,12 @@ export async function startTestStack(env: Env = {}): Promise<TestStack> {
   const { log, lines } = memoryLogger();
   // Each stack its own development issuer key, so tests never share (or write) the repo's.
   const keyFile = env.DEV_ISSUER_KEY_FILE ?? join(tmpdir(), `interchange-dev-issuer-${randomUUID()}.json`);
-  const stack = await startStack({ env: { NODE_ENV: 'test', DEV_ISSUER_KEY_FILE: keyFile, ...env }, ports: 'ephemeral', log });
+  const subgraphSecret = env.SUBGRAPH_SECRET ?? randomUUID() + randomUUID();
+  const stack = await startStack({ env: { NODE_ENV: 'test', DEV_ISSUER_KEY_FILE: keyFile, SUBGRAPH_SECRET: subgraphSecret, ...env }, ports: 'ephemeral', log });
   return {
     ...stack,
     logLines: lines,
+    subgraphSecret,
     async devToken(claims) {
       return mintDevToken(await loadDevKeys(keyFile), claims);
     },
