@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
 import type { AuthorizationMode } from './authorization.js';
+import { DEFAULT_COST, type CostOptions } from './cost.js';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
 import { DEFAULT_LIMITS, type DocumentLimits } from './limits.js';
 
@@ -50,6 +51,8 @@ export type GatewayConfig = {
   authorization: AuthorizationMode;
   /** SUBGRAPH_SECRET: the gateway signs every subgraph request with it; unset: unsigned (development only). */
   subgraphSecret: string | undefined;
+  /** Demand control: per-request maximum and per-minute budgets (COST_*; see gateway/cost.ts for defaults). */
+  cost: CostOptions;
 };
 
 export type UsersConfig = {
@@ -123,6 +126,9 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       DEV_ISSUER: env.optionalFlag(),
       DEV_ISSUER_KEY_FILE: z.string().min(1).default(DEFAULT_DEV_KEY_FILE),
       SUBGRAPH_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+      COST_MAX_PER_REQUEST: env.positiveInt(DEFAULT_COST.maxPerRequest),
+      COST_BUDGET_PER_MINUTE: env.positiveInt(DEFAULT_COST.budgetPerMinute),
+      COST_BUDGET_ANONYMOUS_PER_MINUTE: env.positiveInt(DEFAULT_COST.anonymousBudgetPerMinute),
       AUTHORIZATION: z.enum(['filter', 'reject', 'off']).optional(),
       MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
       MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
@@ -180,6 +186,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     },
     users,
     subgraphSecret: vars.SUBGRAPH_SECRET,
+    cost: { maxPerRequest: vars.COST_MAX_PER_REQUEST, budgetPerMinute: vars.COST_BUDGET_PER_MINUTE, anonymousBudgetPerMinute: vars.COST_BUDGET_ANONYMOUS_PER_MINUTE },
     authorization: vars.AUTHORIZATION ?? (development ? 'off' : 'filter'),
   };
 }

@@ -19,6 +19,7 @@ import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './dataso
 import { maskErrors } from './errors.js';
 import { requireAdmin } from './admin.js';
 import { authorizationPlugin, authorizationStep } from './authorization.js';
+import { costReportPlugin, costStep } from './cost.js';
 import { loadDevKeys } from './dev-issuer.js';
 import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
@@ -96,6 +97,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       authorizationPlugin(),
+      costReportPlugin(),
       // With both off (the raw engine) the plugin would only hash every request for nothing.
       ...(config.responseCache || config.dedupe ? [responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe })] : []),
     ],
@@ -153,6 +155,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
       documentLimits(schema, config.limits),
       persistedDocuments(manifest),
+      costStep(schema, state, config.cost),
       ...(config.authorization === 'off' ? [] : [authorizationStep(schema, config.authorization)]),
     ],
   });
