@@ -34,11 +34,11 @@ export type CostOptions = {
   maxPerRequest: number;
   /** Cost a declared API client or user may spend a minute (COST_BUDGET_PER_MINUTE, default 100000). */
   budgetPerMinute: number;
-  /** Cost an anonymous caller may spend a minute, per address (COST_BUDGET_ANONYMOUS_PER_MINUTE, default 20000). */
+  /** Cost an anonymous caller may spend a minute, per address (COST_BUDGET_ANONYMOUS_PER_MINUTE, default 50000). */
   anonymousBudgetPerMinute: number;
 };
 
-export const DEFAULT_COST: CostOptions = { maxPerRequest: 5000, budgetPerMinute: 100_000, anonymousBudgetPerMinute: 20_000 };
+export const DEFAULT_COST: CostOptions = { maxPerRequest: 5000, budgetPerMinute: 100_000, anonymousBudgetPerMinute: 50_000 };
 
 /** The size assumed for a list with neither a slicing argument nor @listSize. */
 const DEFAULT_LIST_SIZE = 10;
