@@ -6,8 +6,9 @@ import type { GatewayContext } from './context.js';
 
 /**
  * The gateway's response cache: whole query responses, keyed by operation, variables and scope (PUBLIC, or
- * PRIVATE per user, else per API client: see privateScope), kept as long as the subgraphs' cache hints allow, and indexed by the entity tags the
- * subgraphs reported so that purging a tag drops every response that showed the entity. Identical queries in
+ * PRIVATE per user, else per API client: see privateScope), kept as long as the subgraphs' cache hints allow,
+ * and indexed by the entity tags the subgraphs reported so that purging a tag drops every response that showed
+ * the entity. Identical queries in
  * flight at the same time (same key) execute once. Mutations and responses with errors are never cached; a
  * mutation purges the tags of the entities it returned before its response leaves.
  */

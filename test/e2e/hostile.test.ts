@@ -29,7 +29,7 @@ writeFileSync(registry, JSON.stringify({
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ AUTHORIZATION: 'filter', DEV_ISSUER_KEY_FILE: keyFile, CLIENT_REGISTRY: registry, ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0' });
+  stack = await startTestStack({ AUTHORIZATION: 'filter', DEV_ISSUER_KEY_FILE: keyFile, CLIENT_REGISTRY: registry, ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0', COST_MAX_PER_REQUEST: '5000', COST_BUDGET_ANONYMOUS_PER_MINUTE: '50000' });
 });
 afterAll(() => stack.close());
 

@@ -45,7 +45,10 @@ export async function startTestStack(env: Env = {}): Promise<TestStack> {
   // Each stack its own development issuer key, so tests never share (or write) the repo's.
   const keyFile = env.DEV_ISSUER_KEY_FILE ?? join(tmpdir(), `interchange-dev-issuer-${randomUUID()}.json`);
   const subgraphSecret = env.SUBGRAPH_SECRET ?? randomUUID() + randomUUID();
-  const stack = await startStack({ env: { NODE_ENV: 'test', DEV_ISSUER_KEY_FILE: keyFile, SUBGRAPH_SECRET: subgraphSecret, ...env }, ports: 'ephemeral', log });
+  // Cost limits and budgets are test/e2e/hostile.test.ts's subject; elsewhere they would only make tests that
+  // send many (or large) queries depend on each other's spending.
+  const costFree = { COST_MAX_PER_REQUEST: '100000000', COST_BUDGET_ANONYMOUS_PER_MINUTE: '1000000000', COST_BUDGET_PER_MINUTE: '1000000000' };
+  const stack = await startStack({ env: { NODE_ENV: 'test', DEV_ISSUER_KEY_FILE: keyFile, SUBGRAPH_SECRET: subgraphSecret, ...costFree, ...env }, ports: 'ephemeral', log });
   return {
     ...stack,
     logLines: lines,
