@@ -1,36 +1,47 @@
-import type { RequestHandler } from 'express';
+import type { Request } from 'express';
+import { ErrorCode } from '../platform/index.js';
 import type { ClientRegistry } from './clients.js';
+import { Refusal } from './pipeline.js';
+import type { User, UserVerifier } from './users.js';
 
 /**
  * Who is calling. Declared clients authenticate with `x-api-key`; without a key the caller is anonymous
- * (refused when REQUIRE_API_KEY is on). The client name scopes PRIVATE cache entries and rate limits:
- * Interchange authorizes per API client, so PRIVATE data is cached per client.
+ * (refused when REQUIRE_API_KEY is on). The client name scopes rate limits and budgets.
  */
 export type Caller =
   | { kind: 'frontend' | 'partner'; name: string; rateLimitPerMinute: number }
   | { kind: 'anonymous'; name: undefined; address: string };
 
 export type CallerOptions = {
+  /** The declared API clients; undefined: every caller is anonymous. */
   registry: ClientRegistry | undefined;
+  /** Refuse callers without an API key. */
   requireApiKey: boolean;
+  /** Verifies bearer tokens; undefined: tokens are not accepted (a request carrying one is refused). */
+  users: UserVerifier | undefined;
 };
 
-/** Sends a GraphQL-shaped error from express middleware, before Apollo Server is reached. */
-export function refuse(res: Parameters<RequestHandler>[1], status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  res.status(status).set(headers).json({ errors: [{ message, extensions: { code } }] });
+/**
+ * The pipeline's identification: the API client of `x-api-key` (or an anonymous caller by address) and the
+ * user of `Authorization: Bearer`. A request may carry both: a frontend's key and its user's token.
+ */
+export function identifyCaller(options: CallerOptions): (req: Request) => Promise<{ caller: Caller; user: User | undefined }> {
+  return async (req) => {
+    if (req.headers.authorization !== undefined && !options.users) {
+      throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'This gateway accepts no user tokens: configure JWT_JWKS_URL or JWT_PUBLIC_KEY (or the development issuer).');
+    }
+    const caller = clientOf(req, options);
+    return { caller, user: await options.users?.(req) };
+  };
 }
 
-export function identifyCaller(options: CallerOptions): RequestHandler {
-  return (req, res, next) => {
-    const key = req.headers['x-api-key'];
-    if (typeof key === 'string' && key !== '') {
-      const client = options.registry?.find(key);
-      if (!client) return refuse(res, 401, 'UNAUTHENTICATED', 'Unknown API key.');
-      res.locals.caller = { kind: client.kind, name: client.name, rateLimitPerMinute: client.rateLimitPerMinute } satisfies Caller;
-      return next();
-    }
-    if (options.requireApiKey) return refuse(res, 401, 'UNAUTHENTICATED', 'An API key is required: send it in the x-api-key header.');
-    res.locals.caller = { kind: 'anonymous', name: undefined, address: req.socket.remoteAddress ?? 'unknown' } satisfies Caller;
-    next();
-  };
+function clientOf(req: Request, options: CallerOptions): Caller {
+  const key = req.headers['x-api-key'];
+  if (typeof key === 'string' && key !== '') {
+    const client = options.registry?.find(key);
+    if (!client) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'Unknown API key.');
+    return { kind: client.kind, name: client.name, rateLimitPerMinute: client.rateLimitPerMinute };
+  }
+  if (options.requireApiKey) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'An API key is required: send it in the x-api-key header.');
+  return { kind: 'anonymous', name: undefined, address: req.socket.remoteAddress ?? 'unknown' };
 }

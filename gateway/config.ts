@@ -2,6 +2,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
+import type { AuthorizationMode } from './authorization.js';
+import { DEFAULT_COST, type CostOptions } from './cost.js';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
+import { DEFAULT_LIMITS, type DocumentLimits } from './limits.js';
 
 export type GatewayConfig = {
   port: number;
@@ -34,11 +38,65 @@ export type GatewayConfig = {
   requireApiKey: boolean;
   /** Path of the persisted operation manifest. */
   manifest: string;
-  /** Bearer token of POST /internal/purge; undefined disables the endpoint. */
+  /** Bearer token of /health/upstreams and /internal/* (ADMIN_TOKEN); undefined: open in development, 404 in production. */
+  adminToken: string | undefined;
+  /** A purge-only bearer token for POST /internal/purge (PURGE_TOKEN), besides ADMIN_TOKEN. */
   purgeToken: string | undefined;
   /** Requests a minute per address for anonymous callers; 0 turns the limit off. */
   anonymousRateLimit: number;
+  /** Limits on every document, checked before planning (MAX_QUERY_*; see gateway/limits.ts for defaults). */
+  limits: DocumentLimits;
+  /** How user tokens are verified; undefined: no user tokens accepted. */
+  users: UsersConfig | undefined;
+  /**
+   * AUTHORIZATION: `filter` removes what the caller may not see (null + UNAUTHORIZED_FIELD_OR_TYPE), `reject`
+   * refuses the request, `off` ignores @authenticated/@requiresScopes. Default filter in production, off elsewhere.
+   */
+  authorization: AuthorizationMode;
+  /** SUBGRAPH_SECRET: the gateway signs every subgraph request with it; unset: unsigned (development only). */
+  subgraphSecret: string | undefined;
+  /** Demand control: per-request maximum and per-minute budgets (COST_*; see gateway/cost.ts for defaults). */
+  cost: CostOptions;
 };
+
+export type UsersConfig = {
+  /** JWT_JWKS_URL, JWT_PUBLIC_KEY (+ JWT_ALGORITHM, default RS256), or the development issuer's key file. */
+  keys: { kind: 'jwks'; url: string } | { kind: 'static'; publicKeyPem: string; algorithm: string } | { kind: 'dev'; keyFile: string };
+  /** JWT_ISSUER (the development issuer's own when it is used). */
+  issuer: string;
+  /** JWT_AUDIENCE (default `interchange`). */
+  audience: string;
+  /** JWT_CLOCK_SKEW_SECONDS (default 30). */
+  clockSkewSeconds: number;
+};
+
+/** The development issuer's key pair, beside the repo's other local state (git-ignored). */
+export const DEFAULT_DEV_KEY_FILE = fileURLToPath(new URL('../.interchange/dev-issuer.json', import.meta.url));
+
+type UserVars = {
+  JWT_JWKS_URL?: string | undefined;
+  JWT_PUBLIC_KEY?: string | undefined;
+  JWT_ALGORITHM: string;
+  JWT_ISSUER?: string | undefined;
+  JWT_AUDIENCE: string;
+  JWT_CLOCK_SKEW_SECONDS: number;
+  DEV_ISSUER?: boolean | undefined;
+  DEV_ISSUER_KEY_FILE: string;
+};
+
+/** One key source: a configured issuer (JWKS URL or static key), else the development issuer outside production. */
+function readUsers(vars: UserVars, development: boolean): UsersConfig | undefined {
+  const skew = vars.JWT_CLOCK_SKEW_SECONDS;
+  if (vars.JWT_JWKS_URL && vars.JWT_PUBLIC_KEY) throw new ConfigError(['JWT_JWKS_URL and JWT_PUBLIC_KEY: set one of them, not both']);
+  if (vars.DEV_ISSUER && !development) throw new ConfigError(['DEV_ISSUER: the development issuer mints tokens for anyone and is refused in production (got true)']);
+  if (vars.JWT_JWKS_URL || vars.JWT_PUBLIC_KEY) {
+    if (!vars.JWT_ISSUER) throw new ConfigError(['JWT_ISSUER: required with JWT_JWKS_URL or JWT_PUBLIC_KEY, the `iss` tokens must carry (it is not set)']);
+    const keys = vars.JWT_JWKS_URL ? { kind: 'jwks' as const, url: vars.JWT_JWKS_URL } : { kind: 'static' as const, publicKeyPem: vars.JWT_PUBLIC_KEY!, algorithm: vars.JWT_ALGORITHM };
+    return { keys, issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE, clockSkewSeconds: skew };
+  }
+  if (!(vars.DEV_ISSUER ?? development)) return undefined;
+  return { keys: { kind: 'dev', keyFile: vars.DEV_ISSUER_KEY_FILE }, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, clockSkewSeconds: skew };
+}
 
 const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase()}_URL`;
 
@@ -63,8 +121,30 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       CLIENT_REGISTRY: z.string().min(1).optional(),
       REQUIRE_API_KEY: env.flag(false),
       PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default(fileURLToPath(new URL('../operations/manifest.json', import.meta.url))),
+      ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       PURGE_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+      JWT_JWKS_URL: env.url().optional(),
+      JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+      JWT_ALGORITHM: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).default('RS256'),
+      JWT_ISSUER: z.string().min(1).optional(),
+      JWT_AUDIENCE: z.string().min(1).default(DEV_AUDIENCE),
+      JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+      DEV_ISSUER: env.optionalFlag(),
+      DEV_ISSUER_KEY_FILE: z.string().min(1).default(DEFAULT_DEV_KEY_FILE),
+      SUBGRAPH_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+      COST_MAX_PER_REQUEST: env.positiveInt(DEFAULT_COST.maxPerRequest),
+      COST_BUDGET_PER_MINUTE: env.positiveInt(DEFAULT_COST.budgetPerMinute),
+      COST_BUDGET_ANONYMOUS_PER_MINUTE: env.positiveInt(DEFAULT_COST.anonymousBudgetPerMinute),
+      AUTHORIZATION: z.enum(['filter', 'reject', 'off']).optional(),
+      MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
+      MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
+      MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.aliases),
+      MAX_QUERY_ROOT_FIELDS: env.positiveInt(DEFAULT_LIMITS.rootFields),
+      MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.directives),
+      MAX_QUERY_REPEATED_FIELDS: env.positiveInt(DEFAULT_LIMITS.repeatedFields),
+      MAX_QUERY_FRAGMENTS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.fragments),
+      MAX_QUERY_PLANNED_FIELDS: env.positiveInt(DEFAULT_LIMITS.plannedFields),
       ...Object.fromEntries(SUBGRAPHS.map(({ name }) => [urlVar(name), env.url().optional()])),
     },
     source,
@@ -73,6 +153,8 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     throw new ConfigError([`REQUEST_DEADLINE_MS: must be under SUBGRAPH_TIMEOUT_MS (${vars.SUBGRAPH_TIMEOUT_MS}), so subgraphs answer with a typed error before the gateway stops waiting (got ${vars.REQUEST_DEADLINE_MS})`]);
   }
   const development = vars.NODE_ENV !== 'production';
+  const users = readUsers(vars, development);
+  if (!development && !vars.SUBGRAPH_SECRET) throw new ConfigError(['SUBGRAPH_SECRET: required in production, so subgraphs answer only the gateway (it is not set)']);
   const subgraphUrls: Record<string, string> = {};
   for (const { name } of SUBGRAPHS) {
     const url = (vars as Record<string, unknown>)[urlVar(name)];
@@ -97,7 +179,22 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     clientRegistry: vars.CLIENT_REGISTRY ?? (existsSync(DEFAULT_CLIENT_REGISTRY) ? DEFAULT_CLIENT_REGISTRY : undefined),
     requireApiKey: vars.REQUIRE_API_KEY,
     manifest: vars.PERSISTED_OPERATIONS_MANIFEST,
+    adminToken: vars.ADMIN_TOKEN,
     purgeToken: vars.PURGE_TOKEN,
     anonymousRateLimit: vars.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+    limits: {
+      tokens: vars.MAX_QUERY_TOKENS,
+      depth: vars.MAX_QUERY_DEPTH,
+      aliases: vars.MAX_QUERY_ALIASES,
+      rootFields: vars.MAX_QUERY_ROOT_FIELDS,
+      directives: vars.MAX_QUERY_DIRECTIVES,
+      repeatedFields: vars.MAX_QUERY_REPEATED_FIELDS,
+      fragments: vars.MAX_QUERY_FRAGMENTS,
+      plannedFields: vars.MAX_QUERY_PLANNED_FIELDS,
+    },
+    users,
+    subgraphSecret: vars.SUBGRAPH_SECRET,
+    cost: { maxPerRequest: vars.COST_MAX_PER_REQUEST, budgetPerMinute: vars.COST_BUDGET_PER_MINUTE, anonymousBudgetPerMinute: vars.COST_BUDGET_ANONYMOUS_PER_MINUTE },
+    authorization: vars.AUTHORIZATION ?? (development ? 'off' : 'filter'),
   };
 }

@@ -1,5 +1,5 @@
-import type { PendingResponse } from './response-cache.js';
 import type { Caller } from './caller.js';
+import type { RequestState } from './pipeline.js';
 
 /** What the gateway keeps per request. */
 export type GatewayContext = {
@@ -7,8 +7,8 @@ export type GatewayContext = {
   /** Lower-case header name -> value, for the headers the data source propagates. */
   requestHeaders: Record<string, string | undefined>;
   caller: Caller;
+  /** What the request pipeline established before Apollo (document, cost, removed fields). */
+  request: RequestState;
   /** Entity tags the subgraphs reported for this request (`Typename:key`). */
   entityTags: Set<string>;
-  /** Set by the response cache's fast path on a miss: where to store this response, and who waits for it. */
-  responseCache?: PendingResponse;
 };

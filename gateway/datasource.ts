@@ -2,7 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { STATUS_CODES } from 'node:http';
 import { Agent } from 'undici';
-import { DEADLINE_HEADER } from '../platform/index.js';
+import { DEADLINE_HEADER, IDENTITY_HEADERS, SIGNATURE_HEADER, signRequest } from '../platform/index.js';
 import type { GatewayContext } from './context.js';
 
 /** Headers the gateway passes on to every subgraph request. */
@@ -28,10 +28,18 @@ export function createSubgraphAgent(timeoutMs: number): Agent {
  * Headers and Response objects per call) is measurably cheaper on the gateway's hottest path: 16 subgraph
  * requests per response in the federation benchmark.
  */
-export function createFetcher(agent: Agent): Fetcher {
+export function createFetcher(agent: Agent, options: { /** SUBGRAPH_SECRET: sign every request with it; default unsigned. */ secret?: string } = {}): Fetcher {
   const fetcher = async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
     const target = new URL(url);
-    const response = await agent.request({ origin: target.origin, path: target.pathname + target.search, method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body });
+    const method = init.method ?? 'GET';
+    const path = target.pathname + target.search;
+    let sent = init.headers;
+    if (options.secret) {
+      // Signed here, over the exact bytes sent, with the identity headers the data source set.
+      const identity = { user: sent?.[IDENTITY_HEADERS.user], scopes: sent?.[IDENTITY_HEADERS.scopes], client: sent?.[IDENTITY_HEADERS.client] };
+      sent = { ...sent, [SIGNATURE_HEADER]: signRequest(options.secret, { method, path, body: init.body ?? '', identity }) };
+    }
+    const response = await agent.request({ origin: target.origin, path, method: method as 'GET', headers: sent, body: init.body });
     const text = await response.body.text();
     const headers = response.headers;
     const json = /\bjson\b/.test(String(headers['content-type'] ?? ''));
@@ -66,6 +74,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       const value = context.requestHeaders[name];
       if (value) headers.set(name, value);
     }
+    // Who is asking, for row-level checks in the subgraphs (signed with the request).
+    const { user, caller } = context.request;
+    if (user) {
+      headers.set(IDENTITY_HEADERS.user, user.sub);
+      headers.set(IDENTITY_HEADERS.scopes, [...user.scopes].join(' '));
+    }
+    if (caller.name) headers.set(IDENTITY_HEADERS.client, caller.name);
   }
 
   /** Takes the entity tags a subgraph reported off its response and adds them to the request's set. */

@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { isDeliberateCode, type Logger } from '../platform/index.js';
+import { ErrorCode, isDeliberateCode, type Logger } from '../platform/index.js';
 
 /**
  * Shows deliberate errors (ours and the framework's, by code, subgraphs' included) as they are; everything else
@@ -10,7 +10,11 @@ export function maskErrors(log: Logger, development: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const { stacktrace, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     if (isDeliberateCode(extensions.code)) {
-      return { ...formatted, extensions };
+      // graphql-js stops validating after 100 errors with a bare "Validation aborted."; say which limit that is.
+      const message = /Validation aborted\.$/.test(formatted.message)
+        ? 'More than 100 validation errors: validation stopped there. Fix the errors reported before this one and send the operation again.'
+        : formatted.message;
+      return { ...formatted, message, extensions };
     }
     log.error(
       { err: development ? error : undefined, message: formatted.message, path: formatted.path, code: extensions.code, ...(development ? { stacktrace } : {}) },
@@ -25,7 +29,7 @@ export function maskErrors(log: Logger, development: boolean) {
     return {
       message: 'Unexpected error.',
       ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR', ...service },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...service },
     };
   };
 }

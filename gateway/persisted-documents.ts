@@ -1,7 +1,6 @@
-import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Logger } from '../platform/index.js';
-import { refuse, type Caller } from './caller.js';
+import { ErrorCode, type Logger } from '../platform/index.js';
+import { Refusal, type GraphQLBody, type PipelineStep } from './pipeline.js';
 import { reloadingFile } from './reloading-file.js';
 
 /** Apollo's persisted query manifest format, as `npm run generate` writes operations/manifest.json. */
@@ -24,14 +23,8 @@ export function loadManifest(path: string, log: Logger): () => Manifest {
   );
 }
 
-type Body = {
-  query?: unknown;
-  documentId?: unknown;
-  extensions?: { persistedQuery?: { sha256Hash?: unknown } } & Record<string, unknown>;
-};
-
 /** The document id a request names: `documentId` (with or without `sha256:`) or the APQ extension's hash. */
-function requestedId(body: Body): string | undefined {
+function requestedId(body: GraphQLBody): string | undefined {
   if (typeof body.documentId === 'string') return body.documentId.replace(/^sha256:/, '');
   const hash = body.extensions?.persistedQuery?.sha256Hash;
   return typeof hash === 'string' ? hash : undefined;
@@ -42,36 +35,35 @@ function requestedId(body: Body): string | undefined {
  * manifest operation by id, or send any operation (and use APQ). A known id is replaced by the manifest's
  * text before Apollo Server sees the request.
  */
-export function persistedDocuments(manifest: () => Manifest): RequestHandler {
-  return (req, res, next) => {
-    const body = req.body as Body | undefined;
-    const caller = res.locals.caller as Caller;
-    const partner = caller.kind === 'partner';
-    if (req.method !== 'POST' || typeof body !== 'object' || body === null) {
-      if (partner) return refuse(res, 400, 'PERSISTED_QUERY_REQUIRED', 'Partner clients send POST requests naming a persisted operation by id.');
-      return next();
-    }
-    const id = requestedId(body);
-    if (partner && (body.query !== undefined || id === undefined)) {
-      return refuse(
-        res,
-        403,
-        'PERSISTED_QUERY_REQUIRED',
-        'Partner clients may run only the persisted operations of their manifest: send the operation id as `documentId` (or extensions.persistedQuery.sha256Hash) and no query text.',
-      );
-    }
-    if (id === undefined) return next();
-    const document = manifest().get(id);
-    if (!document) {
-      // Not a manifest id: partners are refused, others fall through to APQ, which knows its own hashes.
-      if (partner || typeof body.documentId === 'string') {
-        return refuse(res, 400, 'PERSISTED_QUERY_NOT_FOUND', `No persisted operation has the id ${id}.`);
+export function persistedDocuments(manifest: () => Manifest): PipelineStep {
+  return {
+    name: 'persisted documents',
+    run({ req, state: { caller, body } }) {
+      const partner = caller.kind === 'partner';
+      if (req.method !== 'POST') {
+        if (partner) throw new Refusal(400, ErrorCode.PERSISTED_QUERY_REQUIRED, 'Partner clients send POST requests naming a persisted operation by id.');
+        return;
       }
-      return next();
-    }
-    body.query = document.body;
-    delete body.documentId;
-    if (body.extensions) delete body.extensions.persistedQuery;
-    next();
+      const id = requestedId(body);
+      if (partner && (body.query !== undefined || id === undefined)) {
+        throw new Refusal(
+          403,
+          ErrorCode.PERSISTED_QUERY_REQUIRED,
+          'Partner clients may run only the persisted operations of their manifest: send the operation id as `documentId` (or extensions.persistedQuery.sha256Hash) and no query text.',
+        );
+      }
+      if (id === undefined) return;
+      const document = manifest().get(id);
+      if (!document) {
+        // Not a manifest id: partners are refused, others fall through to APQ, which knows its own hashes.
+        if (partner || typeof body.documentId === 'string') {
+          throw new Refusal(400, ErrorCode.PERSISTED_QUERY_NOT_FOUND, `No persisted operation has the id ${id}.`);
+        }
+        return;
+      }
+      body.query = document.body;
+      delete body.documentId;
+      if (body.extensions) delete body.extensions.persistedQuery;
+    },
   };
 }

@@ -1,19 +1,19 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Logger, SharedState } from '../platform/index.js';
-import type { Caller } from './caller.js';
+import type { PipelineStep } from './pipeline.js';
 import type { GatewayContext } from './context.js';
-import { responseKeys, type ResponseKeys } from './response-key.js';
+import { cacheScope, responseKeys, type ResponseKeys } from './response-key.js';
 import { createResponseStore, type ResponseStore, type StoredResponse, type Ticket } from './response-store.js';
 
 /**
  * The gateway's response cache: whole query responses, stored as the bytes that were sent, keyed by document,
- * operation name, variables and scope (PUBLIC, or PRIVATE per caller scope), kept as long as the subgraphs'
+ * operation name, variables and scope (PUBLIC, or PRIVATE per user, else per API client: see cacheScope), kept as long as the subgraphs'
  * cache hints allow. Two halves:
  *
- * - `serveHits`, an express step mounted after everything a hit must still honour (caller, limits, persisted
- *   documents): a hit is written out from the stored bytes without entering Apollo's pipeline; a request
+ * - `serveHits`, the request pipeline's last step, after everything a hit must still honour (caller, limits,
+ *   persisted documents, cost budget, authorization): a hit is written out from the stored bytes without entering Apollo's pipeline; a request
  *   identical to one in flight waits for the leader's bytes. Anything else goes on to Apollo.
  * - `plugin`, inside Apollo: stores a cacheable answer once (serialized once, shared with the followers);
  *   a mutation purges the tags of the entities it returned before its response leaves.
@@ -22,8 +22,6 @@ import { createResponseStore, type ResponseStore, type StoredResponse, type Tick
 export type ResponseCacheOptions = {
   state: SharedState;
   log: Logger;
-  /** The scope of PRIVATE entries a caller may read and write; undefined: none (anonymous). Required. */
-  scopeOf: (caller: Caller) => string | undefined;
   /** Serve and store cached responses; default true. */
   cache?: boolean;
   /** Execute identical concurrent queries once; default true. */
@@ -35,7 +33,7 @@ export type ResponseCacheOptions = {
 /** What the leader of identical in-flight requests hands its followers: exactly what it sent. */
 type Shared = { status: number; cacheControl: string; body: string };
 
-/** Left on the request (res.locals → GatewayContext) by `serveHits` for the plugin. */
+/** Left on the request's pipeline state (→ GatewayContext) by `serveHits` for the plugin. */
 export type PendingResponse = {
   keys: ResponseKeys;
   ticket: Ticket;
@@ -43,8 +41,8 @@ export type PendingResponse = {
 };
 
 export type ResponseCache = {
-  /** Express step: writes hits and followers' shared bytes, passes everything else on. */
-  serveHits: RequestHandler;
+  /** Pipeline step: writes hits and followers' shared bytes, passes everything else on. */
+  serveHits: PipelineStep;
   /** Apollo Server plugin: stores answers, hands them to followers, purges after mutations. */
   plugin: ApolloServerPlugin<GatewayContext>;
   /** Deletes every cached response under these tags; resolves to how many there were. */
@@ -70,7 +68,7 @@ function write(req: Request, res: Response, status: number, headers: Record<stri
 }
 
 export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
-  const { log, scopeOf } = options;
+  const { log } = options;
   const caching = options.cache !== false;
   const deduping = options.dedupe !== false;
   const now = options.now ?? Date.now;
@@ -78,17 +76,18 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   /** Responses being computed, by flight key: followers wait for the leader's bytes. */
   const inFlight = new Map<string, Promise<Shared>>();
 
-  const serveHits: RequestHandler = async (req, res, next) => {
-    const keys = responseKeys(req, scopeOf(res.locals.caller as Caller));
-    if (!keys) return next();
+  const serveHits: PipelineStep = { name: 'response-cache', run: async ({ req, res, state }) => {
+    // The body as the earlier steps left it (a manifest id resolved, unauthorized fields removed).
+    const keys = responseKeys(state.body, cacheScope(state));
+    if (!keys) return;
     if (caching) {
       for (const key of keys.privateKey ? [keys.privateKey, keys.publicKey] : [keys.publicKey]) {
         const hit = await store.get(key);
         if (!hit) continue;
         // RFC 9111: max-age stays as stored, Age says how much of it is used.
         const age = Math.max(0, Math.floor((now() - hit.storedAt) / 1000));
-        if (write(req, res, 200, { 'cache-control': `max-age=${hit.maxAge}, ${hit.scope.toLowerCase()}`, age: String(age) }, hit.bytes)) return;
-        return next();
+        if (write(req, res, 200, { 'cache-control': `max-age=${hit.maxAge}, ${hit.scope.toLowerCase()}`, age: String(age) }, hit.bytes)) return 'answered';
+        return;
       }
     }
     if (deduping && keys.readOnly) {
@@ -96,11 +95,11 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       if (leader) {
         try {
           const shared = await leader;
-          if (write(req, res, shared.status, { 'cache-control': shared.cacheControl }, shared.body)) return;
+          if (write(req, res, shared.status, { 'cache-control': shared.cacheControl }, shared.body)) return 'answered';
         } catch {
           // The leader had nothing to share (it failed before answering): compute our own.
         }
-        return next();
+        return;
       }
     }
     const pending: PendingResponse = { keys, ticket: store.begin() };
@@ -130,9 +129,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       store.end(pending.ticket);
       pending.leader?.reject(new Error('the leader ended without a shareable answer'));
     });
-    res.locals.responseCache = pending;
-    next();
-  };
+    state.responseCache = pending;
+  } };
 
   async function willSendResponse(pending: PendingResponse | undefined, context: GraphQLRequestContextWillSendResponse<GatewayContext>) {
     const { response, operation, overallCachePolicy, contextValue } = context;
@@ -165,7 +163,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     serveHits,
     plugin: {
       async requestDidStart({ contextValue }) {
-        return { willSendResponse: (context) => willSendResponse(contextValue.responseCache, context) };
+        return { willSendResponse: (context) => willSendResponse(contextValue.request.responseCache, context) };
       },
     },
     purge: (tags) => store.purge(tags),

@@ -1,6 +1,5 @@
-import type { Request } from 'express';
 import { createHash } from 'node:crypto';
-import type { Caller } from './caller.js';
+import type { GraphQLBody, RequestState } from './pipeline.js';
 
 /**
  * What identifies a cached response, computed from what the HTTP request carries (before Apollo parses
@@ -19,11 +18,13 @@ export type ResponseKeys = {
 };
 
 /**
- * The one place that says whose PRIVATE entries a caller may read: the API client's name. Anonymous callers
- * have no scope, so PRIVATE data is never cached for them.
+ * The one place that says whose PRIVATE entries (and shared in-flight executions) a request belongs to: the
+ * user (`sub`, with the issuer) when it carries a verified token, else the API client; undefined for an
+ * anonymous caller without a token, so PRIVATE data is never cached for it.
  */
-export function cacheScope(caller: Caller): string | undefined {
-  return caller.kind === 'anonymous' ? undefined : `client:${caller.name}`;
+export function cacheScope(request: Pick<RequestState, 'caller' | 'user'>): string | undefined {
+  if (request.user) return `user:${request.user.issuer}:${request.user.sub}`;
+  return request.caller.kind === 'anonymous' ? undefined : `client:${request.caller.name}`;
 }
 
 /** JSON with object keys sorted at every depth, so `{a, b}` and `{b, a}` name the same variables. */
@@ -39,36 +40,25 @@ export function canonicalJson(value: unknown): string {
 
 type OperationRequest = { query?: string; hash?: string; operationName?: string; variables?: unknown };
 
-/** The GraphQL request in a POST JSON body or a GET query string; undefined for anything else (batches, forms). */
-function operationRequest(req: Request): OperationRequest | undefined {
-  const source: unknown = req.method === 'POST' ? req.body : req.method === 'GET' ? req.query : undefined;
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) return undefined;
-  const { query, operationName, variables, extensions } = source as Record<string, unknown>;
-  let parsedVariables = variables;
-  let parsedExtensions = extensions;
-  try {
-    // GET carries variables and extensions as JSON text.
-    if (typeof variables === 'string') parsedVariables = JSON.parse(variables);
-    if (typeof extensions === 'string') parsedExtensions = JSON.parse(extensions);
-  } catch {
-    return undefined;
-  }
-  const hash = (parsedExtensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+/** The operation the (pipeline's) request body names; undefined for anything else (batches, no document). */
+function operationRequest(body: GraphQLBody): OperationRequest | undefined {
+  const { query, operationName, variables, extensions } = body;
+  const hash = extensions?.persistedQuery?.sha256Hash;
   if (typeof query !== 'string' && typeof hash !== 'string') return undefined;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
   return {
     ...(typeof query === 'string' ? { query } : {}),
     ...(typeof hash === 'string' ? { hash } : {}),
     ...(typeof operationName === 'string' ? { operationName } : {}),
-    variables: parsedVariables,
+    variables,
   };
 }
 
 const sha256 = (text: string, encoding: 'hex' | 'base64url') => createHash('sha256').update(text).digest(encoding);
 
 /** The keys of this request's response, or undefined when the request names no document. */
-export function responseKeys(req: Request, scope: string | undefined): ResponseKeys | undefined {
-  const request = operationRequest(req);
+export function responseKeys(body: GraphQLBody, scope: string | undefined): ResponseKeys | undefined {
+  const request = operationRequest(body);
   if (!request) return undefined;
   const documentHash = request.query !== undefined ? sha256(request.query, 'hex') : request.hash!;
   const base = sha256(`${documentHash}\n${request.operationName ?? ''}\n${canonicalJson(request.variables ?? {})}`, 'base64url');

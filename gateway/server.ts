@@ -5,24 +5,31 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import { buildASTSchema, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
-import { timingSafeEqual } from 'node:crypto';
-import { DEADLINE_HEADER, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
-import { identifyCaller, refuse, type Caller } from './caller.js';
+import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, SIGNATURE_HEADER, signRequest, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
+import { identifyCaller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
+import { requireAdmin } from './admin.js';
+import { authorizationPlugin, authorizationStep } from './authorization.js';
+import { costReportPlugin, costStep } from './cost.js';
+import { loadDevKeys } from './dev-issuer.js';
+import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
+import { Refusal, createPipeline, refuse } from './pipeline.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
-import { createResponseCache, type PendingResponse } from './response-cache.js';
-import { cacheScope } from './response-key.js';
+import { createResponseCache } from './response-cache.js';
+import { securityHeaders } from './security-headers.js';
 import { upstreamsHealth } from './upstreams.js';
+import { createUserVerifier, type KeySource } from './users.js';
 
 export type GatewayOptions = {
   config: GatewayConfig;
@@ -61,9 +68,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const subgraphs = supergraphSubgraphs(supergraphSdl).map(({ name, url }) => ({ name, url: config.subgraphUrls[name] ?? url }));
   const urlByName = new Map(subgraphs.map(({ name, url }) => [name, url]));
   const agent = createSubgraphAgent(config.subgraphTimeoutMs);
-  const fetcher = createFetcher(agent);
+  const fetcher = createFetcher(agent, { secret: config.subgraphSecret });
   const state = options.state ?? createMemoryState();
   const development = config.nodeEnv !== 'production';
+  // The supergraph as a graphql-js schema: what the steps before planning check documents against.
+  const schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
 
   const app = express();
   app.disable('x-powered-by');
@@ -72,14 +81,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let stopping = false;
 
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    // The gateway refuses a supergraph with `for: SECURITY` features it does not enforce itself; the pipeline's
+    // authorization step enforces them before the gateway sees the operation.
+    supergraphSdl: supergraphSdl.replace(/, for: SECURITY\)/g, ')'),
     buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher }),
     logger: log.child({ part: 'apollo-gateway' }),
   });
 
   // With both off (the raw engine) the cache would only hash every request for nothing.
   const responseCache =
-    config.responseCache || config.dedupe ? createResponseCache({ state, log, scopeOf: cacheScope, cache: config.responseCache, dedupe: config.dedupe }) : undefined;
+    config.responseCache || config.dedupe ? createResponseCache({ state, log, cache: config.responseCache, dedupe: config.dedupe }) : undefined;
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -90,10 +101,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cache: state.cache,
     formatError: maskErrors(log, development),
     includeStacktraceInErrorResponses: false,
+    // No "Did you mean ...?" in production: suggestions reveal the schema that introspection hides.
+    hideSchemaDetailsFromClientErrors: !development,
     logger: log.child({ part: 'apollo-server' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      authorizationPlugin(),
+      costReportPlugin(),
       ...(responseCache ? [responseCache.plugin] : []),
     ],
   });
@@ -105,8 +120,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const registry = config.clientRegistry ? loadClientRegistry(config.clientRegistry, log) : undefined;
   const manifest = loadManifest(config.manifest, log);
+  // The development issuer's public key is trusted directly and served as a JWKS for anyone else to check with.
+  const devKeys = config.users?.keys.kind === 'dev' ? await loadDevKeys(config.users.keys.keyFile) : undefined;
+  const userKeys: KeySource | undefined = devKeys ? { kind: 'local', jwks: { keys: [devKeys.publicJwk] } } : config.users?.keys.kind === 'dev' ? undefined : config.users?.keys;
+  const users = config.users && userKeys ? await createUserVerifier({ ...config.users, keys: userKeys }) : undefined;
 
+  app.use(securityHeaders({ sandbox: config.sandbox, hsts: !development }));
   app.use(requestIdentity());
+  // Operator routes: open in development when ADMIN_TOKEN is unset, closed (404) in production until it is set.
+  const admin = requireAdmin({ tokens: [config.adminToken], openWithoutToken: development });
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -119,29 +141,43 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const ready = checks.every((check) => check.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', subgraphs: checks });
   });
-  app.get('/health/upstreams', upstreamsHealth(subgraphs, { dispatcher: agent }));
+  if (devKeys) {
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.json({ keys: [devKeys.publicJwk] });
+    });
+  }
+  app.get('/health/upstreams', admin, upstreamsHealth(subgraphs, { dispatcher: agent }));
+  // A purge needs a token even in development: ADMIN_TOKEN, or PURGE_TOKEN for a purge-only credential.
+  app.use('/internal/purge', requireAdmin({ tokens: [config.adminToken, config.purgeToken], variable: 'ADMIN_TOKEN (or PURGE_TOKEN)' }));
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
-    if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
-      return refuse(res, config.purgeToken ? 401 : 404, 'UNAUTHENTICATED', config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).');
-    }
     const tags = (req.body as { tags?: unknown } | undefined)?.tags;
     if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
-      return refuse(res, 400, 'BAD_REQUEST', 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.');
+      return refuse(res, new Refusal(400, ErrorCode.BAD_REQUEST, 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.'));
     }
     const purged = (await responseCache?.purge(tags as string[])) ?? 0;
     await state.publish(PURGE_CHANNEL, encodePurge(tags as string[]));
     res.json({ purged, tags });
   });
   if (options.routes) app.use(options.routes);
+  // A query's way before Apollo plans it (DIRECTION.md): each step in its own module, in this order.
+  const pipeline = createPipeline({
+    identify: identifyCaller({ registry, requireApiKey: config.requireApiKey, users }),
+    steps: [
+      ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
+      documentLimits(schema, config.limits),
+      persistedDocuments(manifest),
+      costStep(schema, state, config.cost),
+      ...(config.authorization === 'off' ? [] : [authorizationStep(schema, config.authorization)]),
+      // Last: a hit is served only once everything it must still honour has run.
+      ...(responseCache ? [responseCache.serveHits] : []),
+    ],
+  });
   app.use(
     '/graphql',
     express.json({ limit: config.bodyLimit }),
-    identifyCaller({ registry, requireApiKey: config.requireApiKey }),
-    ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
-    persistedDocuments(manifest),
-    ...(responseCache ? [responseCache.serveHits] : []),
+    pipeline.handler,
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => ({
+      context: async ({ req }) => ({
         requestId: req.headers['x-request-id'] as string,
         requestHeaders: {
           'x-request-id': req.headers['x-request-id'] as string | undefined,
@@ -149,9 +185,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined,
           [DEADLINE_HEADER]: String(Date.now() + config.requestDeadlineMs),
         },
-        caller: res.locals.caller as Caller,
+        caller: pipeline.stateOf(req).caller,
+        request: pipeline.stateOf(req),
         entityTags: new Set<string>(),
-        responseCache: res.locals.responseCache as PendingResponse | undefined,
       }),
     }),
   );
@@ -159,11 +195,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   /** A subgraph is ready when it answers `{ __typename }` within two seconds. */
   async function probe(url: string): Promise<{ ok: boolean; error?: string }> {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const signature = config.subgraphSecret ? { [SIGNATURE_HEADER]: signRequest(config.subgraphSecret, { method: 'POST', path: new URL(url).pathname, body, identity: {} }) } : {};
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ __typename }' }),
+        headers: { 'content-type': 'application/json', ...signature },
+        body,
         dispatcher: agent,
         signal: AbortSignal.timeout(2000),
       });
@@ -196,19 +234,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /** Errors from body parsing (too large, malformed JSON) answered as GraphQL-style JSON, not HTML. */
 function jsonErrors(log: Logger): ErrorRequestHandler {
   return (error: { status?: number; type?: string; limit?: number; message?: string }, _req, res, _next) => {
     const status = typeof error.status === 'number' ? error.status : 500;
-    const code = error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const code = error.type === 'entity.too.large' ? ErrorCode.PAYLOAD_TOO_LARGE : status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR;
     const message =
-      code === 'PAYLOAD_TOO_LARGE' ? `Request body is larger than the limit of ${error.limit} bytes.`
+      code === ErrorCode.PAYLOAD_TOO_LARGE ? `Request body is larger than the limit of ${error.limit} bytes.`
       : status < 500 ? (error.message ?? 'Bad request.')
       : 'Unexpected error.';
     if (status >= 500) log.error({ err: error }, 'request failed');

@@ -2,6 +2,7 @@
  * The embedded stack: the emulators (for every vendor with no real base URL configured), every subgraph and
  * the gateway, in one process. The only module that wires the parts together.
  */
+import { randomBytes } from 'node:crypto';
 import type { ErpSoapEmulator } from '../emulators/erp-soap/index.js';
 import type { HubSpotEmulator } from '../emulators/hubspot/index.js';
 import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
@@ -37,7 +38,9 @@ export type Stack = {
 };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const source = options.env ?? process.env;
+  // The gateway signs its subgraph requests; in one process a fresh secret per start is enough.
+  const given = options.env ?? process.env;
+  const source = given.SUBGRAPH_SECRET ? given : { ...given, SUBGRAPH_SECRET: randomBytes(32).toString('hex') };
   const ephemeral = options.ports === 'ephemeral';
   const gatewayConfig = readGatewayConfig(source);
   const log = options.log ?? createLogger({ name: 'interchange', level: gatewayConfig.logLevel });

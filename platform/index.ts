@@ -9,3 +9,4 @@ export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js'
 export { DEADLINE_HEADER } from './deadline.js';
 export { openDatabase, readDatabaseConfig, migrate, type Database, type DatabaseOptions, type Queryable, type Migration } from './database.js';
 export { SignatureError, PayloadError, type SignatureProblem, type WebhookRequest, type VendorEvent, type VendorAdapter, type DomainChange, type CatchUpCursor, type CatchUpPage } from './webhooks.js';
+export { SIGNATURE_HEADER, IDENTITY_HEADERS, GatewaySignatureError, signRequest, verifyRequest, type SignedRequest } from './signature.js';

@@ -46,7 +46,8 @@ const operations = readdirSync(operationsDir)
   }));
 
 // Every mode lifts the emulators' own quotas: this measures Interchange, not the vendors' throttling.
-const BASE: Env = { NODE_ENV: 'production', LOG_LEVEL: 'silent', CLIENT_REGISTRY: registry, EMULATOR_RATE_LIMITS: 'false', MIXPANEL_MAX_WINDOW_DAYS: '36500' };
+// Authorization and cost budgets off: the benchmark measures vendor calls saved, not who may see what.
+const BASE: Env = { NODE_ENV: 'production', LOG_LEVEL: 'silent', CLIENT_REGISTRY: registry, AUTHORIZATION: 'off', COST_BUDGET_PER_MINUTE: '1000000000', EMULATOR_RATE_LIMITS: 'false', MIXPANEL_MAX_WINDOW_DAYS: '36500' };
 const MODES = {
   /** Everything on, as deployed. */
   normal: BASE,

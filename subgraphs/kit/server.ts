@@ -12,6 +12,7 @@ import { PURGE_CHANNEL, createMemoryState, encodePurge, isDeliberateCode, type L
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
+import { keepRawBody, requireGatewaySignature } from './gateway-signature.js';
 import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 import { cacheMaxAges, subgraphTypeDefs } from './schema.js';
 import type { VendorClient } from './vendor-client.js';
@@ -145,7 +146,8 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   options.routes?.(app);
   app.use(
     '/graphql',
-    express.json({ limit: options.bodyLimit ?? '1mb' }),
+    express.json({ limit: options.bodyLimit ?? '1mb', verify: keepRawBody }),
+    ...(runtime.gatewaySecret ? [requireGatewaySignature(runtime.gatewaySecret)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),
     }),

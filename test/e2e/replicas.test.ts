@@ -31,7 +31,8 @@ describe.runIf(run)('two gateway replicas on one Redis', () => {
     const env = { REDIS_URL: redis.url, CLIENT_REGISTRY: registry, PURGE_TOKEN };
     stack = await startTestStack(env);
     const subgraphEnv = Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]));
-    [a, b] = await Promise.all([startGatewayProcess({ ...env, ...subgraphEnv }), startGatewayProcess({ ...env, ...subgraphEnv })]);
+    const signed = { ...env, ...subgraphEnv, SUBGRAPH_SECRET: stack.subgraphSecret };
+    [a, b] = await Promise.all([startGatewayProcess(signed), startGatewayProcess(signed)]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
+import type { GraphQLBody } from '../../gateway/pipeline.js';
 import { describe, expect, it } from 'vitest';
 import { cacheScope, canonicalJson, responseKeys } from '../../gateway/response-key.js';
 
-const post = (body: unknown) => ({ method: 'POST', body }) as Request;
-const get = (query: Record<string, string>) => ({ method: 'GET', query }) as unknown as Request;
+// The request body as the pipeline hands it over (a GET's parameters already parsed into the same shape).
+const post = (body: unknown) => body as GraphQLBody;
 const QUERY = 'query Customer($id: ID!) { customer(id: $id) { id } }';
 const HASH = createHash('sha256').update(QUERY).digest('hex');
 
@@ -13,10 +13,9 @@ describe('response keys', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null }, e: undefined })).toBe('{"a":{"c":null,"d":[2,1]},"b":1}');
   });
 
-  it('names the same response whether the document comes as text, as an APQ hash or by GET', () => {
+  it('names the same response whether the document comes as text or as an APQ hash', () => {
     const text = responseKeys(post({ query: QUERY, variables: { id: '1' } }), undefined)!;
     expect(responseKeys(post({ extensions: { persistedQuery: { version: 1, sha256Hash: HASH } }, variables: { id: '1' } }), undefined)).toEqual({ ...text, readOnly: false });
-    expect(responseKeys(get({ query: QUERY, variables: '{"id":"1"}' }), undefined)).toEqual(text);
   });
 
   it('tells variables, operation names and scopes apart', () => {
@@ -34,11 +33,15 @@ describe('response keys', () => {
     expect(responseKeys(post({ query: 'mutation { purge }' }), undefined)!.readOnly).toBe(false);
     expect(responseKeys(post([{ query: QUERY }]), undefined)).toBeUndefined();
     expect(responseKeys(post({ variables: {} }), undefined)).toBeUndefined();
-    expect(responseKeys(get({ query: QUERY, variables: '{not json' }), undefined)).toBeUndefined();
   });
 
-  it('scopes PRIVATE entries by API client and gives anonymous callers none', () => {
-    expect(cacheScope({ kind: 'frontend', name: 'web', rateLimitPerMinute: 1 })).toBe('client:web');
-    expect(cacheScope({ kind: 'anonymous', name: undefined, address: '127.0.0.1' })).toBeUndefined();
+  it('scopes PRIVATE entries by user, else by API client, and gives anonymous callers none', () => {
+    const web = { kind: 'frontend', name: 'web', rateLimitPerMinute: 1 } as const;
+    const anonymous = { kind: 'anonymous', name: undefined, address: '127.0.0.1' } as const;
+    const alice = { sub: 'alice', issuer: 'https://issuer.test', scopes: new Set<string>() };
+    expect(cacheScope({ caller: web, user: undefined })).toBe('client:web');
+    expect(cacheScope({ caller: web, user: alice })).toBe('user:https://issuer.test:alice');
+    expect(cacheScope({ caller: anonymous, user: alice })).toBe('user:https://issuer.test:alice');
+    expect(cacheScope({ caller: anonymous, user: undefined })).toBeUndefined();
   });
 });

@@ -2,7 +2,11 @@
  * The testkit for tests that go through the gateway: start the embedded stack on free ports with a quiet
  * logger, send GraphQL over HTTP, read the emulators' request logs.
  */
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { loadDevKeys, mintDevToken, type TokenClaims } from '../../gateway/dev-issuer.js';
 import { startStack, type Stack } from '../../launcher/stack.js';
 import { createLogger, type Env, type Logger } from '../../platform/index.js';
 
@@ -11,6 +15,10 @@ export type TestStack = Stack & {
   query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<Data>>;
   /** Every log line the stack wrote, parsed. */
   logLines: Array<Record<string, unknown>>;
+  /** A user token from this stack's development issuer. */
+  devToken(claims: TokenClaims): Promise<string>;
+  /** The SUBGRAPH_SECRET the gateway signs subgraph requests with (for a second gateway over these subgraphs). */
+  subgraphSecret: string;
 };
 
 export type GraphQLResult<Data> = {
@@ -35,10 +43,20 @@ export function memoryLogger(level = 'info'): { log: Logger; lines: Array<Record
 export async function startTestStack(env: Env = {}): Promise<TestStack> {
   const { log, lines } = memoryLogger();
   // The event pipeline (a database and a job engine) starts only where a test asks for it (EVENTS=true).
-  const stack = await startStack({ env: { NODE_ENV: 'test', EVENTS: 'false', PGLITE_DATA_DIR: 'memory', ...env }, ports: 'ephemeral', log });
+  // Each stack its own development issuer key, so tests never share (or write) the repo's.
+  const keyFile = env.DEV_ISSUER_KEY_FILE ?? join(tmpdir(), `interchange-dev-issuer-${randomUUID()}.json`);
+  const subgraphSecret = env.SUBGRAPH_SECRET ?? randomUUID() + randomUUID();
+  // Cost limits and budgets are test/e2e/hostile.test.ts's subject; elsewhere they would only make tests that
+  // send many (or large) queries depend on each other's spending.
+  const costFree = { COST_MAX_PER_REQUEST: '100000000', COST_BUDGET_ANONYMOUS_PER_MINUTE: '1000000000', COST_BUDGET_PER_MINUTE: '1000000000' };
+  const stack = await startStack({ env: { NODE_ENV: 'test', EVENTS: 'false', PGLITE_DATA_DIR: 'memory', DEV_ISSUER_KEY_FILE: keyFile, SUBGRAPH_SECRET: subgraphSecret, ...costFree, ...env }, ports: 'ephemeral', log });
   return {
     ...stack,
     logLines: lines,
+    subgraphSecret,
+    async devToken(claims) {
+      return mintDevToken(await loadDevKeys(keyFile), claims);
+    },
     async query<Data>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
       const response = await fetch(`${stack.gatewayUrl}/graphql`, {
         method: 'POST',

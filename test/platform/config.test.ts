@@ -5,8 +5,11 @@ import { problemsOf } from '../kit/config.js';
 describe('configuration from the environment', () => {
   it('has working defaults with nothing set', () => {
     expect(readGatewayConfig({})).toMatchObject({ port: 4000, nodeEnv: 'development', introspection: true, sandbox: true, bodyLimit: '1mb' });
-    expect(readGatewayConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: false, sandbox: false });
-    expect(readGatewayConfig({ NODE_ENV: 'production', SANDBOX: 'true', INTROSPECTION: '1' })).toMatchObject({ introspection: true, sandbox: true });
+    const secret = 'x'.repeat(32);
+    expect(readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret })).toMatchObject({ introspection: false, sandbox: false, authorization: 'filter', users: undefined });
+    expect(readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, SANDBOX: 'true', INTROSPECTION: '1' })).toMatchObject({ introspection: true, sandbox: true });
+    expect(problemsOf(() => readGatewayConfig({ NODE_ENV: 'production' }))).toEqual([expect.stringMatching(/^SUBGRAPH_SECRET: required in production/)]);
+    expect(problemsOf(() => readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DEV_ISSUER: 'true' }))).toEqual([expect.stringMatching(/^DEV_ISSUER: .* refused in production/)]);
   });
 
   it('reports every bad variable at once, by name, with what is expected', () => {

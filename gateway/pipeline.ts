@@ -1,0 +1,142 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { DocumentNode } from 'graphql';
+import { ErrorCode } from '../platform/index.js';
+import type { Caller } from './caller.js';
+import type { PendingResponse } from './response-cache.js';
+import type { User } from './users.js';
+
+/**
+ * The gateway's request pipeline: the steps a GraphQL request passes, in order, before Apollo Server plans and
+ * runs it (DIRECTION.md, "A query's way"): caller identification → document limits → persisted documents →
+ * cost estimate and budget → authorization → Apollo. Each step reads and fills one typed per-request state; a
+ * step refuses by throwing a `Refusal` (answered as a GraphQL-shaped error with its HTTP status), or answers
+ * the request itself (a cache fast path) by returning `'answered'`. New steps slot in by position in the list.
+ */
+
+/** The GraphQL request as sent (POST JSON body, or a GET query string), as the steps rewrite it. */
+export type GraphQLBody = {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  documentId?: unknown;
+  extensions?: ({ persistedQuery?: { sha256Hash?: unknown } } & Record<string, unknown>) | undefined;
+};
+
+/** What the gateway knows about one request; filled in step by step and handed to Apollo's context. */
+export type RequestState = {
+  /** Who is calling: set by identification, before any step runs. */
+  readonly caller: Caller;
+  /** The person, when the request carries a verified bearer token: set by identification too. */
+  readonly user: User | undefined;
+  /** The request body; steps may replace `query` (persisted documents, authorization). */
+  body: GraphQLBody;
+  /** The parsed document of `body.query`, once a step parsed it (kept in step with `body.query`). */
+  document?: DocumentNode;
+  /** The static cost estimate of the operation, once the cost step ran. */
+  cost?: { estimated: number; limit: number; requested: boolean };
+  /** Fields the authorization step removed: they come back null with UNAUTHORIZED_FIELD_OR_TYPE errors. */
+  removed?: ReadonlyArray<{ path: ReadonlyArray<string>; message: string; field: boolean }>;
+  /** Set by the response cache's step on a miss: where to store this response, and who waits for it. */
+  responseCache?: PendingResponse;
+};
+
+export type StepInput = { req: Request; res: Response; state: RequestState };
+
+/** One step of the pipeline. Returning 'answered' means the step wrote the response; later steps do not run. */
+export type PipelineStep = {
+  /** For logs and errors: what the step does, e.g. `limits`. */
+  name: string;
+  run(input: StepInput): void | 'answered' | Promise<void | 'answered'>;
+};
+
+/** A deliberate refusal from a step: status, code and a message telling the caller what to change. */
+export class Refusal extends Error {
+  override readonly name = 'Refusal';
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly options: { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Sends a GraphQL-shaped error (`{ errors: [...] }`) with its status: every refusal before Apollo looks so. */
+export function refuse(res: Response, refusal: Refusal): void {
+  res
+    .status(refusal.status)
+    .set(refusal.options.headers ?? {})
+    .json({ errors: [{ message: refusal.message, extensions: { code: refusal.code, ...refusal.options.extensions } }] });
+}
+
+export type PipelineOptions = {
+  /** Identifies the caller (API key) and the user (bearer token); throws a Refusal for bad credentials. */
+  identify(req: Request): Promise<{ caller: Caller; user: User | undefined }>;
+  /** The steps after identification, in order. */
+  steps: ReadonlyArray<PipelineStep>;
+};
+
+export type Pipeline = {
+  /** The express handler running identification and every step; calls next() for Apollo when all passed. */
+  handler: RequestHandler;
+  /** The state the pipeline built for this request (Apollo's context reads it). Throws if it did not run. */
+  stateOf(req: Request): RequestState;
+};
+
+/** The body as the steps see it: the JSON body of a POST, or the GraphQL parameters of a GET. */
+function readBody(req: Request): GraphQLBody {
+  if (req.method === 'POST') return typeof req.body === 'object' && req.body !== null ? (req.body as GraphQLBody) : {};
+  const params = new URL(req.originalUrl, 'http://gateway').searchParams;
+  const json = (name: string): unknown => {
+    const value = params.get(name);
+    if (value === null) return undefined;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      throw new Refusal(400, ErrorCode.BAD_REQUEST, `The ${name} parameter is not valid JSON.`);
+    }
+  };
+  return {
+    query: params.get('query') ?? undefined,
+    operationName: params.get('operationName') ?? undefined,
+    variables: json('variables'),
+    extensions: json('extensions') as GraphQLBody['extensions'],
+  };
+}
+
+/** Writes a rewritten GET body back into the URL Apollo Server reads. */
+function writeGetBody(req: Request, body: GraphQLBody): void {
+  const url = new URL(req.url, 'http://gateway');
+  for (const [name, value] of Object.entries(body)) {
+    if (value === undefined) url.searchParams.delete(name);
+    else url.searchParams.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  req.url = url.pathname + url.search;
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  // Keyed by the request object itself: no cast through res.locals, and nothing outlives the request.
+  const states = new WeakMap<Request, RequestState>();
+  return {
+    handler: (req, res, next) => {
+      const run = async (): Promise<void> => {
+        const { caller, user } = await options.identify(req);
+        const state: RequestState = { caller, user, body: readBody(req) };
+        states.set(req, state);
+        const query = state.body.query;
+        for (const step of options.steps) {
+          if ((await step.run({ req, res, state })) === 'answered') return;
+        }
+        if (req.method !== 'POST' && state.body.query !== query) writeGetBody(req, state.body);
+        next();
+      };
+      run().catch((error: unknown) => (error instanceof Refusal ? refuse(res, error) : next(error)));
+    },
+    stateOf(req) {
+      const state = states.get(req);
+      if (!state) throw new Error('the request pipeline did not run for this request');
+      return state;
+    },
+  };
+}
