@@ -1,4 +1,5 @@
 import type { Caller } from './caller.js';
+import type { RequestTrace } from './telemetry.js';
 
 /** What the gateway keeps per request. */
 export type GatewayContext = {
@@ -8,6 +9,8 @@ export type GatewayContext = {
   caller: Caller;
   /** Entity tags the subgraphs reported for this request (`Typename:key`). */
   entityTags: Set<string>;
+  /** The request's span and fetch instrumentation; absent when the gateway runs without telemetry. */
+  trace?: RequestTrace;
   /** Where the response cache will store this request's response, once its scope is known. */
   responseCacheKeys?: { publicKey: string; privateKey: string | undefined };
 };

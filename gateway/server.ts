@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import { timingSafeEqual } from 'node:crypto';
-import { DEADLINE_HEADER, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
+import { DEADLINE_HEADER, PURGE_CHANNEL, createMemoryState, decodePurge, encodePurge, type AdminConfig, type Logger, type SharedState, type Telemetry } from '../platform/index.js';
 import { identifyCaller, refuse, type Caller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
@@ -21,6 +21,8 @@ import { loadManifest, persistedDocuments } from './persisted-documents.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
 import { purgeResponses, responseCachePlugin } from './response-cache.js';
+import { mountOperatorRoutes } from './status.js';
+import { createGatewayTelemetry, type RequestTrace } from './telemetry.js';
 import { upstreamsHealth } from './upstreams.js';
 
 export type GatewayOptions = {
@@ -30,6 +32,10 @@ export type GatewayOptions = {
   supergraphSdl?: string;
   /** Shared state (APQ store); default a fresh in-memory one. */
   state?: SharedState;
+  /** Metrics (GET /metrics), traces and the /status page; default none of them. */
+  telemetry?: Telemetry;
+  /** Who may read /metrics and /status (readAdminConfig); default open, as outside production without ADMIN_TOKEN. */
+  admin?: AdminConfig;
 };
 
 export type Gateway = {
@@ -56,6 +62,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const fetcher = createFetcher(agent);
   const state = options.state ?? createMemoryState();
   const development = config.nodeEnv !== 'production';
+  const observed = options.telemetry ? createGatewayTelemetry(options.telemetry, { responseCache: config.responseCache }) : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -65,7 +72,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher }),
+    buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher, subgraphName: name }),
     logger: log.child({ part: 'apollo-gateway' }),
   });
 
@@ -84,6 +91,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       // With both off (the raw engine) the plugin would only hash every request for nothing.
       ...(config.responseCache || config.dedupe ? [responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe })] : []),
+      ...(observed ? [observed.plugin] : []),
     ],
   });
   await apollo.start();
@@ -95,6 +103,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const registry = config.clientRegistry ? loadClientRegistry(config.clientRegistry, log) : undefined;
   const manifest = loadManifest(config.manifest, log);
 
+  // Before requestIdentity: the request's span decides the traceparent it keeps and passes on.
+  if (observed) app.use('/graphql', observed.requests);
   app.use(requestIdentity());
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -109,6 +119,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', subgraphs: checks });
   });
   app.get('/health/upstreams', upstreamsHealth(subgraphs, { dispatcher: agent }));
+  if (observed && options.telemetry) mountOperatorRoutes(app, { telemetry: options.telemetry, gatewayTelemetry: observed, admin: options.admin, subgraphs, dispatcher: agent });
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
     if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
       return refuse(res, config.purgeToken ? 401 : 404, 'UNAUTHENTICATED', config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).');
@@ -138,6 +149,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         },
         caller: res.locals.caller as Caller,
         entityTags: new Set<string>(),
+        trace: res.locals.trace as RequestTrace | undefined,
       }),
     }),
   );

@@ -6,10 +6,12 @@
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readEnv } from '../platform/index.js';
+import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readAdminConfig, readEnv } from '../platform/index.js';
+import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import { readEmulatorRateLimits } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
+import { createPartTelemetry } from './telemetry.js';
 
 type Running = { close(): Promise<void>; lines: string[] };
 
@@ -31,11 +33,13 @@ async function start(part: string): Promise<Running> {
     case 'gateway': {
       const state = createSharedState(process.env, log);
       await state.ready();
-      const gateway = await createGateway({ config: gatewayConfig, log, state });
+      const telemetry = createPartTelemetry(process.env, { processMetrics: 'every' })('gateway');
+      const gateway = await createGateway({ config: gatewayConfig, log, state, telemetry, admin: readAdminConfig() });
       const url = await gateway.listen();
       return {
         close: async () => {
           await gateway.close();
+          await telemetry.shutdown();
           await state.close();
         },
         lines: [`Interchange gateway: ${url}/graphql`],
@@ -49,11 +53,15 @@ async function start(part: string): Promise<Running> {
       const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
       const state = createSharedState(process.env, log);
       await state.ready();
-      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env) });
+      const telemetry = createPartTelemetry(process.env, { processMetrics: 'every' })(part);
+      const { server, emulator } = await startPart(process.env, log, {
+        ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), telemetry: createSubgraphTelemetry(telemetry, part), admin: readAdminConfig(),
+      });
       const url = await server.listen(PORT, '0.0.0.0');
       return {
         close: async () => {
           await server.close();
+          await telemetry.shutdown();
           await emulator?.close();
           await state.close();
         },

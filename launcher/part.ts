@@ -1,6 +1,6 @@
 import type { Emulator } from '../emulators/shared/server.js';
-import { env, readEnv, type Env, type Logger, type SharedState } from '../platform/index.js';
-import type { SubgraphServer } from '../subgraphs/kit/index.js';
+import { env, readEnv, type AdminConfig, type Env, type Logger, type SharedState } from '../platform/index.js';
+import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
   /** Free ports for everything (tests) instead of the default ones. */
@@ -14,6 +14,10 @@ export type PartOptions = {
    * Benchmarks of Interchange's own throughput turn them off; against a real vendor it has no effect.
    */
   emulatorRateLimits: boolean;
+  /** The subgraph's metrics and traces (createSubgraphTelemetry). */
+  telemetry: SubgraphTelemetry;
+  /** Who may read the subgraph's /metrics. */
+  admin: AdminConfig;
 };
 
 /** Reads the launcher's own switches from the environment. */

@@ -8,8 +8,10 @@ import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { SUBGRAPHS, createLogger, createSharedState, type Env, type Logger } from '../platform/index.js';
+import { SUBGRAPHS, createLogger, createSharedState, readAdminConfig, type Env, type Logger } from '../platform/index.js';
+import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import { readEmulatorRateLimits } from './part.js';
+import { createPartTelemetry } from './telemetry.js';
 import { PARTS } from './parts.js';
 
 export type StackOptions = {
@@ -46,13 +48,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const state = createSharedState(source, log);
   closers.push(() => state.close());
   await state.ready();
+  const admin = readAdminConfig(source);
+  // One trace store for the process, so /status shows each trace across the gateway and every subgraph.
+  const telemetryFor = createPartTelemetry(source, { processMetrics: 'gateway' });
   try {
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
       if (!startPart) throw new Error(`subgraph ${name} is in platform/topology.ts but the launcher has no part for it`);
-      const { server, emulator } = await startPart(source, log, { ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source) });
+      const telemetry = telemetryFor(name);
+      closers.push(() => telemetry.shutdown());
+      const { server, emulator } = await startPart(source, log, {
+        ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), telemetry: createSubgraphTelemetry(telemetry, name), admin,
+      });
       if (emulator) {
         closers.push(() => emulator.close());
         emulators[emulator.name] = emulator;
@@ -61,10 +70,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
+    const gatewayTelemetry = telemetryFor('gateway');
+    closers.push(() => gatewayTelemetry.shutdown());
     const gateway = await createGateway({
       config: { ...gatewayConfig, port: ephemeral ? 0 : gatewayConfig.port, subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls } },
       log,
       state,
+      telemetry: gatewayTelemetry,
+      admin,
     });
     const gatewayUrl = await gateway.listen();
     closers.push(() => gateway.close());

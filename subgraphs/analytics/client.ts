@@ -157,6 +157,7 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
     ...options.policy,
     quota: options.quota,
     ...(options.redis ? { redis: options.redis } : {}),
+    observer: options.observer,
   });
 
   /**
@@ -186,6 +187,7 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
       if (query.where) url.searchParams.set('where', query.where);
       const { events, malformed } = await policy.execute({
         kind: 'read',
+        operation: 'export',
         bucket: 'export',
         deadline,
         run: async (signal) => {
@@ -207,6 +209,7 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
       // A 400 with failed_records is a partial success: the other records of the request are stored.
       const { status, text } = await policy.execute({
         kind: 'write',
+        operation: 'import',
         // Every event carries a $insert_id (toImportEvent makes one when the caller gave none), and Mixpanel
         // stores an event once per $insert_id: repeating the request cannot store anything twice. (/track,
         // which dedupes nothing, is not used.)

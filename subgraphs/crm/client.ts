@@ -214,8 +214,8 @@ function createTokenSource(sdk: Client, auth: HubSpotAuth, now: () => number, lo
 }
 
 /** How a call may be repeated and which quota it spends, per CrmClient method. */
-type CallShape = { kind: CallKind; idempotent?: boolean; bucket?: 'search' };
-const READ: CallShape = { kind: 'read' };
+type CallShape = { kind: CallKind; idempotent?: boolean; bucket?: 'search'; operation: string };
+const READ = { kind: 'read' } as const;
 
 export function createCrmClient(options: CrmClientOptions): CrmClient {
   // At least the bulkhead's limit, so every attempt the bulkhead admits has a socket.
@@ -232,6 +232,7 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     ...options.policy,
     quota: options.quota,
     ...(options.redis ? { redis: options.redis } : {}),
+    observer: options.observer,
   });
 
   /**
@@ -267,7 +268,7 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
       policy.execute({ ...shape, deadline, run: (signal) => pool.bind(signal, () => attempt(run)) });
     return {
       async list(type, { limit, after, properties, associations }) {
-        const page = await call(READ, (client) => client.crm.objects.basicApi.getPage(type, limit, after, properties, undefined, associations, false, CONFIGURED_MIDDLEWARE));
+        const page = await call({ ...READ, operation: 'objects.list' }, (client) => client.crm.objects.basicApi.getPage(type, limit, after, properties, undefined, associations, false, CONFIGURED_MIDDLEWARE));
         // Every requested type gets an entry for every row, so "no deals" is known without another call.
         const byType = new Map<string, AssociationMap>(
           (associations ?? []).map((toType) => [toType, new Map(page.results.map((raw) => [raw.id, []]))]),
@@ -290,7 +291,7 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
 
       async batchRead(type, ids, properties, idProperty) {
         if (ids.length === 0) return new Map();
-        const response = await call(READ, (client) =>
+        const response = await call({ ...READ, operation: 'objects.batchRead' }, (client) =>
           client.crm.objects.batchApi.read(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) }, false, CONFIGURED_MIDDLEWARE),
         );
         const found = new Map<string, HubSpotObject>();
@@ -302,7 +303,7 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
       },
 
       async search(type, { filters, query, properties, limit, after }) {
-        const response = await call({ kind: 'read', bucket: 'search' }, (client) =>
+        const response = await call({ kind: 'read', bucket: 'search', operation: 'objects.search' }, (client) =>
           client.crm.objects.searchApi.doSearch(type, {
             filterGroups: filters.length > 0 ? [{ filters: filters as never }] : [],
             ...(query ? { query } : {}),
@@ -319,7 +320,7 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
       async associations(from, to, ids) {
         const map: AssociationMap = new Map(ids.map((id) => [id, []]));
         if (ids.length === 0) return map;
-        const response = await call(READ, (client) => client.crm.associations.v4.batchApi.getPage(from, to, { inputs: ids.map((id) => ({ id })) }, CONFIGURED_MIDDLEWARE));
+        const response = await call({ ...READ, operation: 'associations.batchRead' }, (client) => client.crm.associations.v4.batchApi.getPage(from, to, { inputs: ids.map((id) => ({ id })) }, CONFIGURED_MIDDLEWARE));
         for (const result of response.results) {
           map.set(
             result._from.id,
@@ -337,12 +338,12 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
           ? [{ to: { id: associateWith.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: associateWith.typeId }] }]
           : [];
         // HubSpot takes no idempotency key: a create that failed may have been stored, so it is never repeated.
-        return toObject(await call({ kind: 'write' }, (client) => client.crm.objects.basicApi.create(type, { properties, associations }, CONFIGURED_MIDDLEWARE)));
+        return toObject(await call({ kind: 'write', operation: 'objects.create' }, (client) => client.crm.objects.basicApi.create(type, { properties, associations }, CONFIGURED_MIDDLEWARE)));
       },
 
       async update(type, id, properties) {
         // A PATCH that sets absolute values lands on the same record in the same state however often it is sent.
-        return toObject(await call({ kind: 'write', idempotent: true }, (client) => client.crm.objects.basicApi.update(type, id, { properties }, undefined, CONFIGURED_MIDDLEWARE)));
+        return toObject(await call({ kind: 'write', idempotent: true, operation: 'objects.update' }, (client) => client.crm.objects.basicApi.update(type, id, { properties }, undefined, CONFIGURED_MIDDLEWARE)));
       },
 
       withDeadline: bind,

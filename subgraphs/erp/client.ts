@@ -247,6 +247,7 @@ export async function createErpClient(options: ErpClientOptions): Promise<ErpCli
     ...options.policy,
     quota: options.quota ?? {},
     ...(options.redis ? { redis: options.redis } : {}),
+    observer: options.observer,
   });
 
   const clients = new Map<ErpPage, Client>();
@@ -274,6 +275,7 @@ export async function createErpClient(options: ErpClientOptions): Promise<ErpCli
       if (!method) throw new UpstreamError(VENDOR, `The ${page} page has no ${operation} operation in its WSDL.`);
       return policy.execute({
         kind: KIND[operation] ?? 'write',
+        operation: `${page}.${operation}`,
         deadline,
         run: async (signal) => {
           const started = Date.now();

@@ -22,6 +22,7 @@ export { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions, 
 export type { VendorClient, PolicyClientOptions } from './vendor-client.js';
 export { createEntityCache, type EntityCache, type BatchFn } from './entity-cache.js';
 export { entityKeyFields, tagOf } from './tags.js';
+export { createSubgraphTelemetry, type SubgraphTelemetry } from './telemetry.js';
 export { readSubgraphRuntime, DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 export type { Money, PageInfo, Connection } from './types.js';
 export {
@@ -40,7 +41,10 @@ export {
   type PolicySettings,
   type PolicySettingDefaults,
   type BreakerState,
+  type AttemptEnd,
   type CallKind,
+  type CallObserver,
+  type CallTracker,
   type CallPolicy,
   type CallPolicyOptions,
   type CallSpec,

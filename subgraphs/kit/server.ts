@@ -8,7 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import express, { type Express } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PURGE_CHANNEL, createMemoryState, encodePurge, isDeliberateCode, type Logger, type SharedState } from '../../platform/index.js';
+import { PURGE_CHANNEL, adminOnly, createMemoryState, encodePurge, isDeliberateCode, metricsRoute, type AdminConfig, type Logger, type SharedState } from '../../platform/index.js';
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
@@ -16,6 +16,7 @@ import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 import { subgraphTypeDefs } from './schema.js';
 import type { VendorClient } from './vendor-client.js';
 import { entityKeyFields, entityTagsPlugin } from './tags.js';
+import type { SubgraphTelemetry } from './telemetry.js';
 
 /** What the kit gives a vendor's createLoaders besides its client. */
 export type LoaderTools = {
@@ -45,6 +46,10 @@ export type SubgraphServerOptions<Client extends VendorClient<Client>, Loaders> 
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
+  /** Metrics and traces (createSubgraphTelemetry); default none: no /metrics route, no spans. */
+  telemetry?: SubgraphTelemetry;
+  /** Who may read /metrics (readAdminConfig); default open, as outside production without ADMIN_TOKEN. */
+  admin?: AdminConfig;
 };
 
 
@@ -85,9 +90,13 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   const httpServer: Server = createServer(app);
   const state = options.state ?? createMemoryState();
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
-  const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache });
+  const telemetry = options.telemetry;
+  const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache, ...(telemetry ? { onLookup: telemetry.entityLookup } : {}) });
   const tools: LoaderTools = {
-    cached: (typename, ttlSeconds, batch) => entityCache.wrap(typename, ttlSeconds, batch),
+    cached: (typename, ttlSeconds, batch) => {
+      const wrapped = entityCache.wrap(typename, ttlSeconds, batch);
+      return telemetry ? telemetry.batch(typename, wrapped) : wrapped;
+    },
     maxBatchSize: (vendorMax) => (runtime.batching ? vendorMax : 1),
   };
   const typeDefs = subgraphTypeDefs(options.name);
@@ -125,12 +134,17 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   });
   // What the gateway's /health/upstreams collects: breaker, recent latency and errors, quota left.
   app.get('/health/upstreams', (_req, res) => {
-    res.json({ subgraph: options.name, upstreams: [options.client.upstreamState()] });
+    res.json({ subgraph: options.name, upstreams: [{ ...options.client.upstreamState(), ...telemetry?.recent() }] });
   });
+  if (telemetry) {
+    telemetry.watchUpstream(() => options.client.upstreamState());
+    app.get('/metrics', adminOnly(options.admin ?? { token: undefined, production: false }), metricsRoute(telemetry.telemetry.registry));
+  }
   options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '1mb' }),
+    ...(telemetry?.requests ? [telemetry.requests] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),
     }),

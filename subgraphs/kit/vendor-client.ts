@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PolicySettings } from './policy/settings.js';
-import type { PolicyState, QuotaWindow } from './policy/types.js';
+import type { CallObserver, PolicyState, QuotaWindow } from './policy/types.js';
 
 /**
  * What the kit needs of every vendor client: each request gets `withDeadline(deadline)`, so every vendor call
@@ -24,4 +24,6 @@ export type PolicyClientOptions = {
   quota?: Readonly<Record<string, readonly QuotaWindow[]>>;
   /** Counts the quota in Redis, shared by every replica; default in memory. */
   redis?: Redis;
+  /** Sees every vendor call and attempt (metrics, traces: SubgraphTelemetry.observer); default none. */
+  observer?: CallObserver;
 };

@@ -216,6 +216,7 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     ...options.policy,
     quota: options.quota,
     ...(options.redis ? { redis: options.redis } : {}),
+    observer: options.observer,
   });
 
   const page = <T>(result: { data: T[]; has_more: boolean; next_page?: string | null }): SearchPage<T> => ({
@@ -233,17 +234,18 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
   /** The client for one request: every call goes through the policy with that request's deadline. */
   const bind = (deadline: number | undefined): PaymentsClient => {
     /** One read. */
-    const read = <T>(run: () => Promise<T>): Promise<T> =>
-      policy.execute({ kind: 'read', deadline, run: (signal) => pool.bind(signal, run) });
+    const read = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
+      policy.execute({ kind: 'read', operation, deadline, run: (signal) => pool.bind(signal, run) });
 
     /**
      * One write under ONE idempotency key, made by the resolver from the input before the call: every attempt
      * sends the same key, so Stripe applies the write at most once and a retry gets the first answer back.
      * Errors are translated with the mutation's field names, replays noticed.
      */
-    const write = async <T>(idempotencyKey: string, fields: FieldMap, run: (requestOptions: Stripe.RequestOptions) => Promise<WithResponse<T>>): Promise<WriteResult<T>> => {
+    const write = async <T>(operation: string, idempotencyKey: string, fields: FieldMap, run: (requestOptions: Stripe.RequestOptions) => Promise<WithResponse<T>>): Promise<WriteResult<T>> => {
       const object = await policy.execute({
         kind: 'write',
+        operation,
         idempotent: true,
         deadline,
         translate: (error) => toPaymentsError(error, fields),
@@ -254,25 +256,25 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
 
     return {
       searchCustomers: (query, next) =>
-        read(async () => {
+        read('customers.search', async () => {
           const result = await stripe.customers.search(searchParams(query, next, ['data.subscriptions', 'data.invoice_settings.default_payment_method']));
           return page<StripeCustomer>(result);
         }),
-      searchInvoices: (query, next) => read(async () => page<StripeInvoice>(await stripe.invoices.search(searchParams(query, next)))),
-      searchPaymentIntents: (query, next) => read(async () => page<StripePaymentIntent>(await stripe.paymentIntents.search(searchParams(query, next)))),
-      searchCharges: (query, next) => read(async () => page<StripeCharge>(await stripe.charges.search(searchParams(query, next, ['data.refunds'])))),
+      searchInvoices: (query, next) => read('invoices.search', async () => page<StripeInvoice>(await stripe.invoices.search(searchParams(query, next)))),
+      searchPaymentIntents: (query, next) => read('payment_intents.search', async () => page<StripePaymentIntent>(await stripe.paymentIntents.search(searchParams(query, next)))),
+      searchCharges: (query, next) => read('charges.search', async () => page<StripeCharge>(await stripe.charges.search(searchParams(query, next, ['data.refunds'])))),
       listSubscriptions: (customer, { all }) =>
-        read(async () => page<StripeSubscription>(await stripe.subscriptions.list({ customer, limit: MAX_STRIPE_PAGE, ...(all ? { status: 'all' as const } : {}) }))),
-      retrieveSubscription: (id) => read(() => stripe.subscriptions.retrieve(id)),
+        read('subscriptions.list', async () => page<StripeSubscription>(await stripe.subscriptions.list({ customer, limit: MAX_STRIPE_PAGE, ...(all ? { status: 'all' as const } : {}) }))),
+      retrieveSubscription: (id) => read('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id)),
 
-      createPaymentIntent: (params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.create(params, requestOptions)),
-      confirmPaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.confirm(id, params, requestOptions)),
-      capturePaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.capture(id, params, requestOptions)),
-      cancelPaymentIntent: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.paymentIntents.cancel(id, params, requestOptions)),
-      createRefund: (params, key, fields) => write(key, fields, (requestOptions) => stripe.refunds.create(params, requestOptions)),
-      cancelSubscription: (id, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.cancel(id, {}, requestOptions)),
-      updateSubscription: (id, params, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
-      pauseSubscription: (id, key, fields) => write(key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
+      createPaymentIntent: (params, key, fields) => write('payment_intents.create', key, fields, (requestOptions) => stripe.paymentIntents.create(params, requestOptions)),
+      confirmPaymentIntent: (id, params, key, fields) => write('payment_intents.confirm', key, fields, (requestOptions) => stripe.paymentIntents.confirm(id, params, requestOptions)),
+      capturePaymentIntent: (id, params, key, fields) => write('payment_intents.capture', key, fields, (requestOptions) => stripe.paymentIntents.capture(id, params, requestOptions)),
+      cancelPaymentIntent: (id, params, key, fields) => write('payment_intents.cancel', key, fields, (requestOptions) => stripe.paymentIntents.cancel(id, params, requestOptions)),
+      createRefund: (params, key, fields) => write('refunds.create', key, fields, (requestOptions) => stripe.refunds.create(params, requestOptions)),
+      cancelSubscription: (id, key, fields) => write('subscriptions.cancel', key, fields, (requestOptions) => stripe.subscriptions.cancel(id, {}, requestOptions)),
+      updateSubscription: (id, params, key, fields) => write('subscriptions.update', key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
+      pauseSubscription: (id, key, fields) => write('subscriptions.pause', key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
 
       withDeadline: bind,
       upstreamState: () => policy.state(),

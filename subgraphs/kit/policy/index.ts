@@ -7,7 +7,10 @@ export { parseRetryAfter } from './retry-after.js';
 export { createAbortableAgent, type AbortableAgent, type AbortableAgentOptions } from './agent.js';
 export { readPolicySettings, quotaWindows, type PolicySettings, type PolicySettingDefaults } from './settings.js';
 export type {
+  AttemptEnd,
   BreakerState,
+  CallObserver,
+  CallTracker,
   CallKind,
   CallPolicy,
   CallPolicyOptions,
