@@ -10,12 +10,17 @@ const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
 const ms = (value: number | undefined): string => (value === undefined ? '–' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+/** A wait as a person reads it: `40 s`, `12 min`, `23.9 h`. */
+const wait = (value: number): string =>
+  value < 60_000 ? `${Math.ceil(value / 1000)} s` : value < 3_600_000 ? `${Math.round(value / 60_000)} min` : `${(value / 3_600_000).toFixed(1)} h`;
+/** Problems first, so the card that matters is on top of a phone's screen. */
+const SEVERITY: Record<VendorCard['state'], number> = { 'breaker open': 0, unreachable: 1, degraded: 2, healthy: 3 };
 const percent = (value: number): string => `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
 
 /** An inline SVG line of the values (gaps where undefined), scaled to its own maximum. */
 export function sparkline(values: Array<number | undefined>, options: { label: string; format: (value: number) => string; width?: number; height?: number }): string {
-  const width = options.width ?? 160;
-  const height = options.height ?? 32;
+  const width = options.width ?? 90;
+  const height = options.height ?? 28;
   const defined = values.filter((value): value is number => value !== undefined);
   const max = Math.max(...defined, 0);
   const step = values.length > 1 ? width / (values.length - 1) : width;
@@ -43,7 +48,7 @@ function vendorCard(card: VendorCard): string {
   const quota = card.quota.length === 0
     ? '<p class="muted">no quota configured</p>'
     : `<table class="quota"><tr><th>quota bucket</th><th>left</th><th>resets in</th></tr>${card.quota
-        .map((bucket) => `<tr><td>${escape(bucket.bucket)}</td><td>${bucket.remaining}</td><td>${ms(bucket.resetsInMs)}</td></tr>`)
+        .map((bucket) => `<tr><td>${escape(bucket.bucket)}</td><td>${bucket.remaining}</td><td>${bucket.resetsInMs <= 0 ? 'now' : wait(bucket.resetsInMs)}</td></tr>`)
         .join('')}</table>`;
   const errors = card.lastErrors.length === 0
     ? '<p class="muted">no recent errors</p>'
@@ -53,7 +58,7 @@ function vendorCard(card: VendorCard): string {
   const slug = card.state.replace(/\s+/g, '-');
   return `<article class="card ${slug}" data-vendor="${escape(card.vendor)}" data-state="${escape(card.state)}">
 <header><h3>${escape(card.vendor)}</h3><span class="badge ${slug}">${escape(card.state)}</span></header>
-<p class="reason">${escape(card.reason)}${card.breakerRetryInMs !== undefined ? `; next probe in ${ms(card.breakerRetryInMs)}` : ''}</p>
+<p class="reason">${escape(card.reason)}${card.breakerRetryInMs !== undefined ? (card.breakerRetryInMs > 0 ? `; next probe in ${wait(card.breakerRetryInMs)}` : '; next call is the probe') : ''}</p>
 <p class="numbers">p50 <b>${ms(card.recent.p50Ms)}</b> · p99 <b>${ms(card.recent.p99Ms)}</b> · errors <b>${percent(card.recent.errorRate)}</b> of ${card.recent.attempts} · in flight ${card.inFlight} · queued ${card.queued}</p>
 <div class="sparks">
 ${sparkline(points.map((point) => point.p50Ms), { label: 'p50', format: (value) => ms(value) })}
@@ -105,7 +110,7 @@ main{max-width:1100px;margin:0 auto;padding:12px}h1{font-size:1.3em;margin:.2em 
 .badge{padding:2px 8px;border-radius:999px;color:#fff;font-size:.85em;font-weight:600;background:var(--ok)}
 .badge.degraded{background:var(--warn)}.badge.breaker-open,.badge.unreachable{background:var(--bad)}
 .reason,.muted{color:var(--muted);margin:.3em 0}.numbers{margin:.3em 0}
-.sparks{display:flex;flex-wrap:wrap;gap:6px}.spark{margin:0}.spark svg{display:block;background:var(--bg);border:1px solid var(--line);border-radius:4px}
+.sparks{display:flex;flex-wrap:wrap;gap:8px;margin:.4em 0}.spark{margin:0}.spark svg{display:block;background:var(--bg);border:1px solid var(--line);border-radius:4px}
 .spark polyline{fill:none;stroke:#0969da;stroke-width:1.5}.spark circle{fill:#0969da}.spark figcaption{font-size:.8em;color:var(--muted)}
 table{border-collapse:collapse;width:100%;margin:.4em 0}td,th{text-align:left;padding:2px 6px;border-bottom:1px solid var(--line);font-size:.9em}
 .errors{margin:.3em 0;padding-left:1.1em;font-size:.85em;word-break:break-word}
@@ -139,7 +144,7 @@ export function renderStatusPage(report: StatusReport, options: { refreshSeconds
 <body><main>
 <h1>Interchange integrations</h1>
 <p class="overall ${report.overall}" id="overall">${report.overall === 'ok' ? 'All vendors healthy' : 'Some vendors need attention'}</p>
-<h2>Vendors</h2><div class="grid">${report.vendors.map(vendorCard).join('')}</div>
+<h2>Vendors</h2><div class="grid">${[...report.vendors].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state]).map(vendorCard).join('')}</div>
 <h2>Caches</h2>${caches}
 <h2>Event pipeline</h2>${events}
 <h2>Slowest recent operations</h2>${slowest}
