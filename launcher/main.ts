@@ -33,7 +33,7 @@ async function start(part: string): Promise<Running> {
     case 'gateway': {
       const state = createSharedState(process.env, log);
       await state.ready();
-      const telemetry = createPartTelemetry(process.env, { processMetrics: 'every' })('gateway');
+      const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })('gateway');
       const gateway = await createGateway({ config: gatewayConfig, log, state, telemetry, admin: readAdminConfig() });
       const url = await gateway.listen();
       return {
@@ -53,7 +53,7 @@ async function start(part: string): Promise<Running> {
       const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
       const state = createSharedState(process.env, log);
       await state.ready();
-      const telemetry = createPartTelemetry(process.env, { processMetrics: 'every' })(part);
+      const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
       const { server, emulator } = await startPart(process.env, log, {
         ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), telemetry: createSubgraphTelemetry(telemetry, part), admin: readAdminConfig(),
       });

@@ -57,7 +57,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
       if (!startPart) throw new Error(`subgraph ${name} is in platform/topology.ts but the launcher has no part for it`);
-      const telemetry = telemetryFor(name);
+      const telemetry = await telemetryFor(name);
       closers.push(() => telemetry.shutdown());
       const { server, emulator } = await startPart(source, log, {
         ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), telemetry: createSubgraphTelemetry(telemetry, name), admin,
@@ -70,7 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
-    const gatewayTelemetry = telemetryFor('gateway');
+    const gatewayTelemetry = await telemetryFor('gateway');
     closers.push(() => gatewayTelemetry.shutdown());
     const gateway = await createGateway({
       config: { ...gatewayConfig, port: ephemeral ? 0 : gatewayConfig.port, subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls } },

@@ -1,9 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
 import { env, readEnv, type Env } from './config.js';
@@ -84,43 +79,20 @@ export type TelemetryOptions = {
   processMetrics?: boolean;
 };
 
-/** Makes one part's telemetry. Call `shutdown()` when the part stops. */
-export function createTelemetry(options: TelemetryOptions): Telemetry {
+/**
+ * Makes one part's telemetry. Call `shutdown()` when the part stops. The OpenTelemetry SDK is loaded only when
+ * tracing is on, so a process without it pays nothing for it, start-up included.
+ */
+export async function createTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const config = options.config;
   const store = options.store ?? (config && config.recentTraces > 0 ? createTraceStore({ maxTraces: config.recentTraces }) : undefined);
-  const processors: SpanProcessor[] = [];
-  if (store) processors.push(store.processor);
-  if (config?.otlpEndpoint) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otlpEndpoint}/v1/traces` })));
-  if (processors.length === 0) return { part: options.part, registry, tracing: undefined, shutdown: async () => {} };
-
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': `interchange-${options.part}`, 'service.namespace': 'interchange' }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config?.sampleRatio ?? 1) }),
-    spanProcessors: processors,
-  });
-  const tracer = provider.getTracer('interchange');
-  const propagator = new W3CTraceContextPropagator();
-  const current = new AsyncLocalStorage<Context>();
-  const tracing: Tracing = {
-    tracer,
-    store,
-    startSpan: (name, spanOptions, parent) => tracer.startSpan(name, spanOptions, parent ?? current.getStore() ?? ROOT_CONTEXT),
-    extract: (headers) =>
-      propagator.extract(ROOT_CONTEXT, headers, {
-        get: (carrier, key) => (carrier as Record<string, string | undefined>)[key],
-        keys: (carrier) => Object.keys(carrier),
-      }),
-    traceparent(span) {
-      const carrier: Record<string, string> = {};
-      propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, { set: (target, key, value) => void ((target as Record<string, string>)[key] = value) });
-      return carrier.traceparent ?? '';
-    },
-    run: (context, fn) => current.run(context, fn),
-    active: () => current.getStore() ?? ROOT_CONTEXT,
-  };
-  return { part: options.part, registry, tracing, shutdown: () => provider.shutdown() };
+  const otlpEndpoint = config?.otlpEndpoint;
+  if (!store && !otlpEndpoint) return { part: options.part, registry, tracing: undefined, shutdown: async () => {} };
+  const { createTracing } = await import('./tracing.js');
+  const { tracing, shutdown } = createTracing({ part: options.part, sampleRatio: config?.sampleRatio ?? 1, store, otlpEndpoint });
+  return { part: options.part, registry, tracing, shutdown };
 }
 
 /** Ends a span as failed with the error's message (and code, when it has one). */

@@ -13,18 +13,18 @@ describe('readTelemetryConfig', () => {
 });
 
 describe('createTelemetry', () => {
-  it('has no tracer when nothing would see the spans, and a registry of its own either way', () => {
-    const off = createTelemetry({ part: 'gateway', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 0 } });
+  it('has no tracer when nothing would see the spans, and a registry of its own either way', async () => {
+    const off = await createTelemetry({ part: 'gateway', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 0 } });
     expect(off.tracing).toBeUndefined();
-    const other = createTelemetry({ part: 'crm', processMetrics: false });
+    const other = await createTelemetry({ part: 'crm', processMetrics: false });
     expect(other.registry).not.toBe(off.registry);
   });
 
   it('records spans of every part into one shared store, parents by explicit and by active context', async () => {
     const store = createTraceStore({ maxTraces: 2 });
     const config = { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 2 };
-    const gateway = createTelemetry({ part: 'gateway', config, store, processMetrics: false }).tracing!;
-    const crm = createTelemetry({ part: 'crm', config, store, processMetrics: false }).tracing!;
+    const gateway = (await createTelemetry({ part: 'gateway', config, store, processMetrics: false })).tracing!;
+    const crm = (await createTelemetry({ part: 'crm', config, store, processMetrics: false })).tracing!;
     const root = gateway.startSpan('query Q', {});
     // Across a process boundary: only the traceparent travels.
     const server = crm.startSpan('subgraph crm', {}, crm.extract({ traceparent: gateway.traceparent(root) }));
@@ -48,9 +48,9 @@ describe('createTelemetry', () => {
 });
 
 describe('createTraceStore', () => {
-  it('keeps the newest traces only', () => {
+  it('keeps the newest traces only', async () => {
     const store = createTraceStore({ maxTraces: 2 });
-    const tracing = createTelemetry({ part: 'gateway', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 2 }, store, processMetrics: false }).tracing!;
+    const tracing = (await createTelemetry({ part: 'gateway', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 2 }, store, processMetrics: false })).tracing!;
     const ids = [1, 2, 3].map(() => {
       const span = tracing.startSpan('q', {});
       span.end();

@@ -3,9 +3,9 @@ import { createTelemetry, createTraceStore } from '../../../platform/index.js';
 import { createCallPolicy, createSubgraphTelemetry } from '../../../subgraphs/kit/index.js';
 import { FakeVendorError, VENDOR, classify, translate } from './policy/testkit.js';
 
-function setup() {
+async function setup() {
   const store = createTraceStore();
-  const telemetry = createTelemetry({ part: 'acme', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 10 }, store, processMetrics: false });
+  const telemetry = await createTelemetry({ part: 'acme', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 10 }, store, processMetrics: false });
   const observed = createSubgraphTelemetry(telemetry, 'acme');
   const policy = createCallPolicy({ upstream: VENDOR, classify, translate, retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, observer: observed.observer });
   return { store, telemetry, observed, policy };
@@ -13,7 +13,7 @@ function setup() {
 
 describe('the call policy under telemetry', () => {
   it('counts each attempt with its status, the retry and its reason, and the logical call with what the caller got', async () => {
-    const { telemetry, observed, policy } = setup();
+    const { telemetry, observed, policy } = await setup();
     observed.watchUpstream(() => policy.state());
     let attempt = 0;
     const value = await policy.execute({
@@ -39,7 +39,7 @@ describe('the call policy under telemetry', () => {
   });
 
   it('traces a call with one child span per attempt: status, retry decision and reason, breaker state', async () => {
-    const { store, policy } = setup();
+    const { store, policy } = await setup();
     let attempt = 0;
     await policy.execute({
       kind: 'read',
