@@ -27,7 +27,7 @@ const config: CodegenConfig = {
           useIndexSignature: true,
           useTypeImports: true,
           enumsAsTypes: true,
-          contextType: '../loaders.js#Context',
+          contextType: '../context.js#Context',
           mappers: Object.fromEntries(
             Object.entries(MAPPERS[name] ?? {}).map(([type, model]) => [type, `../mapping.js#${model}`]),
           ),

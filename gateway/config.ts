@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, SUBGRAPHS, env, readEnv, type Env } from '../platform/index.js';
@@ -24,7 +25,10 @@ export type GatewayConfig = {
   responseCache: boolean;
   /** Execute identical concurrent queries once. */
   dedupe: boolean;
-  /** Path of the API client registry (JSON); undefined: no declared clients, every caller anonymous. */
+  /**
+   * Path of the API client registry (JSON; CLIENT_REGISTRY, default config/clients.json when that file exists);
+   * undefined: no declared clients, every caller anonymous.
+   */
   clientRegistry: string | undefined;
   /** Refuse callers without an API key. */
   requireApiKey: boolean;
@@ -37,6 +41,9 @@ export type GatewayConfig = {
 };
 
 const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase()}_URL`;
+
+/** Where `npm run client:add` writes, and the registry the gateway reads when CLIENT_REGISTRY is unset. */
+export const DEFAULT_CLIENT_REGISTRY = fileURLToPath(new URL('../config/clients.json', import.meta.url));
 
 export function readGatewayConfig(source: Env = process.env): GatewayConfig {
   const vars = readEnv(
@@ -86,7 +93,8 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     logLevel: vars.LOG_LEVEL,
     responseCache: vars.RESPONSE_CACHE,
     dedupe: vars.GATEWAY_DEDUPE,
-    clientRegistry: vars.CLIENT_REGISTRY,
+    // The default registry is used once it exists, so a client added with `npm run client:add` works at once.
+    clientRegistry: vars.CLIENT_REGISTRY ?? (existsSync(DEFAULT_CLIENT_REGISTRY) ? DEFAULT_CLIENT_REGISTRY : undefined),
     requireApiKey: vars.REQUIRE_API_KEY,
     manifest: vars.PERSISTED_OPERATIONS_MANIFEST,
     purgeToken: vars.PURGE_TOKEN,

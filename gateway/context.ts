@@ -1,3 +1,4 @@
+import type { PendingResponse } from './response-cache.js';
 import type { Caller } from './caller.js';
 import type { RequestTrace } from './telemetry.js';
 
@@ -11,6 +12,6 @@ export type GatewayContext = {
   entityTags: Set<string>;
   /** The request's span and fetch instrumentation; absent when the gateway runs without telemetry. */
   trace?: RequestTrace;
-  /** Where the response cache will store this request's response, once its scope is known. */
-  responseCacheKeys?: { publicKey: string; privateKey: string | undefined };
+  /** Set by the response cache's fast path on a miss: where to store this response, and who waits for it. */
+  responseCache?: PendingResponse;
 };

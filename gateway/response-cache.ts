@@ -1,129 +1,174 @@
-import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import type { Request, RequestHandler, Response } from 'express';
 import type { FormattedExecutionResult } from 'graphql';
-import { createHash } from 'node:crypto';
 import type { Logger, SharedState } from '../platform/index.js';
+import type { Caller } from './caller.js';
 import type { GatewayContext } from './context.js';
+import { responseKeys, type ResponseKeys } from './response-key.js';
+import { createResponseStore, type ResponseStore, type StoredResponse, type Ticket } from './response-store.js';
 
 /**
- * The gateway's response cache: whole query responses, keyed by operation, variables and scope (PUBLIC, or
- * PRIVATE per API client), kept as long as the subgraphs' cache hints allow, and indexed by the entity tags the
- * subgraphs reported so that purging a tag drops every response that showed the entity. Identical queries in
- * flight at the same time (same key) execute once. Mutations and responses with errors are never cached; a
- * mutation purges the tags of the entities it returned before its response leaves.
+ * The gateway's response cache: whole query responses, stored as the bytes that were sent, keyed by document,
+ * operation name, variables and scope (PUBLIC, or PRIVATE per caller scope), kept as long as the subgraphs'
+ * cache hints allow. Two halves:
+ *
+ * - `serveHits`, an express step mounted after everything a hit must still honour (caller, limits, persisted
+ *   documents): a hit is written out from the stored bytes without entering Apollo's pipeline; a request
+ *   identical to one in flight waits for the leader's bytes. Anything else goes on to Apollo.
+ * - `plugin`, inside Apollo: stores a cacheable answer once (serialized once, shared with the followers);
+ *   a mutation purges the tags of the entities it returned before its response leaves.
  */
-
-type Stored = { body: FormattedExecutionResult; storedAt: number; maxAge: number; scope: 'PUBLIC' | 'PRIVATE' };
 
 export type ResponseCacheOptions = {
   state: SharedState;
   log: Logger;
+  /** The scope of PRIVATE entries a caller may read and write; undefined: none (anonymous). Required. */
+  scopeOf: (caller: Caller) => string | undefined;
   /** Serve and store cached responses; default true. */
   cache?: boolean;
   /** Execute identical concurrent queries once; default true. */
   dedupe?: boolean;
+  /** Milliseconds since the epoch; default Date.now (tests pass a clock). */
+  now?: () => number;
 };
 
-const tagSet = (tag: string) => `tags:${tag}`;
+/** What the leader of identical in-flight requests hands its followers: exactly what it sent. */
+type Shared = { status: number; cacheControl: string; body: string };
 
-/** Deletes every cached response indexed under these tags. */
-export async function purgeResponses(state: SharedState, tags: Iterable<string>): Promise<number> {
-  let purged = 0;
-  for (const tag of new Set(tags)) {
-    const keys = await state.takeSet(tagSet(tag));
-    await Promise.all(keys.map((key) => state.cache.delete(key)));
-    purged += keys.length;
-  }
-  return purged;
+/** Left on the request (res.locals → GatewayContext) by `serveHits` for the plugin. */
+export type PendingResponse = {
+  keys: ResponseKeys;
+  ticket: Ticket;
+  leader?: { resolve(shared: Shared): void; reject(error: Error): void };
+};
+
+export type ResponseCache = {
+  /** Express step: writes hits and followers' shared bytes, passes everything else on. */
+  serveHits: RequestHandler;
+  /** Apollo Server plugin: stores answers, hands them to followers, purges after mutations. */
+  plugin: ApolloServerPlugin<GatewayContext>;
+  /** Deletes every cached response under these tags; resolves to how many there were. */
+  purge(tags: Iterable<string>): Promise<number>;
+  /** Sizes of the in-process bookkeeping (for the bounded-memory test). */
+  sizes(): { responsesInFlight: number; rememberedPurges: number; decodedResponseBytes: number };
+};
+
+const MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
+
+/** Apollo Server's own serialization of a single result (field order errors, data, extensions; newline). */
+function serialize(result: FormattedExecutionResult): string {
+  return `${JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions })}\n`;
 }
 
-function baseKey(context: GraphQLRequestContext<GatewayContext>): string {
-  return createHash('sha256')
-    .update(JSON.stringify([context.queryHash, context.operationName ?? null, context.request.variables ?? {}]))
-    .digest('base64url');
+/** The body in the media type the caller accepts, or false when it accepts neither (Apollo answers that: 406). */
+function write(req: Request, res: Response, status: number, headers: Record<string, string>, body: string | Buffer): boolean {
+  const mediaType = req.accepts(MEDIA_TYPES);
+  if (!mediaType) return false;
+  res.writeHead(status, { ...headers, 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+  return true;
 }
 
-export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
-  const { state, log } = options;
+export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
+  const { log, scopeOf } = options;
   const caching = options.cache !== false;
   const deduping = options.dedupe !== false;
-  /** Responses being computed, by base key + caller: followers wait for the leader's body. */
-  const inFlight = new Map<string, Promise<FormattedExecutionResult>>();
+  const now = options.now ?? Date.now;
+  const store: ResponseStore = createResponseStore(options.state);
+  /** Responses being computed, by flight key: followers wait for the leader's bytes. */
+  const inFlight = new Map<string, Promise<Shared>>();
+
+  const serveHits: RequestHandler = async (req, res, next) => {
+    const keys = responseKeys(req, scopeOf(res.locals.caller as Caller));
+    if (!keys) return next();
+    if (caching) {
+      for (const key of keys.privateKey ? [keys.privateKey, keys.publicKey] : [keys.publicKey]) {
+        const hit = await store.get(key);
+        if (!hit) continue;
+        // RFC 9111: max-age stays as stored, Age says how much of it is used.
+        const age = Math.max(0, Math.floor((now() - hit.storedAt) / 1000));
+        if (write(req, res, 200, { 'cache-control': `max-age=${hit.maxAge}, ${hit.scope.toLowerCase()}`, age: String(age) }, hit.bytes)) return;
+        return next();
+      }
+    }
+    if (deduping && keys.readOnly) {
+      const leader = inFlight.get(keys.flightKey);
+      if (leader) {
+        try {
+          const shared = await leader;
+          if (write(req, res, shared.status, { 'cache-control': shared.cacheControl }, shared.body)) return;
+        } catch {
+          // The leader had nothing to share (it failed before answering): compute our own.
+        }
+        return next();
+      }
+    }
+    const pending: PendingResponse = { keys, ticket: store.begin() };
+    if (deduping && keys.readOnly) {
+      let resolve!: (shared: Shared) => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<Shared>((done, fail) => {
+        resolve = done;
+        reject = fail;
+      });
+      // A leader that fails before answering must not leave an unhandled rejection behind.
+      promise.catch(() => {});
+      inFlight.set(keys.flightKey, promise);
+      pending.leader = {
+        resolve: (shared) => {
+          if (inFlight.get(keys.flightKey) === promise) inFlight.delete(keys.flightKey);
+          resolve(shared);
+        },
+        reject: (error) => {
+          if (inFlight.get(keys.flightKey) === promise) inFlight.delete(keys.flightKey);
+          reject(error);
+        },
+      };
+    }
+    // Whatever happens inside (Apollo's own HTTP errors skip the plugin), the ticket ends and followers go on.
+    res.once('close', () => {
+      store.end(pending.ticket);
+      pending.leader?.reject(new Error('the leader ended without a shareable answer'));
+    });
+    res.locals.responseCache = pending;
+    next();
+  };
+
+  async function willSendResponse(pending: PendingResponse | undefined, context: GraphQLRequestContextWillSendResponse<GatewayContext>) {
+    const { response, operation, overallCachePolicy, contextValue } = context;
+    const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+    if (operation?.operation === 'mutation' && contextValue.entityTags.size > 0) {
+      // Before the mutation's answer leaves, so the caller's next read cannot be a stale hit.
+      await store.purge(contextValue.entityTags);
+    }
+    if (!pending) return;
+    if (!result) return pending.leader?.reject(new Error('incremental responses are not shared'));
+    const policy = overallCachePolicy.policyIfCacheable();
+    const cacheable = policy !== null && !result.errors?.length;
+    const body = serialize(result);
+    pending.leader?.resolve({
+      status: response.http.status ?? 200,
+      cacheControl: cacheable ? `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}` : 'no-store',
+      body,
+    });
+    if (!caching || !cacheable || operation?.operation !== 'query') return;
+    const scope = policy.scope ?? 'PUBLIC';
+    const key = scope === 'PRIVATE' ? pending.keys.privateKey : pending.keys.publicKey;
+    // PRIVATE data of a caller without a scope has no one to be private to: not cached.
+    if (!key) return;
+    const stored: StoredResponse = { body, storedAt: now(), maxAge: policy.maxAge, scope };
+    const kept = await store.store(pending.ticket, key, stored, contextValue.entityTags);
+    log.debug({ key, kept, tags: contextValue.entityTags.size, maxAge: policy.maxAge }, kept ? 'response cached' : 'response not cached: purged while computing');
+  }
 
   return {
-    async requestDidStart({ contextValue }) {
-      let leaderOf: { key: string; resolve: (body: FormattedExecutionResult) => void; reject: (error: unknown) => void } | undefined;
-      let served = false;
-      return {
-        async responseForOperation(requestContext) {
-          if (requestContext.operation.operation !== 'query') return null;
-          const base = baseKey(requestContext);
-          const caller = contextValue.caller.name;
-          const publicKey = `response:public:${base}`;
-          const privateKey = caller ? `response:private:${caller}:${base}` : undefined;
-
-          if (caching) {
-            for (const key of privateKey ? [privateKey, publicKey] : [publicKey]) {
-              const hit = await state.cache.get(key);
-              if (!hit) continue;
-              const stored = JSON.parse(hit) as Stored;
-              const age = Math.floor((Date.now() - stored.storedAt) / 1000);
-              requestContext.overallCachePolicy.replace({ maxAge: Math.max(0, stored.maxAge - age), scope: stored.scope });
-              requestContext.response.http.headers.set('age', String(age));
-              served = true;
-              return { http: requestContext.response.http, body: { kind: 'single', singleResult: stored.body } };
-            }
-          }
-
-          if (!deduping) return null;
-          const flightKey = `${caller ?? '-'}:${base}`;
-          const leader = inFlight.get(flightKey);
-          if (leader) {
-            const body = await leader;
-            served = true;
-            return { http: requestContext.response.http, body: { kind: 'single', singleResult: body } };
-          }
-          let resolve!: (body: FormattedExecutionResult) => void;
-          let reject!: (error: unknown) => void;
-          const promise = new Promise<FormattedExecutionResult>((res, rej) => {
-            resolve = res;
-            reject = rej;
-          });
-          // A leader that fails before answering must not leave an unhandled rejection behind.
-          promise.catch(() => {});
-          inFlight.set(flightKey, promise);
-          leaderOf = { key: flightKey, resolve, reject };
-          contextValue.responseCacheKeys = { publicKey, privateKey };
-          return null;
-        },
-
-        async willSendResponse(requestContext) {
-          const { response, operation, overallCachePolicy } = requestContext;
-          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          if (leaderOf) {
-            inFlight.delete(leaderOf.key);
-            if (body) leaderOf.resolve(body);
-            else leaderOf.reject(new Error('incremental responses are not shared'));
-          }
-          if (operation?.operation === 'mutation' && contextValue.entityTags.size > 0) {
-            // Before the mutation's answer leaves, so the caller's next read cannot be a stale hit.
-            await purgeResponses(state, contextValue.entityTags);
-            return;
-          }
-          if (!caching || served || !body || body.errors?.length || operation?.operation !== 'query') return;
-          const policy = overallCachePolicy.policyIfCacheable();
-          const keys = contextValue.responseCacheKeys;
-          if (!policy || !keys) return;
-          const scope = policy.scope ?? 'PUBLIC';
-          const key = scope === 'PRIVATE' ? keys.privateKey : keys.publicKey;
-          // PRIVATE data of an anonymous caller has no one to be private to: not cached.
-          if (!key) return;
-          const stored: Stored = { body, storedAt: Date.now(), maxAge: policy.maxAge, scope };
-          await state.cache.set(key, JSON.stringify(stored), { ttl: policy.maxAge });
-          await state.addToSets([...contextValue.entityTags].map((tag) => ({ set: tagSet(tag), member: key })), policy.maxAge);
-          log.debug({ key, tags: contextValue.entityTags.size, maxAge: policy.maxAge }, 'response cached');
-        },
-
-      };
+    serveHits,
+    plugin: {
+      async requestDidStart({ contextValue }) {
+        return { willSendResponse: (context) => willSendResponse(contextValue.responseCache, context) };
+      },
     },
+    purge: (tags) => store.purge(tags),
+    sizes: () => ({ responsesInFlight: inFlight.size, rememberedPurges: store.rememberedPurges, decodedResponseBytes: store.decodedBytes }),
   };
 }

@@ -4,7 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +20,9 @@ import { maskErrors } from './errors.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
-import { purgeResponses, responseCachePlugin } from './response-cache.js';
-import { mountOperatorRoutes } from './status.js';
+import { createResponseCache, type PendingResponse } from './response-cache.js';
+import { cacheScope } from './response-key.js';
+import { mountOperatorRoutes, type EventsPanel } from './status.js';
 import { createGatewayTelemetry, type RequestTrace } from './telemetry.js';
 import { upstreamsHealth } from './upstreams.js';
 
@@ -36,6 +37,13 @@ export type GatewayOptions = {
   telemetry?: Telemetry;
   /** Who may read /metrics and /status (readAdminConfig); default open, as outside production without ADMIN_TOKEN. */
   admin?: AdminConfig;
+  /** The event pipeline's /status panel and redrive, handed over by the launcher; default none ("not configured"). */
+  events?: EventsPanel;
+  /**
+   * Routes of other parts served at the public address, handed over by the launcher (the event pipeline's
+   * `/webhooks/*` pass-through and its admin routes); default none.
+   */
+  routes?: Router;
 };
 
 export type Gateway = {
@@ -44,6 +52,8 @@ export type Gateway = {
   listen(): Promise<string>;
   /** Graceful stop: /ready turns 503, no new connections, in-flight requests finish (up to the grace period). */
   close(): Promise<void>;
+  /** Entries in the gateway's own in-process stores, which must stay bounded however long it runs. */
+  sizes(): Record<string, number>;
 };
 
 const SUPERGRAPH = new URL('../schema/supergraph.graphql', import.meta.url);
@@ -76,6 +86,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger: log.child({ part: 'apollo-gateway' }),
   });
 
+  // With both off (the raw engine) the cache would only hash every request for nothing.
+  const responseCache =
+    config.responseCache || config.dedupe ? createResponseCache({ state, log, scopeOf: cacheScope, cache: config.responseCache, dedupe: config.dedupe }) : undefined;
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -89,8 +103,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
-      // With both off (the raw engine) the plugin would only hash every request for nothing.
-      ...(config.responseCache || config.dedupe ? [responseCachePlugin({ state, log, cache: config.responseCache, dedupe: config.dedupe })] : []),
+      ...(responseCache ? [responseCache.plugin] : []),
       ...(observed ? [observed.plugin] : []),
     ],
   });
@@ -98,7 +111,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   // Purges from anywhere (a subgraph's mutation or webhook, another replica's purge endpoint) reach here.
   const unsubscribe = await state.subscribe(PURGE_CHANNEL, (message) => {
-    purgeResponses(state, decodePurge(message)).catch((error: unknown) => log.warn({ err: error }, 'response cache purge failed'));
+    responseCache?.purge(decodePurge(message)).catch((error: unknown) => log.warn({ err: error }, 'response cache purge failed'));
   });
   const registry = config.clientRegistry ? loadClientRegistry(config.clientRegistry, log) : undefined;
   const manifest = loadManifest(config.manifest, log);
@@ -119,7 +132,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', subgraphs: checks });
   });
   app.get('/health/upstreams', upstreamsHealth(subgraphs, { dispatcher: agent }));
-  if (observed && options.telemetry) mountOperatorRoutes(app, { telemetry: options.telemetry, gatewayTelemetry: observed, admin: options.admin, subgraphs, dispatcher: agent });
+  if (observed && options.telemetry) mountOperatorRoutes(app, { telemetry: options.telemetry, gatewayTelemetry: observed, admin: options.admin, subgraphs, dispatcher: agent, ...(options.events ? { events: options.events } : {}) });
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
     if (!config.purgeToken || !bearerMatches(req.headers.authorization, config.purgeToken)) {
       return refuse(res, config.purgeToken ? 401 : 404, 'UNAUTHENTICATED', config.purgeToken ? 'A valid purge token is required.' : 'Purging is not enabled (set PURGE_TOKEN).');
@@ -128,16 +141,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
       return refuse(res, 400, 'BAD_REQUEST', 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.');
     }
-    const purged = await purgeResponses(state, tags as string[]);
+    const purged = (await responseCache?.purge(tags as string[])) ?? 0;
     await state.publish(PURGE_CHANNEL, encodePurge(tags as string[]));
     res.json({ purged, tags });
   });
+  if (options.routes) app.use(options.routes);
   app.use(
     '/graphql',
     express.json({ limit: config.bodyLimit }),
     identifyCaller({ registry, requireApiKey: config.requireApiKey }),
     ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
     persistedDocuments(manifest),
+    ...(responseCache ? [responseCache.serveHits] : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => ({
         requestId: req.headers['x-request-id'] as string,
@@ -150,6 +165,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         caller: res.locals.caller as Caller,
         entityTags: new Set<string>(),
         trace: res.locals.trace as RequestTrace | undefined,
+        responseCache: res.locals.responseCache as PendingResponse | undefined,
       }),
     }),
   );
@@ -190,6 +206,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await unsubscribe();
       await agent.close();
     },
+    sizes: () => ({ ...responseCache?.sizes() }),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { StoredSpan, StoredTrace } from '../platform/index.js';
-import type { SeriesPoint, StatusReport, VendorCard } from './status.js';
+import type { EventsSummary, SeriesPoint, StatusReport, VendorCard } from './status.js';
 
 /**
  * The /status page as one HTML string: no script, no external file, no build step. Pure, so it can be tested
@@ -122,14 +122,28 @@ table{border-collapse:collapse;width:100%;margin:.4em 0}td,th{text-align:left;pa
 details summary{cursor:pointer}footer{color:var(--muted);font-size:.85em;margin:1.5em 0}
 `;
 
-export function renderStatusPage(report: StatusReport, options: { refreshSeconds: number }): string {
+/** The event pipeline panel: counts by status, backlog and its age, refusals, and a redrive button when some are dead. */
+function eventsPanel(events: EventsSummary, redriven: number | undefined): string {
+  const counts = Object.entries(events.counts).map(([status, count]) => `<tr data-status="${escape(status)}"><td>${escape(status)}</td><td>${count}</td></tr>`).join('');
+  const age = events.oldestUnappliedAgeSeconds === undefined ? 'nothing waiting' : `oldest waiting ${ms(events.oldestUnappliedAgeSeconds * 1000)}`;
+  const refused = Object.entries(events.rejections).flatMap(([vendor, reasons]) => Object.entries(reasons).map(([reason, count]) => `${escape(vendor)} ${escape(reason)}: ${count}`));
+  const dead = events.counts.dead ?? 0;
+  return `<div id="events"><p class="numbers">backlog <b>${events.backlog}</b> · ${age}</p>`
+    + `<table><tr><th>status</th><th>events</th></tr>${counts}</table>`
+    + (refused.length > 0 ? `<p class="muted">refused deliveries: ${refused.join(', ')}</p>` : '')
+    + (redriven !== undefined ? `<p id="redriven">Redriven ${redriven} dead event${redriven === 1 ? '' : 's'}.</p>` : '')
+    + (dead > 0 ? `<form method="post" action="/status/redrive"><button type="submit" id="redrive">Redrive ${dead} dead event${dead === 1 ? '' : 's'}</button></form>` : '')
+    + '</div>';
+}
+
+export function renderStatusPage(report: StatusReport, options: { refreshSeconds: number; redriven?: number }): string {
   const caches = `<table><tr><th>cache</th><th>hits</th><th>misses</th><th>hit ratio</th></tr>${report.caches
     .map((cache) => {
       const total = cache.hits + cache.misses;
       return `<tr data-cache="${cache.cache}"><td>${cache.cache}</td><td>${cache.hits}</td><td>${cache.misses}</td><td>${total === 0 ? '–' : percent(cache.hits / total)}</td></tr>`;
     })
     .join('')}</table>`;
-  const events = report.events === undefined ? '<p class="muted" id="events">Event pipeline: not configured.</p>' : '';
+  const events = report.events === undefined ? '<p class="muted" id="events">Event pipeline: not configured.</p>' : eventsPanel(report.events, options.redriven);
   const slowest = report.slowest.length === 0
     ? `<p class="muted">${escape(report.tracesNote ?? 'No traced operations yet.')}</p>`
     : report.slowest

@@ -35,10 +35,25 @@ export type StatusReport = {
   vendors: VendorCard[];
   caches: CacheRatio[];
   /** The event pipeline's backlog and dead letters; undefined while no pipeline is configured. */
-  events: undefined;
+  events: EventsSummary | undefined;
   slowest: StoredTrace[];
   /** Why no traces are listed, when none can be. */
   tracesNote: string | undefined;
+};
+
+/** The event pipeline as the status page shows it (events/status.ts builds it; the gateway knows only this shape). */
+export type EventsSummary = {
+  counts: Record<string, number>;
+  backlog: number;
+  oldestUnappliedAgeSeconds: number | undefined;
+  rejections: Record<string, Record<string, number>>;
+};
+
+/** What the launcher hands the gateway when the event pipeline runs: its summary and the redrive of dead events. */
+export type EventsPanel = {
+  summary(): Promise<EventsSummary>;
+  /** Re-enqueues every dead event with a fresh set of attempts; resolves to how many. */
+  redrive(): Promise<number>;
 };
 
 /** The share of the last attempts that failed at which a vendor counts as degraded. */
@@ -97,6 +112,8 @@ export type OperatorRoutesOptions = {
   admin?: AdminConfig;
   subgraphs: ReadonlyArray<{ name: string; url: string }>;
   dispatcher: Dispatcher;
+  /** The event pipeline's panel and redrive button; default none ("not configured"). */
+  events?: EventsPanel;
 };
 
 /** GET /metrics, /status and /status.json, behind the admin guard. */
@@ -105,7 +122,7 @@ export function mountOperatorRoutes(app: Express, options: OperatorRoutesOptions
   const store = options.telemetry.tracing?.store;
 
   async function report(): Promise<StatusReport> {
-    const upstreams = await collectUpstreams(options.subgraphs, { dispatcher: options.dispatcher });
+    const [upstreams, events] = await Promise.all([collectUpstreams(options.subgraphs, { dispatcher: options.dispatcher }), options.events?.summary()]);
     const vendors = vendorCards(upstreams);
     const gatewayCaches = options.gatewayTelemetry.cacheCounts();
     const entity = upstreams.subgraphs.reduce(
@@ -129,7 +146,7 @@ export function mountOperatorRoutes(app: Express, options: OperatorRoutesOptions
         { cache: 'entity', ...entity },
         { cache: 'apq', ...gatewayCaches.apq },
       ],
-      events: undefined,
+      events,
       slowest: store ? store.slowest(5) : [],
       tracesNote: store ? undefined : 'Recent traces are not kept in this process: set STATUS_TRACES (e.g. 200) to list the slowest operations here.',
     };
@@ -139,11 +156,20 @@ export function mountOperatorRoutes(app: Express, options: OperatorRoutesOptions
   app.get('/status.json', guard, (_req, res, next) => {
     report().then((body) => res.json(body), next);
   });
+  // A form on the page (same-origin, the admin cookie is SameSite=Strict); back to the page with the count.
+  app.post('/status/redrive', guard, (_req, res, next) => {
+    if (!options.events) {
+      res.status(404).json({ errors: [{ message: 'No event pipeline runs with this gateway.', extensions: { code: 'NOT_FOUND' } }] });
+      return;
+    }
+    options.events.redrive().then((redriven) => res.redirect(303, `/status?redriven=${redriven}`), next);
+  });
   app.get('/status', guard, (req, res, next) => {
     const refresh = Number(req.query.refresh);
     const refreshSeconds = Number.isInteger(refresh) && refresh >= 1 && refresh <= 300 ? refresh : 10;
     report().then((body) => {
-      res.set('cache-control', 'no-store').type('html').send(renderStatusPage(body, { refreshSeconds }));
+      const redriven = Number(req.query.redriven);
+      res.set('cache-control', 'no-store').type('html').send(renderStatusPage(body, { refreshSeconds, ...(Number.isInteger(redriven) && redriven >= 0 ? { redriven } : {}) }));
     }, next);
   });
 }

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { Counter, Histogram } from 'prom-client';
 import { SpanKind, SpanStatusCode, boundedLabel, failSpan, type Span, type Telemetry } from '../platform/index.js';
@@ -13,6 +13,8 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export type RequestTrace = {
   /** The request's server span; undefined when tracing is off. */
   readonly span: Span | undefined;
+  /** Set once Apollo's pipeline sees the request (the plugin counts it); unset, the cache's fast path answered. */
+  seen: boolean;
   /** Runs one subgraph fetch of the query plan: a client span, its traceparent on the request, the fetch metrics. */
   fetch<T>(subgraph: string, run: (traceparent: string | undefined) => Promise<T>): Promise<T>;
 };
@@ -57,9 +59,10 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
   };
   const tracing = telemetry.tracing;
 
-  function requestTrace(span: Span | undefined): RequestTrace {
+  function createRequestTrace(span: Span | undefined): RequestTrace {
     return {
       span,
+      seen: false,
       async fetch(subgraph, run) {
         const started = performance.now();
         const child = span && tracing?.startSpan(`fetch ${subgraph}`, { kind: SpanKind.CLIENT, attributes: { 'interchange.subgraph': subgraph } }, trace.setSpan(ROOT_CONTEXT, span));
@@ -79,23 +82,42 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
     };
   }
 
+  /**
+   * A response cache hit is written by the cache's fast path (gateway/response-cache.ts) before Apollo runs, so
+   * the plugin never sees it: it is counted here, when the response leaves with an `age` header and the plugin
+   * did not claim the request.
+   */
+  function countFastPathHit(req: Request, res: Response, started: number, span: Span | undefined): void {
+    if (res.statusCode !== 200 || !res.hasHeader('age')) return;
+    const body = req.body as { operationName?: unknown } | undefined;
+    const label = operationLabel(typeof body?.operationName === 'string' ? body.operationName : undefined, 'anonymous');
+    const client = (res.locals.caller as { name?: string } | undefined)?.name ?? 'anonymous';
+    requests.inc({ operation: label, client, outcome: 'ok' });
+    duration.observe({ operation: label }, (performance.now() - started) / 1000);
+    if (options.responseCache) lookup('response', true);
+    span?.setAttributes({ 'interchange.outcome': 'ok', 'interchange.client': client, ...(options.responseCache ? { 'interchange.response_cache': 'hit' } : {}) });
+  }
+
   const middleware: RequestHandler = (req, res, next) => {
-    if (!tracing) {
-      res.locals.trace = requestTrace(undefined);
-      return next();
+    const started = performance.now();
+    let span: Span | undefined;
+    if (tracing) {
+      const given = req.headers.traceparent;
+      const parent = typeof given === 'string' && TRACEPARENT.test(given)
+        ? tracing.extract({ traceparent: given, tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined })
+        : ROOT_CONTEXT;
+      span = tracing.startSpan('POST /graphql', { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': '/graphql' } }, parent);
+      // requestIdentity keeps a valid traceparent: callers and subgraphs see this span as the parent.
+      req.headers.traceparent = tracing.traceparent(span);
     }
-    const given = req.headers.traceparent;
-    const parent = typeof given === 'string' && TRACEPARENT.test(given)
-      ? tracing.extract({ traceparent: given, tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined })
-      : ROOT_CONTEXT;
-    const span = tracing.startSpan('POST /graphql', { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': '/graphql' } }, parent);
-    // requestIdentity keeps a valid traceparent: callers and subgraphs see this span as the parent.
-    req.headers.traceparent = tracing.traceparent(span);
-    res.locals.trace = requestTrace(span);
+    const requestTrace = createRequestTrace(span);
+    res.locals.trace = requestTrace;
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
+      if (!requestTrace.seen) countFastPathHit(req, res, started, span);
+      if (!span) return;
       span.setAttribute('http.response.status_code', res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
@@ -108,6 +130,7 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart({ request, contextValue }) {
       const started = performance.now();
+      if (contextValue.trace) contextValue.trace.seen = true;
       const span = contextValue.trace?.span;
       // APQ: a hash without the query text is a lookup; Apollo answers PERSISTED_QUERY_NOT_FOUND on a miss.
       const apqLookup = request.query === undefined && request.extensions?.persistedQuery !== undefined;

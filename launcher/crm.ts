@@ -16,6 +16,7 @@ export async function startCrm(env: Env, log: Logger, options: PartOptions): Pro
   const emulator = createHubSpotEmulator({
     seed: options.seed,
     ...(options.emulatorRateLimits ? {} : { tenSecondlyLimit: 0, dailyLimit: 0, searchPerSecond: 0 }),
+    ...(options.emulatorSearchLagMs === undefined ? {} : { searchLagMs: options.emulatorSearchLagMs }),
   });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : HUBSPOT_EMULATOR_PORT);
   try {

@@ -3,12 +3,13 @@
  *   npm start                  emulators (where no vendor is configured) + every subgraph + the gateway
  *   npm start -- gateway       the gateway alone (SUBGRAPH_<NAME>_URL point it at the subgraphs)
  *   npm start -- crm           one subgraph alone (its vendor configured, or its emulator started beside it)
+ *   npm start -- worker        event workers alone (DATABASE_URL shared with the gateway that ingests)
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, readAdminConfig, readEnv } from '../platform/index.js';
+import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readAdminConfig, readEnv } from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
-import { readEmulatorRateLimits } from './part.js';
+import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
 import { createPartTelemetry } from './telemetry.js';
@@ -34,28 +35,36 @@ async function start(part: string): Promise<Running> {
       const state = createSharedState(process.env, log);
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })('gateway');
-      const gateway = await createGateway({ config: gatewayConfig, log, state, telemetry, admin: readAdminConfig() });
+      // A gateway alone ingests webhooks into the shared database; PGlite cannot be shared between processes.
+      const events = process.env.DATABASE_URL ? await (await import('./events.js')).startEvents(process.env, log, state, {}, { workers: false }) : undefined;
+      events?.observe(telemetry.registry);
+      const gateway = await createGateway({ config: gatewayConfig, log, state, telemetry, admin: readAdminConfig(), routes: events?.routes, ...(events ? { events: events.panel } : {}) });
       const url = await gateway.listen();
       return {
         close: async () => {
           await gateway.close();
+          await events?.close();
           await telemetry.shutdown();
           await state.close();
         },
         lines: [`Interchange gateway: ${url}/graphql`],
       };
     }
+    case 'worker':
+      return (await import('./worker.js')).startWorker(process.env, log);
     default: {
-      const startPart = PARTS[part];
-      if (!startPart) {
+      const subgraph = SUBGRAPHS.find((candidate) => candidate.name === part);
+      if (!subgraph) {
         throw new ConfigError([`unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPHS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`]);
       }
-      const { PORT } = readEnv({ PORT: env.port(SUBGRAPHS.find((subgraph) => subgraph.name === part)!.port) });
+      const startPart = PARTS[subgraph.name];
+      const { PORT } = readEnv({ PORT: env.port(subgraph.port) });
       const state = createSharedState(process.env, log);
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
       const { server, emulator } = await startPart(process.env, log, {
-        ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), telemetry: createSubgraphTelemetry(telemetry, part), admin: readAdminConfig(),
+        ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), ...readEmulatorSearchLag(process.env),
+        telemetry: createSubgraphTelemetry(telemetry, part), admin: readAdminConfig(),
       });
       const url = await server.listen(PORT, '0.0.0.0');
       return {
@@ -71,6 +80,8 @@ async function start(part: string): Promise<Running> {
   }
 }
 
+// `.env` in the working directory (npm runs scripts from the repo root), or ENV_FILE; the environment wins.
+loadEnvFile(process.env.ENV_FILE ?? '.env');
 const part = process.argv[2] ?? 'all';
 try {
   const running = await start(part);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Emulator } from '../emulators/shared/server.js';
 import { env, readEnv, type AdminConfig, type Env, type Logger, type SharedState } from '../platform/index.js';
 import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
@@ -18,11 +19,22 @@ export type PartOptions = {
   telemetry: SubgraphTelemetry;
   /** Who may read the subgraph's /metrics. */
   admin: AdminConfig;
+  /**
+   * The search indexing lag of the HubSpot and Stripe emulators in ms (EMULATOR_SEARCH_LAG_MS); undefined keeps
+   * each emulator's default (HubSpot 3 s, Stripe 5 s), 0 makes search see writes at once.
+   */
+  emulatorSearchLagMs?: number;
 };
 
 /** Reads the launcher's own switches from the environment. */
 export function readEmulatorRateLimits(source: Env): boolean {
   return readEnv({ EMULATOR_RATE_LIMITS: env.flag(true) }, source).EMULATOR_RATE_LIMITS;
+}
+
+/** EMULATOR_SEARCH_LAG_MS: unset keeps the emulators' own defaults. */
+export function readEmulatorSearchLag(source: Env): { emulatorSearchLagMs?: number } {
+  const lag = readEnv({ EMULATOR_SEARCH_LAG_MS: z.coerce.number().int().min(0).optional() }, source).EMULATOR_SEARCH_LAG_MS;
+  return lag === undefined ? {} : { emulatorSearchLagMs: lag };
 }
 
 /**

@@ -22,7 +22,8 @@ export async function startPayments(env: Env, log: Logger, options: PartOptions)
   }
   const emulator = createStripeEmulator({
     ...(options.seed === undefined ? {} : { seed: options.seed }),
-    ...(options.emulatorRateLimits ? {} : { rateLimitPerSecond: 0 }),
+    ...(options.emulatorRateLimits ? {} : { rateLimitPerSecond: 0, searchRateLimitPerSecond: 0 }),
+    ...(options.emulatorSearchLagMs === undefined ? {} : { searchLagMs: options.emulatorSearchLagMs }),
   });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : STRIPE_EMULATOR_PORT);
   try {

@@ -8,9 +8,10 @@ import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { SUBGRAPHS, createLogger, createSharedState, readAdminConfig, type Env, type Logger } from '../platform/index.js';
+import { SUBGRAPHS, createLogger, createSharedState, env, readAdminConfig, readEnv, type Env, type Logger } from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
-import { readEmulatorRateLimits } from './part.js';
+import type { StartedEvents } from './events.js';
+import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { createPartTelemetry } from './telemetry.js';
 import { PARTS } from './parts.js';
 
@@ -30,6 +31,10 @@ export type Stack = {
   subgraphUrls: Record<string, string>;
   /** The emulators this stack started, by emulator name (absent when the real vendor is configured). */
   emulators: { hubspot?: HubSpotEmulator; stripe?: StripeEmulator; mixpanel?: MixpanelEmulator; 'erp-soap'?: ErpSoapEmulator };
+  /** Entries in the in-process stores that must stay bounded: the gateway's, and each emulator's request log. */
+  sizes(): Record<string, number>;
+  /** The event pipeline (webhooks, event log, workers); absent with EVENTS=false. */
+  events?: StartedEvents;
   close(): Promise<void>;
 };
 
@@ -56,11 +61,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const subgraphUrls: Record<string, string> = {};
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
-      if (!startPart) throw new Error(`subgraph ${name} is in platform/topology.ts but the launcher has no part for it`);
       const telemetry = await telemetryFor(name);
       closers.push(() => telemetry.shutdown());
       const { server, emulator } = await startPart(source, log, {
-        ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), telemetry: createSubgraphTelemetry(telemetry, name), admin,
+        ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), ...readEmulatorSearchLag(source),
+        telemetry: createSubgraphTelemetry(telemetry, name), admin,
       });
       if (emulator) {
         closers.push(() => emulator.close());
@@ -70,18 +75,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
+    // The event pipeline: webhooks into the log, workers applying them (EVENTS=false leaves it out).
+    const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
+    const typed = emulators as Stack['emulators'];
+    // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
+    const events = EVENTS ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }) : undefined;
+    if (events) closers.push(() => events.close());
+
     const gatewayTelemetry = await telemetryFor('gateway');
     closers.push(() => gatewayTelemetry.shutdown());
+    events?.observe(gatewayTelemetry.registry);
     const gateway = await createGateway({
       config: { ...gatewayConfig, port: ephemeral ? 0 : gatewayConfig.port, subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls } },
       log,
       state,
       telemetry: gatewayTelemetry,
       admin,
+      ...(events ? { events: events.panel } : {}),
+      routes: events?.routes,
     });
     const gatewayUrl = await gateway.listen();
     closers.push(() => gateway.close());
-    return { gatewayUrl, subgraphUrls, emulators: emulators as Stack['emulators'], close };
+    events?.connectEmulators(gatewayUrl);
+    const sizes = () => ({
+      ...gateway.sizes(),
+      ...Object.fromEntries(Object.values(emulators).map((emulator) => [`${emulator.name}RequestLog`, emulator.requests.entries.length])),
+    });
+    return { gatewayUrl, subgraphUrls, emulators: typed, events, sizes, close };
   } catch (error) {
     await close();
     throw error;

@@ -14,6 +14,8 @@ export enum ErrorCode {
   UPSTREAM_RATE_LIMITED = 'UPSTREAM_RATE_LIMITED',
   UPSTREAM_ERROR = 'UPSTREAM_ERROR',
   CIRCUIT_OPEN = 'CIRCUIT_OPEN',
+  /** A webhook delivery whose signature is missing, stale or wrong (answered 400/401, nothing stored). */
+  WEBHOOK_SIGNATURE_INVALID = 'WEBHOOK_SIGNATURE_INVALID',
 }
 
 /** Codes Apollo Server and the gateway raise themselves that are also safe to show to callers. */

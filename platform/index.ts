@@ -1,5 +1,6 @@
 // The platform's public face: what the gateway and the subgraphs both run on.
 export { ConfigError, readEnv, env, isSecretName, type Env } from './config.js';
+export { loadEnvFile } from './env-file.js';
 export { createLogger, type Logger, type LoggerConfig } from './logger.js';
 export { ErrorCode, isDeliberateCode } from './errors.js';
 export { createMemoryState, createRedisState, createSharedState, type SharedState, type KeyValueCache, type RedisStateOptions } from './state.js';
@@ -10,3 +11,5 @@ export { createTelemetry, readTelemetryConfig, failSpan, SpanKind, SpanStatusCod
 export { createTraceStore, type TraceStore, type StoredTrace, type StoredSpan } from './trace-store.js';
 export { boundedLabel, metricsRoute } from './metrics.js';
 export { adminOnly, readAdminConfig, type AdminConfig } from './admin.js';
+export { openDatabase, readDatabaseConfig, migrate, type Database, type DatabaseOptions, type Queryable, type Migration } from './database.js';
+export { SignatureError, PayloadError, type SignatureProblem, type WebhookRequest, type VendorEvent, type VendorAdapter, type DomainChange, type CatchUpCursor, type CatchUpPage } from './webhooks.js';

@@ -1,14 +1,16 @@
 /**
  * Declares an API client: `npm run client:add -- <name> <frontend|partner> [requests-per-minute] [registry-file]`.
  * Prints the new API key once (only its SHA-256 is stored) and writes the registry, which the gateway reloads
- * without a restart. Default registry: config/clients.json; default limit: 600 requests a minute.
+ * without a restart, and says what to do next. Default registry: config/clients.json (which the gateway reads by
+ * default); default limit: 600 requests a minute.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { hashApiKey } from '../gateway/clients.js';
+import { DEFAULT_CLIENT_REGISTRY } from '../gateway/config.js';
 
-const [name, kind, limit = '600', file = 'config/clients.json'] = process.argv.slice(2);
+const [name, kind, limit = '600', file = DEFAULT_CLIENT_REGISTRY] = process.argv.slice(2);
 const fail = (message: string): never => {
   console.error(`${message}\nusage: npm run client:add -- <name> <frontend|partner> [requests-per-minute] [registry-file]`);
   process.exit(1);
@@ -26,3 +28,19 @@ mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, `${JSON.stringify(registry, null, 2)}\n`);
 console.log(`Added ${kind} client "${name}" (${rateLimitPerMinute} requests a minute) to ${file}.`);
 console.log(`API key (shown once; send it as the x-api-key header): ${key}`);
+console.log('');
+console.log('Next:');
+if (resolve(file) === DEFAULT_CLIENT_REGISTRY) {
+  console.log('  - The gateway reads this file by default: a running gateway picks the client up within a second,');
+  console.log('    or start one with `npm start`.');
+} else {
+  console.log(`  - Start the gateway with CLIENT_REGISTRY=${file} (in the environment or .env); a running gateway`);
+  console.log('    with that setting picks the client up within a second.');
+}
+if (kind === 'partner') {
+  console.log('  - A partner sends only persisted operations: their ids are in operations/manifest.json, e.g.');
+  console.log(`    curl http://127.0.0.1:4000/graphql -H 'x-api-key: ${key}' -H 'content-type: application/json' \\`);
+  console.log(`      -d '{"documentId": "sha256:<id from operations/manifest.json>", "variables": {...}}'`);
+} else {
+  console.log(`  - Send any query with -H 'x-api-key: ${key}' to http://127.0.0.1:4000/graphql.`);
+}

@@ -152,7 +152,7 @@ export async function startSubgraphsProcess(): Promise<SubgraphsProcess> {
 
 // ---- contenders ----
 
-export type ContenderId = 'a' | 'a0' | 'a+otel' | 'b' | 'c' | 'd';
+export type ContenderId = 'a' | 'a0' | 'a+otel' | 'b' | 'c' | 'd' | 's';
 
 export type Contender = {
   id: ContenderId;
@@ -201,6 +201,7 @@ export const CONTENDERS: readonly Contender[] = [
   },
   { id: 'c', label: 'plain @apollo/gateway + @apollo/server, defaults', entry: 'bench/federation/contenders/apollo.ts', env: {}, cacheHints: false },
   { id: 'd', label: 'Hive Gateway, defaults', entry: 'bench/federation/contenders/hive.ts', env: {}, cacheHints: false },
+  { id: 's', label: 'bare node:http answering the expected body from memory (the physical limit)', entry: 'bench/federation/contenders/static.ts', env: {}, cacheHints: false },
 ];
 
 export type RunningContender = { child: Child; url: string };

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:federation [-- --rounds 3 --duration 20 --warmup 5 --connections 50 --only a,c --out <file>]`
  *
- * Starts the benchmark subgraphs once, then for each round runs every contender in the same order (a a0 b c d),
+ * Starts the benchmark subgraphs once, then for each round runs every contender in the same order (a a0 b c d s),
  * each in a fresh process: wait until it answers the query correctly, warm up, measure with autocannon
  * (every body checked), read subgraph request counts and the process's peak RSS, stop it. Writes the report.
  */

@@ -8,7 +8,7 @@ import { postedSalesInvoicePage } from './pages/posted-sales-invoice.js';
 import { salesOrderPage } from './pages/sales-order.js';
 import { seedErpTables } from './seed.js';
 import { createSoapPage, wsdlFile, type SoapPage } from './soap-page.js';
-import { clientFault, faultEnvelope, serverFault } from './faults.js';
+import { clientFault, faultEnvelope, serverFault, type FaultStyle } from './faults.js';
 import { createStore } from './store.js';
 import { mountFaultHandlers, mountPageRoutes, pagePath } from './transport.js';
 import { createUsernameTokenCheck, type ErpUser } from './ws-security.js';
@@ -17,6 +17,7 @@ export { PAGE_NAMES, PAGE_SCHEMAS, type PageName, type OperationName } from './p
 export type { PageRecord, SalesLineElement } from './page-service.js';
 export { passwordDigest, type ErpUser } from './ws-security.js';
 export { wsdlFile } from './soap-page.js';
+export type { FaultStyle } from './faults.js';
 export { VAT_PERCENT } from './seed.js';
 
 export const DEFAULT_ERP_PORT = 4104;
@@ -41,6 +42,11 @@ export type ErpSoapEmulatorOptions = {
   tokenFutureSkewMs?: number;
   /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
   faults?: readonly FaultRule[];
+  /**
+   * `nav` (default): faults name NAV's exception type in faultcode with the detail in .NET's serialization
+   * namespace, as a NAV / Business Central service writes them; `soap`: generic soap:Client / soap:Server.
+   */
+  faultStyle?: FaultStyle;
 };
 
 export type ErpSoapEmulator = Emulator & {
@@ -61,6 +67,7 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
   const company = options.company ?? DEFAULT_ERP_COMPANY;
   const clock = options.clock ?? Date.now;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const faultStyle = options.faultStyle ?? 'nav';
   const store = createStore(seedErpTables(options.seed ?? DEFAULT_SEED));
   const onWrite = () => store.touch();
 
@@ -71,14 +78,14 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
     Item: createPageService(itemPage(store), onWrite),
   };
   const pages = new Map<PageName, SoapPage>(
-    PAGE_NAMES.map((page) => [page, createSoapPage(page, pagePath(company, page), services[page])]),
+    PAGE_NAMES.map((page) => [page, createSoapPage(page, pagePath(company, page), services[page], faultStyle)]),
   );
   const ready = Promise.all([...pages.values()].map((page) => page.ready)).then(() => undefined);
 
   const { app, requests } = createEmulatorApp({
     name: 'erp-soap',
     faults: options.faults,
-    faultBody: erpFaultBody,
+    faultBody: (status) => erpFaultBody(status, faultStyle),
     admin: (router) => {
       router.get('/pages/:page', (req, res) => {
         const page = String(req.params.page);
@@ -95,7 +102,7 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
     maxFutureSkewMs: options.tokenFutureSkewMs ?? 60_000,
   });
   mountPageRoutes(app, { company, pages, maxRequestBytes, authenticate });
-  mountFaultHandlers(app, maxRequestBytes);
+  mountFaultHandlers(app, maxRequestBytes, faultStyle);
 
   const emulator = toEmulator('erp-soap', app, requests);
   return Object.assign(emulator, {
@@ -115,10 +122,10 @@ export const ERP_WSDL_FILES: Readonly<Record<PageName, string>> = Object.fromEnt
 ) as Record<PageName, string>;
 
 /**
- * Injected faults as a NAV service answers: a SOAP 1.1 fault, `soap:Server` for 5xx (the service failed) and
- * `soap:Client` for 4xx; a cut-short 200 is a ReadMultiple answer.
+ * Injected faults as a NAV service answers: a SOAP 1.1 fault, a Server fault for 5xx (the service failed) and
+ * a Client fault for 4xx, in the emulator's fault style; a cut-short 200 is a ReadMultiple answer.
  */
-function erpFaultBody(status: number): { contentType: string; body: string } {
+function erpFaultBody(status: number, style: FaultStyle): { contentType: string; body: string } {
   const contentType = 'text/xml; charset=utf-8';
   if (status === 200) {
     return {
@@ -129,5 +136,5 @@ function erpFaultBody(status: number): { contentType: string; body: string } {
     };
   }
   const message = `fault injected by the erp-soap emulator (HTTP ${status})`;
-  return { contentType, body: faultEnvelope(status >= 500 ? serverFault(message) : clientFault(message)) };
+  return { contentType, body: faultEnvelope((status >= 500 ? serverFault(message) : clientFault(message)).styled(style)) };
 }

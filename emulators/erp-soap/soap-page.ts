@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Server, WSDL } from 'soap';
-import { serverFault, SoapFault } from './faults.js';
+import { serverFault, SoapFault, type FaultStyle } from './faults.js';
 import type { SoapObject } from './input.js';
 import type { PageService, SoapResult } from './page-service.js';
 import type { PageName } from './page-schemas.js';
@@ -24,7 +24,7 @@ export type SoapPage = {
 
 const raw = (text: string): string => text;
 
-export function createSoapPage(page: PageName, path: string, service: PageService): SoapPage {
+export function createSoapPage(page: PageName, path: string, service: PageService, style: FaultStyle = 'nav'): SoapPage {
   const xml = readFileSync(wsdlFile(page), 'utf8');
   const methods: Record<string, (args: SoapObject | null) => SoapResult> = {};
   for (const [name, operation] of Object.entries(service.operations)) {
@@ -33,8 +33,8 @@ export function createSoapPage(page: PageName, path: string, service: PageServic
         return operation(args ?? {});
       } catch (error) {
         // Anything but our own fault is a bug in the emulator: answer a Server fault without the stack.
-        if (error instanceof SoapFault) throw error;
-        throw serverFault('The emulator failed to process the request.', error instanceof Error ? error.message : String(error));
+        if (error instanceof SoapFault) throw error.styled(style);
+        throw serverFault('The emulator failed to process the request.', error instanceof Error ? error.message : String(error)).styled(style);
       }
     };
   }

@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
-import { clientFault, faultEnvelope, serverFault, SoapFault } from './faults.js';
+import { clientFault, faultEnvelope, serverFault, SoapFault, type FaultStyle } from './faults.js';
 import { isSoapObject, type SoapValue } from './input.js';
 import { isPageName, PAGE_SCHEMAS, type OperationName, type PageName } from './page-schemas.js';
 import type { SoapPage } from './soap-page.js';
@@ -28,8 +28,8 @@ const DTD = /<!DOCTYPE|<!ENTITY/i;
 export const pagePath = (company: string, page: PageName): string =>
   `/WS/${encodeURIComponent(company)}/Page/${page}`;
 
-const sendFault = (res: Response, fault: SoapFault): void => {
-  res.status(500).type(XML_TYPE).send(faultEnvelope(fault));
+const sendFault = (res: Response, fault: SoapFault, style: FaultStyle): void => {
+  res.status(500).type(XML_TYPE).send(faultEnvelope(fault.styled(style)));
 };
 
 type BodyError = { type?: string; status?: number; message?: string; limit?: number };
@@ -112,7 +112,7 @@ export function mountPageRoutes(app: Express, options: TransportOptions): void {
         headers: { ...req.headers, soapaction: `"${PAGE_SCHEMAS[soapPage.page].namespace}:${operation}"` },
       });
       // soap's own failures (outside our operations) come as SOAP 1.2 faults or plain text: never pass those on.
-      if (answer.statusCode !== 200 && !answer.body.includes('<faultcode>')) {
+      if (answer.statusCode !== 200 && !answer.body.includes('<faultcode')) {
         throw serverFault('The emulator failed to process the request.');
       }
       res.status(answer.statusCode).type(XML_TYPE).send(answer.body);
@@ -139,15 +139,15 @@ function operationOf(page: PageName, envelope: SoapValue, soapAction: string | u
 }
 
 /** The last handlers on the app: an unknown path, and any error, become SOAP 1.1 faults too. */
-export function mountFaultHandlers(app: Express, maxRequestBytes: number): void {
+export function mountFaultHandlers(app: Express, maxRequestBytes: number, style: FaultStyle): void {
   app.use((req, res) => {
-    sendFault(res, clientFault(`No web service is published at ${req.path}.`));
+    sendFault(res, clientFault(`No web service is published at ${req.path}.`), style);
   });
   const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     if (res.headersSent) return;
-    if (error instanceof SoapFault) return sendFault(res, error);
+    if (error instanceof SoapFault) return sendFault(res, error, style);
     const fromBody = typeof error === 'object' && error !== null ? bodyFault(error as BodyError, maxRequestBytes) : undefined;
-    sendFault(res, fromBody ?? serverFault('The emulator failed to process the request.'));
+    sendFault(res, fromBody ?? serverFault('The emulator failed to process the request.'), style);
   };
   app.use(onError);
 }

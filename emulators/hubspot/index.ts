@@ -6,8 +6,11 @@ import { HubSpotError, correlationId } from './errors.js';
 import { RateLimitError, RateLimiter } from './rate-limit.js';
 import { associationRoutes } from './routes/associations.js';
 import type { CrmContext } from './routes/common.js';
+import { batchWriteRoutes } from './routes/batch-write.js';
 import { objectRoutes } from './routes/objects.js';
+import { propertyRoutes } from './routes/properties.js';
 import { searchRoutes } from './routes/search.js';
+import { createHubSpotWebhooks, type HubSpotWebhookOptions, type HubSpotWebhooks } from './webhooks.js';
 import { seedStore } from './seed.js';
 import type { CrmStore } from './store.js';
 
@@ -39,9 +42,21 @@ export type HubSpotEmulatorOptions = {
   searchPerSecond?: number;
   /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
   faults?: readonly FaultRule[];
+  /**
+   * How long a create, update or archive takes to reach search (HubSpot indexes within seconds); default
+   * DEFAULT_SEARCH_LAG_MS (3 s). 0 makes search see writes at once: a test that needs that says so.
+   */
+  searchLagMs?: number;
+  /** App webhooks: delivery schedule, batching window, injected duplicates and delays; default HubSpot-like. */
+  webhooks?: HubSpotWebhookOptions;
 };
 
+/** The emulator's default search indexing lag. */
+export const DEFAULT_SEARCH_LAG_MS = 3_000;
+
 export type HubSpotEmulator = Emulator & {
+  /** The app's webhook subscriptions and their deliveries. */
+  readonly webhooks: HubSpotWebhooks;
   /** The CRM data, for tests that want to look behind the API. */
   readonly store: CrmStore;
   /** A fresh single-use OAuth authorization code, as if a user had consented (bound to `redirectUri` when given). */
@@ -71,7 +86,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     dailyLimit: options.dailyLimit ?? 1_000_000,
     searchPerSecond: options.searchPerSecond ?? 5,
   }, clock);
-  const context: CrmContext = { store, clock };
+  const context: CrmContext = { store, clock, searchLagMs: options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS };
 
   const { app, requests } = createEmulatorApp({
     name: 'hubspot',
@@ -98,9 +113,13 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     next();
   };
   app.use('/crm', authenticate, express.json({ limit: '1mb' }));
+  app.use(batchWriteRoutes(context));
+  app.use(propertyRoutes());
   app.use(objectRoutes(context));
   app.use(searchRoutes(context));
   app.use(associationRoutes(context));
+  const webhooks = createHubSpotWebhooks(store, clock, options.oauth?.clientSecret ?? 'emulator-client-secret', options.webhooks);
+  app.use(webhooks.routes);
 
   app.use((req) => {
     throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `No route for ${req.method} ${req.path}`);
@@ -128,8 +147,14 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   app.use(errors);
 
   const emulator = toEmulator('hubspot', app, requests);
+  const close = emulator.close;
   return Object.assign(emulator, {
     store,
+    webhooks,
+    close: async () => {
+      webhooks.close();
+      await close();
+    },
     issueAuthorizationCode: (redirectUri?: string) => auth.issueCode(redirectUri),
     authorizeUrl(params: { redirectUri: string; scope?: string; state?: string }): string {
       const url = new URL('/oauth/authorize', emulator.url);

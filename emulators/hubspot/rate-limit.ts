@@ -62,6 +62,12 @@ export class RateLimiter {
         headers['X-HubSpot-RateLimit-Interval-Milliseconds'] = '10000';
         headers['X-HubSpot-RateLimit-Max'] = String(limit);
         headers['X-HubSpot-RateLimit-Remaining'] = String(Math.max(0, limit - used - 1));
+        // HubSpot also reports a one-second share of the ten-second window. The emulator reports it without
+        // enforcing it separately (the ten-secondly policy is the one that answers 429; unverified for all tiers).
+        const secondly = Math.ceil(limit / 10);
+        const lastSecond = this.window(this.recent, token, now, 10_000).filter((at) => at > now - 1000).length;
+        headers['X-HubSpot-RateLimit-Secondly'] = String(secondly);
+        headers['X-HubSpot-RateLimit-Secondly-Remaining'] = String(Math.max(0, secondly - lastSecond - 1));
       }
       if (this.settings.dailyLimit > 0) {
         headers['X-HubSpot-RateLimit-Daily'] = String(this.settings.dailyLimit);

@@ -30,6 +30,34 @@ export class CrmStore {
   private readonly nextIds: Record<ObjectType, number> = { ...FIRST_IDS };
   /** `${type}:${id}` -> other type -> other id -> primary flag; kept symmetric by associate(). */
   private readonly edges = new Map<string, Map<ObjectType, Map<string, boolean>>>();
+  /**
+   * `${type}:${id}` -> the versions written through the API, oldest first, for search's indexing lag. Seeded
+   * objects have none: they were indexed long ago.
+   */
+  private readonly versions = new Map<string, Array<{ at: number; object: CrmObject }>>();
+
+  /** Keeps a copy of the object as written at `now`, for search to find once it is indexed. */
+  private remember(object: CrmObject, now: number): void {
+    const key = `${object.type}:${object.id}`;
+    const list = this.versions.get(key) ?? [];
+    list.push({ at: now, object: structuredClone(object) });
+    this.versions.set(key, list);
+  }
+
+  /**
+   * The object as search's index holds it when everything written up to `indexedUpTo` is indexed: the newest
+   * version written by then, or undefined when it was created later. Versions older than that one are dropped
+   * (the emulator's clock only moves forward).
+   */
+  indexed(object: CrmObject, indexedUpTo: number): CrmObject | undefined {
+    const list = this.versions.get(`${object.type}:${object.id}`);
+    if (!list) return object;
+    let newest = -1;
+    for (let i = 0; i < list.length && list[i]!.at <= indexedUpTo; i++) newest = i;
+    if (newest < 0) return undefined;
+    if (newest > 0) list.splice(0, newest);
+    return list[0]!.object;
+  }
 
   /** All objects of a type, id ascending, archived ones included. */
   all(type: ObjectType): IterableIterator<CrmObject> {
@@ -75,6 +103,7 @@ export class CrmStore {
       archived: false,
     };
     this.objects[type].set(id, object);
+    this.remember(object, now);
     return object;
   }
 
@@ -87,6 +116,7 @@ export class CrmStore {
   update(object: CrmObject, properties: Record<string, string | null>, now: number): CrmObject {
     Object.assign(object.properties, properties, { [LAST_MODIFIED[object.type]]: new Date(now).toISOString() });
     object.updatedAt = now;
+    this.remember(object, now);
     return object;
   }
 
@@ -94,6 +124,7 @@ export class CrmStore {
     object.archived = true;
     object.archivedAt = now;
     object.updatedAt = now;
+    this.remember(object, now);
   }
 
   /**

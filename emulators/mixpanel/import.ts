@@ -13,8 +13,25 @@ type FailedRecord = { index: number; insert_id: string | undefined; field: strin
 /** The body as a list of (parsed event or parse failure, its byte size). */
 type Parsed = { value: unknown; bytes: number } | { error: string };
 
+/**
+ * The events' JSON from the body: as sent, or, for the form body some official SDKs send
+ * (`application/x-www-form-urlencoded`, `data=<base64 JSON>`), the decoded `data` field (plain JSON accepted too).
+ */
+function formData(text: string): string | { error: string } {
+  const data = new URLSearchParams(text).get('data');
+  if (data === null || data === '') return { error: 'form body has no data field: send data=<base64-encoded JSON array of events>' };
+  const trimmed = data.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) return trimmed;
+  return Buffer.from(trimmed, 'base64').toString('utf8');
+}
+
 function parseBody(body: Buffer, contentType: string | undefined): Parsed[] | { error: string } {
-  const text = body.toString('utf8');
+  let text = body.toString('utf8');
+  if (contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    const decoded = formData(text);
+    if (typeof decoded !== 'string') return decoded;
+    text = decoded;
+  }
   if (contentType?.toLowerCase().startsWith('application/x-ndjson')) {
     return text
       .split('\n')

@@ -44,7 +44,7 @@ export type MixpanelEmulatorOptions = {
 export type MixpanelEmulator = Emulator & {
   /** The hosted project and its credentials. */
   readonly project: Readonly<ProjectConfig>;
-  /** Every stored event in time order (seeded, imported, tracked), after ingestion dedupe. */
+  /** Every stored event in time order (seeded, imported, tracked), repeats of an `$insert_id` included. */
   events(): readonly MixpanelEvent[];
   /** The user profiles engage answers from. */
   profiles(): readonly EngageProfile[];

@@ -1,5 +1,5 @@
 /**
- * The project's events: deduplicated at ingestion, kept in time order, with each event's export line built
+ * The project's events as raw storage holds them (repeats of an `$insert_id` included), kept in time order, with each event's export line built
  * once and cached, so an export over tens of thousands of events is a binary search, a filter and a join.
  */
 
@@ -22,12 +22,13 @@ type Row = {
   lineMs?: string;
 };
 
-export type StoreResult = 'stored' | 'replaced';
-
 /**
- * We deduplicate on (event, distinct_id, time in ms, $insert_id), Mixpanel's documented key; like its
- * query-time dedupe, the latest version of a duplicate wins. Events without an `$insert_id` are never merged.
+ * Whether an event repeats one already stored by Mixpanel's dedupe key (event, distinct_id, time in ms,
+ * $insert_id). Mixpanel keeps such repeats in raw storage and the raw export returns every one of them; only
+ * its reports deduplicate, at query time. Events without an `$insert_id` are never duplicates.
  */
+export type StoreResult = 'stored' | 'duplicate';
+
 function dedupeKey(event: string, timeMs: number, properties: Record<string, unknown>): string | undefined {
   const insertId = properties['$insert_id'];
   if (typeof insertId !== 'string' || insertId === '') return undefined;
@@ -38,31 +39,25 @@ function dedupeKey(event: string, timeMs: number, properties: Record<string, unk
 export class EventStore {
   private rows: Row[] = [];
   private sorted = true;
-  private readonly byKey = new Map<string, Row>();
+  private readonly keys = new Set<string>();
   private seq = 0;
 
   get size(): number {
     return this.rows.length;
   }
 
+  /** Stores the event; a repeat of a stored one is kept too (the export shows duplicates) and reported as such. */
   add(event: string, timeMs: number, properties: Record<string, unknown>): StoreResult {
     const { time: _ignored, ...rest } = properties;
     const stored = Object.freeze({ time: Math.floor(timeMs / 1000), ...rest });
     const key = dedupeKey(event, timeMs, properties);
-    const existing = key === undefined ? undefined : this.byKey.get(key);
-    if (existing) {
-      // Same event, distinct_id and time, so its place in the time order does not change.
-      existing.properties = stored;
-      existing.line = undefined;
-      existing.lineMs = undefined;
-      return 'replaced';
-    }
+    const duplicate = key !== undefined && this.keys.has(key);
+    if (key !== undefined) this.keys.add(key);
     const row: Row = { event, timeMs, properties: stored, seq: this.seq++ };
     const last = this.rows[this.rows.length - 1];
     if (last && (last.timeMs > timeMs)) this.sorted = false;
     this.rows.push(row);
-    if (key !== undefined) this.byKey.set(key, row);
-    return 'stored';
+    return duplicate ? 'duplicate' : 'stored';
   }
 
   /** Events with fromMs <= time < toMs, in time order. */

@@ -17,14 +17,27 @@ export type LoggedRequest = {
   at: number;
   /** The fault injected into this request, e.g. `status 503` or `latency 200ms + reset`; absent when none. */
   fault?: string;
+  /** ms from arrival until the answer was sent (or the connection closed), injected latency included. */
+  durationMs: number;
 };
 
-/** What every emulator keeps of the requests it served: tests count vendor calls with it. */
+/** How many requests an emulator's log keeps by default: far more than any test or benchmark counts between clears. */
+export const REQUEST_LOG_LIMIT = 10_000;
+
+/**
+ * What every emulator keeps of the requests it served: tests count vendor calls with it. Only the latest
+ * `limit` requests are kept, so an emulator serving for hours (`npm start`) does not grow without end.
+ */
 export class RequestLog {
   readonly entries: LoggedRequest[] = [];
 
+  /** @param limit how many of the latest requests to keep; default REQUEST_LOG_LIMIT. */
+  constructor(public limit = REQUEST_LOG_LIMIT) {}
+
   record(entry: LoggedRequest): void {
     this.entries.push(entry);
+    // Dropped a tenth at a time, so the copy is paid once per limit/10 requests, not on every one.
+    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit + Math.ceil(this.limit / 10));
   }
 
   /** How many requests match; with no filter, all of them. Admin (`/_emulator/*`) requests are never logged. */
@@ -116,7 +129,7 @@ export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; 
       if (logged) return;
       logged = true;
       const fault = typeof res.locals.fault === 'string' ? { fault: res.locals.fault } : {};
-      requests.record({ method: req.method, path: req.path, query: { ...req.query }, status, at, ...fault });
+      requests.record({ method: req.method, path: req.path, query: { ...req.query }, status, at, durationMs: Date.now() - at, ...fault });
     };
     res.on('finish', () => record(res.statusCode));
     // A request that never got its answer (hang, reset, client gone) still reached the vendor: it counts.

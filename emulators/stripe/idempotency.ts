@@ -8,7 +8,8 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 type Entry = { fingerprint: string; at: number; response?: { status: number; body: unknown } };
 
 /**
- * Replays the first response to a POST with the same `Idempotency-Key` (per API key), errors and 5xx included.
+ * Replays the first response to a POST with the same `Idempotency-Key` (per API key), 5xx and errors raised after
+ * the request changed state (a card decline) included.
  * Must run after the body parser: the parameters are part of what a key is bound to.
  */
 export function idempotency(clock: () => number): RequestHandler {
@@ -51,8 +52,10 @@ export function idempotency(clock: () => number): RequestHandler {
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       const status = res.statusCode;
-      // Rejections that never reached the endpoint (a concurrent duplicate, a rate limit) leave the key free.
-      if (status === 409 || status === 429) entries.delete(scoped);
+      // Stripe saves a key only once its request began executing: a concurrent duplicate, a rate limit or a
+      // 4xx refused before any state change (validation) leaves the key free for the corrected retry.
+      const executed = (res.locals as { executed?: boolean }).executed === true;
+      if (status === 409 || status === 429 || (status >= 400 && status < 500 && !executed)) entries.delete(scoped);
       else entry.response = { status, body };
       return json(body);
     };

@@ -8,7 +8,9 @@ import { createEventLog, type EventListener } from './events.js';
 import { idempotency } from './idempotency.js';
 import { createIdGenerator } from './ids.js';
 import { createIncludables } from './includables.js';
-import { rateLimit } from './rate-limit.js';
+import { knownParams } from './known-params.js';
+import { rateLimit, SEARCH_REQUESTS_PER_SECOND } from './rate-limit.js';
+import { invoiceItemRoutes } from './routes/invoice-items.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { chargeRoutes } from './routes/charges.js';
 import { customerRoutes } from './routes/customers.js';
@@ -19,6 +21,8 @@ import { refundRoutes } from './routes/refunds.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { seedStore, type SeedSummary } from './seed.js';
 import { createStore, type Store } from './store.js';
+import { createStripeWebhooks, type StripeWebhooks } from './webhooks.js';
+import type { DeliveryOptions } from '../shared/delivery.js';
 
 export { MAX_SEARCH_CLAUSES, MIN_SUBSTRING_LENGTH } from './search.js';
 export { MAX_EXPAND_DEPTH } from './expand.js';
@@ -31,6 +35,8 @@ export type * from './types.js';
 /** The API version the SDK (stripe 23.1.0) pins; stamped on events. */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
 export const DEFAULT_STRIPE_PORT = 4102;
+/** The emulator's default search indexing lag. */
+export const DEFAULT_SEARCH_LAG_MS = 5_000;
 
 export type StripeEmulatorOptions = {
   /** Seed for ids and seeded data; default DEFAULT_SEED (42) from emulators/shared/people. */
@@ -39,12 +45,24 @@ export type StripeEmulatorOptions = {
   clock?: () => number;
   /** Secret keys that authenticate; default `['sk_test_emulator']`. */
   apiKeys?: readonly string[];
-  /** Requests per second per API key before a 429; 0 disables the limit; default 100. */
+  /**
+   * Requests per second per API key before a 429; 0 disables the limit; default Stripe's for the key's mode:
+   * 25 for test keys (sk_test_, rk_test_), 100 for live keys.
+   */
   rateLimitPerSecond?: number;
+  /** Search requests per second per API key (Stripe's per-endpoint limit); 0 disables it; default 20. */
+  searchRateLimitPerSecond?: number;
+  /**
+   * How long a new object stays invisible to `/search` (Stripe's search is eventually consistent, typically
+   * under a minute); default DEFAULT_SEARCH_LAG_MS (5 s). 0 makes search instant: a test that needs that says so.
+   */
+  searchLagMs?: number;
   /** Whether to fill the store from the shared people list; default true. */
   seedData?: boolean;
   /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
   faults?: readonly FaultRule[];
+  /** Webhook delivery: retry schedule, timeout, injected duplicates and delays; default Stripe-like (compressed). */
+  webhooks?: DeliveryOptions;
 };
 
 export type StripeEmulator = Emulator & {
@@ -54,6 +72,8 @@ export type StripeEmulator = Emulator & {
   readonly store: Store;
   /** How many objects of each kind the seed made. */
   readonly seeded: SeedSummary;
+  /** Webhook endpoints and their deliveries. */
+  readonly webhooks: StripeWebhooks;
 };
 
 export function createStripeEmulator(options: StripeEmulatorOptions = {}): StripeEmulator {
@@ -65,7 +85,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
   const newRequestId = createIdGenerator(seed + 0x9e3779b9);
   const events = createEventLog(store, newId, clock, STRIPE_API_VERSION);
   const context: StripeContext = { store, newId, clock, events, apiVersion: STRIPE_API_VERSION,
-    includables: createIncludables(store) };
+    includables: createIncludables(store), searchLagMs: options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS };
   const empty: SeedSummary = { customers: 0, payment_intents: 0, charges: 0, refunds: 0, invoices: 0,
     subscriptions: 0, prices: 0, products: 0 };
   const seeded = options.seedData === false ? empty : seedStore(store, newId, seed);
@@ -92,24 +112,36 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
     next();
   });
   app.use(authenticate(options.apiKeys ?? ['sk_test_emulator']));
-  app.use(rateLimit(options.rateLimitPerSecond ?? 100, clock));
+  app.use(rateLimit({ perSecond: options.rateLimitPerSecond,
+    searchPerSecond: options.searchRateLimitPerSecond ?? SEARCH_REQUESTS_PER_SECOND }, clock));
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.use(knownParams());
   app.use(idempotency(clock));
   app.use(customerRoutes(context));
   app.use(paymentIntentRoutes(context));
   app.use(chargeRoutes(context));
   app.use(refundRoutes(context));
   app.use(invoiceRoutes(context));
+  app.use(invoiceItemRoutes(context));
   app.use(subscriptionRoutes(context));
   app.use(eventRoutes(context));
   app.use(catalogRoutes(context));
+  const webhooks = createStripeWebhooks(context, options.webhooks);
+  app.use(webhooks.routes);
   app.use(unrecognizedUrl);
   app.use(stripeErrorHandler);
 
-  return Object.assign(toEmulator('stripe', app, requests), {
+  const emulator = toEmulator('stripe', app, requests);
+  const close = emulator.close;
+  return Object.assign(emulator, {
     onEvent: events.onEvent,
     store,
     seeded,
+    webhooks,
+    close: async () => {
+      webhooks.close();
+      await close();
+    },
   });
 }
 

@@ -208,7 +208,10 @@ export function searchRoute<T extends StripeObject>(context: StripeContext, coll
     const limit = limitParam(params);
     const page = stringParam(params, 'page');
     const matches = compileSearch(parseSearchQuery(query), fields, resource);
-    const all = collection.all().filter(matches);
+    // Search is eventually consistent: an object made less than the lag ago is not indexed yet (retrieve and
+    // list see it at once). Only creation lags here: the emulator keeps no history of earlier versions.
+    const indexedBefore = context.clock() - context.searchLagMs;
+    const all = collection.all().filter((object) => object.created * 1000 <= indexedBefore && matches(object));
     let start = 0;
     if (page !== undefined) {
       const cursor = decodePage(page);

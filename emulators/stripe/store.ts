@@ -1,5 +1,5 @@
-import type { Charge, Customer, Invoice, InvoicePayment, PaymentIntent, Price, Refund, StripeEvent, StripeObject,
-  Subscription } from './types.js';
+import type { Charge, Customer, Invoice, InvoicePayment, Metadata, PaymentIntent, Price, Refund, StripeEvent,
+  StripeObject, Subscription } from './types.js';
 
 /**
  * One resource's objects by id, plus the order every list and search walks: newest first, and within one second
@@ -57,6 +57,23 @@ export function comparePositions(a: SortPosition, b: SortPosition): number {
   return a.created !== b.created ? b.created - a.created : b.sequence - a.sequence;
 }
 
+/** A pending or invoiced charge line (`POST /v1/invoiceitems`). */
+export type InvoiceItem = StripeObject & {
+  object: 'invoiceitem';
+  amount: number;
+  currency: string;
+  customer: string;
+  date: number;
+  description: string | null;
+  discountable: boolean;
+  invoice: string | null;
+  livemode: boolean;
+  metadata: Metadata;
+  period: { start: number; end: number };
+  proration: boolean;
+  quantity: number;
+};
+
 export type Product = StripeObject & { object: 'product'; name: string };
 export type PaymentMethod = StripeObject & {
   object: 'payment_method';
@@ -77,6 +94,7 @@ export function createStore() {
     refunds: new Collection<Refund>('refund'),
     invoices: new Collection<Invoice>('invoice'),
     invoice_payments: new Collection<InvoicePayment>('invoice payment'),
+    invoice_items: new Collection<InvoiceItem>('invoiceitem'),
     subscriptions: new Collection<Subscription>('subscription'),
     prices: new Collection<Price>('price'),
     products: new Collection<Product>('product'),
@@ -94,6 +112,7 @@ const PREFIXES: Record<string, keyof Omit<Store, 'deletedCustomers'>> = {
   re: 'refunds',
   in: 'invoices',
   inpay: 'invoice_payments',
+  ii: 'invoice_items',
   sub: 'subscriptions',
   price: 'prices',
   prod: 'products',

@@ -61,6 +61,8 @@ export type PaymentIntent = StripeObject & {
   currency: string;
   customer: string | null;
   capture_method: 'automatic' | 'automatic_async' | 'manual';
+  automatic_payment_methods: { enabled: boolean; allow_redirects: 'always' | 'never' } | null;
+  payment_method_types: string[];
   status: PaymentIntentStatus;
   payment_method: string | null;
   latest_charge: string | null;

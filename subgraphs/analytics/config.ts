@@ -14,9 +14,10 @@ export type AnalyticsConfig = {
   serviceAccount: ServiceAccount | undefined;
   /** The project token; authenticates /import when no service account is configured. */
   projectToken: string | undefined;
-  /** Per-attempt timeout in ms; exports stream whole days of events, so it is longer than the CRM's. */
-  timeoutMs: number;
-  /** Timeout, retries, breaker and bulkhead of the call policy (MIXPANEL_RETRY_ATTEMPTS, MIXPANEL_BREAKER_*, MIXPANEL_BULKHEAD_*). */
+  /**
+   * Timeout (MIXPANEL_TIMEOUT_MS: exports stream whole days of events, so it is longer than the CRM's), retries,
+   * breaker and bulkhead of the call policy (MIXPANEL_RETRY_ATTEMPTS, MIXPANEL_BREAKER_*, MIXPANEL_BULKHEAD_*).
+   */
   policy: PolicySettings;
   /**
    * Mixpanel's published limits as our own pacing (0 turns a window off): `export` 3 a second
@@ -74,7 +75,6 @@ export function readAnalyticsConfig(source: Env = process.env): AnalyticsConfig 
     projectId: vars.MIXPANEL_PROJECT_ID,
     serviceAccount: username && secret ? { username, secret } : undefined,
     projectToken: vars.MIXPANEL_PROJECT_TOKEN,
-    timeoutMs: vars.MIXPANEL_TIMEOUT_MS,
     // Mixpanel allows 100 concurrent exports: the bulkhead's default limit follows it.
     policy: readPolicySettings('MIXPANEL', vars.MIXPANEL_TIMEOUT_MS, source, { bulkheadLimit: 100 }),
     quota: {

@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
-import type { LoaderTools, SubgraphContext } from '../kit/index.js';
+import { chunk, type LoaderTools } from '../kit/index.js';
 import type { AnalyticsClient } from './client.js';
-import { DAY_MS, dayString, inWindow, toDayRange, toDistinctIdWhere, type DayRange, type RawEvent, type Window } from './mapping.js';
+import { DAY_MS, dayString, inWindow, toDayRange, toDistinctIdWhere, type DayRange, type Window } from './windows.js';
+import type { RawEvent } from './wire.js';
 
 export type LoaderOptions = {
   /** Distinct ids per export request; default 100 (the list travels in the URL). */
@@ -46,11 +47,6 @@ function clusters<K extends { range: DayRange }>(keys: readonly K[]): Array<{ ra
   return groups;
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
-}
 
 function groupByUser(events: readonly RawEvent[]): Map<string, RawEvent[]> {
   const map = new Map<string, RawEvent[]>();
@@ -105,12 +101,12 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
     });
     for (const group of clusters(pending)) {
       const ids = [...new Set(group.keys.map((key) => key.distinctId))];
-      for (const chunk of chunks(ids, batchSize)) {
+      for (const slice of chunk(ids, batchSize)) {
         const entry = remember(
           group.range,
-          new Set(chunk),
+          new Set(slice),
           'all',
-          client.exportEvents({ fromDate: dayString(group.range.from), toDate: dayString(group.range.to), where: toDistinctIdWhere(chunk) }),
+          client.exportEvents({ fromDate: dayString(group.range.from), toDate: dayString(group.range.to), where: toDistinctIdWhere(slice) }),
         );
         for (const key of group.keys) if (entry.distinctIds !== 'all' && entry.distinctIds.has(key.distinctId)) answer(key.index, entry);
       }
@@ -164,4 +160,3 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
 }
 
 export type AnalyticsLoaders = ReturnType<typeof createLoaders>;
-export type Context = SubgraphContext<AnalyticsClient, AnalyticsLoaders>;

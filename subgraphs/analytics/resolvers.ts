@@ -1,19 +1,11 @@
 import { BadUserInputError, scalarResolvers } from '../kit/index.js';
 import type { Resolvers, TrackEventFailure } from './__generated__/resolvers.js';
-import {
-  newestFirst,
-  splitBatches,
-  toBuckets,
-  toCustomerEventCounts,
-  toEventConnection,
-  toFunnelSteps,
-  toImportEvent,
-  toInputField,
-  toLastSeenAt,
-  toWindow,
-  type CustomerModel,
-  type PreparedEvent,
-} from './mapping.js';
+import { toBuckets } from './buckets.js';
+import { toFunnelSteps } from './funnels.js';
+import { splitBatches, toImportEvent, toInputField, type PreparedEvent } from './import.js';
+import { toCustomerEventCounts, toLastSeenAt, type CustomerModel } from './mapping.js';
+import { newestFirst, toEventConnection } from './paging.js';
+import { toWindow } from './windows.js';
 
 /** Default windows, in days before `until` (or now): activity and counts look at a month, lastSeenAt further back. */
 const DEFAULT_DAYS = 30;

@@ -11,9 +11,7 @@ export type CrmConfig = {
   /** HubSpot's API base URL without a trailing slash; undefined means "run the embedded emulator". */
   baseUrl: string | undefined;
   auth: HubSpotAuth | undefined;
-  /** Per-attempt timeout in ms (HUBSPOT_TIMEOUT_MS); the request's deadline may cut it shorter. */
-  timeoutMs: number;
-  /** Timeout, retries, breaker and bulkhead of the call policy (HUBSPOT_RETRY_ATTEMPTS, HUBSPOT_BREAKER_*, HUBSPOT_BULKHEAD_*). */
+  /** Timeout (HUBSPOT_TIMEOUT_MS, per attempt), retries, breaker and bulkhead of the call policy (HUBSPOT_RETRY_ATTEMPTS, HUBSPOT_BREAKER_*, HUBSPOT_BULKHEAD_*). */
   policy: PolicySettings;
   /**
    * Our own pacing, a little under or at HubSpot's published limits: `default` 190 per 10 s
@@ -59,7 +57,6 @@ export function readCrmConfig(source: Env = process.env): CrmConfig {
   return {
     baseUrl: vars.HUBSPOT_BASE_URL,
     auth,
-    timeoutMs: vars.HUBSPOT_TIMEOUT_MS,
     policy: readPolicySettings('HUBSPOT', vars.HUBSPOT_TIMEOUT_MS, source),
     quota: {
       default: quotaWindows({ points: vars.HUBSPOT_QUOTA_TEN_SECONDLY, durationSeconds: 10 }, { points: vars.HUBSPOT_QUOTA_DAILY, durationSeconds: 86_400 }),

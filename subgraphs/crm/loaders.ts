@@ -1,19 +1,15 @@
 import DataLoader from 'dataloader';
-import type { LoaderTools, SubgraphContext } from '../kit/index.js';
+import type { LoaderTools } from '../kit/index.js';
 import type { AssociationMap, CrmClient, CrmObjectType } from './client.js';
-import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './mapping.js';
+import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './wire.js';
 
 /** HubSpot's batch endpoints take at most 100 inputs. */
 const BATCH = 100;
 
 export type Associated = Array<{ id: string; primary: boolean }>;
 
-/** The schema type each HubSpot object type becomes, and how long (s) the entity cache keeps it: as @cacheControl. */
-const ENTITY: Record<CrmObjectType, { typename: string; ttl: number }> = {
-  contacts: { typename: 'Customer', ttl: 60 },
-  companies: { typename: 'Company', ttl: 300 },
-  deals: { typename: 'Deal', ttl: 60 },
-};
+/** The schema type each HubSpot object type becomes (the entity cache keeps it as long as its @cacheControl says). */
+const TYPENAME: Record<CrmObjectType, string> = { contacts: 'Customer', companies: 'Company', deals: 'Deal' };
 
 /** The per-request loaders: every entity and association lookup of one operation goes through these. */
 export function createLoaders(client: CrmClient, tools: LoaderTools) {
@@ -25,7 +21,7 @@ export function createLoaders(client: CrmClient, tools: LoaderTools) {
   // By id, objects go through the shared entity cache; lookups by other unique properties go to HubSpot.
   const objects = (type: CrmObjectType, properties: string[], idProperty?: string) =>
     new DataLoader<string, HubSpotObject | null>(
-      idProperty ? batchRead(type, properties, idProperty) : tools.cached(ENTITY[type].typename, ENTITY[type].ttl, batchRead(type, properties)),
+      idProperty ? batchRead(type, properties, idProperty) : tools.cached(TYPENAME[type], batchRead(type, properties)),
       { maxBatchSize },
     );
 
@@ -75,4 +71,3 @@ export function createLoaders(client: CrmClient, tools: LoaderTools) {
 }
 
 export type CrmLoaders = ReturnType<typeof createLoaders>;
-export type Context = SubgraphContext<CrmClient, CrmLoaders>;

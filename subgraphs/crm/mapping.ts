@@ -1,22 +1,10 @@
 /**
- * HubSpot objects -> schema types, and schema input -> HubSpot properties. Pure: no I/O, no clock.
+ * HubSpot objects -> schema types: one pure function per type, named for what it returns. No I/O, no clock.
  * HubSpot property values are always strings or null; everything typed here is parsed from them.
  */
 import { moneyFromDecimal, type Money } from '../kit/index.js';
-import type { CustomerFilter, DealStage } from './__generated__/resolvers.js';
-
-/** A CRM object as the HubSpot API returns it (contacts, companies and deals share the shape). */
-export type HubSpotObject = {
-  id: string;
-  properties: Record<string, string | null>;
-  createdAt: Date | string;
-  updatedAt: Date | string;
-  archived?: boolean;
-};
-
-export const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country', 'erp_customer_no', 'createdate', 'lastmodifieddate'];
-export const COMPANY_PROPERTIES = ['name', 'domain', 'industry', 'city', 'country', 'numberofemployees', 'createdate', 'hs_lastmodifieddate'];
-export const DEAL_PROPERTIES = ['dealname', 'amount', 'deal_currency_code', 'dealstage', 'pipeline', 'closedate', 'createdate', 'hs_lastmodifieddate'];
+import type { DealStage } from './__generated__/resolvers.js';
+import type { HubSpotObject } from './wire.js';
 
 /** The Customer fields the CRM resolves from the contact itself; company and deals are resolved by loaders. */
 export type CustomerModel = {
@@ -145,47 +133,4 @@ export function toDeal(deal: HubSpotObject, defaultCurrency: string): DealModel 
     createdAt: iso(deal.createdAt),
     updatedAt: iso(deal.updatedAt),
   };
-}
-
-/** Schema input field -> HubSpot contact property. */
-const CONTACT_INPUT_PROPERTIES = {
-  email: 'email',
-  firstName: 'firstname',
-  lastName: 'lastname',
-  phone: 'phone',
-  jobTitle: 'jobtitle',
-  city: 'city',
-  country: 'country',
-  erpCustomerNumber: 'erp_customer_no',
-} as const;
-
-export type ContactInput = Partial<Record<keyof typeof CONTACT_INPUT_PROPERTIES, string | null>>;
-
-/**
- * The HubSpot properties for a create or update: only the fields present in the input; a field given as
- * null becomes "" (HubSpot's way to clear a property). Emails are stored lower-case, as HubSpot matches them.
- */
-export function toContactProperties(input: ContactInput): Record<string, string> {
-  const properties: Record<string, string> = {};
-  for (const [field, property] of Object.entries(CONTACT_INPUT_PROPERTIES)) {
-    if (!(field in input)) continue;
-    const value = input[field as keyof ContactInput];
-    if (value === undefined) continue;
-    properties[property] = value === null ? '' : field === 'email' ? value.trim().toLowerCase() : value.trim();
-  }
-  return properties;
-}
-
-export type SearchFilter = { propertyName: string; operator: string; value?: string; values?: string[] };
-
-/** A HubSpot search request body for a customer filter: one filter group, every condition ANDed. */
-export function toContactSearch(filter: CustomerFilter): { filters: SearchFilter[]; query?: string } {
-  const filters: SearchFilter[] = [];
-  if (filter.email) filters.push({ propertyName: 'email', operator: 'EQ', value: filter.email.toLowerCase() });
-  if (filter.companyId) filters.push({ propertyName: 'associations.company', operator: 'EQ', value: filter.companyId });
-  if (filter.updatedSince) {
-    filters.push({ propertyName: 'lastmodifieddate', operator: 'GTE', value: String(new Date(filter.updatedSince).getTime()) });
-  }
-  const query = filter.search?.trim();
-  return query ? { filters, query } : { filters };
 }

@@ -1,39 +1,28 @@
-import { z } from 'zod';
 import {
   BadUserInputError,
   NotFoundError,
   connectionFromArray,
   readPageArgs,
+  required as requiredOf,
+  validInput,
   scalarResolvers,
   toConnection,
   type Connection,
 } from '../kit/index.js';
 import type { Resolvers } from './__generated__/resolvers.js';
 import { DEFAULT_ASSOCIATION, type CrmObjectType } from './client.js';
-import type { Associated, Context } from './loaders.js';
-import {
-  COMPANY_PROPERTIES,
-  CONTACT_PROPERTIES,
-  DEAL_PROPERTIES,
-  toCompany,
-  toContactProperties,
-  toContactSearch,
-  toCustomer,
-  toDeal,
-  toStageId,
-  type HubSpotObject,
-  type SearchFilter,
-} from './mapping.js';
+import type { Context } from './context.js';
+import type { Associated } from './loaders.js';
+import { contactInput, toContactProperties } from './input.js';
+import { toCompany, toCustomer, toDeal, toStageId } from './mapping.js';
+import { toContactSearch, type SearchFilter } from './search.js';
+import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './wire.js';
 
 /** HubSpot pages at most 100 objects on list and 200 on search; one page size keeps cursors interchangeable. */
 const MAX_PAGE = 100;
 
-/** Loads one entity or raises NOT_FOUND (the field becomes null, the rest of the response stands). */
-async function required<T>(value: Promise<T | null>, typename: string, key: string): Promise<T> {
-  const found = await value;
-  if (!found) throw new NotFoundError(typename, key, { upstream: 'hubspot' });
-  return found;
-}
+/** Loads one entity or raises NOT_FOUND naming HubSpot. */
+const required = <T>(value: Promise<T | null>, typename: string, key: string): Promise<T> => requiredOf(value, typename, key, 'hubspot');
 
 /** A page of a list or search as a connection; the rows are primed so nested lookups cost nothing. */
 async function listObjects<Node>(
@@ -82,29 +71,6 @@ async function associatedPage<Node>(
 const primaryOf = (associated: Associated): string | undefined =>
   (associated.find((entry) => entry.primary) ?? associated[0])?.id;
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish();
-
-/** Validates customer input beyond what the schema's scalars check; problems name the input field. */
-const contactInput = z.object({
-  email: z.string().trim().max(254).nullish(),
-  firstName: text(100),
-  lastName: text(100),
-  phone: text(40),
-  jobTitle: text(200),
-  city: text(100),
-  country: z.string().trim().regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE').nullish(),
-  erpCustomerNumber: z.string().trim().regex(/^[A-Za-z0-9-]{1,20}$/, 'must be 1 to 20 letters, digits or dashes').nullish(),
-  companyId: z.string().regex(/^\d+$/, 'must be a CRM company id').nullish(),
-});
-
-function validInput<T extends object>(input: T): T {
-  const result = contactInput.safeParse(input);
-  if (result.success) return input;
-  const issue = result.error.issues[0]!;
-  const field = `input.${issue.path.join('.')}`;
-  throw new BadUserInputError(`${field} ${issue.message}.`, field);
-}
-
 export function createResolvers(defaultCurrency: string): Resolvers {
   const deal = (row: HubSpotObject) => toDeal(row, defaultCurrency);
   return {
@@ -142,12 +108,12 @@ export function createResolvers(defaultCurrency: string): Resolvers {
     },
     Mutation: {
       createCustomer: async (_, { input }, { client }) => {
-        const { companyId, ...fields } = validInput(input);
+        const { companyId, ...fields } = validInput(contactInput, input);
         const association = companyId ? { type: 'companies' as const, id: companyId, typeId: DEFAULT_ASSOCIATION['contacts->companies']! } : undefined;
         return toCustomer(await client.create('contacts', toContactProperties(fields), association));
       },
       updateCustomer: async (_, { id, input }, { client }) => {
-        const properties = toContactProperties(validInput(input));
+        const properties = toContactProperties(validInput(contactInput, input));
         if (Object.keys(properties).length === 0) throw new BadUserInputError('input names no field to change.', 'input');
         return toCustomer(await client.update('contacts', id, properties));
       },

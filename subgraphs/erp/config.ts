@@ -14,10 +14,8 @@ export type ErpConfig = {
   /** The NAV company whose pages are called, as it appears in the service URLs. */
   company: string;
   credentials: ErpCredentials | undefined;
-  /** Per-attempt timeout in ms (ERP_TIMEOUT_MS); the request's deadline may cut it shorter. */
-  timeoutMs: number;
   /**
-   * Timeout, retries, breaker and bulkhead of the call policy (ERP_RETRY_ATTEMPTS, ERP_BREAKER_*, ERP_BULKHEAD_*).
+   * Timeout (ERP_TIMEOUT_MS, per attempt), retries, breaker and bulkhead of the call policy (ERP_RETRY_ATTEMPTS, ERP_BREAKER_*, ERP_BULKHEAD_*).
    * The bulkhead is small by default (4 running, 50 waiting): a NAV service tier serves few sessions at once,
    * and NAV publishes no quota, so concurrency is the only thing to bound.
    */
@@ -53,7 +51,6 @@ export function readErpConfig(source: Env = process.env): ErpConfig {
     baseUrl: vars.ERP_BASE_URL,
     company: vars.ERP_COMPANY,
     credentials,
-    timeoutMs: vars.ERP_TIMEOUT_MS,
     policy: readPolicySettings('ERP', vars.ERP_TIMEOUT_MS, source, { bulkheadLimit: 4, bulkheadQueue: 50 }),
     localCurrency: vars.ERP_LOCAL_CURRENCY,
   };

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
-import type { BatchFn, LoaderTools, SubgraphContext } from '../kit/index.js';
+import type { BatchFn, LoaderTools } from '../kit/index.js';
 import type { OrderStatus, PostedInvoiceStatus } from './__generated__/resolvers.js';
 import type { ErpClient, ErpPage } from './client.js';
-import { anyOf, fieldText, invoiceFilters, orderFilters, type NavFilter, type NavRecord } from './mapping.js';
+import { anyOf, invoiceFilters, orderFilters, type NavFilter } from './filters.js';
+import { fieldText } from './mapping.js';
+import type { NavRecord } from './wire.js';
 
 /**
  * Customer numbers per ReadMultiple: the OR filter grows by about eight characters a customer, which keeps
@@ -72,8 +74,8 @@ export function createLoaders(client: ErpClient, tools: LoaderTools) {
     order: new DataLoader<string, NavRecord | null>(byNumber(client, 'SalesOrder'), { maxBatchSize }),
     // Posted invoices never change in NAV, items change slowly: both go through the shared entity cache, for
     // as long as their @cacheControl allows.
-    invoice: new DataLoader<string, NavRecord | null>(tools.cached('PostedInvoice', 60, byNumber(client, 'PostedSalesInvoice')), { maxBatchSize }),
-    item: new DataLoader<string, NavRecord | null>(tools.cached('Product', 30, byNumber(client, 'Item')), { maxBatchSize }),
+    invoice: new DataLoader<string, NavRecord | null>(tools.cached('PostedInvoice', byNumber(client, 'PostedSalesInvoice')), { maxBatchSize }),
+    item: new DataLoader<string, NavRecord | null>(tools.cached('Product', byNumber(client, 'Item')), { maxBatchSize }),
 
     /** Records rows a list already returned, so resolving them again by number costs no request. */
     prime(page: 'SalesOrder' | 'PostedSalesInvoice' | 'Item', rows: readonly NavRecord[]): void {
@@ -85,4 +87,3 @@ export function createLoaders(client: ErpClient, tools: LoaderTools) {
 }
 
 export type ErpLoaders = ReturnType<typeof createLoaders>;
-export type Context = SubgraphContext<ErpClient, ErpLoaders>;

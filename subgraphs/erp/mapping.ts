@@ -1,18 +1,13 @@
 /**
- * NAV page records -> schema types, and schema input -> NAV filters and record elements. Pure: no I/O, no clock.
+ * NAV page records -> schema types: one pure function per type, named for what it returns. No I/O, no clock.
  * The soap client is configured to hand every simple value over as its wire text (see client.ts), so decimals
  * keep their digits and reach `moneyFromDecimal` as strings; nothing here meets a float amount.
  */
 import { BadUserInputError, UpstreamError, minorDigits, moneyFromDecimal, moneyFromMinor, type Money } from '../kit/index.js';
 import type { OrderStatus, PostedInvoiceStatus } from './__generated__/resolvers.js';
+import type { NavRecord } from './wire.js';
 
 const VENDOR = 'erp';
-
-/** A page record as the soap client returns it: field -> text, nested elements as objects or arrays. */
-export type NavRecord = { readonly [field: string]: unknown };
-
-/** One ReadMultiple filter: `Criteria` in NAV's filter syntax for one field; several filters AND. */
-export type NavFilter = { Field: string; Criteria: string };
 
 export type CustomerModel = { __typename: 'Customer'; erpCustomerNumber: string | null };
 
@@ -126,21 +121,6 @@ export function toVersion(orderNumber: string, key: string): string {
   return Buffer.from(JSON.stringify(['v1', orderNumber, key])).toString('base64url');
 }
 
-/** The NAV Key a version carries; BAD_USER_INPUT when it is not a version of this order. */
-export function keyFromVersion(version: string, orderNumber: string, field = 'input.version'): string {
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(version, 'base64url').toString('utf8'));
-  } catch {
-    parts = undefined;
-  }
-  if (Array.isArray(parts) && parts.length === 3 && parts[0] === 'v1' && typeof parts[2] === 'string' && parts[2] !== '') {
-    if (parts[1] === orderNumber) return parts[2];
-    throw new BadUserInputError(`${field} belongs to order ${String(parts[1])}, not ${orderNumber}.`, field);
-  }
-  throw new BadUserInputError(`${field} is not a version this API gave out; read the order and pass its \`version\`.`, field);
-}
-
 /** The lines subpage of a SalesOrder record (`SalesLines.Sales_Order_Line`), absent on an order without lines. */
 export function salesLines(order: NavRecord): NavRecord[] {
   const lines = order.SalesLines;
@@ -226,74 +206,4 @@ export function toProduct(item: NavRecord, localCurrency: string): ProductModel 
 /** Newest first: NAV numbers orders and invoices in ascending series, so the highest number is the newest. */
 export function newestFirst(left: { number: string }, right: { number: string }): number {
   return right.number.localeCompare(left.number, 'en', { numeric: true });
-}
-
-// --- Filters -----------------------------------------------------------------------------------------------
-
-/** Characters with a meaning in NAV's filter syntax (OR, AND, ranges, comparisons, wildcards, case, grouping, quotes). */
-const FILTER_SYNTAX = /[|&.<>=*?@()'\s]/;
-
-/**
- * One value as a literal in NAV filter criteria: as it is when it holds nothing NAV would read as syntax, else
- * in single quotes with inner quotes doubled (`O'Brien & Co` -> `'O''Brien & Co'`). '' is NAV's "empty".
- */
-export function navLiteral(value: string): string {
-  if (value !== '' && !FILTER_SYNTAX.test(value)) return value;
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** Criteria matching any of the values exactly: `C00001|C00002|'A|B'`. */
-export function anyOf(values: readonly string[]): string {
-  if (values.length === 0) throw new Error('anyOf needs at least one value: an empty criteria would match everything');
-  return values.map(navLiteral).join('|');
-}
-
-export function orderFilters(customerNumbers: readonly string[], statuses: readonly OrderStatus[] | null | undefined): NavFilter[] {
-  const filters: NavFilter[] = [{ Field: 'Sell_to_Customer_No', Criteria: anyOf(customerNumbers) }];
-  if (statuses && statuses.length > 0) filters.push({ Field: 'Status', Criteria: anyOf(statuses.map(toStatusOption)) });
-  return filters;
-}
-
-export function invoiceFilters(customerNumbers: readonly string[], status: PostedInvoiceStatus | null | undefined): NavFilter[] {
-  const filters: NavFilter[] = [{ Field: 'Sell_to_Customer_No', Criteria: anyOf(customerNumbers) }];
-  if (status) filters.push({ Field: 'Closed', Criteria: status === 'CLOSED' ? 'true' : 'false' });
-  return filters;
-}
-
-// --- Input -------------------------------------------------------------------------------------------------
-
-/** A quantity as NAV's decimal text; BAD_USER_INPUT unless positive with at most two decimal places. */
-export function toQuantityText(value: number, field: string): string {
-  const text = String(value);
-  if (!(value > 0) || !/^\d{1,13}(\.\d{1,2})?$/.test(text)) {
-    throw new BadUserInputError(`${field} must be more than zero with at most two decimal places; got ${text}.`, field);
-  }
-  return text;
-}
-
-/** An amount in minor units as NAV's decimal text: 1250 with EUR is "12.50", with JPY "1250". */
-export function toDecimalText(minor: number, currency: string, field: string): string {
-  if (!Number.isSafeInteger(minor) || minor < 0) throw new BadUserInputError(`${field} must be zero or more minor units.`, field);
-  const digits = minorDigits(currency);
-  if (digits === 0) return String(minor);
-  const whole = Math.floor(minor / 10 ** digits);
-  return `${whole}.${String(minor % 10 ** digits).padStart(digits, '0')}`;
-}
-
-export type OrderLineInput = { productNumber: string; quantity: number; unitPrice?: number | null; description?: string | null };
-export type OrderLineChange = { lineNumber: number; productNumber?: string | null; quantity?: number | null; unitPrice?: number | null; description?: string | null };
-
-/** NAV Code fields hold upper case and compare so; sending it that way makes lookups and replays agree. */
-export const toCode = (value: string): string => value.trim().toUpperCase();
-
-export function toLineElement(line: OrderLineInput | OrderLineChange, currency: string, field: string): Record<string, string> {
-  const element: Record<string, string> = {};
-  if (line.productNumber !== undefined && line.productNumber !== null) {
-    element.Type = 'Item';
-    element.No = toCode(line.productNumber);
-  }
-  if (line.description !== undefined && line.description !== null) element.Description = line.description;
-  if (line.quantity !== undefined && line.quantity !== null) element.Quantity = toQuantityText(line.quantity, `${field}.quantity`);
-  if (line.unitPrice !== undefined && line.unitPrice !== null) element.Unit_Price = toDecimalText(line.unitPrice, currency, `${field}.unitPrice`);
-  return element;
 }

@@ -6,38 +6,34 @@ import {
   NotFoundError,
   connectionFromArray,
   readPageArgs,
+  required as requiredOf,
+  validInput,
   scalarResolvers,
   toConnection,
 } from '../kit/index.js';
 import type { CreateOrderInput, Resolvers, UpdateOrderInput } from './__generated__/resolvers.js';
 import type { ErpClient } from './client.js';
+import { navLiteral } from './filters.js';
+import { keyFromVersion, toCode, toLineElement } from './input.js';
 import {
   currencyOf,
   fieldText,
-  keyFromVersion,
-  navLiteral,
   newestFirst,
   salesLines,
-  toCode,
-  toLineElement,
   toOrder,
   toPostedInvoice,
   toProduct,
   toStatusOption,
   type CustomerModel,
-  type NavRecord,
   type OrderModel,
 } from './mapping.js';
+import type { NavRecord } from './wire.js';
 
 /** The ERP answers up to this many items per products page; one size keeps cursors interchangeable. */
 const MAX_PAGE = 100;
 
-/** Loads one entity or raises NOT_FOUND (the field becomes null, the rest of the response stands). */
-async function required<T>(value: Promise<T | null>, typename: string, key: string): Promise<T> {
-  const found = await value;
-  if (!found) throw new NotFoundError(typename, key, { upstream: 'erp' });
-  return found;
-}
+/** Loads one entity or raises NOT_FOUND naming the ERP. */
+const required = <T>(value: Promise<T | null>, typename: string, key: string): Promise<T> => requiredOf(value, typename, key, 'erp');
 
 const customerRef = (erpCustomerNumber: string | null): CustomerModel => ({ __typename: 'Customer', erpCustomerNumber });
 
@@ -57,13 +53,6 @@ const updateInput = z.object({
   addLines: z.array(line).nullish(),
 });
 
-function valid<T extends object>(schema: z.ZodType, input: T): T {
-  const result = schema.safeParse(input);
-  if (result.success) return input;
-  const issue = result.error.issues[0]!;
-  const field = `input.${issue.path.join('.')}`;
-  throw new BadUserInputError(`${field} ${issue.message}.`, field);
-}
 
 const STALE = 'The order was changed by someone else since you read it. Read it again (for its new version) and retry.';
 
@@ -114,7 +103,7 @@ function createOrderOnce(localCurrency: string) {
   }
 
   return async (client: ErpClient, log: Logger, input: CreateOrderInput): Promise<{ order: OrderModel; replayed: boolean }> => {
-    valid(createInput, input);
+    validInput(createInput, input);
     // Line input is checked before any SOAP call (the currency only changes how prices are written).
     input.lines.forEach((entry, index) => toLineElement(entry, input.currency ?? localCurrency, `input.lines.${index}`));
     const customerNumber = toCode(input.customerNumber);
@@ -200,7 +189,7 @@ export function createResolvers(localCurrency: string): Resolvers {
         return payload;
       },
       updateOrder: async (_, { input }, { client, entityTags }) => {
-        valid(updateInput, input);
+        validInput(updateInput, input);
         const number = toCode(input.number);
         const key = keyFromVersion(input.version, number);
         const updated = order(await client.update('SalesOrder', await updateElement(client, input, number, key, localCurrency)));

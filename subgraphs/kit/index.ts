@@ -1,4 +1,5 @@
-// What every subgraph shares. Vendor folders import the kit from here only.
+// What every subgraph shares: the kit's public face, exactly what vendor folders (and the launcher, which
+// starts them) use. Vendor folders import the kit from here only; the kit's own tests import its modules.
 export {
   InterchangeError,
   NotFoundError,
@@ -9,49 +10,34 @@ export {
   UpstreamTimeoutError,
   UpstreamRateLimitedError,
   UpstreamError,
-  CircuitOpenError,
-  ErrorCode,
   type UpstreamDetail,
 } from './errors.js';
-export { readPageArgs, toConnection, connectionFromArray, encodeCursor, decodeCursor, type PageRequest } from './connection.js';
+export { readPageArgs, toConnection, connectionFromArray, encodeCursor } from './connection.js';
 export { moneyFromMinor, moneyFromDecimal, minorDigits } from './money.js';
 export { scalarResolvers } from './scalars.js';
-export { subgraphSdl, subgraphTypeDefs } from './schema.js';
-export { createRequestContext, type SubgraphContext } from './context.js';
-export { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions, type LoaderTools } from './server.js';
-export type { VendorClient, PolicyClientOptions } from './vendor-client.js';
-export { createEntityCache, type EntityCache, type BatchFn } from './entity-cache.js';
-export { entityKeyFields, tagOf } from './tags.js';
-export { createSubgraphTelemetry, type SubgraphTelemetry } from './telemetry.js';
-export { readSubgraphRuntime, DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
-export type { Money, PageInfo, Connection } from './types.js';
+export type { SubgraphContext } from './context.js';
+export { createSubgraphServer, type SubgraphServer, type LoaderTools } from './server.js';
 export {
-  createCallPolicy,
-  POLICY_DEFAULTS,
-  shouldRetry,
-  createBackoff,
-  readDeadline,
-  DEADLINE_HEADER,
+  createVendorClient,
+  type VendorClient,
+  type PolicyClientOptions,
+  type Operation,
+  type OperationTable,
+  type VendorCall,
+  type VendorErrors,
+} from './vendor-client.js';
+export { required, validInput, chunk } from './input.js';
+export type { BatchFn } from './entity-cache.js';
+export { createSubgraphTelemetry, type SubgraphTelemetry } from './telemetry.js';
+export { readSubgraphRuntime, type SubgraphRuntime } from './runtime.js';
+export type { Money, Connection } from './types.js';
+export {
   parseRetryAfter,
   createAbortableAgent,
   readPolicySettings,
   quotaWindows,
-  type AbortableAgent,
-  type AbortableAgentOptions,
   type PolicySettings,
-  type PolicySettingDefaults,
-  type BreakerState,
-  type AttemptEnd,
-  type CallKind,
-  type CallObserver,
-  type CallTracker,
-  type CallPolicy,
-  type CallPolicyOptions,
-  type CallSpec,
-  type Classifier,
-  type Failure,
-  type PolicyState,
   type QuotaWindow,
-  type RetryDecision,
-  type Translator,
+  type Failure,
 } from './policy/index.js';
+export type { Clock } from './policy/index.js';

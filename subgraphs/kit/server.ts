@@ -4,24 +4,33 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import express, { type Express } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DocumentNode } from 'graphql';
 import { PURGE_CHANNEL, adminOnly, createMemoryState, encodePurge, isDeliberateCode, metricsRoute, type AdminConfig, type Logger, type SharedState } from '../../platform/index.js';
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
 import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
-import { subgraphTypeDefs } from './schema.js';
+import { cacheMaxAges, subgraphTypeDefs } from './schema.js';
 import type { VendorClient } from './vendor-client.js';
 import { entityKeyFields, entityTagsPlugin } from './tags.js';
 import type { SubgraphTelemetry } from './telemetry.js';
 
+/**
+ * The resolver map buildSubgraphSchema takes, derived from its public signature (the package's entry point does
+ * not export the type, and its dist/ files are no contract).
+ */
+type SubgraphResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: DocumentNode | DocumentNode[] }>['resolvers']>;
+
 /** What the kit gives a vendor's createLoaders besides its client. */
 export type LoaderTools = {
-  /** Wraps a vendor batch call with the shared entity cache (see EntityCache.wrap). */
-  cached<V>(typename: string, ttlSeconds: number, batch: BatchFn<V>): BatchFn<V>;
+  /**
+   * Wraps a vendor batch call with the shared entity cache (see EntityCache.wrap), keeping each entity as long
+   * as its type's `@cacheControl(maxAge)` in the schema says.
+   */
+  cached<V>(typename: string, batch: BatchFn<V>): BatchFn<V>;
   /** The batch size to use: the vendor's maximum, or 1 when batching is switched off to measure its worth. */
   maxBatchSize(vendorMax: number): number;
 };
@@ -92,14 +101,18 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
   const telemetry = options.telemetry;
   const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache, ...(telemetry ? { onLookup: telemetry.entityLookup } : {}) });
+  const typeDefs = subgraphTypeDefs(options.name);
+  const maxAges = cacheMaxAges(typeDefs);
   const tools: LoaderTools = {
-    cached: (typename, ttlSeconds, batch) => {
+    cached: (typename, batch) => {
+      const ttlSeconds = maxAges.get(typename);
+      // A loader caching a type the schema gives no lifetime is a bug in the vendor folder, not a runtime state.
+      if (!ttlSeconds) throw new Error(`${options.name}: type ${typename} has no @cacheControl(maxAge) in its schema, so it cannot be entity-cached`);
       const wrapped = entityCache.wrap(typename, ttlSeconds, batch);
       return telemetry ? telemetry.batch(typename, wrapped) : wrapped;
     },
     maxBatchSize: (vendorMax) => (runtime.batching ? vendorMax : 1),
   };
-  const typeDefs = subgraphTypeDefs(options.name);
   // A mutation's entities are purged here before its response leaves, and everywhere else by broadcast.
   const purgeAfterMutation = async (tags: Set<string>) => {
     await entityCache.purge(tags);
@@ -108,7 +121,7 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   const apollo = new ApolloServer<SubgraphContext<Client, Loaders>>({
     schema: buildSubgraphSchema({
       typeDefs,
-      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+      resolvers: options.resolvers as SubgraphResolverMap,
     }),
     introspection: options.introspection ?? true,
     // The launcher owns SIGTERM/SIGINT and closes every part in order; Apollo's own handler would race it.

@@ -10,14 +10,11 @@ export type PaymentsConfig = {
   baseUrl: string | undefined;
   /** The secret (sk_...) or restricted (rk_...) key; required with a base URL. */
   secretKey: string | undefined;
-  /** Per-attempt timeout in ms (STRIPE_TIMEOUT_MS); the request's deadline may cut it shorter. */
-  timeoutMs: number;
-  /** Timeout, retries, breaker and bulkhead of the call policy (STRIPE_RETRY_ATTEMPTS, STRIPE_BREAKER_*, STRIPE_BULKHEAD_*). */
+  /** Timeout (STRIPE_TIMEOUT_MS, per attempt), retries, breaker and bulkhead of the call policy (STRIPE_RETRY_ATTEMPTS, STRIPE_BREAKER_*, STRIPE_BULKHEAD_*). */
   policy: PolicySettings;
   /**
    * Our own pacing (STRIPE_QUOTA_PER_SECOND, 0 for none): by default Stripe's published limits, 25 requests a
-   * second for test-mode keys (sk_test_, rk_test_) and 100 for live keys and for the embedded emulator (which
-   * allows 100 whatever the key).
+   * second for test-mode keys (sk_test_, rk_test_, and the embedded emulator's sk_test_ key) and 100 for live keys.
    */
   quota: Record<string, QuotaWindow[]>;
 };
@@ -42,12 +39,12 @@ export function readPaymentsConfig(source: Env = process.env): PaymentsConfig {
     // Checked here so a bad URL fails at start-up, not at the first request.
     toStripeEndpoint(vars.STRIPE_BASE_URL);
   }
-  const testMode = vars.STRIPE_BASE_URL !== undefined && /^(sk|rk)_test_/.test(vars.STRIPE_SECRET_KEY ?? '');
+  // Without a base URL the embedded emulator runs with its own test-mode key, under the test-mode limit.
+  const testMode = vars.STRIPE_BASE_URL === undefined || /^(sk|rk)_test_/.test(vars.STRIPE_SECRET_KEY ?? '');
   const perSecond = vars.STRIPE_QUOTA_PER_SECOND ?? (testMode ? 25 : 100);
   return {
     baseUrl: vars.STRIPE_BASE_URL,
     secretKey: vars.STRIPE_SECRET_KEY,
-    timeoutMs: vars.STRIPE_TIMEOUT_MS,
     // Stripe's own bulkhead-like limit is on concurrent requests too; 20 in flight stays well inside it.
     policy: readPolicySettings('STRIPE', vars.STRIPE_TIMEOUT_MS, source, { bulkheadLimit: 20 }),
     quota: { default: quotaWindows({ points: perSecond, durationSeconds: 1 }) },

@@ -1,18 +1,8 @@
 import DataLoader from 'dataloader';
-import type { LoaderTools, SubgraphContext } from '../kit/index.js';
+import { chunk, type LoaderTools } from '../kit/index.js';
 import type { PaymentsClient, SearchPage } from './client.js';
-import {
-  filterKey,
-  matchesFilter,
-  toCustomerEmailQuery,
-  toCustomerRowsQuery,
-  type ListFilter,
-  type StripeCharge,
-  type StripeCustomer,
-  type StripeInvoice,
-  type StripePaymentIntent,
-  type StripeSubscription,
-} from './mapping.js';
+import { filterKey, matchesFilter, toCustomerEmailQuery, toCustomerRowsQuery, type ListFilter } from './search.js';
+import type { StripeCharge, StripeCustomer, StripeInvoice, StripePaymentIntent, StripeSubscription } from './wire.js';
 
 /** Stripe's cap on the clauses of one search query: the most customers one batched search can name. */
 export const MAX_SEARCH_CLAUSES = 10;
@@ -37,11 +27,6 @@ type Row = { customer: string | { id: string } | null; status: string | null; cr
 
 const customerOf = (row: Row): string | null => (row.customer === null ? null : typeof row.customer === 'string' ? row.customer : row.customer.id);
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
-}
 
 /**
  * Rows of many customers through one search per batch of up to 10 customers (`customer:"a" OR ...`), following
@@ -143,7 +128,7 @@ export function createLoaders(client: PaymentsClient, tools: LoaderTools) {
       return emails.map((email) => found.get(email) ?? null);
   };
   // Keyed by lower-case email, which is also the entity tag the subgraph reports (`Customer:<email>`).
-  const cachedByEmail = tools.cached('Customer', 60, searchByEmail);
+  const cachedByEmail = tools.cached('Customer', searchByEmail);
   const customerByEmail = new DataLoader<string, StripeCustomer | null, string>(
     async (emails) => {
       const customers = await cachedByEmail(emails.map((email) => email.toLowerCase()));
@@ -169,4 +154,3 @@ export function createLoaders(client: PaymentsClient, tools: LoaderTools) {
 }
 
 export type PaymentsLoaders = ReturnType<typeof createLoaders>;
-export type Context = SubgraphContext<PaymentsClient, PaymentsLoaders>;

@@ -1,23 +1,13 @@
 import { BadUserInputError, NotFoundError, readPageArgs, scalarResolvers, toConnection, type Connection } from '../kit/index.js';
 import type { Resolvers } from './__generated__/resolvers.js';
-import type { FieldMap, PaymentsClient, WriteResult } from './client.js';
+import type { PaymentsClient, WriteResult } from './client.js';
+import type { FieldMap } from './errors.js';
+import { MAX_CLIENT_IDEMPOTENCY_KEY, toIdempotencyKey } from './idempotency.js';
+import { toCaptureMethodParam, toMetadataParam } from './input.js';
 import { MAX_REACH, type CustomerRows, type RowsKey } from './loaders.js';
-import {
-  MAX_CLIENT_IDEMPOTENCY_KEY,
-  matchesFilter,
-  toBilling,
-  toCaptureMethodParam,
-  toCharge,
-  toIdempotencyKey,
-  toInvoice,
-  toListFilter,
-  toMetadataParam,
-  toPaymentIntent,
-  toRefund,
-  toSubscription,
-  type FilterInput,
-  type StripeSubscription,
-} from './mapping.js';
+import { toBilling, toCharge, toInvoice, toPaymentIntent, toRefund, toSubscription } from './mapping.js';
+import { matchesFilter, toListFilter, type FilterInput } from './search.js';
+import type { StripeSubscription } from './wire.js';
 
 type PageArgs = { first?: number | null; after?: string | null; filter?: FilterInput | null };
 

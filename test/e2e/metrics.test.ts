@@ -54,17 +54,17 @@ describe('GET /metrics', () => {
 
     // HubSpot: the contact by email, then its company by id (through the entity cache, a miss).
     expect(increments(before.crm, after.crm, 'interchange_vendor_requests_total')).toEqual({
-      '{endpoint="objects.batchRead",status="ok",vendor="hubspot"}': 2,
-      '{endpoint="associations.batchRead",status="ok",vendor="hubspot"}': 1,
+      '{endpoint="batchRead",status="ok",vendor="hubspot"}': 2,
+      '{endpoint="associations",status="ok",vendor="hubspot"}': 1,
     });
     expect(increments(before.crm, after.crm, 'interchange_vendor_calls_total')).toEqual({
-      '{endpoint="objects.batchRead",result="ok",vendor="hubspot"}': 2,
-      '{endpoint="associations.batchRead",result="ok",vendor="hubspot"}': 1,
+      '{endpoint="batchRead",result="ok",vendor="hubspot"}': 2,
+      '{endpoint="associations",result="ok",vendor="hubspot"}': 1,
     });
     expect(increments(before.crm, after.crm, 'interchange_cache_lookups_total')).toEqual({ '{cache="entity",result="miss"}': 1 });
     expect(increments(before.crm, after.crm, 'interchange_vendor_retries_total')).toEqual({});
     // Stripe: one customer search for the email.
-    expect(increments(before.payments, after.payments, 'interchange_vendor_requests_total')).toEqual({ '{endpoint="customers.search",status="ok",vendor="stripe"}': 1 });
+    expect(increments(before.payments, after.payments, 'interchange_vendor_requests_total')).toEqual({ '{endpoint="searchCustomers",status="ok",vendor="stripe"}': 1 });
     // The metrics agree with what the vendors received.
     expect(stack.emulators.hubspot!.requests.count() - hubspotBefore).toBe(3);
     expect(stack.emulators.stripe!.requests.count() - stripeBefore).toBe(1);

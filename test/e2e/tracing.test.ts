@@ -106,8 +106,8 @@ describe('traces over OTLP/HTTP', () => {
         expect(typeof attempts[0]!.attributes['interchange.vendor.quota_wait_ms']).toBe('number');
       }
     }
-    // The ERP calls are named by SOAP page and operation.
-    expect(spans.some((span) => span.name === 'erp SalesOrder.ReadMultiple')).toBe(true);
+    // The ERP calls are named by the operation table's SOAP operation.
+    expect(spans.some((span) => span.name === 'erp ReadMultiple')).toBe(true);
     // DataLoader batches carry their size.
     const batch = spans.find((span) => span.name === 'dataloader Customer' && span.service === 'interchange-crm');
     expect(batch?.attributes['interchange.dataloader.batch_size']).toBeGreaterThanOrEqual(1);

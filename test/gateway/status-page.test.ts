@@ -58,6 +58,26 @@ describe('renderStatusPage', () => {
   });
 });
 
+describe('renderStatusPage with the event pipeline', () => {
+  const base: StatusReport = { generatedAt: '2026-11-30T04:00:00.000Z', overall: 'ok', vendors: [], caches: [], events: undefined, slowest: [], tracesNote: undefined };
+  const events = { counts: { pending: 2, applied: 40, stale: 1, failed: 1, dead: 3 }, backlog: 3, oldestUnappliedAgeSeconds: 12.5, rejections: { stripe: { mismatch: 2 } } };
+
+  it('shows counts, backlog and its age, refusals, and a redrive button while events are dead', () => {
+    const html = renderStatusPage({ ...base, events }, { refreshSeconds: 10 });
+    expect(html).toContain('backlog <b>3</b> · oldest waiting 12.5 s');
+    expect(html).toContain('<tr data-status="dead"><td>dead</td><td>3</td></tr>');
+    expect(html).toContain('refused deliveries: stripe mismatch: 2');
+    expect(html).toContain('<form method="post" action="/status/redrive"><button type="submit" id="redrive">Redrive 3 dead events</button></form>');
+    expect(html).not.toContain('not configured');
+  });
+  it('offers no redrive without dead events, and says what a redrive did', () => {
+    const html = renderStatusPage({ ...base, events: { ...events, counts: { ...events.counts, dead: 0 }, oldestUnappliedAgeSeconds: undefined } }, { refreshSeconds: 10, redriven: 3 });
+    expect(html).not.toContain('id="redrive"');
+    expect(html).toContain('nothing waiting');
+    expect(html).toContain('Redriven 3 dead events.');
+  });
+});
+
 describe('sparkline', () => {
   it('draws defined values as a line scaled to the maximum and leaves gaps for missing ones', () => {
     const svg = sparkline([0, 10, undefined, 5, 10], { label: 'p50', format: String, width: 40, height: 12 });

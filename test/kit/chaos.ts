@@ -118,8 +118,9 @@ export function describeChaosMatrix(emulator: Vendor['emulator']): void {
       // Three at once, so the whole phase fits in the half-open delay even on a busy machine.
       const whileOpen = await Promise.all([1, 2, 3].map(() => runQuery(stack, variables)));
       for (const result of whileOpen) {
-        // Faster than one attempt's timeout: no attempt was made.
-        expect(result.ms).toBeLessThan(500);
+        // Well inside the request deadline (a generous margin on a busy machine); that no attempt was made is
+        // what the request log below proves.
+        expect(result.ms).toBeLessThan(DEADLINE_MS);
         for (const error of result.errors) expect(error.extensions).toMatchObject({ code: 'CIRCUIT_OPEN', upstream: vendor.upstream, retryAfter: 1 });
       }
       expect(log.count() - before).toBe(callsWhenOpened);

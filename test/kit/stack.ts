@@ -34,7 +34,8 @@ export function memoryLogger(level = 'info'): { log: Logger; lines: Array<Record
 
 export async function startTestStack(env: Env = {}): Promise<TestStack> {
   const { log, lines } = memoryLogger();
-  const stack = await startStack({ env: { NODE_ENV: 'test', ...env }, ports: 'ephemeral', log });
+  // The event pipeline (a database and a job engine) starts only where a test asks for it (EVENTS=true).
+  const stack = await startStack({ env: { NODE_ENV: 'test', EVENTS: 'false', PGLITE_DATA_DIR: 'memory', ...env }, ports: 'ephemeral', log });
   return {
     ...stack,
     logLines: lines,

@@ -5,6 +5,7 @@ import type { AssociationEdge } from '../store.js';
 import { bodyObject, intParam, iso, objectTypeParam, type CrmContext } from './common.js';
 
 const PAGE_MAX = 500;
+const OBJECT_TYPE_ID: Record<ObjectType, string> = { contacts: '0-1', companies: '0-2', deals: '0-3' };
 const BATCH_MAX = 1000;
 
 /**
@@ -76,6 +77,52 @@ export function associationRoutes(context: CrmContext): Router {
       ],
       startedAt: iso(clock()),
       completedAt: iso(clock()),
+    });
+  });
+
+  router.put('/crm/v4/objects/:fromType/:fromId/associations/:toType/:toId', (req, res) => {
+    const from = objectTypeParam(req.params.fromType);
+    const to = objectTypeParam(req.params.toType);
+    const { fromId, toId } = req.params;
+    assertPair(from, to);
+    const specs = ASSOCIATION_TYPES[`${from}->${to}`]!;
+    const body: unknown = req.body;
+    if (!Array.isArray(body) || body.length === 0) {
+      throw validationError('Invalid input JSON: the body must be a non-empty list of {associationCategory, associationTypeId}.');
+    }
+    let primary = false;
+    for (const entry of body as unknown[]) {
+      const { associationCategory: category, associationTypeId: typeId } = (entry ?? {}) as Record<string, unknown>;
+      const known = [specs.unlabeled, specs.primary].find((spec) => spec !== undefined && spec.typeId === Number(typeId));
+      if (category !== 'HUBSPOT_DEFINED' || !known) {
+        // Only HubSpot's own types exist here: user-defined labels would have to be created first.
+        throw validationError(`Invalid association type ${String(category)}/${String(typeId)} between ${singular(from)} and ${singular(to)}.`);
+      }
+      if (known === specs.primary) primary = true;
+    }
+    for (const [type, id] of [[from, fromId], [to, toId]] as const) {
+      if (store.get(type, id)?.archived !== false) {
+        throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `No ${singular(type)} with id ${id} exists.`);
+      }
+    }
+    // A record has one primary company: labelling a new one primary moves the label.
+    const [owner, ownerId, company, companyId] = to === 'companies' ? [from, fromId, to, toId] : [to, toId, from, fromId];
+    if (primary) {
+      for (const edge of store.associations(owner, ownerId, company)) {
+        if (edge.primary && edge.toId !== companyId) {
+          store.dissociate(owner, ownerId, company, edge.toId);
+          store.associate(owner, ownerId, company, edge.toId, false);
+        }
+      }
+    }
+    store.associate(from, fromId, to, toId, primary);
+    const edge = store.associations(from, fromId, to).find((candidate) => candidate.toId === toId)!;
+    res.status(201).json({
+      fromObjectTypeId: OBJECT_TYPE_ID[from],
+      fromObjectId: Number(fromId),
+      toObjectTypeId: OBJECT_TYPE_ID[to],
+      toObjectId: Number(toId),
+      labels: associationTypes(from, to, edge.primary).flatMap((spec) => (spec.label ? [spec.label] : [])),
     });
   });
 

@@ -4,7 +4,12 @@ import { parseObjectType, type ObjectType } from '../schema.js';
 import type { CrmStore } from '../store.js';
 
 /** What the CRM routes share within one emulator instance. */
-export type CrmContext = { store: CrmStore; clock: () => number };
+export type CrmContext = {
+  store: CrmStore;
+  clock: () => number;
+  /** How long a write takes to reach search's index (HubSpot's search is eventually consistent); 0 instant. */
+  searchLagMs: number;
+};
 
 export function objectTypeParam(value: string | undefined): ObjectType {
   const type = value === undefined ? undefined : parseObjectType(value);

@@ -9,7 +9,7 @@ import { baseUrl, bodyObject, booleanParam, intParam, iso, objectTypeParam, type
 const BATCH_MAX = 100;
 
 /** Resolves `idProperty`: absent means the record id; otherwise it must be a unique property. */
-function lookup(context: CrmContext, type: ObjectType, id: string, idProperty: unknown, archived: boolean): CrmObject | undefined {
+export function lookup(context: CrmContext, type: ObjectType, id: string, idProperty: unknown, archived: boolean): CrmObject | undefined {
   if (idProperty === undefined || idProperty === '' || idProperty === 'hs_object_id') {
     const object = context.store.get(type, id);
     return object && object.archived === archived ? object : undefined;
@@ -21,7 +21,7 @@ function lookup(context: CrmContext, type: ObjectType, id: string, idProperty: u
 }
 
 /** Refuses a second live contact with the same email, with HubSpot's 409 body. */
-function assertEmailFree(context: CrmContext, type: ObjectType, email: string | null | undefined, self?: string): void {
+export function assertEmailFree(context: CrmContext, type: ObjectType, email: string | null | undefined, self?: string): void {
   if (type !== 'contacts' || !email) return;
   const existing = context.store.findBy('contacts', 'email', email);
   if (existing && existing.id !== self) {
@@ -30,7 +30,7 @@ function assertEmailFree(context: CrmContext, type: ObjectType, email: string | 
 }
 
 /** Create's `associations`: each entry names the other object by id and the type ids that say which kind it is. */
-function parseCreateAssociations(type: ObjectType, value: unknown): Array<{ toType: ObjectType; toId: string; primary: boolean }> {
+export function parseCreateAssociations(type: ObjectType, value: unknown): Array<{ toType: ObjectType; toId: string; primary: boolean }> {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw validationError('associations must be a list');
   return value.map((entry: unknown) => {
@@ -45,6 +45,28 @@ function parseCreateAssociations(type: ObjectType, value: unknown): Array<{ toTy
     }
     throw validationError(`Invalid association: ${JSON.stringify(entry)}`);
   });
+}
+
+export type PlannedCreate = { properties: Record<string, string | null>; associations: ReturnType<typeof parseCreateAssociations> };
+
+/** Validates one create input (properties, associations to live objects, a free email) without writing anything. */
+export function checkCreate(context: CrmContext, type: ObjectType, input: Record<string, unknown>): PlannedCreate {
+  const properties = validateProperties(type, input.properties ?? {});
+  const associations = parseCreateAssociations(type, input.associations);
+  for (const association of associations) {
+    if (context.store.get(association.toType, association.toId)?.archived !== false) {
+      throw validationError(`${singular(association.toType)} ${association.toId} does not exist and cannot be associated.`);
+    }
+  }
+  assertEmailFree(context, type, properties.email);
+  return { properties, associations };
+}
+
+/** Writes a create that checkCreate accepted. */
+export function createObject(context: CrmContext, type: ObjectType, { properties, associations }: PlannedCreate): CrmObject {
+  const object = context.store.create(type, properties, context.clock());
+  for (const association of associations) context.store.associate(type, object.id, association.toType, association.toId, association.primary);
+  return object;
 }
 
 /** `/crm/v3/objects/{type}`: list, get, create, update, archive and batch read. */
@@ -145,20 +167,9 @@ export function objectRoutes(context: CrmContext): Router {
 
   router.post('/crm/v3/objects/:objectType', (req, res) => {
     const type = objectTypeParam(req.params.objectType);
-    const body = bodyObject(req);
-    const properties = validateProperties(type, body.properties ?? {});
-    const associations = parseCreateAssociations(type, body.associations);
-    for (const association of associations) {
-      if (store.get(association.toType, association.toId)?.archived !== false) {
-        throw validationError(`${singular(association.toType)} ${association.toId} does not exist and cannot be associated.`);
-      }
-    }
-    assertEmailFree(context, type, properties.email);
-    const object = store.create(type, properties, clock());
-    for (const association of associations) {
-      store.associate(type, object.id, association.toType, association.toId, association.primary);
-    }
-    res.status(201).json(toPublicObject(object, selectProperties(type, Object.keys(properties))));
+    const plan = checkCreate(context, type, bodyObject(req));
+    const object = createObject(context, type, plan);
+    res.status(201).json(toPublicObject(object, selectProperties(type, Object.keys(plan.properties))));
   });
 
   router.patch('/crm/v3/objects/:objectType/:objectId', (req, res) => {

@@ -29,8 +29,12 @@ export function searchRoutes(context: CrmContext): Router {
     const matching = [];
     const associated = (object: CrmObject, toType: ObjectType) =>
       context.store.associations(object.type, object.id, toType).map((edge) => edge.toId);
-    for (const object of context.store.all(type)) {
-      if (!object.archived && matchesGroups(object, groups, associated) && matchesQuery(object, query)) matching.push(object);
+    // Search reads its index, which is behind the store by the indexing lag: new records are missing, changed
+    // ones match and come back with their indexed values (retrieve, list and batch read are immediate).
+    const indexedUpTo = context.clock() - context.searchLagMs;
+    for (const current of context.store.all(type)) {
+      const object = context.store.indexed(current, indexedUpTo);
+      if (object && !object.archived && matchesGroups(object, groups, associated) && matchesQuery(object, query)) matching.push(object);
     }
     sortObjects(matching, sorts);
     const end = Math.min(after + limit, SEARCH_RESULT_CAP);

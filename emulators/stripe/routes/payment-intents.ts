@@ -8,6 +8,7 @@ import { boolParam, currencyParam, intParam, mergeMetadata, nullableString, para
   type Params } from '../params.js';
 import { cancelPaymentIntent, capturePaymentIntent, confirmPaymentIntent, createCardPaymentMethod,
   resolvePaymentMethod } from '../payments.js';
+import { checkMinimumAmount, checkRedirectable, intentPaymentMethods } from '../intent-rules.js';
 import { searchRoute, type SearchFields } from '../search.js';
 import type { PaymentIntent } from '../types.js';
 
@@ -53,7 +54,11 @@ export function paymentIntentRoutes(context: StripeContext): Router {
     if (!(CAPTURE_METHODS as readonly string[]).includes(captureMethod)) {
       throw invalidRequest(`Invalid capture_method: must be one of ${CAPTURE_METHODS.join(', ')}`, { param: 'capture_method' });
     }
-    const intent = store.payment_intents.insert(buildPaymentIntent({
+    checkMinimumAmount(amount, currency);
+    const methods = intentPaymentMethods(params);
+    const confirm = boolParam(params, 'confirm');
+    // Everything is validated before the intent exists: a refused request leaves nothing behind.
+    const intent = buildPaymentIntent({
       id: context.newId('pi'),
       created: nowSeconds(context),
       amount,
@@ -64,9 +69,13 @@ export function paymentIntentRoutes(context: StripeContext): Router {
       description: stringParam(params, 'description') ?? null,
       receiptEmail: stringParam(params, 'receipt_email') ?? null,
       metadata: mergeMetadata({}, params.metadata),
-    }));
+    });
+    intent.automatic_payment_methods = methods.automatic;
+    intent.payment_method_types = methods.types;
+    if (confirm) checkRedirectable(intent, params);
+    store.payment_intents.insert(intent);
     context.events.record('payment_intent.created', intent, requestInfo(res));
-    if (boolParam(params, 'confirm')) confirmOrThrow(intent, res);
+    if (confirm) confirmOrThrow(intent, res);
     send(res, context, params, intent);
   });
 
@@ -112,6 +121,7 @@ export function paymentIntentRoutes(context: StripeContext): Router {
   router.post(`${url}/:id/confirm`, (req, res) => {
     const params = paramsOf(req);
     const intent = mustGet(store.payment_intents, String(req.params.id));
+    checkRedirectable(intent, params);
     const method = paymentMethodFrom(params, intent.customer);
     if (method) intent.payment_method = method;
     confirmOrThrow(intent, res);

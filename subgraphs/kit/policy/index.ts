@@ -5,6 +5,7 @@ export { createBackoff, type BackoffSettings } from './backoff.js';
 export { readDeadline, DEADLINE_HEADER, type ReadDeadlineOptions } from './deadline.js';
 export { parseRetryAfter } from './retry-after.js';
 export { createAbortableAgent, type AbortableAgent, type AbortableAgentOptions } from './agent.js';
+export { systemClock, sleep, type Clock } from './clock.js';
 export { readPolicySettings, quotaWindows, type PolicySettings, type PolicySettingDefaults } from './settings.js';
 export type {
   AttemptEnd,

@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: the policy is one composition of layers (retry, breaker, bulkhead, quota, timeout)
+// whose order and shared per-call state (deadline, signal, attempt count) are read together; its pure parts
+// (shouldRetry, backoff, quota, window, clock) already live in their own files.
 import { setMaxListeners } from 'node:events';
 import {
   bulkhead,
@@ -25,6 +28,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import { createBackoff } from './backoff.js';
+import { systemClock } from './clock.js';
 import { createQuota, QuotaExhaustedError } from './quota.js';
 import { shouldRetry, type RetryDecision } from './should-retry.js';
 import type {
@@ -89,6 +93,8 @@ class PolicyDisposed extends Error {
  */
 export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   const upstream = options.upstream;
+  // Every time this policy reads or waits on goes through the clock, so tests can run it on fake time.
+  const clock = options.clock ?? systemClock;
   const timeoutMs = positive('timeoutMs', options.timeoutMs ?? POLICY_DEFAULTS.timeoutMs);
   const budgetMs = positive('budgetMs', options.budgetMs ?? POLICY_DEFAULTS.budgetMs);
   const maxAttempts = positive('retry.maxAttempts', options.retry?.maxAttempts ?? POLICY_DEFAULTS.retry.maxAttempts);
@@ -112,7 +118,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     },
   );
   const slots = bulkhead(bulkheadLimit, bulkheadQueue);
-  const quota = createQuota(upstream, options.quota ?? {}, options.redis);
+  const quota = createQuota(upstream, options.quota ?? {}, options.redis, clock);
   const recent = createLatencyWindow(positive('windowSize', options.windowSize ?? POLICY_DEFAULTS.windowSize));
   const lifetime = new AbortController();
   // Every call in flight listens for dispose (and removes its listener when done): dozens at once under load
@@ -122,7 +128,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   let openedAt: number | undefined;
   const listeners = [
     breaker.onBreak(() => {
-      openedAt = Date.now();
+      openedAt = clock.now();
     }),
     breaker.onReset(() => {
       openedAt = undefined;
@@ -148,7 +154,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       return new UpstreamRateLimitedError(upstream, seconds(error.waitMs), { cause: error.message });
     }
     if (isBrokenCircuitError(error)) {
-      const retryIn = breakerRetryInMs(Date.now());
+      const retryIn = breakerRetryInMs(clock.now());
       return new CircuitOpenError(upstream, retryIn === undefined ? undefined : seconds(retryIn), {
         cause: `circuit open after repeated failures; no call was made`,
       });
@@ -173,7 +179,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     const bucket = call.bucket ?? 'default';
     // A misspelt bucket is a bug in the vendor client: thrown as it is, for the log, not dressed as a vendor failure.
     quota.check(bucket);
-    const started = Date.now();
+    const started = clock.now();
     // A deadline that is not a finite number (NaN from a bad parse) is no deadline: the budget applies.
     const requested = call.deadline !== undefined && Number.isFinite(call.deadline) ? call.deadline : Number.POSITIVE_INFINITY;
     const deadline = Math.min(requested, started + budgetMs);
@@ -185,7 +191,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
 
     // One signal for the whole logical call: aborts at the deadline or on dispose, reaching every layer.
     const expiry = new AbortController();
-    const timer = setTimeout(() => expiry.abort(new DeadlineReached()), deadline - started);
+    const cancelTimer = clock.setTimer(deadline - started, () => expiry.abort(new DeadlineReached()));
     const onDispose = (): void => expiry.abort(new PolicyDisposed());
     lifetime.signal.addEventListener('abort', onDispose, { once: true });
 
@@ -195,7 +201,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       attempts += 1;
       const queued = performance.now();
       await quota.acquire(bucket, deadline, signal);
-      const remainingMs = deadline - Date.now();
+      const remainingMs = deadline - clock.now();
       const limitMs = Math.max(1, Math.min(timeoutMs, remainingMs));
       const cutBy = timeoutMs <= remainingMs ? 'the per-call timeout' : 'the request deadline';
       let attemptSignal: AbortSignal | undefined;
@@ -223,7 +229,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         const decision = shouldRetry(failure, attempts, call, {
           maxAttempts,
           backoffMs: backoff.duration,
-          remainingMs: deadline - Date.now(),
+          remainingMs: deadline - clock.now(),
         });
         attemptEnded?.({ durationMs: performance.now() - begun, failure, timedOut, decision });
         throw new AttemptFailed(error, failure, decision, timedOut ? `no answer within ${Math.round(limitMs)} ms (${cutBy})` : undefined);
@@ -265,7 +271,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       tracker?.onEnd?.({ attempts, error: typed, breaker: breakerStateName(breaker.state) });
       throw typed;
     } finally {
-      clearTimeout(timer);
+      cancelTimer();
       lifetime.signal.removeEventListener('abort', onDispose);
     }
   }
@@ -273,7 +279,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   return {
     execute,
     state(): PolicyState {
-      const now = Date.now();
+      const now = clock.now();
       const retryIn = breakerRetryInMs(now);
       return {
         upstream,

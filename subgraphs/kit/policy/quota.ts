@@ -6,6 +6,7 @@ import {
   RateLimiterUnion,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import { sleep, type Clock } from './clock.js';
 import type { QuotaWindow } from './types.js';
 
 /** Raised inside the policy when a bucket has no slot before the deadline; the policy turns it into UPSTREAM_RATE_LIMITED. */
@@ -24,14 +25,23 @@ export type Quota = {
    * before `deadline`; rejects with QuotaExhaustedError when it would not. Buckets with no windows are free.
    */
   acquire(bucket: string, deadline: number, signal: AbortSignal): Promise<void>;
-  /** Per bucket, as last seen when spending. */
-  remaining(now: number): Record<string, { remaining: number; resetsInMs: number }>;
+  /**
+   * Per bucket, as last seen when spending: every window on its own (`windows`), and at the top the tightest one
+   * (fewest calls left) with that same window's reset, never one window's count paired with another's reset.
+   * A window whose reset has passed reports its full points.
+   */
+  remaining(now: number): Record<string, QuotaState>;
 };
+
+/** What is left of one window. */
+export type WindowState = { points: number; durationSeconds: number; remaining: number; resetsInMs: number };
+export type QuotaState = { remaining: number; resetsInMs: number; windows: WindowState[] };
 
 type Bucket = {
   consume(key: string): Promise<unknown>;
-  seen?: { remaining: number; resetsAt: number };
-  fullPoints: number;
+  windows: readonly QuotaWindow[];
+  /** Per window (same index), as last seen. */
+  seen: Array<{ remaining: number; resetsAt: number } | undefined>;
 };
 
 /** The one key every replica spends from: the quota is per vendor account, not per caller. */
@@ -41,6 +51,7 @@ export function createQuota(
   upstream: string,
   buckets: Readonly<Record<string, readonly QuotaWindow[]>>,
   redis: Redis | undefined,
+  clock: Clock,
 ): Quota {
   const built = new Map<string, Bucket>();
   for (const [name, windows] of Object.entries(buckets)) {
@@ -48,7 +59,7 @@ export function createQuota(
     const limiters = windows.map((window, index) => limiterFor(upstream, name, index, window, redis));
     // A union spends from every window at once (HubSpot: 190 per 10 s and 1,000,000 per day).
     const limiter = limiters.length === 1 ? (limiters[0] as RateLimiterAbstract) : new RateLimiterUnion(...limiters);
-    built.set(name, { consume: (key) => limiter.consume(key), fullPoints: Math.min(...windows.map((w) => w.points)) });
+    built.set(name, { consume: (key) => limiter.consume(key), windows, seen: [] });
   }
 
   return {
@@ -61,37 +72,35 @@ export function createQuota(
       // Unconfigured buckets (and `default` when no quota is set) are free; check() has caught typos.
       if (!bucket) return;
       for (;;) {
-        let outcome: { granted: true; res: RateLimiterRes[] } | { granted: false; waitMs: number };
+        let outcome: { granted: true; res: Map<number, RateLimiterRes> } | { granted: false; res: Map<number, RateLimiterRes>; waitMs: number };
         try {
           outcome = { granted: true, res: results(await bucket.consume(KEY)) };
         } catch (rejection) {
           // A store error that even the insurance limiter could not absorb: our own bookkeeping must never fail a call.
           if (rejection instanceof Error) return;
           const rejected = results(rejection);
-          if (rejected.length === 0 || rejected.some((res) => !(res instanceof RateLimiterRes))) return;
-          outcome = { granted: false, waitMs: Math.max(1, ...rejected.map((res) => res.msBeforeNext)) };
+          if (rejected.size === 0 || [...rejected.values()].some((res) => !(res instanceof RateLimiterRes))) return;
+          outcome = { granted: false, res: rejected, waitMs: Math.max(1, ...[...rejected.values()].map((res) => res.msBeforeNext)) };
         }
-        if (outcome.granted) {
-          const now = Date.now();
-          bucket.seen = {
-            remaining: Math.min(...outcome.res.map((res) => res.remainingPoints)),
-            resetsAt: now + Math.max(0, ...outcome.res.map((res) => res.msBeforeNext)),
-          };
-          return;
-        }
-        bucket.seen = { remaining: 0, resetsAt: Date.now() + outcome.waitMs };
+        const now = clock.now();
+        for (const [index, res] of outcome.res) bucket.seen[index] = { remaining: res.remainingPoints, resetsAt: now + Math.max(0, res.msBeforeNext) };
+        if (outcome.granted) return;
         // Interchange slows itself down: wait for the next slot rather than let the vendor throttle us.
-        if (Date.now() + outcome.waitMs >= deadline) throw new QuotaExhaustedError(name, outcome.waitMs);
-        await sleep(outcome.waitMs, signal);
+        if (clock.now() + outcome.waitMs >= deadline) throw new QuotaExhaustedError(name, outcome.waitMs);
+        await sleep(clock, outcome.waitMs, signal);
       }
     },
     remaining(now) {
-      const out: Record<string, { remaining: number; resetsInMs: number }> = {};
+      const out: Record<string, QuotaState> = {};
       for (const [name, bucket] of built) {
-        const seen = bucket.seen;
-        out[name] = !seen || seen.resetsAt <= now
-          ? { remaining: bucket.fullPoints, resetsInMs: 0 }
-          : { remaining: seen.remaining, resetsInMs: seen.resetsAt - now };
+        const windows = bucket.windows.map((window, index): WindowState => {
+          const seen = bucket.seen[index];
+          return !seen || seen.resetsAt <= now
+            ? { ...window, remaining: window.points, resetsInMs: 0 }
+            : { ...window, remaining: seen.remaining, resetsInMs: seen.resetsAt - now };
+        });
+        const tightest = windows.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+        out[name] = { remaining: tightest.remaining, resetsInMs: tightest.resetsInMs, windows };
       }
       return out;
     },
@@ -118,24 +127,14 @@ function limiterFor(upstream: string, bucket: string, index: number, window: Quo
   });
 }
 
-/** A limiter answers one RateLimiterRes; a union answers (or rejects with) an object of them by key prefix. */
-function results(value: unknown): RateLimiterRes[] {
-  if (value instanceof RateLimiterRes) return [value];
-  if (typeof value === 'object' && value !== null) return Object.values(value) as RateLimiterRes[];
-  return [];
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * Each window's answer by window index: a limiter answers one RateLimiterRes (window 0); a union answers (or
+ * rejects with) an object of them by key prefix, which ends in the window's index (see limiterFor).
+ */
+function results(value: unknown): Map<number, RateLimiterRes> {
+  if (value instanceof RateLimiterRes) return new Map([[0, value]]);
+  if (typeof value === 'object' && value !== null) {
+    return new Map(Object.entries(value as Record<string, RateLimiterRes>).map(([prefix, res]) => [Number(prefix.slice(prefix.lastIndexOf(':') + 1)), res]));
+  }
+  return new Map();
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RetryDecision } from './should-retry.js';
 import type { InterchangeError } from '../errors.js';
+import type { Clock } from './clock.js';
 
 /** Whether a call only reads vendor data or may change it; decides whether repeating it is safe. */
 export type CallKind = 'read' | 'write';
@@ -33,7 +34,7 @@ export type CallSpec<T> = {
   /** The vendor call. It gets a signal that aborts on timeout or deadline; pass it to the SDK where it allows. */
   run(signal: AbortSignal): Promise<T>;
   kind: CallKind;
-  /** The vendor endpoint or SOAP operation, e.g. `customers.search`, for metrics and traces; default `call`. */
+  /** The vendor endpoint or SOAP operation, e.g. `searchCustomers` (the operation table's name), for metrics and traces; default `call`. */
   operation?: string;
   /** Whether a write carries an idempotency key, so repeating it cannot apply it twice; default false. */
   idempotent?: boolean;
@@ -95,6 +96,12 @@ export type CallPolicyOptions = {
   windowSize?: number;
   /** Sees every call and attempt (metrics, traces); default none. */
   observer?: CallObserver;
+  /**
+   * The time source for deadlines, breaker and quota bookkeeping and waits; default the system clock. (The
+   * libraries under the policy, cockatiel and rate-limiter-flexible, read the global timers: tests that fake
+   * time use vitest's fake timers, which govern both.)
+   */
+  clock?: Clock;
 };
 
 /**
@@ -138,7 +145,8 @@ export type PolicyState = {
   /** The last `windowSize` attempts that reached the vendor; `failed` counts only the vendor's own faults. */
   recent: { attempts: number; errorRate: number; p50Ms: number | undefined; p95Ms: number | undefined; p99Ms: number | undefined };
   /** Per bucket, as last seen when spending (another replica may have spent since, with Redis). */
-  quota: Record<string, { remaining: number; resetsInMs: number }>;
+  /** Per bucket: every window's calls left and reset, and the tightest window's at the top (see quota.ts). */
+  quota: Record<string, { remaining: number; resetsInMs: number; windows: Array<{ points: number; durationSeconds: number; remaining: number; resetsInMs: number }> }>;
 };
 
 export type CallPolicy = {

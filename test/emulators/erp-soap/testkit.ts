@@ -15,9 +15,13 @@ export const AS_SENT = { decimal: asSent, date: asSent, int: asSent, boolean: as
 
 export type Started = { erp: ErpSoapEmulator; clock: { now: number } };
 
+/**
+ * An emulator on port 0 with a fixed clock. These suites assert generic SOAP 1.1 fault codes (soap:Client /
+ * soap:Server), so they ask for that style; fidelity.test.ts covers the default, NAV's.
+ */
 export async function startErp(options: ErpSoapEmulatorOptions = {}): Promise<Started> {
   const clock = { now: T0 };
-  const erp = createErpSoapEmulator({ clock: () => clock.now, ...options });
+  const erp = createErpSoapEmulator({ clock: () => clock.now, faultStyle: 'soap', ...options });
   await erp.listen(0);
   await erp.ready;
   return { erp, clock };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { startStripe, thrown, type StripeTestbed } from './testkit.js';
+import { NO_REDIRECTS, startStripe, thrown, type StripeTestbed } from './testkit.js';
 
 let bed: StripeTestbed;
 let stripe: Stripe;
@@ -14,7 +14,7 @@ afterAll(() => bed.close());
 
 describe('payment intents', () => {
   it('create then confirm with pm_card_visa succeeds and records a succeeded charge', async () => {
-    const created = await stripe.paymentIntents.create({ amount: 2500, currency: 'eur', customer,
+    const created = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 2500, currency: 'eur', customer,
       metadata: { order: 'A-1' } });
     expect(created).toMatchObject({ status: 'requires_payment_method', amount: 2500, currency: 'eur', customer,
       latest_charge: null, metadata: { order: 'A-1' } });
@@ -30,7 +30,7 @@ describe('payment intents', () => {
   });
 
   it('capture_method manual waits in requires_capture until captured, in part', async () => {
-    const intent = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', customer,
+    const intent = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 5000, currency: 'usd', customer,
       payment_method: 'pm_card_visa', capture_method: 'manual', confirm: true });
     expect(intent).toMatchObject({ status: 'requires_capture', amount_capturable: 5000, amount_received: 0 });
     const captured = await stripe.paymentIntents.capture(intent.id, { amount_to_capture: 3000 });
@@ -47,7 +47,7 @@ describe('payment intents', () => {
     ['pm_card_chargeDeclinedExpiredCard', 'expired_card', 'expired_card'],
     ['pm_card_chargeDeclinedProcessingError', 'processing_error', 'processing_error'],
   ])('%s declines with code %s / %s and leaves the intent requires_payment_method', async (method, code, decline) => {
-    const intent = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', customer });
+    const intent = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 1200, currency: 'usd', customer });
     const error = await thrown(() => stripe.paymentIntents.confirm(intent.id, { payment_method: method }));
     expect(error).toMatchObject({ type: 'StripeCardError', statusCode: 402, code, decline_code: decline });
     const raw = error.raw as { payment_intent: Stripe.PaymentIntent; charge: string };
@@ -60,7 +60,7 @@ describe('payment intents', () => {
   });
 
   it('a raw declining test card number declines the same way', async () => {
-    const error = await thrown(() => stripe.paymentIntents.create({ amount: 900, currency: 'usd', confirm: true,
+    const error = await thrown(() => stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 900, currency: 'usd', confirm: true,
       payment_method_data: { type: 'card', card: { number: '4000000000009995' } } as unknown as
         Stripe.PaymentIntentCreateParams.PaymentMethodData }));
     expect(error).toMatchObject({ type: 'StripeCardError', code: 'card_declined', decline_code: 'insufficient_funds' });
@@ -68,7 +68,7 @@ describe('payment intents', () => {
 });
 
 describe('refunds', () => {
-  const pay = async (amount: number) => stripe.paymentIntents.create({ amount, currency: 'usd', customer,
+  const pay = async (amount: number) => stripe.paymentIntents.create({ ...NO_REDIRECTS, amount, currency: 'usd', customer,
     payment_method: 'pm_card_visa', confirm: true });
 
   it('a retried refund with the same Idempotency-Key refunds once and replays the first body', async () => {

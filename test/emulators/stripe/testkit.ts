@@ -15,10 +15,13 @@ export type StripeTestbed = {
   close(): Promise<void>;
 };
 
-/** An emulator on port 0 with a movable clock, and the official SDK pointed at it. */
+/**
+ * An emulator on port 0 with a movable clock, and the official SDK pointed at it. The clock stands still, so the
+ * per-second rate limits are off unless a test sets them; search lag stays at the emulator's default.
+ */
 export async function startStripe(options: StripeEmulatorOptions = {}): Promise<StripeTestbed> {
   let now = START;
-  const emulator = createStripeEmulator({ clock: () => now, ...options });
+  const emulator = createStripeEmulator({ clock: () => now, rateLimitPerSecond: 0, searchRateLimitPerSecond: 0, ...options });
   const url = await emulator.listen(0);
   const port = Number(new URL(url).port);
   const client = ({ apiKey = 'sk_test_emulator', maxNetworkRetries = 0 } = {}) =>
@@ -33,6 +36,9 @@ export async function startStripe(options: StripeEmulatorOptions = {}): Promise<
     close: () => emulator.close(),
   };
 }
+
+/** What a server-side confirmation sends so that Stripe does not ask for a `return_url`. */
+export const NO_REDIRECTS = { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } };
 
 /** Runs `call` and returns what it threw; fails the test when it did not throw. */
 export async function thrown(call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {

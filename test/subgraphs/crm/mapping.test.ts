@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../platform/index.js';
-import { toCrmError } from '../../../subgraphs/crm/client.js';
-import { toContactProperties, toContactSearch, toCustomer, toDeal, toIsoDate } from '../../../subgraphs/crm/mapping.js';
+import { toCustomer, toDeal, toIsoDate } from '../../../subgraphs/crm/mapping.js';
 
 // Shaped as @hubspot/api-client returns objects: string-or-null properties, Date timestamps.
 const contact = {
@@ -47,40 +46,5 @@ describe('CRM mapping', () => {
     expect(toIsoDate('1700000000000')).toBe('2023-11-14T22:13:20.000Z');
     expect(toIsoDate('2026-01-01')).toBe('2026-01-01T00:00:00.000Z');
     expect(toIsoDate('soon')).toBeNull();
-  });
-
-  it('turns input into properties: only given fields, null clears, emails lower-case', () => {
-    expect(toContactProperties({ email: ' Ada@Example.COM ', city: null, jobTitle: undefined })).toEqual({ email: 'ada@example.com', city: '' });
-  });
-
-  it('builds one AND-ed search group from a filter', () => {
-    expect(toContactSearch({ email: 'A@B.com', companyId: '5001', updatedSince: '2026-01-01T00:00:00Z', search: ' ada ' })).toEqual({
-      filters: [
-        { propertyName: 'email', operator: 'EQ', value: 'a@b.com' },
-        { propertyName: 'associations.company', operator: 'EQ', value: '5001' },
-        { propertyName: 'lastmodifieddate', operator: 'GTE', value: String(Date.parse('2026-01-01T00:00:00Z')) },
-      ],
-      query: 'ada',
-    });
-  });
-});
-
-describe('HubSpot error translation', () => {
-  const apiException = (code: number, body: unknown, headers: Record<string, string> = {}) => Object.assign(new Error(`HTTP-Code: ${code}`), { code, body, headers });
-
-  it('maps rate limits, validation, conflicts, server errors and network failures', () => {
-    const limited = toCrmError(apiException(429, { status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', correlationId: 'c-1' }));
-    expect(limited.extensions).toMatchObject({ code: ErrorCode.UPSTREAM_RATE_LIMITED, upstream: 'hubspot', retryAfter: 10 });
-    expect(limited.detail).toMatchObject({ status: 429, vendorRequestId: 'c-1' });
-
-    const invalid = toCrmError(apiException(400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Property values were not valid', errors: [{ message: 'bad', code: 'INVALID_EMAIL', context: { propertyName: ['email'] } }] }));
-    expect(invalid.extensions).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'input.email' });
-
-    expect(toCrmError(apiException(409, { category: 'CONFLICT', message: 'Contact already exists. Existing ID: 1' })).extensions.code).toBe(ErrorCode.CONFLICT);
-    expect(toCrmError(apiException(502, 'Bad gateway')).extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(toCrmError(apiException(401, { category: 'INVALID_AUTHENTICATION' })).message).toMatch(/credentials/);
-    const refused = toCrmError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
-    expect(refused.extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(refused.detail?.cause).toMatch(/ECONNREFUSED/);
   });
 });

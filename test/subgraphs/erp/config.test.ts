@@ -5,7 +5,7 @@ import { readErpConfig } from '../../../subgraphs/erp/config.js';
 describe('readErpConfig', () => {
   it('means the emulator when ERP_BASE_URL is absent', () => {
     expect(readErpConfig({})).toEqual({
-      baseUrl: undefined, company: 'CRONUS', credentials: undefined, timeoutMs: 15_000, localCurrency: 'EUR',
+      baseUrl: undefined, company: 'CRONUS', credentials: undefined, localCurrency: 'EUR',
       policy: { timeoutMs: 15_000, retry: { maxAttempts: 3 }, breaker: { threshold: 5, halfOpenAfterMs: 10_000 }, bulkhead: { limit: 4, queue: 50 } },
     });
   });
@@ -16,7 +16,7 @@ describe('readErpConfig', () => {
       ERP_RETRY_ATTEMPTS: '2', ERP_BREAKER_THRESHOLD: '3', ERP_BREAKER_HALF_OPEN_MS: '500', ERP_BULKHEAD_LIMIT: '2', ERP_BULKHEAD_QUEUE: '0',
     });
     expect(config).toEqual({
-      baseUrl: 'http://erp-host:7047/DynamicsNAV', company: 'ACME', credentials: { username: 'svc', password: 's3cret' }, timeoutMs: 5000, localCurrency: 'GBP',
+      baseUrl: 'http://erp-host:7047/DynamicsNAV', company: 'ACME', credentials: { username: 'svc', password: 's3cret' }, localCurrency: 'GBP',
       policy: { timeoutMs: 5000, retry: { maxAttempts: 2 }, breaker: { threshold: 3, halfOpenAfterMs: 500 }, bulkhead: { limit: 2, queue: 0 } },
     });
   });

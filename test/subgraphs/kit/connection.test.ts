@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
-import { connectionFromArray, decodeCursor, encodeCursor, readPageArgs, toConnection } from '../../../subgraphs/kit/index.js';
+import { connectionFromArray, decodeCursor, encodeCursor, readPageArgs, toConnection } from '../../../subgraphs/kit/connection.js';
 
 const rows = (from: number, count: number) => Array.from({ length: count }, (_, index) => `r${from + index}`);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PURGE_CHANNEL, createLogger, createMemoryState, encodePurge } from '../../../platform/index.js';
-import { createEntityCache } from '../../../subgraphs/kit/index.js';
+import { createEntityCache } from '../../../subgraphs/kit/entity-cache.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 

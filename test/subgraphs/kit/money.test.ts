@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moneyFromDecimal, moneyFromMinor } from '../../../subgraphs/kit/index.js';
+import { moneyFromDecimal, moneyFromMinor } from '../../../subgraphs/kit/money.js';
 
 describe('Money', () => {
   it('formats minor units in the currency', () => {

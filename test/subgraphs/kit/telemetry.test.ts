@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTelemetry, createTraceStore } from '../../../platform/index.js';
-import { createCallPolicy, createSubgraphTelemetry } from '../../../subgraphs/kit/index.js';
+import { createSubgraphTelemetry } from '../../../subgraphs/kit/index.js';
+import { createCallPolicy } from '../../../subgraphs/kit/policy/index.js';
 import { FakeVendorError, VENDOR, classify, translate } from './policy/testkit.js';
 
 async function setup() {

@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  matchesFilter,
-  quoteSearchValue,
-  toBilling,
-  toCharge,
-  toCustomerEmailQuery,
-  toCustomerRowsQuery,
-  toIdempotencyKey,
-  toInvoice,
-  toListFilter,
-  toMetadataParam,
-  toPaymentIntent,
-  toSubscription,
-  type StripeCharge,
-  type StripeCustomer,
-  type StripeInvoice,
-  type StripePaymentIntent,
-  type StripeSubscription,
-} from '../../../subgraphs/payments/mapping.js';
+import { toBilling, toCharge, toInvoice, toPaymentIntent, toSubscription } from '../../../subgraphs/payments/mapping.js';
+import type { StripeCharge, StripeCustomer, StripeInvoice, StripePaymentIntent, StripeSubscription } from '../../../subgraphs/payments/wire.js';
 
 // Fixtures shaped as Stripe answers at the SDK's pinned API version (fields we do not read left out).
 const T = 1_780_000_000; // 2026-05-28T20:26:40Z
@@ -194,59 +177,5 @@ describe('Stripe objects -> schema types', () => {
       latestInvoiceId: 'in_1',
       items: [{ id: 'si_1', priceId: 'price_1', priceName: 'Team (monthly)', unitAmount: { amount: 2900 }, interval: 'MONTH', intervalCount: 1, quantity: 3, currentPeriodEnd: '2026-06-27T20:26:40.000Z' }],
     });
-  });
-});
-
-describe('search queries', () => {
-  it('quotes values and escapes backslashes and double quotes', () => {
-    expect(quoteSearchValue('plain')).toBe('"plain"');
-    expect(quoteSearchValue('a"b\\c')).toBe('"a\\"b\\\\c"');
-  });
-
-  it('ORs emails lower-case', () => {
-    expect(toCustomerEmailQuery(['Ada@Example.com', 'ben@example.com'])).toBe('email:"ada@example.com" OR email:"ben@example.com"');
-  });
-
-  it('ORs several customers and leaves the filter to be applied to the rows', () => {
-    const filter = toListFilter({ status: ['PAID'], createdAfter: '2026-01-01T00:00:00Z' });
-    expect(toCustomerRowsQuery(['cus_1', 'cus_2'], filter)).toBe('customer:"cus_1" OR customer:"cus_2"');
-  });
-
-  it('puts the filter into the query for one customer, except several statuses', () => {
-    const filter = toListFilter({ status: ['PAID'], createdAfter: '2026-01-01T00:00:00Z', createdBefore: new Date('2026-02-01T00:00:00.500Z') });
-    expect(toCustomerRowsQuery(['cus_1'], filter)).toBe('customer:"cus_1" AND status:"paid" AND created>=1767225600 AND created<1769904001');
-    expect(toCustomerRowsQuery(['cus_1'], toListFilter({ status: ['PAID', 'OPEN'] }))).toBe('customer:"cus_1"');
-  });
-
-  it('filters rows with after inclusive and before exclusive', () => {
-    const filter = toListFilter({ status: ['OPEN', 'PAID'], createdAfter: new Date(T * 1000), createdBefore: new Date((T + 10) * 1000) });
-    expect(matchesFilter({ status: 'paid', created: T }, filter)).toBe(true);
-    expect(matchesFilter({ status: 'paid', created: T + 10 }, filter)).toBe(false);
-    expect(matchesFilter({ status: 'void', created: T }, filter)).toBe(false);
-    expect(matchesFilter({ status: null, created: T }, toListFilter(null))).toBe(true);
-  });
-});
-
-describe('idempotency keys', () => {
-  it('uses the caller key, scoped to the operation', () => {
-    expect(toIdempotencyKey('refundCharge', { chargeId: 'ch_1', idempotencyKey: 'k1' }, 'k1')).toBe('ix:refundCharge:k1');
-  });
-
-  it('derives the same key from the same input in any field order, and a different one from different input', () => {
-    const a = toIdempotencyKey('refundCharge', { chargeId: 'ch_1', amount: 100, metadata: { x: '1', y: '2' } });
-    const b = toIdempotencyKey('refundCharge', { metadata: { y: '2', x: '1' }, amount: 100, chargeId: 'ch_1', idempotencyKey: null });
-    expect(a).toBe(b);
-    expect(a).toMatch(/^ix:refundCharge:auto:[\w-]{43}$/);
-    expect(toIdempotencyKey('refundCharge', { chargeId: 'ch_1', amount: 200 })).not.toBe(a);
-    expect(toIdempotencyKey('capturePaymentIntent', { chargeId: 'ch_1', amount: 100 })).not.toBe(a);
-  });
-});
-
-describe('metadata input', () => {
-  it('accepts string maps and names what is wrong otherwise', () => {
-    expect(toMetadataParam({ order: 'A-1' })).toEqual({ order: 'A-1' });
-    expect(toMetadataParam(null)).toEqual({});
-    expect(toMetadataParam({ order: 1 })).toBe('value of "order" must be a string');
-    expect(toMetadataParam(['a'])).toBe('must be an object of string values');
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBackoff, DEADLINE_HEADER, parseRetryAfter, readDeadline } from '../../../../subgraphs/kit/index.js';
+import { createBackoff, DEADLINE_HEADER, parseRetryAfter, readDeadline } from '../../../../subgraphs/kit/policy/index.js';
 
 /** The first `count` delays of a backoff. */
 function delays(count: number, settings = { initialDelayMs: 100, maxDelayMs: 1_000 }): number[] {

@@ -1,11 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { CircuitOpenError, ErrorCode, type CallPolicy } from '../../../../subgraphs/kit/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CircuitOpenError, ErrorCode } from '../../../../subgraphs/kit/errors.js';
+import type { CallPolicy } from '../../../../subgraphs/kit/policy/index.js';
 import { FakeVendorError, fakeVendor, rejection, sleep, testPolicy, VENDOR, vendor503 } from './testkit.js';
 
 let policy: CallPolicy | undefined;
 afterEach(() => {
   policy?.dispose();
   policy = undefined;
+  vi.useRealTimers();
 });
 
 describe('circuit breaker', () => {
@@ -86,19 +88,22 @@ describe('circuit breaker', () => {
 
 describe('bulkhead', () => {
   it('runs at most `limit` calls at once, queues `queue` more and rejects the rest at once', async () => {
+    // Fake time (the policy's clock and cockatiel's timers alike): "at once" means with no time passing at all.
+    vi.useFakeTimers();
     policy = testPolicy({ bulkhead: { limit: 2, queue: 1 } });
     const vendor = fakeVendor({ value: 'done', delayMs: 60 });
-    const accepted = [1, 2, 3].map(() => policy!.execute({ run: vendor.run, kind: 'read' }));
-    await sleep(10);
+    const accepted = Promise.all([1, 2, 3].map(() => policy!.execute({ run: vendor.run, kind: 'read' })));
+    await vi.advanceTimersByTimeAsync(10);
     expect(policy.state()).toMatchObject({ inFlight: 2, queued: 1 });
 
     const started = Date.now();
     const overflow = await rejection(policy.execute({ run: vendor.run, kind: 'read' }));
-    expect(Date.now() - started).toBeLessThan(30);
+    expect(Date.now() - started).toBe(0);
     expect(overflow.extensions).toEqual({ code: ErrorCode.UPSTREAM_UNAVAILABLE, upstream: VENDOR });
     expect(overflow.detail?.cause).toMatch(/too many concurrent calls \(2 running, 1 waiting\)/);
 
-    await expect(Promise.all(accepted)).resolves.toEqual(['done', 'done', 'done']);
+    await vi.advanceTimersByTimeAsync(200);
+    await expect(accepted).resolves.toEqual(['done', 'done', 'done']);
     expect(vendor.calls).toBe(3);
     expect(vendor.maxConcurrent).toBe(2);
     expect(policy.state()).toMatchObject({ inFlight: 0, queued: 0 });
@@ -113,15 +118,19 @@ describe('bulkhead', () => {
   });
 
   it('gives up on a queued call when its deadline passes, without ever calling the vendor for it', async () => {
+    vi.useFakeTimers();
     policy = testPolicy({ bulkhead: { limit: 1, queue: 5 } });
     const slow = policy.execute({ run: fakeVendor({ value: 'slow', delayMs: 150 }).run, kind: 'read' });
     const queued = fakeVendor({ value: 'never' });
     const started = Date.now();
-    const error = await rejection(policy.execute({ run: queued.run, kind: 'read', deadline: started + 50 }));
-    expect(Date.now() - started).toBeLessThan(120);
+    const settled = rejection(policy.execute({ run: queued.run, kind: 'read', deadline: started + 50 }));
+    await vi.advanceTimersByTimeAsync(50);
+    const error = await settled;
+    // Exactly at the deadline, not a moment later, while the slow call still holds the only slot.
+    expect(Date.now() - started).toBe(50);
     expect(error.extensions.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
+    await vi.advanceTimersByTimeAsync(200);
     await expect(slow).resolves.toBe('slow');
-    await sleep(10);
     expect(queued.calls).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, NotFoundError, type CallPolicy } from '../../../../subgraphs/kit/index.js';
+import { ErrorCode, NotFoundError } from '../../../../subgraphs/kit/errors.js';
+import type { CallPolicy } from '../../../../subgraphs/kit/policy/index.js';
 import { FakeVendorError, fakeVendor, rejection, sleep, testPolicy, VENDOR, vendor503 } from './testkit.js';
 
 let policy: CallPolicy | undefined;

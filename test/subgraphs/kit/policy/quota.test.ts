@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, type CallPolicy } from '../../../../subgraphs/kit/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorCode } from '../../../../subgraphs/kit/errors.js';
+import type { CallPolicy } from '../../../../subgraphs/kit/policy/index.js';
 import { fakeVendor, rejection, testPolicy, VENDOR } from './testkit.js';
 
 const policies: CallPolicy[] = [];
@@ -10,31 +11,40 @@ const track = (policy: CallPolicy): CallPolicy => {
 };
 afterEach(() => {
   for (const policy of policies.splice(0)) policy.dispose();
+  vi.useRealTimers();
 });
 
 const ok = () => fakeVendor({ value: 'ok' });
 
 describe('quota in memory', () => {
   it('waits for the next slot when the bucket is spent, then calls the vendor', async () => {
+    // Fake time: the policy's clock, its timers and the limiter's all move only when the test moves them.
+    vi.useFakeTimers();
     const policy = track(testPolicy({ quota: { default: [{ points: 2, durationSeconds: 1 }] } }));
     const vendor = ok();
     const first = Date.now();
     await policy.execute({ run: vendor.run, kind: 'read' });
     await policy.execute({ run: vendor.run, kind: 'read' });
     expect(policy.state().quota.default).toMatchObject({ remaining: 0 });
-    await expect(policy.execute({ run: vendor.run, kind: 'read' })).resolves.toBe('ok');
+    const third = policy.execute({ run: vendor.run, kind: 'read' });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(vendor.calls).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(third).resolves.toBe('ok');
     // The third call went out only when the one-second window turned over.
     expect((vendor.startedAt[2] ?? 0) - first).toBeGreaterThanOrEqual(900);
     expect(vendor.calls).toBe(3);
   });
 
   it('fails with UPSTREAM_RATE_LIMITED and retryAfter, without calling, when the next slot comes after the deadline', async () => {
+    vi.useFakeTimers();
     const policy = track(testPolicy({ quota: { default: [{ points: 1, durationSeconds: 2 }] } }));
     const vendor = ok();
     await policy.execute({ run: vendor.run, kind: 'read' });
     const started = Date.now();
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read', deadline: started + 300 }));
-    expect(Date.now() - started).toBeLessThan(150);
+    // At once: no time passes before the refusal.
+    expect(Date.now() - started).toBe(0);
     expect(error.extensions).toEqual({ code: ErrorCode.UPSTREAM_RATE_LIMITED, upstream: VENDOR, retryAfter: 2 });
     expect(error.detail?.cause).toMatch(/our own quota for bucket default/);
     expect(vendor.calls).toBe(1);
@@ -49,7 +59,7 @@ describe('quota in memory', () => {
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read', bucket: 'search', deadline: Date.now() + 200 }));
     expect(error.extensions.code).toBe(ErrorCode.UPSTREAM_RATE_LIMITED);
     await expect(policy.execute({ run: vendor.run, kind: 'read' })).resolves.toBe('ok');
-    expect(policy.state().quota).toEqual({
+    expect(policy.state().quota).toMatchObject({
       default: { remaining: 4, resetsInMs: expect.any(Number) },
       search: { remaining: 0, resetsInMs: expect.any(Number) },
     });
@@ -65,6 +75,26 @@ describe('quota in memory', () => {
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read', deadline: Date.now() + 1_500 }));
     expect(error.extensions).toMatchObject({ code: ErrorCode.UPSTREAM_RATE_LIMITED, retryAfter: 5 });
     expect(vendor.calls).toBe(2);
+  });
+
+  it('reports every window on its own, the tightest with its own reset, and a passed window as full again', async () => {
+    const policy = track(testPolicy({
+      quota: { default: [{ points: 10, durationSeconds: 1 }, { points: 5, durationSeconds: 60 }] },
+    }));
+    const vendor = ok();
+    for (let i = 0; i < 4; i++) await policy.execute({ run: vendor.run, kind: 'read' });
+    const burst = policy.state().quota.default!;
+    expect(burst.windows).toEqual([
+      { points: 10, durationSeconds: 1, remaining: 6, resetsInMs: expect.any(Number) },
+      { points: 5, durationSeconds: 60, remaining: 1, resetsInMs: expect.any(Number) },
+    ]);
+    expect(burst.windows[0]!.resetsInMs).toBeLessThanOrEqual(1000);
+    expect(burst.windows[1]!.resetsInMs).toBeGreaterThan(50_000);
+    // The tightest window (1 left of 5 a minute) with that window's reset, not the one-second window's count.
+    expect(burst).toMatchObject({ remaining: 1, resetsInMs: burst.windows[1]!.resetsInMs });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Not stale: the one-second window has turned over without any new call.
+    expect(policy.state().quota.default!.windows[0]).toMatchObject({ remaining: 10, resetsInMs: 0 });
   });
 
   it('leaves calls free when no quota is configured, and refuses a bucket nobody configured', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shouldRetry, type Failure } from '../../../../subgraphs/kit/index.js';
+import { shouldRetry, type Failure } from '../../../../subgraphs/kit/policy/index.js';
 
 const transient: Failure = { retryable: true, status: 503, countsForBreaker: true };
 const read = { kind: 'read' as const };

@@ -1,16 +1,13 @@
 import { expect } from 'vitest';
+import { InterchangeError, UpstreamError, UpstreamRateLimitedError, UpstreamUnavailableError } from '../../../../subgraphs/kit/errors.js';
 import {
-  InterchangeError,
-  UpstreamError,
-  UpstreamRateLimitedError,
-  UpstreamUnavailableError,
   createCallPolicy,
   parseRetryAfter,
   type CallPolicy,
   type CallPolicyOptions,
   type Classifier,
   type Translator,
-} from '../../../../subgraphs/kit/index.js';
+} from '../../../../subgraphs/kit/policy/index.js';
 
 export const VENDOR = 'acme';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadUserInputError } from '../../../subgraphs/kit/index.js';
-import { MixpanelHttpError, MixpanelTruncatedError, classifyMixpanel, toAnalyticsError } from '../../../subgraphs/analytics/client.js';
+import { MixpanelHttpError, MixpanelTruncatedError, classifyMixpanel, toMixpanelError } from '../../../subgraphs/analytics/errors.js';
 
 describe('classifyMixpanel', () => {
   it('takes our own typed errors as final and no sign of Mixpanel trouble', () => {
@@ -10,7 +10,7 @@ describe('classifyMixpanel', () => {
   it('retries a cut-short export and counts it; it translates to UPSTREAM_UNAVAILABLE', () => {
     const truncated = new MixpanelTruncatedError('{"event":"Login","prop');
     expect(classifyMixpanel(truncated)).toEqual({ retryable: true, status: 200, countsForBreaker: true });
-    expect(toAnalyticsError(truncated).extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(toMixpanelError(truncated).extensions.code).toBe('UPSTREAM_UNAVAILABLE');
   });
 
   it('retries a failure without a response (fetch failed, reset) and counts it', () => {
@@ -29,5 +29,20 @@ describe('classifyMixpanel', () => {
 
   it('takes any other 4xx as final and no sign of Mixpanel trouble', () => {
     expect(classifyMixpanel(new MixpanelHttpError(401, '{"error":"Invalid credentials"}', null))).toEqual({ retryable: false, status: 401, countsForBreaker: false });
+  });
+});
+
+describe('toMixpanelError', () => {
+  it('turns a 429 into UPSTREAM_RATE_LIMITED with Retry-After', () => {
+    const error = toMixpanelError(new MixpanelHttpError(429, '{"error":"export rate limit exceeded: at most 60 queries per hour","status":"error"}', '1834'));
+    expect(error.extensions).toEqual({ code: 'UPSTREAM_RATE_LIMITED', upstream: 'mixpanel', retryAfter: 1834 });
+  });
+  it('turns refused credentials, server errors, timeouts and network failures into their own classes', () => {
+    expect(toMixpanelError(new MixpanelHttpError(401, '{"error":"Invalid credentials","status":"error"}', null)).extensions.code).toBe('UPSTREAM_ERROR');
+    expect(toMixpanelError(new MixpanelHttpError(502, '', null)).extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(toMixpanelError(new DOMException('The operation was aborted due to timeout', 'TimeoutError')).extensions.code).toBe('UPSTREAM_TIMEOUT');
+    expect(toMixpanelError(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') })).extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+    const refused = toMixpanelError(new MixpanelHttpError(400, '{"error":"\'where\' is invalid: x","status":"error"}', null));
+    expect(refused.message).toMatch(/where/);
   });
 });

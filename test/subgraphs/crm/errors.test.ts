@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../platform/index.js';
 import { BadUserInputError } from '../../../subgraphs/kit/index.js';
-import { classifyHubSpot, toCrmError } from '../../../subgraphs/crm/client.js';
+import { classifyHubSpot, toHubSpotError } from '../../../subgraphs/crm/errors.js';
 
 /** What the SDK throws for an HTTP error: ApiException's shape (code, body, headers as node-fetch lower-cases them). */
 const answer = (code: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => ({ code, body, headers, message: `HTTP-Code: ${code}` });
@@ -18,7 +19,7 @@ describe('classifyHubSpot', () => {
   it('gives up at once on the DAILY limit (it resets at midnight), which surfaces as RATE_LIMITED', () => {
     const daily = answer(429, { status: 'error', errorType: 'RATE_LIMIT', policyName: 'DAILY', message: 'You have reached your daily limit.' });
     expect(classifyHubSpot(daily)).toEqual({ retryable: false, status: 429, countsForBreaker: false });
-    expect(toCrmError(daily).extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryAfter: 3600 });
+    expect(toHubSpotError(daily).extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryAfter: 3600 });
   });
 
   it('waits a second on the SECONDLY (search) limit, by policy name or by message', () => {
@@ -32,7 +33,7 @@ describe('classifyHubSpot', () => {
     expect(classifyHubSpot(answer(429, body, { 'x-hubspot-ratelimit-interval-milliseconds': '4000' })))
       .toEqual({ retryable: true, status: 429, retryAfterMs: 4000, countsForBreaker: false });
     expect(classifyHubSpot(answer(429, body)).retryAfterMs).toBe(10_000);
-    expect(toCrmError(answer(429, body)).extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryAfter: 10 });
+    expect(toHubSpotError(answer(429, body)).extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryAfter: 10 });
   });
 
   it('prefers a Retry-After header when a 429 carries one', () => {
@@ -46,5 +47,25 @@ describe('classifyHubSpot', () => {
   it('takes any other 4xx as final and no sign of HubSpot trouble', () => {
     expect(classifyHubSpot(answer(400, { category: 'VALIDATION_ERROR' }))).toEqual({ retryable: false, status: 400, countsForBreaker: false });
     expect(classifyHubSpot(answer(409, { category: 'CONFLICT' }))).toEqual({ retryable: false, status: 409, countsForBreaker: false });
+  });
+});
+
+describe('HubSpot error translation', () => {
+  const apiException = (code: number, body: unknown, headers: Record<string, string> = {}) => Object.assign(new Error(`HTTP-Code: ${code}`), { code, body, headers });
+
+  it('maps rate limits, validation, conflicts, server errors and network failures', () => {
+    const limited = toHubSpotError(apiException(429, { status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', correlationId: 'c-1' }));
+    expect(limited.extensions).toMatchObject({ code: ErrorCode.UPSTREAM_RATE_LIMITED, upstream: 'hubspot', retryAfter: 10 });
+    expect(limited.detail).toMatchObject({ status: 429, vendorRequestId: 'c-1' });
+
+    const invalid = toHubSpotError(apiException(400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Property values were not valid', errors: [{ message: 'bad', code: 'INVALID_EMAIL', context: { propertyName: ['email'] } }] }));
+    expect(invalid.extensions).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'input.email' });
+
+    expect(toHubSpotError(apiException(409, { category: 'CONFLICT', message: 'Contact already exists. Existing ID: 1' })).extensions.code).toBe(ErrorCode.CONFLICT);
+    expect(toHubSpotError(apiException(502, 'Bad gateway')).extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(toHubSpotError(apiException(401, { category: 'INVALID_AUTHENTICATION' })).message).toMatch(/credentials/);
+    const refused = toHubSpotError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
+    expect(refused.extensions.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(refused.detail?.cause).toMatch(/ECONNREFUSED/);
   });
 });

@@ -1,0 +1,214 @@
+import { Client } from '@hubspot/api-client';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../gateway/clients.js';
+import { signHubSpotPayload } from '../../subgraphs/crm/webhooks.js';
+import { signStripePayload } from '../../subgraphs/payments/webhooks.js';
+import { TEST_DATABASE_URL, postgresReachable } from '../kit/database.js';
+import { startTestStack, type TestStack } from '../kit/stack.js';
+
+const KEY = 'events-test-key-0123456789';
+const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+const asWeb = { 'x-api-key': KEY };
+const schema = `e2e_events_${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
+let stack: TestStack;
+let usesPostgres = false;
+
+beforeAll(async () => {
+  const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
+  writeFileSync(registry, JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }));
+  usesPostgres = await postgresReachable();
+  stack = await startTestStack({
+    CLIENT_REGISTRY: registry,
+    EVENTS: 'true',
+    ADMIN_TOKEN,
+    EVENTS_RECONCILE_CRON: 'off',
+    // Catch-up searches right after a write: HubSpot's (and the emulator's) search index lags 3 s by default.
+    EMULATOR_SEARCH_LAG_MS: '0',
+    ...(usesPostgres ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}),
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+  if (usesPostgres) {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
+    await client.end();
+  }
+});
+
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const admin = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+  const response = await fetch(`${stack.gatewayUrl}/internal/events${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  return (await response.json()) as T;
+};
+
+type Logged = { id: number; vendorEventId: string; status: string; applications: number };
+const byVendorId = async (vendor: string, vendorEventId: string) =>
+  (await admin<{ events: Logged[] }>(`?vendor=${vendor}&limit=1000`)).events.find((event) => event.vendorEventId === vendorEventId);
+
+async function postHubSpot(events: unknown[], options: { secret?: string; timestamp?: number } = {}) {
+  const url = `${stack.gatewayUrl}/webhooks/hubspot`;
+  const payload = JSON.stringify(events);
+  const headers = signHubSpotPayload({ url, payload, secret: options.secret ?? 'emulator-client-secret', timestamp: options.timestamp });
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+}
+
+const hubspotEvent = (eventId: number, objectId: number, propertyName: string, propertyValue: string, occurredAt: number) =>
+  ({ eventId, subscriptionId: 1, portalId: 62515, appId: 1000001, occurredAt, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId, changeSource: 'API', propertyName, propertyValue });
+
+describe('vendor changes reach the gateway through webhooks, caches on', () => {
+  it('shows a name changed directly at HubSpot with the SDK within 5 s', async () => {
+    const query = 'query($id: ID!) { customer(id: $id) { id firstName } }';
+    const before = await stack.query<{ customer: { firstName: string } }>(query, { id: '1010' }, asWeb);
+    const cached = await stack.query(query, { id: '1010' }, asWeb);
+    expect(cached.headers.get('age')).toMatch(/^\d+$/);
+
+    const hubspot = new Client({ accessToken: 'pat-emulator', basePath: stack.emulators.hubspot!.url });
+    await hubspot.crm.contacts.basicApi.update('1010', { properties: { firstname: `${before.data!.customer.firstName}-renamed` } });
+    const changedAt = Date.now();
+    const after = await eventually(() => stack.query<{ customer: { firstName: string } }>(query, { id: '1010' }, asWeb), (result) => result.data?.customer.firstName.endsWith('-renamed') === true);
+    expect(after.data!.customer.firstName).toBe(`${before.data!.customer.firstName}-renamed`);
+    expect(Date.now() - changedAt).toBeLessThan(5000);
+  });
+
+  it('shows a Stripe customer updated directly with the stripe SDK within 5 s', async () => {
+    const stripeCustomer = stack.emulators.stripe!.store.customers.all().find((customer) => customer.email && stack.emulators.hubspot!.store.findBy('contacts', 'email', customer.email))!;
+    const contact = stack.emulators.hubspot!.store.findBy('contacts', 'email', stripeCustomer.email!)!;
+    const query = 'query($id: ID!) { customer(id: $id) { id billing { id name } } }';
+    await stack.query(query, { id: contact.id }, asWeb);
+    expect((await stack.query(query, { id: contact.id }, asWeb)).headers.get('age')).toMatch(/^\d+$/);
+
+    const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(new URL(stack.emulators.stripe!.url).port), protocol: 'http', telemetry: false });
+    await stripe.customers.update(stripeCustomer.id, { name: 'Renamed Through Stripe' });
+    const changedAt = Date.now();
+    const after = await eventually(() => stack.query<{ customer: { billing: { name: string } } }>(query, { id: contact.id }, asWeb), (result) => result.data?.customer.billing.name === 'Renamed Through Stripe');
+    expect(after.data!.customer.billing.name).toBe('Renamed Through Stripe');
+    expect(Date.now() - changedAt).toBeLessThan(5000);
+  });
+});
+
+describe('the public webhook endpoints', () => {
+  it('refuses a forged Stripe signature and a stale HubSpot one with a reason, storing nothing', async () => {
+    const payload = JSON.stringify({ id: 'evt_forged_1', object: 'event', type: 'customer.updated', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_x', object: 'customer', email: 'x@example.com' } } });
+    const forged = await fetch(`${stack.gatewayUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signStripePayload({ payload, secret: 'whsec_not_ours' }) },
+      body: payload,
+    });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ error: { code: 'WEBHOOK_SIGNATURE_INVALID', reason: 'mismatch' } });
+
+    const stale = await postHubSpot([hubspotEvent(777001, 1011, 'firstname', 'Mallory', Date.now())], { timestamp: Date.now() - 6 * 60_000 });
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: { reason: 'stale' } });
+
+    const unsigned = await fetch(`${stack.gatewayUrl}/webhooks/hubspot`, { method: 'POST', body: '[]' });
+    expect(unsigned.status).toBe(401);
+
+    expect(await byVendorId('stripe', 'evt_forged_1')).toBeUndefined();
+    expect(await byVendorId('hubspot', '777001')).toBeUndefined();
+    const stats = await admin<{ rejections: Record<string, Record<string, number>> }>('/stats');
+    expect(stats.rejections).toMatchObject({ stripe: { mismatch: 1 }, hubspot: { stale: 1, missing: 1 } });
+  });
+
+  it('applies a duplicate delivery once', async () => {
+    const events = [hubspotEvent(777100, 1012, 'jobtitle', 'Engineer', Date.now() - 1000)];
+    const first = await postHubSpot(events);
+    expect(await first.json()).toEqual({ received: true, accepted: 1, duplicates: 0 });
+    const again = await postHubSpot(events);
+    expect(await again.json()).toEqual({ received: true, accepted: 0, duplicates: 1 });
+    const logged = await eventually(() => byVendorId('hubspot', '777100'), (event) => event?.status === 'applied');
+    expect(logged).toMatchObject({ status: 'applied', applications: 1 });
+  });
+
+  it('records an out-of-order older event as stale without overwriting the newer state', async () => {
+    const now = Date.now();
+    await postHubSpot([hubspotEvent(777201, 1013, 'city', 'Newer', now - 1000)]);
+    await eventually(() => byVendorId('hubspot', '777201'), (event) => event?.status === 'applied');
+    await postHubSpot([hubspotEvent(777200, 1013, 'city', 'Older', now - 5000)]);
+    const older = await eventually(() => byVendorId('hubspot', '777200'), (event) => event?.status === 'stale');
+    expect(older?.status).toBe('stale');
+    const newer = await byVendorId('hubspot', '777201');
+    expect(newer?.status).toBe('applied');
+  });
+
+  it('keeps the admin routes behind the admin token', async () => {
+    const response = await fetch(`${stack.gatewayUrl}/internal/events`);
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('the pipeline on /metrics and /status', () => {
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  it('reports the log\'s counts, backlog and refusals as the admin routes do, and redrives from the page', async () => {
+    const stats = await admin<{ counts: Record<string, number>; rejections: Record<string, Record<string, number>> }>('/stats');
+    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`, { headers: auth })).text();
+    for (const [status, count] of Object.entries(stats.counts)) expect(metrics).toContain(`interchange_events{status="${status}"} ${count}`);
+    const total = Object.values(stats.counts).reduce((sum, count) => sum + count, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(metrics).toContain(`interchange_events_ingested ${total}`);
+    expect(metrics).toMatch(/interchange_events_backlog \d+/);
+    expect(metrics).toMatch(/interchange_events_oldest_unapplied_age_seconds [\d.e+-]+/);
+    const refusals = Object.entries(stats.rejections).flatMap(([vendor, reasons]) => Object.entries(reasons).map(([reason, count]) => `interchange_webhook_rejections{vendor="${vendor}",reason="${reason}"} ${count}`));
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const line of refusals) expect(metrics).toContain(line);
+
+    const status = (await (await fetch(`${stack.gatewayUrl}/status.json`, { headers: auth })).json()) as { events: { counts: Record<string, number>; rejections: unknown } };
+    expect(status.events.counts).toEqual(stats.counts);
+    expect(status.events.rejections).toEqual(stats.rejections);
+    const page = await (await fetch(`${stack.gatewayUrl}/status`, { headers: auth })).text();
+    expect(page).toContain('<tr data-status="applied">');
+
+    expect((await fetch(`${stack.gatewayUrl}/status/redrive`, { method: 'POST' })).status).toBe(401);
+    const redrive = await fetch(`${stack.gatewayUrl}/status/redrive`, { method: 'POST', headers: auth, redirect: 'manual' });
+    expect(redrive.status).toBe(303);
+    expect(redrive.headers.get('location')).toBe(`/status?redriven=${stats.counts.dead}`);
+  });
+});
+
+describe('reconciliation', () => {
+  it('appends through the same log what webhooks missed, from Stripe events and HubSpot search', async () => {
+    const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(new URL(stack.emulators.stripe!.url).port), protocol: 'http', telemetry: false });
+    // The endpoint goes away (as if it had been down through every retry); a change happens meanwhile.
+    for (const endpoint of (await stripe.webhookEndpoints.list()).data) await stripe.webhookEndpoints.del(endpoint.id);
+    const customer = (await stripe.customers.list({ limit: 1 })).data[0]!;
+    await stripe.customers.update(customer.id, { name: 'Missed By Webhooks' });
+    const missed = (await stripe.events.list({ limit: 1 })).data[0]!;
+    expect(await byVendorId('stripe', missed.id)).toBeUndefined();
+    const hubspot = new Client({ accessToken: 'pat-emulator', basePath: stack.emulators.hubspot!.url });
+    await hubspot.crm.contacts.basicApi.update('1020', { properties: { city: 'Caught Up City' } });
+
+    const { reconciled } = await admin<{ reconciled: Record<string, { read: number; appended: number; error?: string }> }>('/reconcile', { method: 'POST' });
+    expect(reconciled.stripe!.error).toBeUndefined();
+    expect(reconciled.hubspot!.error).toBeUndefined();
+    expect(reconciled.hubspot!.read).toBeGreaterThan(0);
+    const logged = await admin<{ events: Array<{ vendorEventId: string; entity: string }> }>('?vendor=hubspot&limit=1000');
+    expect(logged.events.some((event) => event.vendorEventId.startsWith('catch-up:contact:1020:city:'))).toBe(true);
+    const caughtUp = await eventually(() => byVendorId('stripe', missed.id), (event) => event?.status === 'applied');
+    expect(caughtUp).toMatchObject({ status: 'applied' });
+
+    // A second run reads again from its cursor and appends nothing new.
+    const again = await admin<{ reconciled: Record<string, { appended: number }> }>('/reconcile', { method: 'POST' });
+    expect(again.reconciled.stripe!.appended).toBe(0);
+  });
+});
