@@ -2,8 +2,6 @@ import { z } from 'zod';
 import { env, readEnv, type Env } from '../platform/index.js';
 
 export type EventsConfig = {
-  /** Bearer token of `/internal/events…`; unset disables them. */
-  adminToken?: string;
   /** The public base URL vendors deliver to (HubSpot signs the full URI); unset: the request's Host. */
   publicUrl?: string;
   /** Whether `npm start` runs apply workers in its own process (set false when workers run apart). */
@@ -21,7 +19,6 @@ export type EventsConfig = {
 export function readEventsConfig(source: Env = process.env): EventsConfig {
   const vars = readEnv(
     {
-      ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       PUBLIC_URL: env.url().optional(),
       EVENTS_IN_PROCESS_WORKERS: env.flag(true),
       EVENTS_CONCURRENCY: env.positiveInt(2),
@@ -34,7 +31,6 @@ export function readEventsConfig(source: Env = process.env): EventsConfig {
     source,
   );
   return {
-    adminToken: vars.ADMIN_TOKEN,
     publicUrl: vars.PUBLIC_URL,
     inProcessWorkers: vars.EVENTS_IN_PROCESS_WORKERS,
     concurrency: vars.EVENTS_CONCURRENCY,

@@ -1,6 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { timingSafeEqual } from 'node:crypto';
-import { PayloadError, SignatureError, type Logger } from '../platform/index.js';
+import { PayloadError, SignatureError, adminOnly, type AdminConfig, type Logger } from '../platform/index.js';
 import { EVENT_STATUSES, getEvent, listEvents, type EventFilter, type EventStatus } from './log.js';
 import { UnknownVendorError, type EventPipeline } from './pipeline.js';
 
@@ -8,10 +7,10 @@ export type EventRoutesOptions = {
   pipeline: EventPipeline;
   log: Logger;
   /**
-   * Bearer token for `/internal/events…`; default none, which disables those routes (404). A minimal check of
-   * our own: the gateway's admin guard module is not on main yet.
+   * Who may use `/internal/events…`: the operator guard every part shares (platform/admin.ts, ADMIN_TOKEN);
+   * default closed without a token (404), as in production.
    */
-  adminToken?: string;
+  admin?: AdminConfig;
   /**
    * The public base URL vendors call (HubSpot signs the full URI); default the request's own Host header, which
    * is right unless a proxy in front rewrites it.
@@ -58,7 +57,7 @@ export function eventRoutes(options: EventRoutesOptions): Router {
   });
 
   const admin = Router();
-  admin.use(express.json({ limit: '100kb' }), requireAdmin(options.adminToken));
+  admin.use(express.json({ limit: '100kb' }), adminOnly(options.admin ?? { token: undefined, production: true }));
   admin.get('/', handle(log, async (req) => {
     const filter = readFilter(req.query);
     const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
@@ -120,21 +119,5 @@ function handle(log: Logger, run: (req: Request, res: Response) => Promise<unkno
         res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } });
       }
     }
-  };
-}
-
-function requireAdmin(token: string | undefined): RequestHandler {
-  return (req, res, next) => {
-    if (!token) {
-      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'The events admin routes are not enabled (set ADMIN_TOKEN).' } });
-      return;
-    }
-    const given = Buffer.from(req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '');
-    const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>).' } });
-      return;
-    }
-    next();
   };
 }

@@ -1,5 +1,6 @@
 import type { Caller } from './caller.js';
 import type { RequestState } from './pipeline.js';
+import type { RequestTrace } from './telemetry.js';
 
 /** What the gateway keeps per request. */
 export type GatewayContext = {
@@ -11,4 +12,6 @@ export type GatewayContext = {
   request: RequestState;
   /** Entity tags the subgraphs reported for this request (`Typename:key`). */
   entityTags: Set<string>;
+  /** The request's span and fetch instrumentation; absent when the gateway runs without telemetry. */
+  trace?: RequestTrace;
 };

@@ -67,6 +67,28 @@ type DidReceiveResponse = Parameters<NonNullable<RemoteGraphQLDataSource<Gateway
 type DidReceiveResponseResult = ReturnType<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>;
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** The subgraph's name in the supergraph, for metrics and traces. */
+  readonly subgraphName: string;
+
+  constructor({ subgraphName, ...config }: { url?: string; fetcher: Fetcher; subgraphName: string }) {
+    super(config);
+    this.subgraphName = subgraphName;
+  }
+
+  /** The traceparent of each fetch's own span, by its request (process and willSendRequest share the object). */
+  private readonly fetchTraceparents = new WeakMap<object, string>();
+
+  /** Each fetch of a query plan under the request's telemetry (a span and metrics), when it has any. */
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+    // Health checks and schema loading carry no request context, hence no trace.
+    const telemetry = (options.context as Partial<GatewayContext> | undefined)?.trace;
+    if (!telemetry) return super.process(options);
+    return telemetry.fetch(this.subgraphName, (traceparent) => {
+      if (traceparent) this.fetchTraceparents.set(options.request, traceparent);
+      return super.process(options);
+    });
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !context?.requestHeaders) return;
@@ -81,6 +103,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       headers.set(IDENTITY_HEADERS.scopes, [...user.scopes].join(' '));
     }
     if (caller.name) headers.set(IDENTITY_HEADERS.client, caller.name);
+    // The fetch's own span, when traced, is the subgraph's parent rather than the request's span.
+    const traceparent = this.fetchTraceparents.get(request);
+    if (traceparent) headers.set('traceparent', traceparent);
   }
 
   /** Takes the entity tags a subgraph reported off its response and adds them to the request's set. */

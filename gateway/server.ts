@@ -7,17 +7,17 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { buildASTSchema, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
-import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, SIGNATURE_HEADER, signRequest, createMemoryState, decodePurge, encodePurge, type Logger, type SharedState } from '../platform/index.js';
+import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, SIGNATURE_HEADER, adminOnly, signRequest, createMemoryState, decodePurge, encodePurge, type AdminConfig, type Logger, type SharedState, type Telemetry } from '../platform/index.js';
 import { identifyCaller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
-import { requireAdmin } from './admin.js';
 import { authorizationPlugin, authorizationStep } from './authorization.js';
 import { costReportPlugin, costStep } from './cost.js';
 import { loadDevKeys } from './dev-issuer.js';
@@ -28,6 +28,8 @@ import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
 import { createResponseCache } from './response-cache.js';
 import { securityHeaders } from './security-headers.js';
+import { mountOperatorRoutes, type EventsPanel } from './status.js';
+import { createGatewayTelemetry, type RequestTrace } from './telemetry.js';
 import { upstreamsHealth } from './upstreams.js';
 import { createUserVerifier, type KeySource } from './users.js';
 
@@ -38,6 +40,12 @@ export type GatewayOptions = {
   supergraphSdl?: string;
   /** Shared state (APQ store); default a fresh in-memory one. */
   state?: SharedState;
+  /** Metrics (GET /metrics), traces and the /status page; default none of them. */
+  telemetry?: Telemetry;
+  /** Who may read /metrics and /status (readAdminConfig); default open, as outside production without ADMIN_TOKEN. */
+  admin?: AdminConfig;
+  /** The event pipeline's /status panel and redrive, handed over by the launcher; default none ("not configured"). */
+  events?: EventsPanel;
   /**
    * Routes of other parts served at the public address, handed over by the launcher (the event pipeline's
    * `/webhooks/*` pass-through and its admin routes); default none.
@@ -73,6 +81,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const development = config.nodeEnv !== 'production';
   // The supergraph as a graphql-js schema: what the steps before planning check documents against.
   const schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
+  const observed = options.telemetry ? createGatewayTelemetry(options.telemetry, {
+        responseCache: config.responseCache,
+        // `pipeline` is built further down; these run per request, after it exists.
+        clientOf: (req) => pipeline.stateOf(req).caller.name,
+        userSub: ({ request }) => (request.user ? createHash('sha256').update(`${request.user.issuer}\n${request.user.sub}`).digest('hex').slice(0, 16) : undefined),
+      }) : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -84,7 +98,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // The gateway refuses a supergraph with `for: SECURITY` features it does not enforce itself; the pipeline's
     // authorization step enforces them before the gateway sees the operation.
     supergraphSdl: supergraphSdl.replace(/, for: SECURITY\)/g, ')'),
-    buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher }),
+    buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher, subgraphName: name }),
     logger: log.child({ part: 'apollo-gateway' }),
   });
 
@@ -110,6 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       authorizationPlugin(),
       costReportPlugin(),
       ...(responseCache ? [responseCache.plugin] : []),
+      ...(observed ? [observed.plugin] : []),
     ],
   });
   await apollo.start();
@@ -126,9 +141,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const users = config.users && userKeys ? await createUserVerifier({ ...config.users, keys: userKeys }) : undefined;
 
   app.use(securityHeaders({ sandbox: config.sandbox, hsts: !development }));
+  // Before requestIdentity: the request's span decides the traceparent it keeps and passes on.
+  if (observed) app.use('/graphql', observed.requests);
   app.use(requestIdentity());
   // Operator routes: open in development when ADMIN_TOKEN is unset, closed (404) in production until it is set.
-  const admin = requireAdmin({ tokens: [config.adminToken], openWithoutToken: development });
+  const adminConfig: AdminConfig = options.admin ?? { token: config.adminToken, production: !development };
+  const admin = adminOnly(adminConfig);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -147,8 +165,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
   app.get('/health/upstreams', admin, upstreamsHealth(subgraphs, { dispatcher: agent }));
+  if (observed && options.telemetry) mountOperatorRoutes(app, { telemetry: options.telemetry, gatewayTelemetry: observed, admin: adminConfig, subgraphs, dispatcher: agent, ...(options.events ? { events: options.events } : {}) });
   // A purge needs a token even in development: ADMIN_TOKEN, or PURGE_TOKEN for a purge-only credential.
-  app.use('/internal/purge', requireAdmin({ tokens: [config.adminToken, config.purgeToken], variable: 'ADMIN_TOKEN (or PURGE_TOKEN)' }));
+  app.use('/internal/purge', adminOnly(adminConfig, { alsoAccept: [config.purgeToken], closedWithoutToken: true, variable: 'ADMIN_TOKEN (or PURGE_TOKEN)' }));
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
     const tags = (req.body as { tags?: unknown } | undefined)?.tags;
     if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
@@ -177,7 +196,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     express.json({ limit: config.bodyLimit }),
     pipeline.handler,
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
+      context: async ({ req, res }) => ({
         requestId: req.headers['x-request-id'] as string,
         requestHeaders: {
           'x-request-id': req.headers['x-request-id'] as string | undefined,
@@ -188,6 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         caller: pipeline.stateOf(req).caller,
         request: pipeline.stateOf(req),
         entityTags: new Set<string>(),
+        trace: res.locals.trace as RequestTrace | undefined,
       }),
     }),
   );

@@ -19,7 +19,7 @@ const emulatorShape = {
 /** The analytics subgraph, over Mixpanel when MIXPANEL_BASE_URL is set, else over a Mixpanel emulator started here. */
 export async function startAnalytics(env: Env, log: Logger, options: PartOptions): Promise<StartedPart<MixpanelEmulator>> {
   const config = readAnalyticsConfig(env);
-  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env) };
+  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env), telemetry: options.telemetry, admin: options.admin };
   if (config.baseUrl && config.exportUrl && config.projectId !== undefined && config.serviceAccount) {
     const { baseUrl, exportUrl, projectId, serviceAccount } = config;
     return { server: await createAnalyticsSubgraph({ config: { ...config, baseUrl, exportUrl, projectId, serviceAccount }, ...shared }) };

@@ -9,7 +9,7 @@ export const HUBSPOT_EMULATOR_PORT = 4101;
 /** The CRM subgraph, over HubSpot when HUBSPOT_BASE_URL is set, else over a HubSpot emulator started here. */
 export async function startCrm(env: Env, log: Logger, options: PartOptions): Promise<StartedPart<HubSpotEmulator>> {
   const config = readCrmConfig(env);
-  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env) };
+  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env), telemetry: options.telemetry, admin: options.admin };
   if (config.baseUrl && config.auth) {
     return { server: await createCrmSubgraph({ config: { ...config, baseUrl: config.baseUrl, auth: config.auth }, ...shared }) };
   }

@@ -9,7 +9,7 @@ export const ERP_EMULATOR_PORT = DEFAULT_ERP_PORT;
 /** The ERP subgraph, over the real service when ERP_BASE_URL is set, else over an ERP emulator started here. */
 export async function startErp(env: Env, log: Logger, options: PartOptions): Promise<StartedPart<ErpSoapEmulator>> {
   const config = readErpConfig(env);
-  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env) };
+  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env), telemetry: options.telemetry, admin: options.admin };
   if (config.baseUrl && config.credentials) {
     return { server: await createErpSubgraph({ config: { ...config, baseUrl: config.baseUrl, credentials: config.credentials }, ...shared }) };
   }

@@ -6,13 +6,15 @@
 import { z } from 'zod';
 import type { HubSpotEmulator } from '../emulators/hubspot/index.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
-import { createEventPipeline, eventRoutes, readEventsConfig, type EventPipeline } from '../events/index.js';
-import { openDatabase, readDatabaseConfig, readEnv, type Database, type Env, type Logger, type SharedState, type VendorAdapter } from '../platform/index.js';
+import { createEventPipeline, eventRoutes, readEventsConfig, registerEventMetrics, summarizeEvents, type EventPipeline } from '../events/index.js';
+import { openDatabase, readAdminConfig, readDatabaseConfig, readEnv, type Database, type Env, type Logger, type SharedState, type VendorAdapter } from '../platform/index.js';
 import { readCrmConfig } from '../subgraphs/crm/index.js';
 import { createHubSpotAdapter } from '../subgraphs/crm/webhooks.js';
 import { readPaymentsConfig } from '../subgraphs/payments/index.js';
 import { createStripeAdapter } from '../subgraphs/payments/webhooks.js';
 import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { EventsPanel } from '../gateway/index.js';
 
 const secretList = () => z.string().optional().transform((value) => (value ?? '').split(',').map((part) => part.trim()).filter(Boolean));
 
@@ -51,6 +53,10 @@ export type StartedEvents = {
   pipeline: EventPipeline;
   db: Database;
   routes: Router;
+  /** What the gateway's /status shows of the pipeline, and its redrive button. */
+  panel: EventsPanel;
+  /** Adds the pipeline's gauges (counts by status, backlog, oldest unapplied age, refusals) to a part's registry. */
+  observe(registry: Registry): void;
   /** Points the embedded emulators' webhooks at the gateway (once it listens). */
   connectEmulators(gatewayUrl: string): void;
   close(): Promise<void>;
@@ -76,7 +82,9 @@ export async function startEvents(source: Env, log: Logger, state: SharedState, 
     return {
       pipeline,
       db,
-      routes: eventRoutes({ pipeline, log, adminToken: config.adminToken, publicUrl: config.publicUrl }),
+      panel: { summary: () => summarizeEvents(pipeline), redrive: () => pipeline.redrive() },
+      observe: (registry) => registerEventMetrics(registry, pipeline),
+      routes: eventRoutes({ pipeline, log, admin: readAdminConfig(source), publicUrl: config.publicUrl }),
       connectEmulators(gatewayUrl) {
         if (emulators.stripe) {
           emulatorSecrets.stripe.push(emulators.stripe.webhooks.register({ url: `${gatewayUrl}/webhooks/stripe`, enabled_events: ['*'] }).secret);

@@ -7,10 +7,12 @@
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readEnv } from '../platform/index.js';
+import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readAdminConfig, readEnv } from '../platform/index.js';
+import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
 import { startStack } from './stack.js';
+import { createPartTelemetry } from './telemetry.js';
 
 type Running = { close(): Promise<void>; lines: string[] };
 
@@ -32,14 +34,17 @@ async function start(part: string): Promise<Running> {
     case 'gateway': {
       const state = createSharedState(process.env, log);
       await state.ready();
+      const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })('gateway');
       // A gateway alone ingests webhooks into the shared database; PGlite cannot be shared between processes.
       const events = process.env.DATABASE_URL ? await (await import('./events.js')).startEvents(process.env, log, state, {}, { workers: false }) : undefined;
-      const gateway = await createGateway({ config: gatewayConfig, log, state, routes: events?.routes });
+      events?.observe(telemetry.registry);
+      const gateway = await createGateway({ config: gatewayConfig, log, state, telemetry, admin: readAdminConfig(), routes: events?.routes, ...(events ? { events: events.panel } : {}) });
       const url = await gateway.listen();
       return {
         close: async () => {
           await gateway.close();
           await events?.close();
+          await telemetry.shutdown();
           await state.close();
         },
         lines: [`Interchange gateway: ${url}/graphql`],
@@ -56,11 +61,16 @@ async function start(part: string): Promise<Running> {
       const { PORT } = readEnv({ PORT: env.port(subgraph.port) });
       const state = createSharedState(process.env, log);
       await state.ready();
-      const { server, emulator } = await startPart(process.env, log, { ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), ...readEmulatorSearchLag(process.env) });
+      const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
+      const { server, emulator } = await startPart(process.env, log, {
+        ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), ...readEmulatorSearchLag(process.env),
+        telemetry: createSubgraphTelemetry(telemetry, part), admin: readAdminConfig(),
+      });
       const url = await server.listen(PORT, '0.0.0.0');
       return {
         close: async () => {
           await server.close();
+          await telemetry.shutdown();
           await emulator?.close();
           await state.close();
         },

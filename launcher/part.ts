@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Emulator } from '../emulators/shared/server.js';
-import { env, readEnv, type Env, type Logger, type SharedState } from '../platform/index.js';
-import type { SubgraphServer } from '../subgraphs/kit/index.js';
+import { env, readEnv, type AdminConfig, type Env, type Logger, type SharedState } from '../platform/index.js';
+import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
   /** Free ports for everything (tests) instead of the default ones. */
@@ -15,6 +15,10 @@ export type PartOptions = {
    * Benchmarks of Interchange's own throughput turn them off; against a real vendor it has no effect.
    */
   emulatorRateLimits: boolean;
+  /** The subgraph's metrics and traces (createSubgraphTelemetry). */
+  telemetry: SubgraphTelemetry;
+  /** Who may read the subgraph's /metrics. */
+  admin: AdminConfig;
   /**
    * The search indexing lag of the HubSpot and Stripe emulators in ms (EMULATOR_SEARCH_LAG_MS); undefined keeps
    * each emulator's default (HubSpot 3 s, Stripe 5 s), 0 makes search see writes at once.

@@ -12,7 +12,7 @@ const EMULATOR_KEY = 'sk_test_emulator';
 /** The payments subgraph, over Stripe when STRIPE_BASE_URL is set, else over a Stripe emulator started here. */
 export async function startPayments(env: Env, log: Logger, options: PartOptions): Promise<StartedPart<StripeEmulator>> {
   const config = readPaymentsConfig(env);
-  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env) };
+  const shared = { log, state: options.state, runtime: readSubgraphRuntime(env), telemetry: options.telemetry, admin: options.admin };
   if (config.baseUrl && config.secretKey) {
     return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl: config.baseUrl, secretKey: config.secretKey }, ...shared }) };
   }

@@ -9,9 +9,11 @@ import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { SUBGRAPHS, createLogger, createSharedState, env, readEnv, type Env, type Logger } from '../platform/index.js';
+import { SUBGRAPHS, createLogger, createSharedState, env, readAdminConfig, readEnv, type Env, type Logger } from '../platform/index.js';
+import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import type { StartedEvents } from './events.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
+import { createPartTelemetry } from './telemetry.js';
 import { PARTS } from './parts.js';
 
 export type StackOptions = {
@@ -54,12 +56,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const state = createSharedState(source, log);
   closers.push(() => state.close());
   await state.ready();
+  const admin = readAdminConfig(source);
+  // One trace store for the process, so /status shows each trace across the gateway and every subgraph.
+  const telemetryFor = createPartTelemetry(source, { processMetrics: 'gateway' });
   try {
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
-      const { server, emulator } = await startPart(source, log, { ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), ...readEmulatorSearchLag(source) });
+      const telemetry = await telemetryFor(name);
+      closers.push(() => telemetry.shutdown());
+      const { server, emulator } = await startPart(source, log, {
+        ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), ...readEmulatorSearchLag(source),
+        telemetry: createSubgraphTelemetry(telemetry, name), admin,
+      });
       if (emulator) {
         closers.push(() => emulator.close());
         emulators[emulator.name] = emulator;
@@ -75,10 +85,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const events = EVENTS ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }) : undefined;
     if (events) closers.push(() => events.close());
 
+    const gatewayTelemetry = await telemetryFor('gateway');
+    closers.push(() => gatewayTelemetry.shutdown());
+    events?.observe(gatewayTelemetry.registry);
     const gateway = await createGateway({
       config: { ...gatewayConfig, port: ephemeral ? 0 : gatewayConfig.port, subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls } },
       log,
       state,
+      telemetry: gatewayTelemetry,
+      admin,
+      ...(events ? { events: events.panel } : {}),
       routes: events?.routes,
     });
     const gatewayUrl = await gateway.listen();

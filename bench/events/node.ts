@@ -29,7 +29,7 @@ if (mode === 'worker' || mode === 'all') {
 }
 if (mode === 'ingest' || mode === 'all') {
   const app = express();
-  app.use(eventRoutes({ pipeline, log, adminToken: BENCH_SECRETS.admin }));
+  app.use(eventRoutes({ pipeline, log, admin: { token: BENCH_SECRETS.admin, production: true } }));
   const server = app.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
     console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });

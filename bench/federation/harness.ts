@@ -152,7 +152,7 @@ export async function startSubgraphsProcess(): Promise<SubgraphsProcess> {
 
 // ---- contenders ----
 
-export type ContenderId = 'a' | 'a0' | 'b' | 'c' | 'd' | 's';
+export type ContenderId = 'a' | 'a0' | 'a+otel' | 'b' | 'c' | 'd' | 's';
 
 export type Contender = {
   id: ContenderId;
@@ -183,6 +183,13 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'Interchange gateway, every deduplication off (raw engine)',
     entry: 'bench/federation/contenders/interchange.ts',
     env: { ...INTERCHANGE_ENV, GATEWAY_DEDUPE: 'false', RESPONSE_CACHE: 'false' },
+    cacheHints: false,
+  },
+  {
+    id: 'a+otel',
+    label: 'Interchange gateway as (a), with metrics and tracing at 10% sampling exported over OTLP/HTTP to a local receiver',
+    entry: 'bench/federation/contenders/interchange-otel.ts',
+    env: { ...INTERCHANGE_ENV, GATEWAY_DEDUPE: 'true', RESPONSE_CACHE: 'false', OTEL_TRACES_SAMPLER_ARG: '0.1' },
     cacheHints: false,
   },
   {

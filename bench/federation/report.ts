@@ -149,6 +149,7 @@ export function renderReport(input: ReportInput): string {
     `| (a) ≥ 1.0x (d) req/s | ${ratio(rps('a'), rps('d'))} | ${meets(atLeast(rps('a'), rps('d'), 1.0))} |`,
     `| (a) peak RSS ≤ (c) | ${mb(rss('a'))} vs ${mb(rss('c'))} | ${meets(rss('a') === null || rss('c') === null ? null : rss('a')! <= rss('c')!)} |`,
     `| (b) ≥ 13x (c) req/s | ${ratio(rps('b'), rps('c'))} | ${meets(atLeast(rps('b'), rps('c'), 13))} |`,
+    `| (a+otel) ≥ 0.9x (a) req/s (issue 16: telemetry overhead) | ${ratio(rps('a+otel'), rps('a'))} | ${meets(atLeast(rps('a+otel'), rps('a'), 0.9))} |`,
     `| (b) ≥ 0.5x (s) req/s (issue 17: a cache hit costs little more than its bytes) | ${ratio(rps('b'), rps('s'))} | ${meets(atLeast(rps('b'), rps('s'), 0.5))} |`,
     '',
   );

@@ -1,5 +1,5 @@
-import type { Logger, SharedState } from '../../platform/index.js';
-import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer } from '../kit/index.js';
+import type { AdminConfig, Logger, SharedState } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer, type SubgraphTelemetry } from '../kit/index.js';
 import { createAnalyticsClient } from './client.js';
 import type { AnalyticsConfig, ServiceAccount } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -15,13 +15,17 @@ export type AnalyticsSubgraphOptions = {
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
+  /** Metrics and traces; default none. */
+  telemetry?: SubgraphTelemetry;
+  /** Who may read /metrics; default open (development without ADMIN_TOKEN). */
+  admin?: AdminConfig;
 };
 
 /** The analytics subgraph over Mixpanel: build it, then `listen()`. */
 export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'analytics' });
   const { config } = options;
-  const client = createAnalyticsClient({
+  const client = createAnalyticsClient({ observer: options.telemetry?.observer,
     baseUrl: config.baseUrl,
     exportUrl: config.exportUrl,
     projectId: config.projectId,
@@ -41,6 +45,8 @@ export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions)
     log,
     state: options.state,
     runtime: options.runtime,
+    telemetry: options.telemetry,
+    admin: options.admin,
     // trackEvents takes batches of any size; the gateway's BODY_LIMIT is the limit callers meet first.
     bodyLimit: '16mb',
   });

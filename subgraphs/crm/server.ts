@@ -1,5 +1,5 @@
-import type { Logger, SharedState } from '../../platform/index.js';
-import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer } from '../kit/index.js';
+import type { AdminConfig, Logger, SharedState } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer, type SubgraphTelemetry } from '../kit/index.js';
 import { createCrmClient } from './client.js';
 import type { CrmConfig, HubSpotAuth } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -15,6 +15,10 @@ export type CrmSubgraphOptions = {
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
+  /** Metrics and traces; default none. */
+  telemetry?: SubgraphTelemetry;
+  /** Who may read /metrics; default open (development without ADMIN_TOKEN). */
+  admin?: AdminConfig;
 };
 
 /** The CRM subgraph over HubSpot: build it, then `listen()`. */
@@ -22,7 +26,7 @@ export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Su
   const log = options.log.child({ subgraph: 'crm' });
   const { baseUrl, auth, policy, quota } = options.config;
   const redis = options.state?.redis;
-  const client = createCrmClient({ baseUrl, auth, policy, quota, ...(redis ? { redis } : {}), log, now: options.now });
+  const client = createCrmClient({ observer: options.telemetry?.observer, baseUrl, auth, policy, quota, ...(redis ? { redis } : {}), log, now: options.now });
   return createSubgraphServer({
     name: 'crm',
     resolvers: createResolvers(options.config.defaultCurrency),
@@ -31,5 +35,7 @@ export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Su
     log,
     state: options.state,
     runtime: options.runtime,
+    telemetry: options.telemetry,
+    admin: options.admin,
   });
 }

@@ -1,5 +1,5 @@
-import type { Logger, SharedState } from '../../platform/index.js';
-import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer } from '../kit/index.js';
+import type { AdminConfig, Logger, SharedState } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer, type SubgraphTelemetry } from '../kit/index.js';
 import { createErpClient } from './client.js';
 import type { ErpConfig, ErpCredentials } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -13,6 +13,10 @@ export type ErpSubgraphOptions = {
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
+  /** Metrics and traces; default none. */
+  telemetry?: SubgraphTelemetry;
+  /** Who may read /metrics; default open (development without ADMIN_TOKEN). */
+  admin?: AdminConfig;
 };
 
 /**
@@ -23,7 +27,7 @@ export async function createErpSubgraph(options: ErpSubgraphOptions): Promise<Su
   const log = options.log.child({ subgraph: 'erp' });
   const { baseUrl, company, credentials, policy, localCurrency } = options.config;
   const redis = options.state?.redis;
-  const client = await createErpClient({ baseUrl, company, credentials, policy, ...(redis ? { redis } : {}), log });
+  const client = await createErpClient({ observer: options.telemetry?.observer, baseUrl, company, credentials, policy, ...(redis ? { redis } : {}), log });
   return createSubgraphServer({
     name: 'erp',
     resolvers: createResolvers(localCurrency),
@@ -32,5 +36,7 @@ export async function createErpSubgraph(options: ErpSubgraphOptions): Promise<Su
     log,
     state: options.state,
     runtime: options.runtime,
+    telemetry: options.telemetry,
+    admin: options.admin,
   });
 }

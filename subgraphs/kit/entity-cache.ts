@@ -23,6 +23,8 @@ export type EntityCacheOptions = {
   log: Logger;
   /** False turns caching off (every key goes to the vendor); default true. */
   enabled?: boolean;
+  /** Told of every batch looked up: how many keys, how many were cached (metrics); default none. */
+  onLookup?(lookup: { typename: string; keys: number; hits: number }): void;
 };
 
 export async function createEntityCache(options: EntityCacheOptions): Promise<EntityCache> {
@@ -53,6 +55,7 @@ export async function createEntityCache(options: EntityCacheOptions): Promise<En
       return async (keys) => {
         const cacheKeys = keys.map((key) => keyOf(`${typename}:${key}`));
         const cached = await Promise.all(cacheKeys.map((cacheKey) => state.cache.get(cacheKey)));
+        options.onLookup?.({ typename, keys: keys.length, hits: cached.filter((hit) => hit !== undefined).length });
         const results: Array<Promise<V | null> | V | null> = cached.map((hit) => (hit === undefined ? null : (JSON.parse(hit) as V)));
 
         const misses: number[] = [];

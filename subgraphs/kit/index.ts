@@ -28,6 +28,7 @@ export {
 } from './vendor-client.js';
 export { required, validInput, chunk } from './input.js';
 export type { BatchFn } from './entity-cache.js';
+export { createSubgraphTelemetry, type SubgraphTelemetry } from './telemetry.js';
 export { readSubgraphRuntime, type SubgraphRuntime } from './runtime.js';
 export type { Money, Connection } from './types.js';
 export {

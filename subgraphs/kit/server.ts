@@ -8,7 +8,7 @@ import express, { type Express } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DocumentNode } from 'graphql';
-import { PURGE_CHANNEL, createMemoryState, encodePurge, isDeliberateCode, type Logger, type SharedState } from '../../platform/index.js';
+import { PURGE_CHANNEL, adminOnly, createMemoryState, encodePurge, isDeliberateCode, metricsRoute, type AdminConfig, type Logger, type SharedState } from '../../platform/index.js';
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
@@ -17,6 +17,7 @@ import { DEFAULT_RUNTIME, type SubgraphRuntime } from './runtime.js';
 import { cacheMaxAges, subgraphTypeDefs } from './schema.js';
 import type { VendorClient } from './vendor-client.js';
 import { entityKeyFields, entityTagsPlugin } from './tags.js';
+import type { SubgraphTelemetry } from './telemetry.js';
 
 /**
  * The resolver map buildSubgraphSchema takes, derived from its public signature (the package's entry point does
@@ -55,6 +56,10 @@ export type SubgraphServerOptions<Client extends VendorClient<Client>, Loaders> 
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
+  /** Metrics and traces (createSubgraphTelemetry); default none: no /metrics route, no spans. */
+  telemetry?: SubgraphTelemetry;
+  /** Who may read /metrics (readAdminConfig); default open, as outside production without ADMIN_TOKEN. */
+  admin?: AdminConfig;
 };
 
 
@@ -95,7 +100,8 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   const httpServer: Server = createServer(app);
   const state = options.state ?? createMemoryState();
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
-  const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache });
+  const telemetry = options.telemetry;
+  const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache, ...(telemetry ? { onLookup: telemetry.entityLookup } : {}) });
   const typeDefs = subgraphTypeDefs(options.name);
   const maxAges = cacheMaxAges(typeDefs);
   const tools: LoaderTools = {
@@ -103,7 +109,8 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
       const ttlSeconds = maxAges.get(typename);
       // A loader caching a type the schema gives no lifetime is a bug in the vendor folder, not a runtime state.
       if (!ttlSeconds) throw new Error(`${options.name}: type ${typename} has no @cacheControl(maxAge) in its schema, so it cannot be entity-cached`);
-      return entityCache.wrap(typename, ttlSeconds, batch);
+      const wrapped = entityCache.wrap(typename, ttlSeconds, batch);
+      return telemetry ? telemetry.batch(typename, wrapped) : wrapped;
     },
     maxBatchSize: (vendorMax) => (runtime.batching ? vendorMax : 1),
   };
@@ -141,12 +148,17 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   });
   // What the gateway's /health/upstreams collects: breaker, recent latency and errors, quota left.
   app.get('/health/upstreams', (_req, res) => {
-    res.json({ subgraph: options.name, upstreams: [options.client.upstreamState()] });
+    res.json({ subgraph: options.name, upstreams: [{ ...options.client.upstreamState(), ...telemetry?.recent() }] });
   });
+  if (telemetry) {
+    telemetry.watchUpstream(() => options.client.upstreamState());
+    app.get('/metrics', adminOnly(options.admin ?? { token: undefined, production: false }), metricsRoute(telemetry.telemetry.registry));
+  }
   options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '1mb', verify: keepRawBody }),
+    ...(telemetry?.requests ? [telemetry.requests] : []),
     ...(runtime.gatewaySecret ? [requireGatewaySignature(runtime.gatewaySecret)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),

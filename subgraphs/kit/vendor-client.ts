@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { createCallPolicy } from './policy/policy.js';
 import type { Clock } from './policy/clock.js';
 import type { PolicySettings } from './policy/settings.js';
-import type { CallKind, Classifier, PolicyState, QuotaWindow, Translator } from './policy/types.js';
+import type { CallKind, CallObserver, Classifier, PolicyState, QuotaWindow, Translator } from './policy/types.js';
 
 /**
  * What the kit needs of every vendor client: each request gets `withDeadline(deadline)`, so every vendor call
@@ -26,6 +26,8 @@ export type PolicyClientOptions = {
   quota?: Readonly<Record<string, readonly QuotaWindow[]>>;
   /** Counts the quota in Redis, shared by every replica; default in memory. */
   redis?: Redis;
+  /** Sees every vendor call and attempt (metrics, traces: SubgraphTelemetry.observer); default none. */
+  observer?: CallObserver;
   /** The policy's time source; default the system clock (tests pass a fake one). */
   clock?: Clock;
 };
@@ -98,12 +100,15 @@ export function createVendorClient<Client extends VendorClient<Client>, Name ext
     quota,
     ...(settings.redis ? { redis: settings.redis } : {}),
     ...(settings.clock ? { clock: settings.clock } : {}),
+    ...(settings.observer ? { observer: settings.observer } : {}),
   });
 
   const bind = (deadline: number | undefined): Client => {
     const call: VendorCall<Name> = (name, run, translate) => {
       const operation = options.operations[name];
       return policy.execute({
+        // The table's name is the endpoint label of metrics and the name of the attempt spans.
+        operation: name,
         kind: operation.kind,
         ...(operation.idempotent ? { idempotent: true } : {}),
         ...(operation.bucket ? { bucket: operation.bucket } : {}),

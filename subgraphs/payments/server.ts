@@ -1,5 +1,5 @@
-import type { Logger, SharedState } from '../../platform/index.js';
-import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer } from '../kit/index.js';
+import type { AdminConfig, Logger, SharedState } from '../../platform/index.js';
+import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer, type SubgraphTelemetry } from '../kit/index.js';
 import { createPaymentsClient } from './client.js';
 import { toStripeEndpoint, type PaymentsConfig } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -13,13 +13,17 @@ export type PaymentsSubgraphOptions = {
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
+  /** Metrics and traces; default none. */
+  telemetry?: SubgraphTelemetry;
+  /** Who may read /metrics; default open (development without ADMIN_TOKEN). */
+  admin?: AdminConfig;
 };
 
 /** The payments subgraph over Stripe: build it, then `listen()`. */
 export async function createPaymentsSubgraph(options: PaymentsSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'payments' });
   const redis = options.state?.redis;
-  const client = createPaymentsClient({
+  const client = createPaymentsClient({ observer: options.telemetry?.observer,
     endpoint: toStripeEndpoint(options.config.baseUrl),
     secretKey: options.config.secretKey,
     policy: options.config.policy,
@@ -34,5 +38,7 @@ export async function createPaymentsSubgraph(options: PaymentsSubgraphOptions): 
     log,
     state: options.state,
     runtime: options.runtime,
+    telemetry: options.telemetry,
+    admin: options.admin,
   });
 }

@@ -156,6 +156,34 @@ describe('the public webhook endpoints', () => {
   });
 });
 
+describe('the pipeline on /metrics and /status', () => {
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  it('reports the log\'s counts, backlog and refusals as the admin routes do, and redrives from the page', async () => {
+    const stats = await admin<{ counts: Record<string, number>; rejections: Record<string, Record<string, number>> }>('/stats');
+    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`, { headers: auth })).text();
+    for (const [status, count] of Object.entries(stats.counts)) expect(metrics).toContain(`interchange_events{status="${status}"} ${count}`);
+    const total = Object.values(stats.counts).reduce((sum, count) => sum + count, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(metrics).toContain(`interchange_events_ingested ${total}`);
+    expect(metrics).toMatch(/interchange_events_backlog \d+/);
+    expect(metrics).toMatch(/interchange_events_oldest_unapplied_age_seconds [\d.e+-]+/);
+    const refusals = Object.entries(stats.rejections).flatMap(([vendor, reasons]) => Object.entries(reasons).map(([reason, count]) => `interchange_webhook_rejections{vendor="${vendor}",reason="${reason}"} ${count}`));
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const line of refusals) expect(metrics).toContain(line);
+
+    const status = (await (await fetch(`${stack.gatewayUrl}/status.json`, { headers: auth })).json()) as { events: { counts: Record<string, number>; rejections: unknown } };
+    expect(status.events.counts).toEqual(stats.counts);
+    expect(status.events.rejections).toEqual(stats.rejections);
+    const page = await (await fetch(`${stack.gatewayUrl}/status`, { headers: auth })).text();
+    expect(page).toContain('<tr data-status="applied">');
+
+    expect((await fetch(`${stack.gatewayUrl}/status/redrive`, { method: 'POST' })).status).toBe(401);
+    const redrive = await fetch(`${stack.gatewayUrl}/status/redrive`, { method: 'POST', headers: auth, redirect: 'manual' });
+    expect(redrive.status).toBe(303);
+    expect(redrive.headers.get('location')).toBe(`/status?redriven=${stats.counts.dead}`);
+  });
+});
+
 describe('reconciliation', () => {
   it('appends through the same log what webhooks missed, from Stripe events and HubSpot search', async () => {
     const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(new URL(stack.emulators.stripe!.url).port), protocol: 'http', telemetry: false });

@@ -8,7 +8,10 @@ export { createAbortableAgent, type AbortableAgent, type AbortableAgentOptions }
 export { systemClock, sleep, type Clock } from './clock.js';
 export { readPolicySettings, quotaWindows, type PolicySettings, type PolicySettingDefaults } from './settings.js';
 export type {
+  AttemptEnd,
   BreakerState,
+  CallObserver,
+  CallTracker,
   CallKind,
   CallPolicy,
   CallPolicyOptions,

@@ -187,6 +187,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       throw new UpstreamTimeoutError(upstream, { cause: 'the request deadline had passed before the call' });
     }
     const classify = call.classify ?? options.classify;
+    const tracker = options.observer?.onCall?.({ upstream, operation: call.operation ?? 'call', kind: call.kind, bucket });
 
     // One signal for the whole logical call: aborts at the deadline or on dispose, reaching every layer.
     const expiry = new AbortController();
@@ -198,12 +199,14 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     let backoff: IBackoff<unknown> | undefined;
     const attempt = async ({ signal }: { signal: AbortSignal }): Promise<T> => {
       attempts += 1;
+      const queued = performance.now();
       await quota.acquire(bucket, deadline, signal);
       const remainingMs = deadline - clock.now();
       const limitMs = Math.max(1, Math.min(timeoutMs, remainingMs));
       const cutBy = timeoutMs <= remainingMs ? 'the per-call timeout' : 'the request deadline';
       let attemptSignal: AbortSignal | undefined;
       const begun = performance.now();
+      const attemptEnded = tracker?.onAttempt?.({ attempt: attempts, breaker: breakerStateName(breaker.state), quotaWaitMs: begun - queued });
       try {
         // Aggressive, not cooperative: the signal is aborted (an SDK that honours it closes its socket) AND the
         // attempt rejects at once, so an SDK that ignores the signal cannot hold the caller past the deadline.
@@ -216,6 +219,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           signal,
         );
         recent.record(performance.now() - begun, false);
+        attemptEnded?.({ durationMs: performance.now() - begun });
         return value;
       } catch (error) {
         const timedOut = isTaskCancelledError(error) || attemptSignal?.aborted === true;
@@ -227,6 +231,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           backoffMs: backoff.duration,
           remainingMs: deadline - clock.now(),
         });
+        attemptEnded?.({ durationMs: performance.now() - begun, failure, timedOut, decision });
         throw new AttemptFailed(error, failure, decision, timedOut ? `no answer within ${Math.round(limitMs)} ms (${cutBy})` : undefined);
       }
     };
@@ -258,9 +263,13 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       },
     );
     try {
-      return await untilAborted(wrap(retryPolicy, breaker, slots).execute(attempt, expiry.signal), expiry.signal);
+      const value = await untilAborted(wrap(retryPolicy, breaker, slots).execute(attempt, expiry.signal), expiry.signal);
+      tracker?.onEnd?.({ attempts, error: undefined, breaker: breakerStateName(breaker.state) });
+      return value;
     } catch (error) {
-      throw toTyped(error, translate);
+      const typed = toTyped(error, translate);
+      tracker?.onEnd?.({ attempts, error: typed, breaker: breakerStateName(breaker.state) });
+      throw typed;
     } finally {
       cancelTimer();
       lifetime.signal.removeEventListener('abort', onDispose);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RetryDecision } from './should-retry.js';
 import type { InterchangeError } from '../errors.js';
 import type { Clock } from './clock.js';
 
@@ -33,6 +34,8 @@ export type CallSpec<T> = {
   /** The vendor call. It gets a signal that aborts on timeout or deadline; pass it to the SDK where it allows. */
   run(signal: AbortSignal): Promise<T>;
   kind: CallKind;
+  /** The vendor endpoint or SOAP operation, e.g. `searchCustomers` (the operation table's name), for metrics and traces; default `call`. */
+  operation?: string;
   /** Whether a write carries an idempotency key, so repeating it cannot apply it twice; default false. */
   idempotent?: boolean;
   /** The request's deadline, absolute ms since epoch (see `readDeadline`); no attempt or wait outlives it. */
@@ -91,12 +94,40 @@ export type CallPolicyOptions = {
   redis?: Redis;
   /** How many recent attempts `state()` summarises (latency percentiles, error rate); default 100. */
   windowSize?: number;
+  /** Sees every call and attempt (metrics, traces); default none. */
+  observer?: CallObserver;
   /**
    * The time source for deadlines, breaker and quota bookkeeping and waits; default the system clock. (The
    * libraries under the policy, cockatiel and rate-limiter-flexible, read the global timers: tests that fake
    * time use vitest's fake timers, which govern both.)
    */
   clock?: Clock;
+};
+
+/**
+ * Hooks into the policy for metrics and traces (subgraphs/kit/telemetry.ts). Each hook takes one payload and
+ * may return what follows that call or attempt; none may throw (the policy does not guard them).
+ */
+export type CallObserver = {
+  /** A logical call starts. */
+  onCall?(call: { upstream: string; operation: string; kind: CallKind; bucket: string }): CallTracker | void;
+};
+
+export type CallTracker = {
+  /** An attempt passed breaker, bulkhead and quota and goes to the vendor now; returns its end callback. */
+  onAttempt?(attempt: { attempt: number; breaker: BreakerState; quotaWaitMs: number }): ((end: AttemptEnd) => void) | void;
+  /** The logical call settled: `error` is what the caller gets (undefined on success). */
+  onEnd?(end: { attempts: number; error: InterchangeError | undefined; breaker: BreakerState }): void;
+};
+
+/** How one attempt ended: without `failure` it succeeded. */
+export type AttemptEnd = {
+  durationMs: number;
+  failure?: Failure;
+  /** Set when the attempt timed out. */
+  timedOut?: boolean;
+  /** Whether and why the policy retries after this failure. */
+  decision?: RetryDecision;
 };
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -112,7 +143,7 @@ export type PolicyState = {
   /** Attempts waiting for a bulkhead slot. */
   queued: number;
   /** The last `windowSize` attempts that reached the vendor; `failed` counts only the vendor's own faults. */
-  recent: { attempts: number; errorRate: number; p50Ms: number | undefined; p95Ms: number | undefined };
+  recent: { attempts: number; errorRate: number; p50Ms: number | undefined; p95Ms: number | undefined; p99Ms: number | undefined };
   /** Per bucket, as last seen when spending (another replica may have spent since, with Redis). */
   /** Per bucket: every window's calls left and reset, and the tightest window's at the top (see quota.ts). */
   quota: Record<string, { remaining: number; resetsInMs: number; windows: Array<{ points: number; durationSeconds: number; remaining: number; resetsInMs: number }> }>;
