@@ -1,5 +1,9 @@
-import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { KeyvAdapter } from '@apollo/utils.keyvadapter';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import KeyvRedis, { createClient } from '@keyv/redis';
 import { Redis } from 'ioredis';
+import { Keyv } from 'keyv';
+import { LRUCache } from 'lru-cache';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { readEnv, type Env } from './config.js';
@@ -35,12 +39,30 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
+/**
+ * Apollo's KeyValueCache over a keyv instance. The adapter is typed against keyv's CommonJS declarations and we
+ * import its ESM ones: the same class at runtime, two declarations to TypeScript, hence the cast.
+ */
+function apolloCache(keyv: Keyv<string>): KeyValueCache<string> {
+  return new KeyvAdapter<string>(keyv as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0]);
+}
+
 /** The in-memory backend: everything lives in this process and is gone when it stops. */
 export function createMemoryState(): SharedState {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
-  // Bounded by size (about 64 MB of values) so a long-running process cannot grow without limit.
-  const cache = new InMemoryLRUCache<string>({ maxSize: 64 * 1024 * 1024 });
+  // keyv over an LRU bounded by size (about 64 MB of values) so a long-running process cannot grow without
+  // limit. Keyv keeps the expiry inside each entry, so the store needs no TTL of its own; lru-cache's `set`
+  // takes an options object where keyv passes a number, hence the thin Map-shaped wrapper.
+  const lru = new LRUCache<string, object>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (entry) => JSON.stringify(entry).length || 1 });
+  const store = {
+    get: (key: string) => lru.get(key),
+    set: (key: string, entry: object) => void lru.set(key, entry),
+    delete: (key: string) => lru.delete(key),
+    has: (key: string) => lru.has(key),
+    clear: () => lru.clear(),
+  };
+  const cache: KeyValueCache<string> = apolloCache(new Keyv<string>({ store: store as unknown as Map<string, unknown> }));
   const sets = new Map<string, { members: Set<string>; expiresAt: number }>();
   return {
     backend: 'memory',
@@ -138,15 +160,29 @@ export function createRedisState(options: RedisStateOptions): SharedState {
     }
   };
 
+  // The cache-like keys (APQ, response bodies, entity cache) go through keyv + @keyv/redis, as the design
+  // names; sets, pub/sub and counters stay on ioredis, which keyv has no equivalent for. @keyv/redis runs on
+  // node-redis, configured to fail as fast as the ioredis client above: no offline queue (a command while
+  // disconnected rejects at once), the same per-command timeout, background reconnects. It is connected here,
+  // up front, because @keyv/redis would otherwise call connect() inside the first get and wait on it.
+  const cacheClient = createClient({
+    url: options.url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: connectionOptions.commandTimeout },
+    socket: { connectTimeout: 2000, reconnectStrategy: (attempt: number) => Math.min(attempt * 200, 2000) },
+  });
+  cacheClient.on('error', trouble);
+  cacheClient.connect().catch(trouble);
+  const keyvStore = new KeyvRedis<string>(cacheClient, { keyPrefixSeparator: '', throwOnConnectError: false });
+  // keyv hands its own namespace down to the store, so the prefix is given here, not to KeyvRedis.
+  const keyv = new Keyv<string>({ store: keyvStore, namespace: prefix, useKeyPrefix: false, throwOnErrors: false });
+  keyv.on('error', trouble);
+  const adapter = apolloCache(keyv);
+  // KeyvRedis already turns command failures into misses; this catches anything else keyv might throw.
   const cache: KeyValueCache<string> = {
-    get: (key) => safely(undefined, async () => (await client.get(prefix + key)) ?? undefined),
-    set: (key, value, setOptions) =>
-      safely(undefined, async () => {
-        const ttl = setOptions?.ttl;
-        if (ttl) await client.set(prefix + key, value, 'PX', Math.max(1, Math.round(ttl * 1000)));
-        else await client.set(prefix + key, value);
-      }),
-    delete: (key) => safely(false, async () => (await client.del(prefix + key)) > 0),
+    get: (key) => safely(undefined, () => adapter.get(key)),
+    set: (key, value, setOptions) => safely(undefined, () => adapter.set(key, value, setOptions)),
+    delete: (key) => safely(false, async () => Boolean(await adapter.delete(key))),
   };
 
   return {
@@ -204,6 +240,7 @@ export function createRedisState(options: RedisStateOptions): SharedState {
       listeners.clear();
       client.disconnect();
       subscriber.disconnect();
+      if (cacheClient.isOpen) cacheClient.destroy();
     },
   };
 }

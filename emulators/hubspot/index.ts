@@ -114,7 +114,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   };
   app.use('/crm', authenticate, express.json({ limit: '1mb' }));
   app.use(batchWriteRoutes(context));
-  app.use(propertyRoutes());
+  app.use(propertyRoutes(context));
   app.use(objectRoutes(context));
   app.use(searchRoutes(context));
   app.use(associationRoutes(context));

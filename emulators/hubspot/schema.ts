@@ -21,7 +21,7 @@ export function singular(type: ObjectType): string {
   return SINGULAR[type];
 }
 
-export type PropertyType = 'string' | 'number' | 'datetime' | 'enumeration';
+export type PropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool';
 
 export type PropertyDefinition = {
   name: string;

@@ -23,7 +23,7 @@ function stringValue(value: unknown): string | undefined {
 }
 
 /** Validates `filterGroups` (shape, operators, caps, known properties) into typed filters. */
-export function parseFilterGroups(type: ObjectType, input: unknown): Filter[][] {
+export function parseFilterGroups(type: ObjectType, input: unknown, definitions: ReadonlyMap<string, unknown>): Filter[][] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) throw validationError('Invalid input JSON: "filterGroups" must be a list.');
   if (input.length > SEARCH_CAPS.groups) {
@@ -48,7 +48,7 @@ export function parseFilterGroups(type: ObjectType, input: unknown): Filter[][] 
       if (associationType && associationType !== type && operator !== 'EQ' && operator !== 'IN') {
         throw validationError(`Only EQ and IN are supported on ${propertyName}.`);
       }
-      if (!associationType && (typeof propertyName !== 'string' || !PROPERTIES[type].has(propertyName))) {
+      if (!associationType && (typeof propertyName !== 'string' || !definitions.has(propertyName))) {
         // Unverified wording; HubSpot does refuse filters on properties the portal does not define.
         throw validationError(`Unknown property in filter: ${String(propertyName)}`);
       }
@@ -72,7 +72,7 @@ export function parseFilterGroups(type: ObjectType, input: unknown): Filter[][] 
 }
 
 /** Sorts as objects `{propertyName, direction}`, or as the SDK types them, strings: `"name"`, `"-name"` or JSON. */
-export function parseSorts(type: ObjectType, input: unknown): Sort[] {
+export function parseSorts(input: unknown, definitions: ReadonlyMap<string, unknown>): Sort[] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) throw validationError('Invalid input JSON: "sorts" must be a list.');
   return input.map((raw: unknown): Sort => {
@@ -92,7 +92,7 @@ export function parseSorts(type: ObjectType, input: unknown): Sort[] {
       }
     }
     const { propertyName, direction = 'ASCENDING' } = (sort ?? {}) as { propertyName?: unknown; direction?: unknown };
-    if (typeof propertyName !== 'string' || !PROPERTIES[type].has(propertyName)) {
+    if (typeof propertyName !== 'string' || !definitions.has(propertyName)) {
       throw validationError(`Invalid sort property: ${String(propertyName)}`);
     }
     if (direction !== 'ASCENDING' && direction !== 'DESCENDING') throw validationError(`Invalid sort direction: ${String(direction)}`);
@@ -100,14 +100,17 @@ export function parseSorts(type: ObjectType, input: unknown): Sort[] {
   });
 }
 
-/** A property value as a comparable: numbers and dates numerically, everything else lowercase text. */
+/**
+ * A property value as a comparable: numbers and dates numerically, everything else lowercase text. Only the
+ * standard definitions are consulted: custom number/date properties compare as text in ranges and sorts.
+ */
 function comparable(type: ObjectType, propertyName: string, value: string): number | string {
   const definition = PROPERTIES[type].get(propertyName);
   if (definition?.type === 'number') {
     const number = Number(value);
     return Number.isNaN(number) ? value.toLowerCase() : number;
   }
-  if (definition?.type === 'datetime') return parseDateValue(value) ?? value.toLowerCase();
+  if (definition?.type === 'datetime' || definition?.type === 'date') return parseDateValue(value) ?? value.toLowerCase();
   return value.toLowerCase();
 }
 

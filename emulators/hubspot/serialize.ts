@@ -1,4 +1,4 @@
-import { ALWAYS_RETURNED, DEFAULT_PROPERTIES, PROPERTIES, associationTypes, parseObjectType, type ObjectType } from './schema.js';
+import { ALWAYS_RETURNED, DEFAULT_PROPERTIES, associationTypes, parseObjectType, type ObjectType } from './schema.js';
 import type { CrmObject, CrmStore } from './store.js';
 import { validationError } from './errors.js';
 
@@ -31,9 +31,9 @@ export function listParam(value: unknown): string[] {
  * HubSpot always adds. Names with no definition are dropped (absent from the answer); defined ones without
  * a value come back as null.
  */
-export function selectProperties(type: ObjectType, requested: readonly string[]): string[] {
+export function selectProperties(type: ObjectType, requested: readonly string[], definitions: ReadonlyMap<string, unknown>): string[] {
   if (requested.length === 0) return [...DEFAULT_PROPERTIES[type]];
-  const names = new Set([...requested, ...ALWAYS_RETURNED[type]].filter((name) => PROPERTIES[type].has(name)));
+  const names = new Set([...requested, ...ALWAYS_RETURNED[type]].filter((name) => definitions.has(name)));
   return [...names].sort();
 }
 

@@ -1,3 +1,4 @@
+import { PropertyRegistry } from './property-registry.js';
 import { LAST_MODIFIED, hasPrimary, type ObjectType } from './schema.js';
 
 /** One CRM record as the store keeps it; `properties` values are always strings (HubSpot's wire type) or null. */
@@ -22,6 +23,8 @@ export const FIRST_IDS: Record<ObjectType, number> = { contacts: 1001, companies
  * type's map is iterating by id ascending, which is what makes list paging stable.
  */
 export class CrmStore {
+  /** The portal's property definitions: HubSpot's standard ones and those created through the API. */
+  readonly properties = new PropertyRegistry();
   private readonly objects: Record<ObjectType, Map<string, CrmObject>> = {
     contacts: new Map(),
     companies: new Map(),

@@ -1,5 +1,5 @@
 import { validationError, type ErrorDetail } from './errors.js';
-import { PROPERTIES, type ObjectType, type PropertyDefinition } from './schema.js';
+import type { PropertyDefinition } from './schema.js';
 
 // Loose on purpose: HubSpot refuses what clearly is not an address, not every RFC corner.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -37,6 +37,17 @@ function check(definition: PropertyDefinition, value: string): { value: string }
         ? { name, error: 'INVALID_DATE', message: `${value} was not a valid date or timestamp.` }
         : { value: new Date(ms).toISOString() };
     }
+    case 'date': {
+      // A date property holds a day; HubSpot keeps it as midnight UTC.
+      const ms = parseDateValue(value);
+      return ms === undefined
+        ? { name, error: 'INVALID_DATE', message: `${value} was not a valid date or timestamp.` }
+        : { value: new Date(ms).toISOString().slice(0, 10) };
+    }
+    case 'bool':
+      return value === 'true' || value === 'false'
+        ? { value }
+        : { name, error: 'INVALID_BOOLEAN', message: `${value} was not a valid boolean (true or false).` };
     case 'enumeration':
       return definition.options?.includes(value)
         ? { value }
@@ -53,7 +64,7 @@ function check(definition: PropertyDefinition, value: string): { value: string }
  * emails lowercased, dates ISO, '' and null clearing the value). Every failure is reported at once, in the
  * body HubSpot sends: a message embedding the list, plus `errors` with one entry per property.
  */
-export function validateProperties(type: ObjectType, input: unknown): Record<string, string | null> {
+export function validateProperties(definitions: ReadonlyMap<string, PropertyDefinition>, input: unknown): Record<string, string | null> {
   if (input === undefined) return {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw validationError('Invalid input JSON: "properties" must be an object of property names to values.');
@@ -61,7 +72,7 @@ export function validateProperties(type: ObjectType, input: unknown): Record<str
   const valid: Record<string, string | null> = {};
   const invalid: Invalid[] = [];
   for (const [name, raw] of Object.entries(input)) {
-    const definition = PROPERTIES[type].get(name);
+    const definition = definitions.get(name);
     if (!definition) {
       invalid.push({ name, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
       continue;

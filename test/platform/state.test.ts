@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, createMemoryState, createRedisState, type SharedState } from '../../platform/index.js';
+import { requireRedis, startPrivateRedis } from '../kit/redis.js';
 import { memoryLogger } from '../kit/stack.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -95,5 +96,32 @@ describe('shared state without Redis', () => {
     await unsubscribe();
     expect(Date.now() - started).toBeLessThan(1000);
     await expect.poll(() => lines.filter((line) => /redis unavailable/.test(String(line.msg))).length).toBe(1);
+  });
+});
+
+describe.runIf(requireRedis())('shared state when Redis dies mid-run', () => {
+  it('keeps cache keys under the prefix, then turns every cache call into a fast miss once Redis is gone', async () => {
+    const { log: quiet, lines } = memoryLogger('warn');
+    const redis = await startPrivateRedis();
+    const state = createRedisState({ url: redis.url, log: quiet, prefix: 'mid-run:' });
+    opened.push(state);
+    try {
+      await state.ready();
+      await expect.poll(() => state.cache.set('k', 'v', { ttl: 60 }).then(() => state.cache.get('k')), { timeout: 2000 }).toBe('v');
+      // The value lives in Redis, under the deployment's prefix, where another replica would find it.
+      expect(await state.redis!.exists('mid-run:k')).toBe(1);
+      await redis.stop();
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) {
+        expect(await state.cache.get('k')).toBeUndefined();
+        await state.cache.set(`k${i}`, 'v', { ttl: 60 });
+        await state.cache.delete('k');
+      }
+      // 60 calls against a dead Redis: each fails at once or within the 250 ms command timeout, never hangs.
+      expect(Date.now() - started).toBeLessThan(1000);
+      await expect.poll(() => lines.filter((line) => /redis unavailable/.test(String(line.msg))).length).toBe(1);
+    } finally {
+      await redis.stop();
+    }
   });
 });

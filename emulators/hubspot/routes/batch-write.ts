@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { HubSpotError, validationError } from '../errors.js';
-import { PROPERTIES, singular, type ObjectType } from '../schema.js';
+import { singular, type ObjectType } from '../schema.js';
 import { selectProperties, toPublicObject } from '../serialize.js';
 import type { CrmObject } from '../store.js';
 import { validateProperties } from '../validation.js';
@@ -58,7 +58,7 @@ export function batchWriteRoutes(context: CrmContext): Router {
       completedAt: iso(clock()),
     },
   });
-  const publicOf = (type: ObjectType, object: CrmObject, names: string[]) => toPublicObject(object, selectProperties(type, names));
+  const publicOf = (type: ObjectType, object: CrmObject, names: string[]) => toPublicObject(object, selectProperties(type, names, context.store.properties.of(type)));
 
   router.post('/crm/v3/objects/:objectType/batch/create', (req, res) => {
     const type = objectTypeParam(req.params.objectType);
@@ -81,7 +81,7 @@ export function batchWriteRoutes(context: CrmContext): Router {
         missing.push(id);
         return [];
       }
-      const properties = validateProperties(type, input.properties ?? {});
+      const properties = validateProperties(context.store.properties.of(type), input.properties ?? {});
       assertEmailFree(context, type, properties.email, object.id);
       return [{ object, properties }];
     });
@@ -96,11 +96,11 @@ export function batchWriteRoutes(context: CrmContext): Router {
     const startedAt = clock();
     const planned = inputsOf(bodyObject(req)).map((input) => {
       const idProperty = input.idProperty;
-      if (typeof idProperty !== 'string' || idProperty === 'hs_object_id' || !PROPERTIES[type].get(idProperty)?.unique) {
+      if (typeof idProperty !== 'string' || idProperty === 'hs_object_id' || !context.store.properties.of(type).get(idProperty)?.unique) {
         throw validationError(`Upsert needs idProperty naming a unique property of ${type} other than hs_object_id, got ${String(idProperty)}.`);
       }
       const id = idOf(input);
-      const properties = validateProperties(type, { ...(input.properties as object | undefined), [idProperty]: id });
+      const properties = validateProperties(context.store.properties.of(type), { ...(input.properties as object | undefined), [idProperty]: id });
       const existing = lookup(context, type, id, idProperty, false);
       assertEmailFree(context, type, properties.email, existing?.id);
       return { existing, properties };

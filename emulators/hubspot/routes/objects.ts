@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { HubSpotError, notFound, validationError } from '../errors.js';
-import { ASSOCIATION_TYPES, PROPERTIES, singular, type ObjectType } from '../schema.js';
+import { ASSOCIATION_TYPES, singular, type ObjectType } from '../schema.js';
 import { listParam, parseAssociationTypes, selectProperties, toPublicObject } from '../serialize.js';
 import type { CrmObject } from '../store.js';
 import { validateProperties } from '../validation.js';
@@ -14,7 +14,7 @@ export function lookup(context: CrmContext, type: ObjectType, id: string, idProp
     const object = context.store.get(type, id);
     return object && object.archived === archived ? object : undefined;
   }
-  if (typeof idProperty !== 'string' || !PROPERTIES[type].get(idProperty)?.unique) {
+  if (typeof idProperty !== 'string' || !context.store.properties.of(type).get(idProperty)?.unique) {
     throw validationError(`Property ${String(idProperty)} is not a unique identifier property of ${type}.`);
   }
   return context.store.findBy(type, idProperty, id, archived);
@@ -51,7 +51,7 @@ export type PlannedCreate = { properties: Record<string, string | null>; associa
 
 /** Validates one create input (properties, associations to live objects, a free email) without writing anything. */
 export function checkCreate(context: CrmContext, type: ObjectType, input: Record<string, unknown>): PlannedCreate {
-  const properties = validateProperties(type, input.properties ?? {});
+  const properties = validateProperties(context.store.properties.of(type), input.properties ?? {});
   const associations = parseCreateAssociations(type, input.associations);
   for (const association of associations) {
     if (context.store.get(association.toType, association.toId)?.archived !== false) {
@@ -83,7 +83,7 @@ export function objectRoutes(context: CrmContext): Router {
     }
     const after = afterParam === undefined ? 0 : Number(afterParam);
     const archived = booleanParam(req.query.archived);
-    const properties = selectProperties(type, listParam(req.query.properties));
+    const properties = selectProperties(type, listParam(req.query.properties), context.store.properties.of(type));
     const associations = parseAssociationTypes(req.query.associations);
 
     const page: CrmObject[] = [];
@@ -113,7 +113,7 @@ export function objectRoutes(context: CrmContext): Router {
     const type = objectTypeParam(req.params.objectType);
     const object = lookup(context, type, req.params.objectId, req.query.idProperty, booleanParam(req.query.archived));
     if (!object) throw notFound();
-    const properties = selectProperties(type, listParam(req.query.properties));
+    const properties = selectProperties(type, listParam(req.query.properties), context.store.properties.of(type));
     res.json(toPublicObject(object, properties, { store, associations: parseAssociationTypes(req.query.associations) }));
   });
 
@@ -131,7 +131,7 @@ export function objectRoutes(context: CrmContext): Router {
       if (typeof id !== 'string' && typeof id !== 'number') throw validationError('Invalid input JSON: every input needs an "id".');
       return String(id);
     });
-    const properties = selectProperties(type, Array.isArray(body.properties) ? listParam(body.properties) : []);
+    const properties = selectProperties(type, Array.isArray(body.properties) ? listParam(body.properties) : [], context.store.properties.of(type));
     const archived = booleanParam(req.query.archived);
     const seen = new Set<string>();
     const results = [];
@@ -169,17 +169,17 @@ export function objectRoutes(context: CrmContext): Router {
     const type = objectTypeParam(req.params.objectType);
     const plan = checkCreate(context, type, bodyObject(req));
     const object = createObject(context, type, plan);
-    res.status(201).json(toPublicObject(object, selectProperties(type, Object.keys(plan.properties))));
+    res.status(201).json(toPublicObject(object, selectProperties(type, Object.keys(plan.properties), context.store.properties.of(type))));
   });
 
   router.patch('/crm/v3/objects/:objectType/:objectId', (req, res) => {
     const type = objectTypeParam(req.params.objectType);
     const object = lookup(context, type, req.params.objectId, req.query.idProperty, false);
     if (!object) throw notFound();
-    const properties = validateProperties(type, bodyObject(req).properties ?? {});
+    const properties = validateProperties(context.store.properties.of(type), bodyObject(req).properties ?? {});
     assertEmailFree(context, type, properties.email, object.id);
     store.update(object, properties, clock());
-    res.json(toPublicObject(object, selectProperties(type, Object.keys(properties))));
+    res.json(toPublicObject(object, selectProperties(type, Object.keys(properties), context.store.properties.of(type))));
   });
 
   router.delete('/crm/v3/objects/:objectType/:objectId', (req, res) => {

@@ -15,8 +15,8 @@ export function searchRoutes(context: CrmContext): Router {
   router.post('/crm/v3/objects/:objectType/search', (req, res) => {
     const type = objectTypeParam(req.params.objectType);
     const body = bodyObject(req);
-    const groups = parseFilterGroups(type, body.filterGroups);
-    const sorts = parseSorts(type, body.sorts);
+    const groups = parseFilterGroups(type, body.filterGroups, context.store.properties.of(type));
+    const sorts = parseSorts(body.sorts, context.store.properties.of(type));
     const limit = intParam(body.limit, 'limit', 10, 1, 200);
     // The cursor here is an offset into the result list, as on HubSpot (where it is also a number in a string).
     const after = intParam(body.after, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -24,7 +24,7 @@ export function searchRoutes(context: CrmContext): Router {
       throw validationError(`Search results are limited to ${SEARCH_RESULT_CAP} per query; narrow the filters instead of paging past them.`);
     }
     const query = typeof body.query === 'string' ? body.query : '';
-    const properties = selectProperties(type, Array.isArray(body.properties) ? listParam(body.properties) : []);
+    const properties = selectProperties(type, Array.isArray(body.properties) ? listParam(body.properties) : [], context.store.properties.of(type));
 
     const matching = [];
     const associated = (object: CrmObject, toType: ObjectType) =>

@@ -94,6 +94,66 @@ describe('properties API', () => {
   });
 });
 
+describe('custom properties through the properties API', () => {
+  const tier = { name: 'loyalty_tier', label: 'Loyalty tier', type: 'enumeration' as never, fieldType: 'select' as never, groupName: 'contactinformation',
+    options: [{ label: 'Gold', value: 'gold', displayOrder: 0, hidden: false }, { label: 'Silver', value: 'silver', displayOrder: 1, hidden: false }] };
+
+  it('creates a property that objects can use at once, edits it, and archives it', async () => {
+    const { client } = await start({ searchLagMs: 0 });
+    const created = await client.crm.properties.coreApi.create('contacts', tier);
+    expect(created).toMatchObject({ name: 'loyalty_tier', label: 'Loyalty tier', type: 'enumeration', fieldType: 'select', hubspotDefined: false, archived: false });
+    expect(created.modificationMetadata).toMatchObject({ archivable: true, readOnlyDefinition: false });
+    expect((await client.crm.properties.coreApi.getAll('contacts')).results.map((p) => p.name)).toContain('loyalty_tier');
+
+    const contact = await client.crm.contacts.basicApi.create({ properties: { email: 'tier@example.com', loyalty_tier: 'gold' }, associations: [] });
+    const read = await client.crm.contacts.basicApi.getById(contact.id, ['loyalty_tier']);
+    expect(read.properties.loyalty_tier).toBe('gold');
+    const badOption = await sdkError(client.crm.contacts.basicApi.update(contact.id, { properties: { loyalty_tier: 'platinum' } }));
+    expect(badOption.code).toBe(400);
+    const found = await client.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'loyalty_tier', operator: 'EQ' as never, value: 'gold' }] }], properties: ['loyalty_tier'], limit: 10, after: '0', sorts: [] });
+    expect(found.results.map((c) => c.id)).toEqual([contact.id]);
+
+    const updated = await client.crm.properties.coreApi.update('contacts', 'loyalty_tier', { label: 'Tier', options: [...tier.options, { label: 'Platinum', value: 'platinum', displayOrder: 2, hidden: false }] });
+    expect(updated.label).toBe('Tier');
+    await client.crm.contacts.basicApi.update(contact.id, { properties: { loyalty_tier: 'platinum' } });
+    expect((await client.crm.contacts.basicApi.getById(contact.id, ['loyalty_tier'])).properties.loyalty_tier).toBe('platinum');
+
+    await client.crm.properties.coreApi.archive('contacts', 'loyalty_tier');
+    expect((await sdkError(client.crm.properties.coreApi.getByName('contacts', 'loyalty_tier'))).code).toBe(404);
+    expect((await client.crm.properties.coreApi.getByName('contacts', 'loyalty_tier', true)).archived).toBe(true);
+    const gone = await sdkError(client.crm.contacts.basicApi.update(contact.id, { properties: { loyalty_tier: 'gold' } }));
+    expect(gone.code).toBe(400);
+    expect(JSON.stringify(gone.body)).toContain('PROPERTY_DOESNT_EXIST');
+    expect((await sdkError(client.crm.properties.coreApi.archive('contacts', 'loyalty_tier'))).code).toBe(404);
+  });
+
+  it('refuses duplicates, bad definitions and edits of HubSpot-defined properties, in HubSpot\'s error shape', async () => {
+    const { client } = await start();
+    await client.crm.properties.coreApi.create('deals', { ...tier, name: 'deal_tier' });
+    const duplicate = await sdkError(client.crm.properties.coreApi.create('deals', { ...tier, name: 'deal_tier' }));
+    expect(duplicate.code).toBe(409);
+    expect(duplicate.body).toMatchObject({ status: 'error', category: 'CONFLICT' });
+    expect((await sdkError(client.crm.properties.coreApi.create('deals', { ...tier, name: 'dealstage' }))).code).toBe(409);
+
+    const mismatch = await sdkError(client.crm.properties.coreApi.create('deals', { ...tier, name: 'priority_score', type: 'number' as never, fieldType: 'select' as never, options: [] }));
+    expect(mismatch.code).toBe(400);
+    expect(mismatch.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
+    expect(typeof mismatch.body.correlationId).toBe('string');
+    for (const name of ['Bad Name', 'hs_mine', '9lives']) {
+      expect((await sdkError(client.crm.properties.coreApi.create('deals', { ...tier, name }))).code).toBe(400);
+    }
+    expect((await sdkError(client.crm.properties.coreApi.create('deals', { ...tier, name: 'empty_enum', options: [] }))).code).toBe(400);
+    expect((await sdkError(client.crm.properties.coreApi.update('deals', 'dealstage', { label: 'Stage' }))).code).toBe(400);
+    expect((await sdkError(client.crm.properties.coreApi.archive('deals', 'dealstage'))).code).toBe(400);
+    expect((await sdkError(client.crm.properties.coreApi.update('deals', 'no_such_property', { label: 'x' }))).code).toBe(404);
+
+    const score = await client.crm.properties.coreApi.create('deals', { name: 'priority_score', label: 'Priority', type: 'number' as never, fieldType: 'number' as never, groupName: 'dealinformation' });
+    expect(score.type).toBe('number');
+    const deal = await client.crm.deals.basicApi.create({ properties: { dealname: 'Scored', priority_score: '7' }, associations: [] });
+    expect((await sdkError(client.crm.deals.basicApi.update(deal.id, { properties: { priority_score: 'high' } }))).code).toBe(400);
+  });
+});
+
 describe('search is eventually consistent (the default lag)', () => {
   it('misses new records and shows old values of changed ones until indexed; reads are immediate', async () => {
     const { client, clock } = await start();
