@@ -28,7 +28,10 @@ export async function applyEvent(db: Database, state: SharedState, hooks: ApplyH
   // Counted outside the transaction, so a failing attempt still leaves its count behind.
   await db.query('UPDATE event_log SET attempts = attempts + 1 WHERE id = $1', [id]);
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<LockedRow>('SELECT vendor, entity, occurred_at, status, change, state FROM event_log WHERE id = $1 FOR UPDATE', [id]);
+    const { rows } = await tx.query<LockedRow>(
+      'SELECT vendor, entity, occurred_at, status, change, state FROM event_log WHERE id = $1 FOR UPDATE',
+      [id],
+    );
     const row = rows[0];
     if (!row) return 'missing';
     if (!replay && (row.status === 'applied' || row.status === 'stale')) return 'skipped';
@@ -45,7 +48,10 @@ export async function applyEvent(db: Database, state: SharedState, hooks: ApplyH
     }
     await hooks.onChange?.({ eventId: id, vendor: row.vendor, entity: row.entity, change: row.change });
     if (row.change.tags.length > 0) await state.publish(PURGE_CHANNEL, encodePurge(row.change.tags));
-    await tx.query(`UPDATE event_log SET status = 'applied', last_error = NULL, applied_at = now(), applications = applications + 1 WHERE id = $1`, [id]);
+    await tx.query(
+      `UPDATE event_log SET status = 'applied', last_error = NULL, applied_at = now(), applications = applications + 1 WHERE id = $1`,
+      [id],
+    );
     return 'applied';
   });
 }
@@ -53,7 +59,10 @@ export async function applyEvent(db: Database, state: SharedState, hooks: ApplyH
 /** Records a failed attempt; the job engine decides whether it is retried or dead. */
 export async function recordFailure(db: Database, id: number, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
-  await db.query(`UPDATE event_log SET status = 'failed', last_error = $2 WHERE id = $1 AND status <> 'dead'`, [id, message.slice(0, 2000)]);
+  await db.query(`UPDATE event_log SET status = 'failed', last_error = $2 WHERE id = $1 AND status <> 'dead'`, [
+    id,
+    message.slice(0, 2000),
+  ]);
 }
 
 /** Marks an event dead after its last attempt. */

@@ -14,13 +14,21 @@ import { FilterError, readFilter } from './http.js';
 import { getEvent, listEvents } from './log.js';
 import { createEventPipeline } from './pipeline.js';
 
-const USAGE = 'usage: npm run events -- list|show <id>|replay [<id>]|redrive [--status S] [--vendor V] [--type T] [--since ISO] [--until ISO] [--limit N]';
+const USAGE =
+  'usage: npm run events -- list|show <id>|replay [<id>]|redrive [--status S] [--vendor V] [--type T] [--since ISO] [--until ISO] [--limit N]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { status: { type: 'string' }, vendor: { type: 'string' }, type: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' } },
+    options: {
+      status: { type: 'string' },
+      vendor: { type: 'string' },
+      type: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+    },
   });
   const [command, idText] = positionals;
   if (!command || !['list', 'show', 'replay', 'redrive'].includes(command)) {
@@ -33,7 +41,18 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'list') {
       const limit = Number(values.limit ?? 50);
       const events = await listEvents(db, filter, { limit: Number.isInteger(limit) && limit > 0 ? limit : 50 });
-      console.table(events.map((event) => ({ id: event.id, vendor: event.vendor, type: event.type, entity: event.entity, occurredAt: event.occurredAt, status: event.status, attempts: event.attempts, lastError: event.lastError ?? '' })));
+      console.table(
+        events.map((event) => ({
+          id: event.id,
+          vendor: event.vendor,
+          type: event.type,
+          entity: event.entity,
+          occurredAt: event.occurredAt,
+          status: event.status,
+          attempts: event.attempts,
+          lastError: event.lastError ?? '',
+        })),
+      );
       console.log(`${events.length} event(s)`);
       return 0;
     }
@@ -46,7 +65,11 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify(event, null, 2));
       return 0;
     }
-    const pipeline = await createEventPipeline({ db, state: createMemoryState(), log: createLogger({ name: 'events-cli', level: 'warn' }) });
+    const pipeline = await createEventPipeline({
+      db,
+      state: createMemoryState(),
+      log: createLogger({ name: 'events-cli', level: 'warn' }),
+    });
     try {
       const bar = new SingleBar({ format: `${command} [{bar}] {value}/{total} events`, hideCursor: true }, Presets.shades_classic);
       let started = false;
@@ -56,13 +79,20 @@ async function main(argv: string[]): Promise<number> {
         bar.update(done);
       };
       const started_at = Date.now();
-      const count = command === 'redrive' ? await pipeline.redrive(filter, progress)
-        : idText ? await pipeline.replay({ ids: [Number(idText)] }, progress)
-        : await pipeline.replay(filter, progress);
+      const count =
+        command === 'redrive'
+          ? await pipeline.redrive(filter, progress)
+          : idText
+            ? await pipeline.replay({ ids: [Number(idText)] }, progress)
+            : await pipeline.replay(filter, progress);
       if (started) bar.stop();
       const counts = await pipeline.counts();
       console.log(`${command}: ${count} event(s) enqueued in ${Date.now() - started_at} ms; the workers apply them.`);
-      console.log(`log now: ${Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ')}`);
+      console.log(
+        `log now: ${Object.entries(counts)
+          .map(([status, n]) => `${status} ${n}`)
+          .join(', ')}`,
+      );
       return 0;
     } finally {
       await pipeline.close();

@@ -26,7 +26,10 @@ export function readEventsConfig(source: Env = process.env): EventsConfig {
       EVENTS_RETRY_DELAY_SECONDS: env.positiveInt(2),
       EVENTS_JOB_TIMEOUT_SECONDS: env.positiveInt(60),
       EVENTS_MAINTENANCE_SECONDS: env.positiveInt(30),
-      EVENTS_RECONCILE_CRON: z.string().regex(/^(off|(\S+\s+){4}\S+)$/, 'expected a five-field cron expression or "off"').default('*/5 * * * *'),
+      EVENTS_RECONCILE_CRON: z
+        .string()
+        .regex(/^(off|(\S+\s+){4}\S+)$/, 'expected a five-field cron expression or "off"')
+        .default('*/5 * * * *'),
     },
     source,
   );

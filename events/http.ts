@@ -43,7 +43,9 @@ export function eventRoutes(options: EventRoutesOptions): Router {
     } catch (error) {
       if (error instanceof SignatureError) {
         // Malformed is the sender's bug (400); missing, stale or wrong means "not proven to be the vendor" (401).
-        res.status(error.problem === 'malformed' ? 400 : 401).json({ error: { code: error.code, reason: error.problem, message: error.message } });
+        res
+          .status(error.problem === 'malformed' ? 400 : 401)
+          .json({ error: { code: error.code, reason: error.problem, message: error.message } });
       } else if (error instanceof PayloadError) {
         res.status(400).json({ error: { code: error.code, reason: 'payload', message: error.message } });
       } else if (error instanceof UnknownVendorError) {
@@ -58,26 +60,47 @@ export function eventRoutes(options: EventRoutesOptions): Router {
 
   const admin = Router();
   admin.use(express.json({ limit: '100kb' }), adminOnly(options.admin ?? { token: undefined, production: true }));
-  admin.get('/', handle(log, async (req) => {
-    const filter = readFilter(req.query);
-    const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
-    const after = Number(req.query.after ?? 0) || 0;
-    const events = await listEvents(pipeline.db, filter, { limit, after });
-    return { events, next: events.length === limit ? events[events.length - 1]!.id : null };
-  }));
-  admin.get('/stats', handle(log, async (req) => ({ counts: await pipeline.counts(readFilter(req.query)), rejections: pipeline.rejections })));
-  admin.get('/:id', handle(log, async (req, res) => {
-    const event = await getEvent(pipeline.db, Number(req.params.id));
-    if (!event) {
-      res.status(404);
-      return { error: { code: 'NOT_FOUND', message: `No event ${req.params.id} in the log.` } };
-    }
-    return event;
-  }));
-  admin.post('/:id/replay', handle(log, async (req) => ({ replayed: await pipeline.replay({ ids: [Number(req.params.id)] }) })));
-  admin.post('/replay', handle(log, async (req) => ({ replayed: await pipeline.replay(readFilter(req.body ?? {})) })));
-  admin.post('/redrive', handle(log, async (req) => ({ redriven: await pipeline.redrive(readFilter(req.body ?? {})) })));
-  admin.post('/reconcile', handle(log, async () => ({ reconciled: await pipeline.reconcile() })));
+  admin.get(
+    '/',
+    handle(log, async (req) => {
+      const filter = readFilter(req.query);
+      const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
+      const after = Number(req.query.after ?? 0) || 0;
+      const events = await listEvents(pipeline.db, filter, { limit, after });
+      return { events, next: events.length === limit ? events[events.length - 1]!.id : null };
+    }),
+  );
+  admin.get(
+    '/stats',
+    handle(log, async (req) => ({ counts: await pipeline.counts(readFilter(req.query)), rejections: pipeline.rejections })),
+  );
+  admin.get(
+    '/:id',
+    handle(log, async (req, res) => {
+      const event = await getEvent(pipeline.db, Number(req.params.id));
+      if (!event) {
+        res.status(404);
+        return { error: { code: 'NOT_FOUND', message: `No event ${req.params.id} in the log.` } };
+      }
+      return event;
+    }),
+  );
+  admin.post(
+    '/:id/replay',
+    handle(log, async (req) => ({ replayed: await pipeline.replay({ ids: [Number(req.params.id)] }) })),
+  );
+  admin.post(
+    '/replay',
+    handle(log, async (req) => ({ replayed: await pipeline.replay(readFilter(req.body ?? {})) })),
+  );
+  admin.post(
+    '/redrive',
+    handle(log, async (req) => ({ redriven: await pipeline.redrive(readFilter(req.body ?? {})) })),
+  );
+  admin.post(
+    '/reconcile',
+    handle(log, async () => ({ reconciled: await pipeline.reconcile() })),
+  );
   router.use('/internal/events', admin);
   return router;
 }

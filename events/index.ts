@@ -1,5 +1,13 @@
 // The event pipeline's public face, for the launcher, the CLI and tests.
-export { createEventPipeline, UnknownVendorError, type EventPipeline, type EventPipelineOptions, type WorkerOptions, type IngestResult, type ReconcileResult } from './pipeline.js';
+export {
+  createEventPipeline,
+  UnknownVendorError,
+  type EventPipeline,
+  type EventPipelineOptions,
+  type WorkerOptions,
+  type IngestResult,
+  type ReconcileResult,
+} from './pipeline.js';
 export { eventRoutes, readFilter, FilterError, type EventRoutesOptions } from './http.js';
 export { readEventsConfig, type EventsConfig } from './config.js';
 export { listEvents, getEvent, countByStatus, EVENT_STATUSES, type LoggedEvent, type EventFilter, type EventStatus } from './log.js';

@@ -51,7 +51,12 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
   });
   boss.on('error', (error) => options.log.error({ err: error }, 'job engine error'));
   await boss.start();
-  const retry = { retryLimit: options.retryLimit ?? 5, retryDelay: options.retryDelaySeconds ?? 2, retryBackoff: true, expireInSeconds: options.jobTimeoutSeconds ?? 60 };
+  const retry = {
+    retryLimit: options.retryLimit ?? 5,
+    retryDelay: options.retryDelaySeconds ?? 2,
+    retryBackoff: true,
+    expireInSeconds: options.jobTimeoutSeconds ?? 60,
+  };
   // createQueue is not idempotent about options; updateQueue keeps a running deployment's settings current.
   await boss.createQueue(DEAD_QUEUE);
   await boss.createQueue(APPLY_QUEUE, { name: APPLY_QUEUE, ...retry, deadLetter: DEAD_QUEUE });

@@ -139,7 +139,10 @@ export async function matchingIds(db: Queryable, filter: EventFilter): Promise<n
 /** Counts by status, for the summary lines of the CLI and the admin route. */
 export async function countByStatus(db: Queryable, filter: EventFilter = {}): Promise<Record<EventStatus, number>> {
   const { clause, params } = where(filter);
-  const { rows } = await db.query<{ status: EventStatus; count: string }>(`SELECT status, count(*) AS count FROM event_log ${clause} GROUP BY status`, params);
+  const { rows } = await db.query<{ status: EventStatus; count: string }>(
+    `SELECT status, count(*) AS count FROM event_log ${clause} GROUP BY status`,
+    params,
+  );
   const counts = Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0])) as Record<EventStatus, number>;
   for (const row of rows) counts[row.status] = Number(row.count);
   return counts;

@@ -1,5 +1,14 @@
 import type PgBoss from 'pg-boss';
-import { migrate, PayloadError, SignatureError, type Database, type Logger, type SharedState, type VendorAdapter, type WebhookRequest } from '../platform/index.js';
+import {
+  migrate,
+  PayloadError,
+  SignatureError,
+  type Database,
+  type Logger,
+  type SharedState,
+  type VendorAdapter,
+  type WebhookRequest,
+} from '../platform/index.js';
 import { applyEvent, recordDead, recordFailure, type ApplyHooks } from './apply.js';
 import { APPLY_QUEUE, DEAD_QUEUE, RECONCILE_QUEUE, startJobEngine, type ApplyJob, type JobEngine } from './jobs.js';
 import { appendEvents, countByStatus, matchingIds, type EventFilter, type EventStatus } from './log.js';
@@ -73,7 +82,14 @@ const CHUNK = 500;
 export async function createEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
   const { db, state, log } = options;
   await migrate(db, 'events', EVENT_MIGRATIONS);
-  const engine: JobEngine = await startJobEngine({ db, log, retryLimit: options.retryLimit, retryDelaySeconds: options.retryDelaySeconds, jobTimeoutSeconds: options.jobTimeoutSeconds, maintenanceSeconds: options.maintenanceSeconds });
+  const engine: JobEngine = await startJobEngine({
+    db,
+    log,
+    retryLimit: options.retryLimit,
+    retryDelaySeconds: options.retryDelaySeconds,
+    jobTimeoutSeconds: options.jobTimeoutSeconds,
+    maintenanceSeconds: options.maintenanceSeconds,
+  });
   const adapters = new Map((options.adapters ?? []).map((adapter) => [adapter.vendor, adapter]));
   const hooks = options.hooks ?? {};
   const rejections: Record<string, Record<string, number>> = {};
@@ -88,8 +104,14 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     for (let start = 0; start < ids.length; start += CHUNK) {
       const chunk = ids.slice(start, start + CHUNK);
       await db.transaction(async (tx) => {
-        await tx.query(`UPDATE event_log SET status = 'pending', last_error = NULL WHERE id = ANY($1::bigint[]) AND status IN ('failed', 'dead')`, [chunk.map(String)]);
-        await engine.enqueueApply(tx, chunk.map((id) => ({ id, replay })));
+        await tx.query(
+          `UPDATE event_log SET status = 'pending', last_error = NULL WHERE id = ANY($1::bigint[]) AND status IN ('failed', 'dead')`,
+          [chunk.map(String)],
+        );
+        await engine.enqueueApply(
+          tx,
+          chunk.map((id) => ({ id, replay })),
+        );
       });
       onProgress?.(Math.min(start + CHUNK, ids.length), ids.length);
     }
@@ -116,7 +138,10 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       const adapter = adapters.get(vendor);
       if (!adapter?.verify) {
         reject(vendor, 'unknown-vendor');
-        throw new UnknownVendorError(vendor, [...adapters.values()].filter((a) => a.verify).map((a) => a.vendor));
+        throw new UnknownVendorError(
+          vendor,
+          [...adapters.values()].filter((a) => a.verify).map((a) => a.vendor),
+        );
       }
       let events;
       try {
@@ -128,7 +153,10 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       }
       const appended = await db.transaction(async (tx) => {
         const ids = await appendEvents(tx, events, 'webhook');
-        await engine.enqueueApply(tx, ids.map((id) => ({ id })));
+        await engine.enqueueApply(
+          tx,
+          ids.map((id) => ({ id })),
+        );
         return ids.length;
       });
       return { accepted: appended, duplicates: events.length - appended };
@@ -141,14 +169,19 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
         try {
           let more = true;
           while (more) {
-            const { rows } = await db.query<{ cursor: string | null }>('SELECT cursor FROM catch_up_cursors WHERE vendor = $1', [adapter.vendor]);
+            const { rows } = await db.query<{ cursor: string | null }>('SELECT cursor FROM catch_up_cursors WHERE vendor = $1', [
+              adapter.vendor,
+            ]);
             const page = await adapter.catchUp(rows[0]?.cursor ?? null);
             // The cursor moves in the same transaction as the append: a crash re-reads, never skips.
             outcome.appended += await db.transaction(async (tx) => {
               let appended = 0;
               for (let start = 0; start < page.events.length; start += CHUNK) {
                 const ids = await appendEvents(tx, page.events.slice(start, start + CHUNK), 'catch-up');
-                await engine.enqueueApply(tx, ids.map((id) => ({ id })));
+                await engine.enqueueApply(
+                  tx,
+                  ids.map((id) => ({ id })),
+                );
                 appended += ids.length;
               }
               await tx.query(

@@ -17,7 +17,9 @@ export type EventsSummary = {
 
 /** When the oldest event not yet applied was received; undefined when none waits. */
 export async function oldestUnapplied(db: Queryable): Promise<Date | undefined> {
-  const { rows } = await db.query<{ oldest: Date | string | null }>(`SELECT min(received_at) AS oldest FROM event_log WHERE status IN ('pending', 'failed')`);
+  const { rows } = await db.query<{ oldest: Date | string | null }>(
+    `SELECT min(received_at) AS oldest FROM event_log WHERE status IN ('pending', 'failed')`,
+  );
   const oldest = rows[0]?.oldest;
   return oldest ? new Date(oldest) : undefined;
 }
@@ -44,31 +46,43 @@ export function registerEventMetrics(registry: Registry, pipeline: EventPipeline
   let pending: Promise<EventsSummary> | undefined;
   const read = () => (pending ??= summarizeEvents(pipeline).finally(() => setImmediate(() => (pending = undefined))));
   new Gauge({
-    name: 'interchange_events', help: 'Events in the event log by status (pending, applied, stale, failed, dead).', labelNames: ['status'], registers,
+    name: 'interchange_events',
+    help: 'Events in the event log by status (pending, applied, stale, failed, dead).',
+    labelNames: ['status'],
+    registers,
     async collect() {
       for (const [status, count] of Object.entries((await read()).counts)) this.set({ status }, count);
     },
   });
   new Gauge({
-    name: 'interchange_events_ingested', help: 'Events ever appended to the event log (webhooks and catch-up).', registers,
+    name: 'interchange_events_ingested',
+    help: 'Events ever appended to the event log (webhooks and catch-up).',
+    registers,
     async collect() {
       this.set(Object.values((await read()).counts).reduce((sum, count) => sum + count, 0));
     },
   });
   new Gauge({
-    name: 'interchange_events_backlog', help: 'Events not yet applied: the apply queue depth.', registers,
+    name: 'interchange_events_backlog',
+    help: 'Events not yet applied: the apply queue depth.',
+    registers,
     async collect() {
       this.set((await read()).backlog);
     },
   });
   new Gauge({
-    name: 'interchange_events_oldest_unapplied_age_seconds', help: 'Age of the oldest event not yet applied; 0 when none waits.', registers,
+    name: 'interchange_events_oldest_unapplied_age_seconds',
+    help: 'Age of the oldest event not yet applied; 0 when none waits.',
+    registers,
     async collect() {
       this.set((await read()).oldestUnappliedAgeSeconds ?? 0);
     },
   });
   new Gauge({
-    name: 'interchange_webhook_rejections', help: 'Webhook deliveries refused by this process since start, by vendor and reason.', labelNames: ['vendor', 'reason'], registers,
+    name: 'interchange_webhook_rejections',
+    help: 'Webhook deliveries refused by this process since start, by vendor and reason.',
+    labelNames: ['vendor', 'reason'],
+    registers,
     async collect() {
       for (const [vendor, reasons] of Object.entries((await read()).rejections)) {
         for (const [reason, count] of Object.entries(reasons)) this.set({ vendor, reason }, count);

@@ -58,7 +58,8 @@ function allows(requirement: Requirement, user: User | undefined): boolean {
 }
 
 function describe(requirement: Requirement): string {
-  if (requirement.scopes) return `requires the scope${requirement.scopes.length > 1 ? 's of one of' : ''} ${requirement.scopes.map((all) => all.join(' + ')).join(' | ')}`;
+  if (requirement.scopes)
+    return `requires the scope${requirement.scopes.length > 1 ? 's of one of' : ''} ${requirement.scopes.map((all) => all.join(' + ')).join(' | ')}`;
   return 'requires a signed-in user';
 }
 
@@ -84,9 +85,15 @@ function requirementsIndex(schema: GraphQLSchema): (type: GraphQLNamedType, fiel
 }
 
 /** Removes what `user` may not see from every operation, inlining fragments; returns the document and what went. */
-export function authorizeDocument(schema: GraphQLSchema, document: DocumentNode, user: User | undefined, requirements = requirementsIndex(schema)): { document: DocumentNode; removed: Removed[] } {
+export function authorizeDocument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  user: User | undefined,
+  requirements = requirementsIndex(schema),
+): { document: DocumentNode; removed: Removed[] } {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const removed: Removed[] = [];
   const seen = new Set<string>();
   const remove = (path: string[], what: string, requirement: Requirement, field: boolean) => {
@@ -102,7 +109,7 @@ export function authorizeDocument(schema: GraphQLSchema, document: DocumentNode,
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         const responseKey = selection.alias?.value ?? name;
-        if (name.startsWith('__') || isAbstractType(parent) && !isInterfaceType(parent)) {
+        if (name.startsWith('__') || (isAbstractType(parent) && !isInterfaceType(parent))) {
           selections.push(selection);
           continue;
         }
@@ -151,7 +158,11 @@ export function authorizeDocument(schema: GraphQLSchema, document: DocumentNode,
     // Variables only the removed fields used would fail validation ("never used"): they go too.
     const used = new Set<string>();
     visit(selectionSet, { Variable: (node) => void used.add(node.name.value) });
-    operations.push({ ...definition, selectionSet, variableDefinitions: definition.variableDefinitions?.filter((variable) => used.has(variable.variable.name.value)) });
+    operations.push({
+      ...definition,
+      selectionSet,
+      variableDefinitions: definition.variableDefinitions?.filter((variable) => used.has(variable.variable.name.value)),
+    });
   }
   return { document: removed.length ? { kind: Kind.DOCUMENT, definitions: operations } : document, removed };
 }
@@ -166,9 +177,14 @@ export function authorizationStep(schema: GraphQLSchema, mode: Exclude<Authoriza
       const { document, removed } = authorizeDocument(schema, state.document, state.user, requirements);
       if (removed.length === 0) return;
       if (mode === 'reject') {
-        throw new Refusal(state.user ? 403 : 401, state.user ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED, removed.map((entry) => entry.message).join(' '), {
-          extensions: { unauthorizedPaths: removed.map((entry) => entry.path.join('.')) },
-        });
+        throw new Refusal(
+          state.user ? 403 : 401,
+          state.user ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED,
+          removed.map((entry) => entry.message).join(' '),
+          {
+            extensions: { unauthorizedPaths: removed.map((entry) => entry.path.join('.')) },
+          },
+        );
       }
       state.document = document;
       state.body.query = print(document);
@@ -204,7 +220,10 @@ export function authorizationPlugin(): ApolloServerPlugin<GatewayContext> {
             for (const { path, field } of removed) if (field) restore(data, path);
             restore(data, []);
           }
-          result.errors = [...(result.errors ?? []), ...removed.map(({ path, message }) => ({ message, path, extensions: { code: ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } }))];
+          result.errors = [
+            ...(result.errors ?? []),
+            ...removed.map(({ path, message }) => ({ message, path, extensions: { code: ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } })),
+          ];
         },
       };
     },

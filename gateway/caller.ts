@@ -9,8 +9,7 @@ import type { User, UserVerifier } from './users.js';
  * (refused when REQUIRE_API_KEY is on). The client name scopes rate limits and budgets.
  */
 export type Caller =
-  | { kind: 'frontend' | 'partner'; name: string; rateLimitPerMinute: number }
-  | { kind: 'anonymous'; name: undefined; address: string };
+  { kind: 'frontend' | 'partner'; name: string; rateLimitPerMinute: number } | { kind: 'anonymous'; name: undefined; address: string };
 
 export type CallerOptions = {
   /** The declared API clients; undefined: every caller is anonymous. */
@@ -28,7 +27,11 @@ export type CallerOptions = {
 export function identifyCaller(options: CallerOptions): (req: Request) => Promise<{ caller: Caller; user: User | undefined }> {
   return async (req) => {
     if (req.headers.authorization !== undefined && !options.users) {
-      throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'This gateway accepts no user tokens: configure JWT_JWKS_URL or JWT_PUBLIC_KEY (or the development issuer).');
+      throw new Refusal(
+        401,
+        ErrorCode.UNAUTHENTICATED,
+        'This gateway accepts no user tokens: configure JWT_JWKS_URL or JWT_PUBLIC_KEY (or the development issuer).',
+      );
     }
     const caller = clientOf(req, options);
     return { caller, user: await options.users?.(req) };

@@ -88,10 +88,14 @@ type UserVars = {
 function readUsers(vars: UserVars, development: boolean): UsersConfig | undefined {
   const skew = vars.JWT_CLOCK_SKEW_SECONDS;
   if (vars.JWT_JWKS_URL && vars.JWT_PUBLIC_KEY) throw new ConfigError(['JWT_JWKS_URL and JWT_PUBLIC_KEY: set one of them, not both']);
-  if (vars.DEV_ISSUER && !development) throw new ConfigError(['DEV_ISSUER: the development issuer mints tokens for anyone and is refused in production (got true)']);
+  if (vars.DEV_ISSUER && !development)
+    throw new ConfigError(['DEV_ISSUER: the development issuer mints tokens for anyone and is refused in production (got true)']);
   if (vars.JWT_JWKS_URL || vars.JWT_PUBLIC_KEY) {
-    if (!vars.JWT_ISSUER) throw new ConfigError(['JWT_ISSUER: required with JWT_JWKS_URL or JWT_PUBLIC_KEY, the `iss` tokens must carry (it is not set)']);
-    const keys = vars.JWT_JWKS_URL ? { kind: 'jwks' as const, url: vars.JWT_JWKS_URL } : { kind: 'static' as const, publicKeyPem: vars.JWT_PUBLIC_KEY!, algorithm: vars.JWT_ALGORITHM };
+    if (!vars.JWT_ISSUER)
+      throw new ConfigError(['JWT_ISSUER: required with JWT_JWKS_URL or JWT_PUBLIC_KEY, the `iss` tokens must carry (it is not set)']);
+    const keys = vars.JWT_JWKS_URL
+      ? { kind: 'jwks' as const, url: vars.JWT_JWKS_URL }
+      : { kind: 'static' as const, publicKeyPem: vars.JWT_PUBLIC_KEY!, algorithm: vars.JWT_ALGORITHM };
     return { keys, issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE, clockSkewSeconds: skew };
   }
   if (!(vars.DEV_ISSUER ?? development)) return undefined;
@@ -112,7 +116,10 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
       INTROSPECTION: env.optionalFlag(),
       SANDBOX: env.optionalFlag(),
-      BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb').default('1mb'),
+      BODY_LIMIT: z
+        .string()
+        .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb')
+        .default('1mb'),
       SUBGRAPH_TIMEOUT_MS: env.positiveInt(30_000),
       REQUEST_DEADLINE_MS: env.positiveInt(25_000),
       SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
@@ -120,12 +127,18 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       GATEWAY_DEDUPE: env.flag(true),
       CLIENT_REGISTRY: z.string().min(1).optional(),
       REQUIRE_API_KEY: env.flag(false),
-      PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).default(fileURLToPath(new URL('../operations/manifest.json', import.meta.url))),
+      PERSISTED_OPERATIONS_MANIFEST: z
+        .string()
+        .min(1)
+        .default(fileURLToPath(new URL('../operations/manifest.json', import.meta.url))),
       ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       PURGE_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
       JWT_JWKS_URL: env.url().optional(),
-      JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+      JWT_PUBLIC_KEY: z
+        .string()
+        .includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' })
+        .optional(),
       JWT_ALGORITHM: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).default('RS256'),
       JWT_ISSUER: z.string().min(1).optional(),
       JWT_AUDIENCE: z.string().min(1).default(DEV_AUDIENCE),
@@ -150,11 +163,14 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     source,
   );
   if (vars.REQUEST_DEADLINE_MS >= vars.SUBGRAPH_TIMEOUT_MS) {
-    throw new ConfigError([`REQUEST_DEADLINE_MS: must be under SUBGRAPH_TIMEOUT_MS (${vars.SUBGRAPH_TIMEOUT_MS}), so subgraphs answer with a typed error before the gateway stops waiting (got ${vars.REQUEST_DEADLINE_MS})`]);
+    throw new ConfigError([
+      `REQUEST_DEADLINE_MS: must be under SUBGRAPH_TIMEOUT_MS (${vars.SUBGRAPH_TIMEOUT_MS}), so subgraphs answer with a typed error before the gateway stops waiting (got ${vars.REQUEST_DEADLINE_MS})`,
+    ]);
   }
   const development = vars.NODE_ENV !== 'production';
   const users = readUsers(vars, development);
-  if (!development && !vars.SUBGRAPH_SECRET) throw new ConfigError(['SUBGRAPH_SECRET: required in production, so subgraphs answer only the gateway (it is not set)']);
+  if (!development && !vars.SUBGRAPH_SECRET)
+    throw new ConfigError(['SUBGRAPH_SECRET: required in production, so subgraphs answer only the gateway (it is not set)']);
   const subgraphUrls: Record<string, string> = {};
   for (const { name } of SUBGRAPHS) {
     const url = (vars as Record<string, unknown>)[urlVar(name)];
@@ -194,7 +210,11 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
     },
     users,
     subgraphSecret: vars.SUBGRAPH_SECRET,
-    cost: { maxPerRequest: vars.COST_MAX_PER_REQUEST, budgetPerMinute: vars.COST_BUDGET_PER_MINUTE, anonymousBudgetPerMinute: vars.COST_BUDGET_ANONYMOUS_PER_MINUTE },
+    cost: {
+      maxPerRequest: vars.COST_MAX_PER_REQUEST,
+      budgetPerMinute: vars.COST_BUDGET_PER_MINUTE,
+      anonymousBudgetPerMinute: vars.COST_BUDGET_ANONYMOUS_PER_MINUTE,
+    },
     authorization: vars.AUTHORIZATION ?? (development ? 'off' : 'filter'),
   };
 }

@@ -45,9 +45,22 @@ const DEFAULT_LIST_SIZE = 10;
 
 type ListSize = { slicing: string[]; sized: string[]; assumed: number | undefined };
 
-function directiveArgs(node: { directives?: ReadonlyArray<{ name: { value: string }; arguments?: ReadonlyArray<{ name: { value: string }; value: Parameters<typeof valueFromASTUntyped>[0] }> }> } | null | undefined, name: string): Record<string, unknown> | undefined {
+function directiveArgs(
+  node:
+    | {
+        directives?: ReadonlyArray<{
+          name: { value: string };
+          arguments?: ReadonlyArray<{ name: { value: string }; value: Parameters<typeof valueFromASTUntyped>[0] }>;
+        }>;
+      }
+    | null
+    | undefined,
+  name: string,
+): Record<string, unknown> | undefined {
   const directive = node?.directives?.find((d) => d.name.value === name);
-  return directive ? Object.fromEntries((directive.arguments ?? []).map((arg) => [arg.name.value, valueFromASTUntyped(arg.value)])) : undefined;
+  return directive
+    ? Object.fromEntries((directive.arguments ?? []).map((arg) => [arg.name.value, valueFromASTUntyped(arg.value)]))
+    : undefined;
 }
 
 function weightOf(field: GraphQLField<unknown, unknown>): number {
@@ -59,7 +72,11 @@ function weightOf(field: GraphQLField<unknown, unknown>): number {
 function listSizeOf(field: GraphQLField<unknown, unknown>): ListSize | undefined {
   const args = directiveArgs(field.astNode, 'listSize');
   if (!args) return undefined;
-  return { slicing: (args.slicingArguments as string[] | undefined) ?? [], sized: (args.sizedFields as string[] | undefined) ?? [], assumed: args.assumedSize as number | undefined };
+  return {
+    slicing: (args.slicingArguments as string[] | undefined) ?? [],
+    sized: (args.sizedFields as string[] | undefined) ?? [],
+    assumed: args.assumedSize as number | undefined,
+  };
 }
 
 function isList(type: GraphQLType): boolean {
@@ -67,7 +84,12 @@ function isList(type: GraphQLType): boolean {
 }
 
 /** The slicing argument's value as sent (literal or variable) or its default; else the assumed size. */
-function sizeFrom(field: GraphQLField<unknown, unknown>, node: FieldNode, listSize: ListSize | undefined, variables: Record<string, unknown>): number {
+function sizeFrom(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  listSize: ListSize | undefined,
+  variables: Record<string, unknown>,
+): number {
   for (const name of listSize?.slicing ?? []) {
     const arg = node.arguments?.find((a) => a.name.value === name);
     const value = arg ? valueFromASTUntyped(arg.value, variables) : field.args.find((a) => a.name === name)?.defaultValue;
@@ -79,9 +101,16 @@ function sizeFrom(field: GraphQLField<unknown, unknown>, node: FieldNode, listSi
 /** The static cost of every operation in the document (the highest, when it holds several). */
 export function estimateCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
 
-  const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, multiplyFields: ReadonlySet<string>, multiplier: number, visiting: ReadonlySet<string>): number => {
+  const selectionCost = (
+    selectionSet: SelectionSetNode,
+    parent: GraphQLNamedType,
+    multiplyFields: ReadonlySet<string>,
+    multiplier: number,
+    visiting: ReadonlySet<string>,
+  ): number => {
     let total = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
@@ -93,10 +122,12 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, vari
         const child = getNamedType(field.type);
         // A field named in the parent's sizedFields is the list the parent's slicing argument sizes.
         const times = multiplyFields.has(selection.name.value) ? multiplier : isList(field.type) ? size : 1;
-        const inner = selection.selectionSet ? selectionCost(selection.selectionSet, child, new Set(listSize?.sized ?? []), size, visiting) : 0;
+        const inner = selection.selectionSet
+          ? selectionCost(selection.selectionSet, child, new Set(listSize?.sized ?? []), size, visiting)
+          : 0;
         total += times * (weightOf(field) + inner);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? parent : parent;
+        const condition = selection.typeCondition ? (schema.getType(selection.typeCondition.name.value) ?? parent) : parent;
         total += selectionCost(selection.selectionSet, condition, multiplyFields, multiplier, visiting);
       } else {
         const fragment = fragments.get(selection.name.value);
@@ -113,7 +144,12 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, vari
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const root = schema.getRootType(definition.operation);
     // Mutations cost 10 each at least: they write to a vendor.
-    if (root) highest = Math.max(highest, selectionCost(definition.selectionSet, root, new Set(), 1, new Set()) + (definition.operation === 'mutation' ? 10 * definition.selectionSet.selections.length : 0));
+    if (root)
+      highest = Math.max(
+        highest,
+        selectionCost(definition.selectionSet, root, new Set(), 1, new Set()) +
+          (definition.operation === 'mutation' ? 10 * definition.selectionSet.selections.length : 0),
+      );
   }
   return highest;
 }
@@ -122,7 +158,9 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, vari
 export function costStep(schema: GraphQLSchema, state: SharedState, options: CostOptions): PipelineStep {
   const limiter = (points: number, prefix: string): RateLimiterAbstract => {
     const base = { points, duration: 60, keyPrefix: `interchange:cost:${prefix}` };
-    return state.redis ? new RateLimiterRedis({ ...base, storeClient: state.redis, insuranceLimiter: new RateLimiterMemory(base) }) : new RateLimiterMemory(base);
+    return state.redis
+      ? new RateLimiterRedis({ ...base, storeClient: state.redis, insuranceLimiter: new RateLimiterMemory(base) })
+      : new RateLimiterMemory(base);
   };
   const known = limiter(options.budgetPerMinute, 'known');
   const anonymous = limiter(options.anonymousBudgetPerMinute, 'anonymous');
@@ -130,31 +168,45 @@ export function costStep(schema: GraphQLSchema, state: SharedState, options: Cos
     name: 'cost',
     async run({ res, state: request }) {
       if (!request.document) return;
-      const variables = typeof request.body.variables === 'object' && request.body.variables !== null ? (request.body.variables as Record<string, unknown>) : {};
+      const variables =
+        typeof request.body.variables === 'object' && request.body.variables !== null
+          ? (request.body.variables as Record<string, unknown>)
+          : {};
       const estimated = estimateCost(schema, request.document, variables);
       const requested = request.body.extensions?.cost === true;
       request.cost = { estimated, limit: options.maxPerRequest, requested };
       if (estimated > options.maxPerRequest) {
-        throw new Refusal(400, ErrorCode.COST_LIMIT_EXCEEDED, `The operation's estimated cost is ${estimated}, over the limit of ${options.maxPerRequest} (COST_MAX_PER_REQUEST): ask for fewer items (first) or fewer nested lists.`, {
-          extensions: { cost: { estimated, limit: options.maxPerRequest } },
-        });
+        throw new Refusal(
+          400,
+          ErrorCode.COST_LIMIT_EXCEEDED,
+          `The operation's estimated cost is ${estimated}, over the limit of ${options.maxPerRequest} (COST_MAX_PER_REQUEST): ask for fewer items (first) or fewer nested lists.`,
+          {
+            extensions: { cost: { estimated, limit: options.maxPerRequest } },
+          },
+        );
       }
       if (estimated === 0) return;
       const { user, caller } = request;
-      const [budget, key, points] =
-        user ? [known, `user:${user.issuer}:${user.sub}`, options.budgetPerMinute]
-        : caller.kind === 'anonymous' ? [anonymous, `ip:${caller.address}`, options.anonymousBudgetPerMinute]
-        : [known, `client:${caller.name}`, options.budgetPerMinute];
+      const [budget, key, points] = user
+        ? [known, `user:${user.issuer}:${user.sub}`, options.budgetPerMinute]
+        : caller.kind === 'anonymous'
+          ? [anonymous, `ip:${caller.address}`, options.anonymousBudgetPerMinute]
+          : [known, `client:${caller.name}`, options.budgetPerMinute];
       try {
         const spent = await budget.consume(key, estimated);
         res.set('X-Cost-Budget-Remaining', String(spent.remainingPoints));
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new Refusal(429, ErrorCode.COST_BUDGET_EXCEEDED, `This operation (cost ${estimated}) is over what is left of your cost budget of ${points} a minute; retry in ${retryAfter} s.`, {
-          headers: { 'Retry-After': String(retryAfter) },
-          extensions: { cost: { estimated, budgetPerMinute: points } },
-        });
+        throw new Refusal(
+          429,
+          ErrorCode.COST_BUDGET_EXCEEDED,
+          `This operation (cost ${estimated}) is over what is left of your cost budget of ${points} a minute; retry in ${retryAfter} s.`,
+          {
+            headers: { 'Retry-After': String(retryAfter) },
+            extensions: { cost: { estimated, budgetPerMinute: points } },
+          },
+        );
       }
     },
   };
@@ -168,7 +220,10 @@ export function costReportPlugin(): ApolloServerPlugin<GatewayContext> {
         async willSendResponse({ response, contextValue }) {
           const cost = contextValue.request.cost;
           if (!cost?.requested || response.body.kind !== 'single') return;
-          response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost: { estimated: cost.estimated, limit: cost.limit } };
+          response.body.singleResult.extensions = {
+            ...response.body.singleResult.extensions,
+            cost: { estimated: cost.estimated, limit: cost.limit },
+          };
         },
       };
     },

@@ -28,7 +28,10 @@ export function createSubgraphAgent(timeoutMs: number): Agent {
  * Headers and Response objects per call) is measurably cheaper on the gateway's hottest path: 16 subgraph
  * requests per response in the federation benchmark.
  */
-export function createFetcher(agent: Agent, options: { /** SUBGRAPH_SECRET: sign every request with it; default unsigned. */ secret?: string } = {}): Fetcher {
+export function createFetcher(
+  agent: Agent,
+  options: { /** SUBGRAPH_SECRET: sign every request with it; default unsigned. */ secret?: string } = {},
+): Fetcher {
   const fetcher = async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
     const target = new URL(url);
     const method = init.method ?? 'GET';
@@ -36,7 +39,11 @@ export function createFetcher(agent: Agent, options: { /** SUBGRAPH_SECRET: sign
     let sent = init.headers;
     if (options.secret) {
       // Signed here, over the exact bytes sent, with the identity headers the data source set.
-      const identity = { user: sent?.[IDENTITY_HEADERS.user], scopes: sent?.[IDENTITY_HEADERS.scopes], client: sent?.[IDENTITY_HEADERS.client] };
+      const identity = {
+        user: sent?.[IDENTITY_HEADERS.user],
+        scopes: sent?.[IDENTITY_HEADERS.scopes],
+        client: sent?.[IDENTITY_HEADERS.client],
+      };
       sent = { ...sent, [SIGNATURE_HEADER]: signRequest(options.secret, { method, path, body: init.body ?? '', identity }) };
     }
     const response = await agent.request({ origin: target.origin, path, method: method as 'GET', headers: sent, body: init.body });
@@ -79,7 +86,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly fetchTraceparents = new WeakMap<object, string>();
 
   /** Each fetch of a query plan under the request's telemetry (a span and metrics), when it has any. */
-  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+  override process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
     // Health checks and schema loading carry no request context, hence no trace.
     const telemetry = (options.context as Partial<GatewayContext> | undefined)?.trace;
     if (!telemetry) return super.process(options);

@@ -17,14 +17,24 @@ export function maskErrors(log: Logger, development: boolean) {
       return { ...formatted, message, extensions };
     }
     log.error(
-      { err: development ? error : undefined, message: formatted.message, path: formatted.path, code: extensions.code, ...(development ? { stacktrace } : {}) },
+      {
+        err: development ? error : undefined,
+        message: formatted.message,
+        path: formatted.path,
+        code: extensions.code,
+        ...(development ? { stacktrace } : {}),
+      },
       'masked unexpected error',
     );
     const service = extensions.serviceName ? { serviceName: extensions.serviceName } : {};
     // In development the caller is the developer: show what went wrong (a subgraph's DOWNSTREAM_SERVICE_ERROR,
     // an enum value it could not serialize) with its code. Production keeps it in the log only.
     if (development) {
-      return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR', ...service } };
+      return {
+        message: formatted.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR', ...service },
+      };
     }
     return {
       message: 'Unexpected error.',

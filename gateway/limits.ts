@@ -1,5 +1,15 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, parse, validate, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
 import { ErrorCode } from '../platform/index.js';
 import { Refusal, type PipelineStep } from './pipeline.js';
 
@@ -54,7 +64,11 @@ export function parseLimited(query: string, maxTokens: number): DocumentNode | u
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     if (/contains more th\w+ \d+ tokens/.test(error.message)) {
-      throw limitRefusal(ErrorCode.TOKEN_LIMIT_EXCEEDED, `The document has more than ${maxTokens} tokens, the limit (MAX_QUERY_TOKENS); parsing stopped there.`, maxTokens);
+      throw limitRefusal(
+        ErrorCode.TOKEN_LIMIT_EXCEEDED,
+        `The document has more than ${maxTokens} tokens, the limit (MAX_QUERY_TOKENS); parsing stopped there.`,
+        maxTokens,
+      );
     }
     return undefined;
   }
@@ -67,7 +81,12 @@ function checkShape(document: DocumentNode, limits: DocumentLimits): void {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   if (fragments.size > limits.fragments) {
-    throw limitRefusal(ErrorCode.FRAGMENT_LIMIT_EXCEEDED, `The document defines ${fragments.size} fragments; the limit is ${limits.fragments} (MAX_QUERY_FRAGMENTS).`, limits.fragments, fragments.size);
+    throw limitRefusal(
+      ErrorCode.FRAGMENT_LIMIT_EXCEEDED,
+      `The document defines ${fragments.size} fragments; the limit is ${limits.fragments} (MAX_QUERY_FRAGMENTS).`,
+      limits.fragments,
+      fragments.size,
+    );
   }
   let planned = 0;
   const expand = (selectionSet: SelectionSetNode, visiting: ReadonlySet<string>): number => {
@@ -78,13 +97,21 @@ function checkShape(document: DocumentNode, limits: DocumentLimits): void {
         const key = selection.alias?.value ?? selection.name.value;
         const times = (seen.get(key) ?? 0) + 1;
         if (times > limits.repeatedFields) {
-          throw limitRefusal(ErrorCode.FIELD_LIMIT_EXCEEDED, `The field "${key}" is repeated more than ${limits.repeatedFields} times in one selection set (MAX_QUERY_REPEATED_FIELDS).`, limits.repeatedFields);
+          throw limitRefusal(
+            ErrorCode.FIELD_LIMIT_EXCEEDED,
+            `The field "${key}" is repeated more than ${limits.repeatedFields} times in one selection set (MAX_QUERY_REPEATED_FIELDS).`,
+            limits.repeatedFields,
+          );
         }
         seen.set(key, times);
         fields += 1;
         planned += 1;
         if (planned > limits.plannedFields) {
-          throw limitRefusal(ErrorCode.PLAN_LIMIT_EXCEEDED, `The operation selects more than ${limits.plannedFields} fields once its fragments are expanded (MAX_QUERY_PLANNED_FIELDS); it would not be planned in time. Split it.`, limits.plannedFields);
+          throw limitRefusal(
+            ErrorCode.PLAN_LIMIT_EXCEEDED,
+            `The operation selects more than ${limits.plannedFields} fields once its fragments are expanded (MAX_QUERY_PLANNED_FIELDS); it would not be planned in time. Split it.`,
+            limits.plannedFields,
+          );
         }
         if (selection.selectionSet) expand(selection.selectionSet, visiting);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -102,7 +129,12 @@ function checkShape(document: DocumentNode, limits: DocumentLimits): void {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const root = expand(definition.selectionSet, new Set());
     if (root > limits.rootFields) {
-      throw limitRefusal(ErrorCode.ROOT_FIELD_LIMIT_EXCEEDED, `The operation has ${root} root fields; the limit is ${limits.rootFields} (MAX_QUERY_ROOT_FIELDS).`, limits.rootFields, root);
+      throw limitRefusal(
+        ErrorCode.ROOT_FIELD_LIMIT_EXCEEDED,
+        `The operation has ${root} root fields; the limit is ${limits.rootFields} (MAX_QUERY_ROOT_FIELDS).`,
+        limits.rootFields,
+        root,
+      );
     }
   }
 }
@@ -116,7 +148,9 @@ export function documentLimits(schema: GraphQLSchema, limits: DocumentLimits): P
   const tag = (code: ErrorCode, limit: number, variable: string) => ({
     onReject: [
       (context: ValidationContext | null, error: GraphQLError) =>
-        context?.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} (${variable})`, { extensions: { code, limit } })),
+        context?.reportError(
+          new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} (${variable})`, { extensions: { code, limit } }),
+        ),
     ],
     propagateOnRejection: false,
     exposeLimits: true,
@@ -139,7 +173,8 @@ export function documentLimits(schema: GraphQLSchema, limits: DocumentLimits): P
       if (!document) return;
       checkShape(document, limits);
       const [error] = validate(schema, document, validationRules, { maxErrors: 1 });
-      if (error) throw new Refusal(400, error.extensions.code as ErrorCode, error.message, { extensions: { limit: error.extensions.limit } });
+      if (error)
+        throw new Refusal(400, error.extensions.code as ErrorCode, error.message, { extensions: { limit: error.extensions.limit } });
       state.document = document;
     },
   };

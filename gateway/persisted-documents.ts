@@ -7,7 +7,14 @@ import { reloadingFile } from './reloading-file.js';
 const manifestSchema = z.object({
   format: z.literal('apollo-persisted-query-manifest'),
   version: z.literal(1),
-  operations: z.array(z.object({ id: z.string().regex(/^[\da-f]{64}$/), name: z.string(), type: z.enum(['query', 'mutation', 'subscription']), body: z.string() })),
+  operations: z.array(
+    z.object({
+      id: z.string().regex(/^[\da-f]{64}$/),
+      name: z.string(),
+      type: z.enum(['query', 'mutation', 'subscription']),
+      body: z.string(),
+    }),
+  ),
 });
 
 export type Manifest = Map<string, { name: string; body: string }>;
@@ -41,7 +48,12 @@ export function persistedDocuments(manifest: () => Manifest): PipelineStep {
     run({ req, state: { caller, body } }) {
       const partner = caller.kind === 'partner';
       if (req.method !== 'POST') {
-        if (partner) throw new Refusal(400, ErrorCode.PERSISTED_QUERY_REQUIRED, 'Partner clients send POST requests naming a persisted operation by id.');
+        if (partner)
+          throw new Refusal(
+            400,
+            ErrorCode.PERSISTED_QUERY_REQUIRED,
+            'Partner clients send POST requests naming a persisted operation by id.',
+          );
         return;
       }
       const id = requestedId(body);

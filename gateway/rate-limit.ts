@@ -22,16 +22,19 @@ export function rateLimitCallers(state: SharedState, anonymousPerMinute: number)
   return {
     name: 'rate limit',
     async run({ res, state: { caller } }) {
-    if (caller.kind === 'anonymous' && anonymousPerMinute === 0) return;
-    const [points, key] = caller.kind === 'anonymous' ? [anonymousPerMinute, `ip:${caller.address}`] : [caller.rateLimitPerMinute, `client:${caller.name}`];
-    try {
-      const result = await limiterFor(points).consume(key);
-      res.set('RateLimit-Limit', String(points)).set('RateLimit-Remaining', String(result.remainingPoints));
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new Refusal(429, ErrorCode.RATE_LIMITED, `Rate limit of ${points} requests a minute reached; retry in ${retryAfter} s.`, { headers: { 'Retry-After': String(retryAfter) } });
-    }
+      if (caller.kind === 'anonymous' && anonymousPerMinute === 0) return;
+      const [points, key] =
+        caller.kind === 'anonymous' ? [anonymousPerMinute, `ip:${caller.address}`] : [caller.rateLimitPerMinute, `client:${caller.name}`];
+      try {
+        const result = await limiterFor(points).consume(key);
+        res.set('RateLimit-Limit', String(points)).set('RateLimit-Remaining', String(result.remainingPoints));
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        throw new Refusal(429, ErrorCode.RATE_LIMITED, `Rate limit of ${points} requests a minute reached; retry in ${retryAfter} s.`, {
+          headers: { 'Retry-After': String(retryAfter) },
+        });
+      }
     },
   };
 }

@@ -16,7 +16,8 @@ export function requestIdentity(): RequestHandler {
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-    const traceparent = typeof req.headers.traceparent === 'string' && TRACEPARENT.test(req.headers.traceparent) ? req.headers.traceparent : newTraceparent();
+    const traceparent =
+      typeof req.headers.traceparent === 'string' && TRACEPARENT.test(req.headers.traceparent) ? req.headers.traceparent : newTraceparent();
     req.headers['x-request-id'] = requestId;
     req.headers.traceparent = traceparent;
     res.setHeader('x-request-id', requestId);

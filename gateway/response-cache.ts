@@ -76,61 +76,65 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   /** Responses being computed, by flight key: followers wait for the leader's bytes. */
   const inFlight = new Map<string, Promise<Shared>>();
 
-  const serveHits: PipelineStep = { name: 'response-cache', run: async ({ req, res, state }) => {
-    // The body as the earlier steps left it (a manifest id resolved, unauthorized fields removed).
-    const keys = responseKeys(state.body, cacheScope(state));
-    if (!keys) return;
-    if (caching) {
-      for (const key of keys.privateKey ? [keys.privateKey, keys.publicKey] : [keys.publicKey]) {
-        const hit = await store.get(key);
-        if (!hit) continue;
-        // RFC 9111: max-age stays as stored, Age says how much of it is used.
-        const age = Math.max(0, Math.floor((now() - hit.storedAt) / 1000));
-        if (write(req, res, 200, { 'cache-control': `max-age=${hit.maxAge}, ${hit.scope.toLowerCase()}`, age: String(age) }, hit.bytes)) return 'answered';
-        return;
-      }
-    }
-    if (deduping && keys.readOnly) {
-      const leader = inFlight.get(keys.flightKey);
-      if (leader) {
-        try {
-          const shared = await leader;
-          if (write(req, res, shared.status, { 'cache-control': shared.cacheControl }, shared.body)) return 'answered';
-        } catch {
-          // The leader had nothing to share (it failed before answering): compute our own.
+  const serveHits: PipelineStep = {
+    name: 'response-cache',
+    run: async ({ req, res, state }) => {
+      // The body as the earlier steps left it (a manifest id resolved, unauthorized fields removed).
+      const keys = responseKeys(state.body, cacheScope(state));
+      if (!keys) return;
+      if (caching) {
+        for (const key of keys.privateKey ? [keys.privateKey, keys.publicKey] : [keys.publicKey]) {
+          const hit = await store.get(key);
+          if (!hit) continue;
+          // RFC 9111: max-age stays as stored, Age says how much of it is used.
+          const age = Math.max(0, Math.floor((now() - hit.storedAt) / 1000));
+          if (write(req, res, 200, { 'cache-control': `max-age=${hit.maxAge}, ${hit.scope.toLowerCase()}`, age: String(age) }, hit.bytes))
+            return 'answered';
+          return;
         }
-        return;
       }
-    }
-    const pending: PendingResponse = { keys, ticket: store.begin() };
-    if (deduping && keys.readOnly) {
-      let resolve!: (shared: Shared) => void;
-      let reject!: (error: Error) => void;
-      const promise = new Promise<Shared>((done, fail) => {
-        resolve = done;
-        reject = fail;
+      if (deduping && keys.readOnly) {
+        const leader = inFlight.get(keys.flightKey);
+        if (leader) {
+          try {
+            const shared = await leader;
+            if (write(req, res, shared.status, { 'cache-control': shared.cacheControl }, shared.body)) return 'answered';
+          } catch {
+            // The leader had nothing to share (it failed before answering): compute our own.
+          }
+          return;
+        }
+      }
+      const pending: PendingResponse = { keys, ticket: store.begin() };
+      if (deduping && keys.readOnly) {
+        let resolve!: (shared: Shared) => void;
+        let reject!: (error: Error) => void;
+        const promise = new Promise<Shared>((done, fail) => {
+          resolve = done;
+          reject = fail;
+        });
+        // A leader that fails before answering must not leave an unhandled rejection behind.
+        promise.catch(() => {});
+        inFlight.set(keys.flightKey, promise);
+        pending.leader = {
+          resolve: (shared) => {
+            if (inFlight.get(keys.flightKey) === promise) inFlight.delete(keys.flightKey);
+            resolve(shared);
+          },
+          reject: (error) => {
+            if (inFlight.get(keys.flightKey) === promise) inFlight.delete(keys.flightKey);
+            reject(error);
+          },
+        };
+      }
+      // Whatever happens inside (Apollo's own HTTP errors skip the plugin), the ticket ends and followers go on.
+      res.once('close', () => {
+        store.end(pending.ticket);
+        pending.leader?.reject(new Error('the leader ended without a shareable answer'));
       });
-      // A leader that fails before answering must not leave an unhandled rejection behind.
-      promise.catch(() => {});
-      inFlight.set(keys.flightKey, promise);
-      pending.leader = {
-        resolve: (shared) => {
-          if (inFlight.get(keys.flightKey) === promise) inFlight.delete(keys.flightKey);
-          resolve(shared);
-        },
-        reject: (error) => {
-          if (inFlight.get(keys.flightKey) === promise) inFlight.delete(keys.flightKey);
-          reject(error);
-        },
-      };
-    }
-    // Whatever happens inside (Apollo's own HTTP errors skip the plugin), the ticket ends and followers go on.
-    res.once('close', () => {
-      store.end(pending.ticket);
-      pending.leader?.reject(new Error('the leader ended without a shareable answer'));
-    });
-    state.responseCache = pending;
-  } };
+      state.responseCache = pending;
+    },
+  };
 
   async function willSendResponse(pending: PendingResponse | undefined, context: GraphQLRequestContextWillSendResponse<GatewayContext>) {
     const { response, operation, overallCachePolicy, contextValue } = context;
@@ -156,7 +160,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     if (!key) return;
     const stored: StoredResponse = { body, storedAt: now(), maxAge: policy.maxAge, scope };
     const kept = await store.store(pending.ticket, key, stored, contextValue.entityTags);
-    log.debug({ key, kept, tags: contextValue.entityTags.size, maxAge: policy.maxAge }, kept ? 'response cached' : 'response not cached: purged while computing');
+    log.debug(
+      { key, kept, tags: contextValue.entityTags.size, maxAge: policy.maxAge },
+      kept ? 'response cached' : 'response not cached: purged while computing',
+    );
   }
 
   return {

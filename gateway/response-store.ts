@@ -114,7 +114,10 @@ export function createResponseStore(state: SharedState): ResponseStore {
     async store(ticket, key, response, tags) {
       if (purgedSince(ticket, tags)) return false;
       await state.cache.set(key, encode(response), { ttl: response.maxAge });
-      await state.addToSets([...tags].map((tag) => ({ set: tagSet(tag), member: key })), response.maxAge);
+      await state.addToSets(
+        [...tags].map((tag) => ({ set: tagSet(tag), member: key })),
+        response.maxAge,
+      );
       // A purge that ran between the check and the index update found no key to delete: delete it here.
       if (purgedSince(ticket, tags)) {
         await state.cache.delete(key);

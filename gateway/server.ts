@@ -11,7 +11,21 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
-import { DEADLINE_HEADER, ErrorCode, PURGE_CHANNEL, SIGNATURE_HEADER, adminOnly, signRequest, createMemoryState, decodePurge, encodePurge, type AdminConfig, type Logger, type SharedState, type Telemetry } from '../platform/index.js';
+import {
+  DEADLINE_HEADER,
+  ErrorCode,
+  PURGE_CHANNEL,
+  SIGNATURE_HEADER,
+  adminOnly,
+  signRequest,
+  createMemoryState,
+  decodePurge,
+  encodePurge,
+  type AdminConfig,
+  type Logger,
+  type SharedState,
+  type Telemetry,
+} from '../platform/index.js';
 import { identifyCaller } from './caller.js';
 import { loadClientRegistry } from './clients.js';
 import type { GatewayConfig } from './config.js';
@@ -81,12 +95,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const development = config.nodeEnv !== 'production';
   // The supergraph as a graphql-js schema: what the steps before planning check documents against.
   const schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
-  const observed = options.telemetry ? createGatewayTelemetry(options.telemetry, {
+  const observed = options.telemetry
+    ? createGatewayTelemetry(options.telemetry, {
         responseCache: config.responseCache,
         // `pipeline` is built further down; these run per request, after it exists.
         clientOf: (req) => pipeline.stateOf(req).caller.name,
-        userSub: ({ request }) => (request.user ? createHash('sha256').update(`${request.user.issuer}\n${request.user.sub}`).digest('hex').slice(0, 16) : undefined),
-      }) : undefined;
+        userSub: ({ request }) =>
+          request.user ? createHash('sha256').update(`${request.user.issuer}\n${request.user.sub}`).digest('hex').slice(0, 16) : undefined,
+      })
+    : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -104,7 +121,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   // With both off (the raw engine) the cache would only hash every request for nothing.
   const responseCache =
-    config.responseCache || config.dedupe ? createResponseCache({ state, log, cache: config.responseCache, dedupe: config.dedupe }) : undefined;
+    config.responseCache || config.dedupe
+      ? createResponseCache({ state, log, cache: config.responseCache, dedupe: config.dedupe })
+      : undefined;
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -120,7 +139,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger: log.child({ part: 'apollo-server' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
-      config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      config.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
       authorizationPlugin(),
       costReportPlugin(),
       ...(responseCache ? [responseCache.plugin] : []),
@@ -137,7 +158,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const manifest = loadManifest(config.manifest, log);
   // The development issuer's public key is trusted directly and served as a JWKS for anyone else to check with.
   const devKeys = config.users?.keys.kind === 'dev' ? await loadDevKeys(config.users.keys.keyFile) : undefined;
-  const userKeys: KeySource | undefined = devKeys ? { kind: 'local', jwks: { keys: [devKeys.publicJwk] } } : config.users?.keys.kind === 'dev' ? undefined : config.users?.keys;
+  const userKeys: KeySource | undefined = devKeys
+    ? { kind: 'local', jwks: { keys: [devKeys.publicJwk] } }
+    : config.users?.keys.kind === 'dev'
+      ? undefined
+      : config.users?.keys;
   const users = config.users && userKeys ? await createUserVerifier({ ...config.users, keys: userKeys }) : undefined;
 
   app.use(securityHeaders({ sandbox: config.sandbox, hsts: !development }));
@@ -165,13 +190,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
   app.get('/health/upstreams', admin, upstreamsHealth(subgraphs, { dispatcher: agent }));
-  if (observed && options.telemetry) mountOperatorRoutes(app, { telemetry: options.telemetry, gatewayTelemetry: observed, admin: adminConfig, subgraphs, dispatcher: agent, ...(options.events ? { events: options.events } : {}) });
+  if (observed && options.telemetry)
+    mountOperatorRoutes(app, {
+      telemetry: options.telemetry,
+      gatewayTelemetry: observed,
+      admin: adminConfig,
+      subgraphs,
+      dispatcher: agent,
+      ...(options.events ? { events: options.events } : {}),
+    });
   // A purge needs a token even in development: ADMIN_TOKEN, or PURGE_TOKEN for a purge-only credential.
-  app.use('/internal/purge', adminOnly(adminConfig, { alsoAccept: [config.purgeToken], closedWithoutToken: true, variable: 'ADMIN_TOKEN (or PURGE_TOKEN)' }));
+  app.use(
+    '/internal/purge',
+    adminOnly(adminConfig, { alsoAccept: [config.purgeToken], closedWithoutToken: true, variable: 'ADMIN_TOKEN (or PURGE_TOKEN)' }),
+  );
   app.post('/internal/purge', express.json({ limit: '100kb' }), async (req, res) => {
     const tags = (req.body as { tags?: unknown } | undefined)?.tags;
     if (!Array.isArray(tags) || tags.length === 0 || !tags.every((tag) => typeof tag === 'string' && /^\w+:.+$/.test(tag))) {
-      return refuse(res, new Refusal(400, ErrorCode.BAD_REQUEST, 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.'));
+      return refuse(
+        res,
+        new Refusal(400, ErrorCode.BAD_REQUEST, 'Send {"tags": ["Typename:key", ...]}, e.g. {"tags": ["Customer:1001"]}.'),
+      );
     }
     const purged = (await responseCache?.purge(tags as string[])) ?? 0;
     await state.publish(PURGE_CHANNEL, encodePurge(tags as string[]));
@@ -216,7 +255,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   /** A subgraph is ready when it answers `{ __typename }` within two seconds. */
   async function probe(url: string): Promise<{ ok: boolean; error?: string }> {
     const body = JSON.stringify({ query: '{ __typename }' });
-    const signature = config.subgraphSecret ? { [SIGNATURE_HEADER]: signRequest(config.subgraphSecret, { method: 'POST', path: new URL(url).pathname, body, identity: {} }) } : {};
+    const signature = config.subgraphSecret
+      ? { [SIGNATURE_HEADER]: signRequest(config.subgraphSecret, { method: 'POST', path: new URL(url).pathname, body, identity: {} }) }
+      : {};
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -258,11 +299,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 function jsonErrors(log: Logger): ErrorRequestHandler {
   return (error: { status?: number; type?: string; limit?: number; message?: string }, _req, res, _next) => {
     const status = typeof error.status === 'number' ? error.status : 500;
-    const code = error.type === 'entity.too.large' ? ErrorCode.PAYLOAD_TOO_LARGE : status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR;
+    const code =
+      error.type === 'entity.too.large'
+        ? ErrorCode.PAYLOAD_TOO_LARGE
+        : status < 500
+          ? ErrorCode.BAD_REQUEST
+          : ErrorCode.INTERNAL_SERVER_ERROR;
     const message =
-      code === ErrorCode.PAYLOAD_TOO_LARGE ? `Request body is larger than the limit of ${error.limit} bytes.`
-      : status < 500 ? (error.message ?? 'Bad request.')
-      : 'Unexpected error.';
+      code === ErrorCode.PAYLOAD_TOO_LARGE
+        ? `Request body is larger than the limit of ${error.limit} bytes.`
+        : status < 500
+          ? (error.message ?? 'Bad request.')
+          : 'Unexpected error.';
     if (status >= 500) log.error({ err: error }, 'request failed');
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   };

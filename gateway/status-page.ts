@@ -9,16 +9,24 @@ import type { EventsSummary, SeriesPoint, StatusReport, VendorCard } from './sta
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
-const ms = (value: number | undefined): string => (value === undefined ? '–' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+const ms = (value: number | undefined): string =>
+  value === undefined ? '–' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
 /** A wait as a person reads it: `40 s`, `12 min`, `23.9 h`. */
 const wait = (value: number): string =>
-  value < 60_000 ? `${Math.ceil(value / 1000)} s` : value < 3_600_000 ? `${Math.round(value / 60_000)} min` : `${(value / 3_600_000).toFixed(1)} h`;
+  value < 60_000
+    ? `${Math.ceil(value / 1000)} s`
+    : value < 3_600_000
+      ? `${Math.round(value / 60_000)} min`
+      : `${(value / 3_600_000).toFixed(1)} h`;
 /** Problems first, so the card that matters is on top of a phone's screen. */
 const SEVERITY: Record<VendorCard['state'], number> = { 'breaker open': 0, unreachable: 1, degraded: 2, healthy: 3 };
 const percent = (value: number): string => `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
 
 /** An inline SVG line of the values (gaps where undefined), scaled to its own maximum. */
-export function sparkline(values: Array<number | undefined>, options: { label: string; format: (value: number) => string; width?: number; height?: number }): string {
+export function sparkline(
+  values: Array<number | undefined>,
+  options: { label: string; format: (value: number) => string; width?: number; height?: number },
+): string {
   const width = options.width ?? 90;
   const height = options.height ?? 28;
   const defined = values.filter((value): value is number => value !== undefined);
@@ -37,7 +45,11 @@ export function sparkline(values: Array<number | undefined>, options: { label: s
   });
   if (current.length > 0) segments.push(current.join(' '));
   const lines = segments
-    .map((points) => (points.includes(' ') ? `<polyline points="${points}" />` : `<circle cx="${points.split(',')[0]}" cy="${points.split(',')[1]}" r="1.5" />`))
+    .map((points) =>
+      points.includes(' ')
+        ? `<polyline points="${points}" />`
+        : `<circle cx="${points.split(',')[0]}" cy="${points.split(',')[1]}" r="1.5" />`,
+    )
     .join('');
   const last = defined.length > 0 ? options.format(defined[defined.length - 1]!) : 'no data';
   return `<figure class="spark"><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(options.label)}: ${escape(last)}">${lines}</svg><figcaption>${escape(options.label)} <b>${escape(last)}</b></figcaption></figure>`;
@@ -45,25 +57,42 @@ export function sparkline(values: Array<number | undefined>, options: { label: s
 
 function vendorCard(card: VendorCard): string {
   const points: SeriesPoint[] = card.series;
-  const quota = card.quota.length === 0
-    ? '<p class="muted">no quota configured</p>'
-    : `<table class="quota"><tr><th>quota bucket</th><th>left</th><th>resets in</th></tr>${card.quota
-        .map((bucket) => `<tr><td>${escape(bucket.bucket)}</td><td>${bucket.remaining}</td><td>${bucket.resetsInMs <= 0 ? 'now' : wait(bucket.resetsInMs)}</td></tr>`)
-        .join('')}</table>`;
-  const errors = card.lastErrors.length === 0
-    ? '<p class="muted">no recent errors</p>'
-    : `<ul class="errors">${card.lastErrors
-        .map((error) => `<li><time>${escape(error.at.slice(11, 19))}</time> <code>${escape(error.code)}</code> ${escape(error.endpoint)}: ${escape(error.message)}</li>`)
-        .join('')}</ul>`;
+  const quota =
+    card.quota.length === 0
+      ? '<p class="muted">no quota configured</p>'
+      : `<table class="quota"><tr><th>quota bucket</th><th>left</th><th>resets in</th></tr>${card.quota
+          .map(
+            (bucket) =>
+              `<tr><td>${escape(bucket.bucket)}</td><td>${bucket.remaining}</td><td>${bucket.resetsInMs <= 0 ? 'now' : wait(bucket.resetsInMs)}</td></tr>`,
+          )
+          .join('')}</table>`;
+  const errors =
+    card.lastErrors.length === 0
+      ? '<p class="muted">no recent errors</p>'
+      : `<ul class="errors">${card.lastErrors
+          .map(
+            (error) =>
+              `<li><time>${escape(error.at.slice(11, 19))}</time> <code>${escape(error.code)}</code> ${escape(error.endpoint)}: ${escape(error.message)}</li>`,
+          )
+          .join('')}</ul>`;
   const slug = card.state.replace(/\s+/g, '-');
   return `<article class="card ${slug}" data-vendor="${escape(card.vendor)}" data-state="${escape(card.state)}">
 <header><h3>${escape(card.vendor)}</h3><span class="badge ${slug}">${escape(card.state)}</span></header>
 <p class="reason">${escape(card.reason)}${card.breakerRetryInMs !== undefined ? (card.breakerRetryInMs > 0 ? `; next probe in ${wait(card.breakerRetryInMs)}` : '; next call is the probe') : ''}</p>
 <p class="numbers">p50 <b>${ms(card.recent.p50Ms)}</b> · p99 <b>${ms(card.recent.p99Ms)}</b> · errors <b>${percent(card.recent.errorRate)}</b> of ${card.recent.attempts} · in flight ${card.inFlight} · queued ${card.queued}</p>
 <div class="sparks">
-${sparkline(points.map((point) => point.p50Ms), { label: 'p50', format: (value) => ms(value) })}
-${sparkline(points.map((point) => point.p99Ms), { label: 'p99', format: (value) => ms(value) })}
-${sparkline(points.map((point) => (point.attempts > 0 ? point.errorRate : undefined)), { label: 'error rate', format: percent })}
+${sparkline(
+  points.map((point) => point.p50Ms),
+  { label: 'p50', format: (value) => ms(value) },
+)}
+${sparkline(
+  points.map((point) => point.p99Ms),
+  { label: 'p99', format: (value) => ms(value) },
+)}
+${sparkline(
+  points.map((point) => (point.attempts > 0 ? point.errorRate : undefined)),
+  { label: 'error rate', format: percent },
+)}
 </div>
 ${quota}
 <details${card.lastErrors.length > 0 && card.state !== 'healthy' ? ' open' : ''}><summary>last errors (${card.lastErrors.length})</summary>${errors}</details>
@@ -90,7 +119,9 @@ export function waterfall(trace: StoredTrace): string {
       .filter(([key]) => key.startsWith('interchange.') || key.startsWith('graphql.') || key === 'http.response.status_code')
       .map(([key, value]) => `${key.replace(/^interchange\./, '')}=${value}`)
       .join(' ');
-    rows.push(`<div class="span${span.failed ? ' failed' : ''}" title="${escape(detail)}"><span class="name" style="padding-left:${depth * 0.8}em">${escape(span.name)} <small>${escape(span.service.replace(/^interchange-/, ''))}</small></span><span class="track"><span class="bar" style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%"></span></span><span class="dur">${ms(span.durationMs)}</span></div>`);
+    rows.push(
+      `<div class="span${span.failed ? ' failed' : ''}" title="${escape(detail)}"><span class="name" style="padding-left:${depth * 0.8}em">${escape(span.name)} <small>${escape(span.service.replace(/^interchange-/, ''))}</small></span><span class="track"><span class="bar" style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%"></span></span><span class="dur">${ms(span.durationMs)}</span></div>`,
+    );
     for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
   };
   for (const root of children.get(undefined) ?? []) visit(root, 0);
@@ -124,16 +155,25 @@ details summary{cursor:pointer}footer{color:var(--muted);font-size:.85em;margin:
 
 /** The event pipeline panel: counts by status, backlog and its age, refusals, and a redrive button when some are dead. */
 function eventsPanel(events: EventsSummary, redriven: number | undefined): string {
-  const counts = Object.entries(events.counts).map(([status, count]) => `<tr data-status="${escape(status)}"><td>${escape(status)}</td><td>${count}</td></tr>`).join('');
-  const age = events.oldestUnappliedAgeSeconds === undefined ? 'nothing waiting' : `oldest waiting ${ms(events.oldestUnappliedAgeSeconds * 1000)}`;
-  const refused = Object.entries(events.rejections).flatMap(([vendor, reasons]) => Object.entries(reasons).map(([reason, count]) => `${escape(vendor)} ${escape(reason)}: ${count}`));
+  const counts = Object.entries(events.counts)
+    .map(([status, count]) => `<tr data-status="${escape(status)}"><td>${escape(status)}</td><td>${count}</td></tr>`)
+    .join('');
+  const age =
+    events.oldestUnappliedAgeSeconds === undefined ? 'nothing waiting' : `oldest waiting ${ms(events.oldestUnappliedAgeSeconds * 1000)}`;
+  const refused = Object.entries(events.rejections).flatMap(([vendor, reasons]) =>
+    Object.entries(reasons).map(([reason, count]) => `${escape(vendor)} ${escape(reason)}: ${count}`),
+  );
   const dead = events.counts.dead ?? 0;
-  return `<div id="events"><p class="numbers">backlog <b>${events.backlog}</b> · ${age}</p>`
-    + `<table><tr><th>status</th><th>events</th></tr>${counts}</table>`
-    + (refused.length > 0 ? `<p class="muted">refused deliveries: ${refused.join(', ')}</p>` : '')
-    + (redriven !== undefined ? `<p id="redriven">Redriven ${redriven} dead event${redriven === 1 ? '' : 's'}.</p>` : '')
-    + (dead > 0 ? `<form method="post" action="/status/redrive"><button type="submit" id="redrive">Redrive ${dead} dead event${dead === 1 ? '' : 's'}</button></form>` : '')
-    + '</div>';
+  return (
+    `<div id="events"><p class="numbers">backlog <b>${events.backlog}</b> · ${age}</p>` +
+    `<table><tr><th>status</th><th>events</th></tr>${counts}</table>` +
+    (refused.length > 0 ? `<p class="muted">refused deliveries: ${refused.join(', ')}</p>` : '') +
+    (redriven !== undefined ? `<p id="redriven">Redriven ${redriven} dead event${redriven === 1 ? '' : 's'}.</p>` : '') +
+    (dead > 0
+      ? `<form method="post" action="/status/redrive"><button type="submit" id="redrive">Redrive ${dead} dead event${dead === 1 ? '' : 's'}</button></form>`
+      : '') +
+    '</div>'
+  );
 }
 
 export function renderStatusPage(report: StatusReport, options: { refreshSeconds: number; redriven?: number }): string {
@@ -143,22 +183,29 @@ export function renderStatusPage(report: StatusReport, options: { refreshSeconds
       return `<tr data-cache="${cache.cache}"><td>${cache.cache}</td><td>${cache.hits}</td><td>${cache.misses}</td><td>${total === 0 ? '–' : percent(cache.hits / total)}</td></tr>`;
     })
     .join('')}</table>`;
-  const events = report.events === undefined ? '<p class="muted" id="events">Event pipeline: not configured.</p>' : eventsPanel(report.events, options.redriven);
-  const slowest = report.slowest.length === 0
-    ? `<p class="muted">${escape(report.tracesNote ?? 'No traced operations yet.')}</p>`
-    : report.slowest
-        .map((trace) => {
-          const root = trace.root!;
-          return `<details class="trace"><summary><b>${escape(root.name)}</b> ${ms(root.durationMs)} · ${trace.spans.length} spans · <code>${trace.traceId}</code></summary>${waterfall(trace)}</details>`;
-        })
-        .join('');
+  const events =
+    report.events === undefined
+      ? '<p class="muted" id="events">Event pipeline: not configured.</p>'
+      : eventsPanel(report.events, options.redriven);
+  const slowest =
+    report.slowest.length === 0
+      ? `<p class="muted">${escape(report.tracesNote ?? 'No traced operations yet.')}</p>`
+      : report.slowest
+          .map((trace) => {
+            const root = trace.root!;
+            return `<details class="trace"><summary><b>${escape(root.name)}</b> ${ms(root.durationMs)} · ${trace.spans.length} spans · <code>${trace.traceId}</code></summary>${waterfall(trace)}</details>`;
+          })
+          .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="refresh" content="${options.refreshSeconds}"><title>Interchange status</title><style>${STYLE}</style></head>
 <body><main>
 <h1>Interchange integrations</h1>
 <p class="overall ${report.overall}" id="overall">${report.overall === 'ok' ? 'All vendors healthy' : 'Some vendors need attention'}</p>
-<h2>Vendors</h2><div class="grid">${[...report.vendors].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state]).map(vendorCard).join('')}</div>
+<h2>Vendors</h2><div class="grid">${[...report.vendors]
+    .sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state])
+    .map(vendorCard)
+    .join('')}</div>
 <h2>Caches</h2>${caches}
 <h2>Event pipeline</h2>${events}
 <h2>Slowest recent operations</h2>${slowest}

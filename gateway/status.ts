@@ -67,12 +67,14 @@ const num = (value: unknown): number | undefined => (typeof value === 'number' &
  */
 export function vendorState(upstream: Record<string, unknown>): { state: VendorState; reason: string } {
   const breaker = String(upstream.breaker ?? 'closed');
-  if (breaker === 'open' || breaker === 'isolated') return { state: 'breaker open', reason: 'circuit open: calls fail fast until a probe succeeds' };
+  if (breaker === 'open' || breaker === 'isolated')
+    return { state: 'breaker open', reason: 'circuit open: calls fail fast until a probe succeeds' };
   if (breaker === 'half-open') return { state: 'degraded', reason: 'circuit half-open: one probe call at a time' };
   const last = upstream.lastAttempts as { attempts?: unknown; errorRate?: unknown } | undefined;
   const rate = num(last?.errorRate) ?? num((upstream.recent as Record<string, unknown> | undefined)?.errorRate) ?? 0;
   const attempts = num(last?.attempts) ?? 0;
-  if (attempts > 0 && rate >= DEGRADED_ERROR_RATE) return { state: 'degraded', reason: `${Math.round(rate * 100)}% of the last ${attempts} attempts failed` };
+  if (attempts > 0 && rate >= DEGRADED_ERROR_RATE)
+    return { state: 'degraded', reason: `${Math.round(rate * 100)}% of the last ${attempts} attempts failed` };
   return { state: 'healthy', reason: attempts > 0 ? `${Math.round(rate * 100)}% of the last ${attempts} attempts failed` : 'no calls yet' };
 }
 
@@ -80,10 +82,22 @@ export function vendorState(upstream: Record<string, unknown>): { state: VendorS
 export function vendorCards(report: UpstreamsReport): VendorCard[] {
   return report.subgraphs.flatMap((answer): VendorCard[] => {
     if (!answer.reachable) {
-      return [{
-        subgraph: answer.subgraph, vendor: answer.subgraph, state: 'unreachable', reason: `subgraph did not answer: ${answer.error}`, breaker: 'unknown',
-        breakerRetryInMs: undefined, inFlight: 0, queued: 0, recent: { attempts: 0, errorRate: 0 }, series: [], quota: [], lastErrors: [],
-      }];
+      return [
+        {
+          subgraph: answer.subgraph,
+          vendor: answer.subgraph,
+          state: 'unreachable',
+          reason: `subgraph did not answer: ${answer.error}`,
+          breaker: 'unknown',
+          breakerRetryInMs: undefined,
+          inFlight: 0,
+          queued: 0,
+          recent: { attempts: 0, errorRate: 0 },
+          series: [],
+          quota: [],
+          lastErrors: [],
+        },
+      ];
     }
     return answer.upstreams.map((upstream) => {
       const recent = (upstream.recent ?? {}) as Record<string, unknown>;
@@ -96,9 +110,18 @@ export function vendorCards(report: UpstreamsReport): VendorCard[] {
         breakerRetryInMs: num(upstream.breakerRetryInMs),
         inFlight: num(upstream.inFlight) ?? 0,
         queued: num(upstream.queued) ?? 0,
-        recent: { attempts: num(recent.attempts) ?? 0, errorRate: num(recent.errorRate) ?? 0, p50Ms: num(recent.p50Ms), p99Ms: num(recent.p99Ms) },
+        recent: {
+          attempts: num(recent.attempts) ?? 0,
+          errorRate: num(recent.errorRate) ?? 0,
+          p50Ms: num(recent.p50Ms),
+          p99Ms: num(recent.p99Ms),
+        },
         series: Array.isArray(upstream.series) ? (upstream.series as SeriesPoint[]) : [],
-        quota: Object.entries(quota).map(([bucket, left]) => ({ bucket, remaining: num(left.remaining) ?? 0, resetsInMs: num(left.resetsInMs) ?? 0 })),
+        quota: Object.entries(quota).map(([bucket, left]) => ({
+          bucket,
+          remaining: num(left.remaining) ?? 0,
+          resetsInMs: num(left.resetsInMs) ?? 0,
+        })),
         lastErrors: Array.isArray(upstream.lastErrors) ? (upstream.lastErrors as VendorCard['lastErrors']) : [],
       };
     });
@@ -122,7 +145,10 @@ export function mountOperatorRoutes(app: Express, options: OperatorRoutesOptions
   const store = options.telemetry.tracing?.store;
 
   async function report(): Promise<StatusReport> {
-    const [upstreams, events] = await Promise.all([collectUpstreams(options.subgraphs, { dispatcher: options.dispatcher }), options.events?.summary()]);
+    const [upstreams, events] = await Promise.all([
+      collectUpstreams(options.subgraphs, { dispatcher: options.dispatcher }),
+      options.events?.summary(),
+    ]);
     const vendors = vendorCards(upstreams);
     const gatewayCaches = options.gatewayTelemetry.cacheCounts();
     const entity = upstreams.subgraphs.reduce(
@@ -148,7 +174,9 @@ export function mountOperatorRoutes(app: Express, options: OperatorRoutesOptions
       ],
       events,
       slowest: store ? store.slowest(5) : [],
-      tracesNote: store ? undefined : 'Recent traces are not kept in this process: set STATUS_TRACES (e.g. 200) to list the slowest operations here.',
+      tracesNote: store
+        ? undefined
+        : 'Recent traces are not kept in this process: set STATUS_TRACES (e.g. 200) to list the slowest operations here.',
     };
   }
 
@@ -169,7 +197,10 @@ export function mountOperatorRoutes(app: Express, options: OperatorRoutesOptions
     const refreshSeconds = Number.isInteger(refresh) && refresh >= 1 && refresh <= 300 ? refresh : 10;
     report().then((body) => {
       const redriven = Number(req.query.redriven);
-      res.set('cache-control', 'no-store').type('html').send(renderStatusPage(body, { refreshSeconds, ...(Number.isInteger(redriven) && redriven >= 0 ? { redriven } : {}) }));
+      res
+        .set('cache-control', 'no-store')
+        .type('html')
+        .send(renderStatusPage(body, { refreshSeconds, ...(Number.isInteger(redriven) && redriven >= 0 ? { redriven } : {}) }));
     }, next);
   });
 }

@@ -48,12 +48,44 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
   const registers = [telemetry.registry];
   const operationLabel = boundedLabel(options.maxOperations ?? 200);
   const codeLabel = boundedLabel(50);
-  const requests = new Counter({ name: 'interchange_graphql_requests_total', help: 'GraphQL requests by operation, API client and outcome (ok, partial, error).', labelNames: ['operation', 'client', 'outcome'], registers });
-  const duration = new Histogram({ name: 'interchange_graphql_request_duration_seconds', help: 'Time from receiving a GraphQL request to sending its response.', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers });
-  const errors = new Counter({ name: 'interchange_graphql_errors_total', help: 'Errors in GraphQL responses, by extensions.code.', labelNames: ['code'], registers });
-  const lookups = new Counter({ name: 'interchange_cache_lookups_total', help: 'Cache lookups by cache (response, apq, entity) and result (hit, miss).', labelNames: ['cache', 'result'], registers });
-  const fetches = new Counter({ name: 'interchange_subgraph_fetches_total', help: 'Subgraph fetches of query plans, by subgraph and outcome (ok, error).', labelNames: ['subgraph', 'outcome'], registers });
-  const fetchDuration = new Histogram({ name: 'interchange_subgraph_fetch_duration_seconds', help: 'Time of one subgraph fetch of a query plan.', labelNames: ['subgraph'], buckets: LATENCY_BUCKETS, registers });
+  const requests = new Counter({
+    name: 'interchange_graphql_requests_total',
+    help: 'GraphQL requests by operation, API client and outcome (ok, partial, error).',
+    labelNames: ['operation', 'client', 'outcome'],
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'interchange_graphql_request_duration_seconds',
+    help: 'Time from receiving a GraphQL request to sending its response.',
+    labelNames: ['operation'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'interchange_graphql_errors_total',
+    help: 'Errors in GraphQL responses, by extensions.code.',
+    labelNames: ['code'],
+    registers,
+  });
+  const lookups = new Counter({
+    name: 'interchange_cache_lookups_total',
+    help: 'Cache lookups by cache (response, apq, entity) and result (hit, miss).',
+    labelNames: ['cache', 'result'],
+    registers,
+  });
+  const fetches = new Counter({
+    name: 'interchange_subgraph_fetches_total',
+    help: 'Subgraph fetches of query plans, by subgraph and outcome (ok, error).',
+    labelNames: ['subgraph', 'outcome'],
+    registers,
+  });
+  const fetchDuration = new Histogram({
+    name: 'interchange_subgraph_fetch_duration_seconds',
+    help: 'Time of one subgraph fetch of a query plan.',
+    labelNames: ['subgraph'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
   const counts = { response: { hits: 0, misses: 0 }, apq: { hits: 0, misses: 0 } };
   const lookup = (cache: 'response' | 'apq', hit: boolean) => {
     lookups.inc({ cache, result: hit ? 'hit' : 'miss' });
@@ -67,7 +99,13 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
       seen: false,
       async fetch(subgraph, run) {
         const started = performance.now();
-        const child = span && tracing?.startSpan(`fetch ${subgraph}`, { kind: SpanKind.CLIENT, attributes: { 'interchange.subgraph': subgraph } }, trace.setSpan(ROOT_CONTEXT, span));
+        const child =
+          span &&
+          tracing?.startSpan(
+            `fetch ${subgraph}`,
+            { kind: SpanKind.CLIENT, attributes: { 'interchange.subgraph': subgraph } },
+            trace.setSpan(ROOT_CONTEXT, span),
+          );
         try {
           const result = await run(child && tracing ? tracing.traceparent(child) : undefined);
           fetches.inc({ subgraph, outcome: 'ok' });
@@ -97,7 +135,11 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
     requests.inc({ operation: label, client, outcome: 'ok' });
     duration.observe({ operation: label }, (performance.now() - started) / 1000);
     if (options.responseCache) lookup('response', true);
-    span?.setAttributes({ 'interchange.outcome': 'ok', 'interchange.client': client, ...(options.responseCache ? { 'interchange.response_cache': 'hit' } : {}) });
+    span?.setAttributes({
+      'interchange.outcome': 'ok',
+      'interchange.client': client,
+      ...(options.responseCache ? { 'interchange.response_cache': 'hit' } : {}),
+    });
   }
 
   const middleware: RequestHandler = (req, res, next) => {
@@ -105,10 +147,18 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
     let span: Span | undefined;
     if (tracing) {
       const given = req.headers.traceparent;
-      const parent = typeof given === 'string' && TRACEPARENT.test(given)
-        ? tracing.extract({ traceparent: given, tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined })
-        : ROOT_CONTEXT;
-      span = tracing.startSpan('POST /graphql', { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': '/graphql' } }, parent);
+      const parent =
+        typeof given === 'string' && TRACEPARENT.test(given)
+          ? tracing.extract({
+              traceparent: given,
+              tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined,
+            })
+          : ROOT_CONTEXT;
+      span = tracing.startSpan(
+        'POST /graphql',
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': '/graphql' } },
+        parent,
+      );
       // requestIdentity keeps a valid traceparent: callers and subgraphs see this span as the parent.
       req.headers.traceparent = tracing.traceparent(span);
     }
@@ -146,7 +196,11 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
           const client = contextValue.caller.name ?? 'anonymous';
           const type = document?.operation ?? 'query';
           span.updateName(`${type} ${operationName ?? 'anonymous'}`);
-          span.setAttributes({ 'graphql.operation.name': operationName ?? '', 'graphql.operation.type': type, 'interchange.client': client });
+          span.setAttributes({
+            'graphql.operation.name': operationName ?? '',
+            'graphql.operation.type': type,
+            'interchange.client': client,
+          });
           const sub = options.userSub?.(contextValue);
           if (sub) span.setAttribute('interchange.user', hashSub(sub));
         },
@@ -168,14 +222,19 @@ export function createGatewayTelemetry(telemetry: Telemetry, options: GatewayTel
           duration.observe({ operation: label }, (performance.now() - started) / 1000);
           if (apqLookup) lookup('apq', !apqMissed);
           // A query that was not executed was answered from the response cache (age header) or by a leader.
-          const responseCache = !options.responseCache || document?.operation !== 'query' ? undefined
-            : executed ? 'miss'
-            : response.http.headers.has('age') ? 'hit'
-            : undefined;
+          const responseCache =
+            !options.responseCache || document?.operation !== 'query'
+              ? undefined
+              : executed
+                ? 'miss'
+                : response.http.headers.has('age')
+                  ? 'hit'
+                  : undefined;
           if (responseCache) lookup('response', responseCache === 'hit');
           if (!span) return;
           span.setAttributes({ 'interchange.outcome': outcome, ...(responseCache ? { 'interchange.response_cache': responseCache } : {}) });
-          if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: String(body?.errors?.[0]?.extensions?.code ?? 'error') });
+          if (outcome === 'error')
+            span.setStatus({ code: SpanStatusCode.ERROR, message: String(body?.errors?.[0]?.extensions?.code ?? 'error') });
         },
       };
     },

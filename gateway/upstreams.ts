@@ -3,8 +3,7 @@ import { fetch, type Dispatcher } from 'undici';
 
 /** One subgraph's answer to `GET /health/upstreams`, as collected by the gateway. */
 export type SubgraphUpstreams =
-  | { subgraph: string; reachable: true; upstreams: Array<Record<string, unknown>> }
-  | { subgraph: string; reachable: false; error: string };
+  { subgraph: string; reachable: true; upstreams: Array<Record<string, unknown>> } | { subgraph: string; reachable: false; error: string };
 
 export type UpstreamsReport = {
   /** `ok` when every subgraph answered and no vendor's circuit is open or probing; else `degraded`. */
@@ -27,7 +26,10 @@ export const upstreamsUrl = (graphqlUrl: string): string => new URL('/health/ups
  * and merges the answers. The gateway knows no vendor: it passes on what each subgraph reports, and a subgraph
  * that does not answer in time shows as unreachable.
  */
-export async function collectUpstreams(subgraphs: ReadonlyArray<{ name: string; url: string }>, options: UpstreamsHealthOptions = {}): Promise<UpstreamsReport> {
+export async function collectUpstreams(
+  subgraphs: ReadonlyArray<{ name: string; url: string }>,
+  options: UpstreamsHealthOptions = {},
+): Promise<UpstreamsReport> {
   const timeoutMs = options.timeoutMs ?? 1000;
   const answers = await Promise.all(
     subgraphs.map(async ({ name, url }): Promise<SubgraphUpstreams> => {
@@ -44,7 +46,12 @@ export async function collectUpstreams(subgraphs: ReadonlyArray<{ name: string; 
         const upstreams = Array.isArray(body.upstreams) ? (body.upstreams as Array<Record<string, unknown>>) : [];
         return { subgraph: name, reachable: true, upstreams };
       } catch (error) {
-        const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+        const reason =
+          error instanceof Error && error.name === 'TimeoutError'
+            ? `no answer within ${timeoutMs} ms`
+            : error instanceof Error
+              ? error.message
+              : String(error);
         return { subgraph: name, reachable: false, error: reason };
       }
     }),
@@ -54,7 +61,10 @@ export async function collectUpstreams(subgraphs: ReadonlyArray<{ name: string; 
 }
 
 /** `GET /health/upstreams`: always 200 with the report (a status page, not a readiness probe: see /ready). */
-export function upstreamsHealth(subgraphs: ReadonlyArray<{ name: string; url: string }>, options: UpstreamsHealthOptions = {}): RequestHandler {
+export function upstreamsHealth(
+  subgraphs: ReadonlyArray<{ name: string; url: string }>,
+  options: UpstreamsHealthOptions = {},
+): RequestHandler {
   return (_req, res, next) => {
     collectUpstreams(subgraphs, options).then((report) => res.json(report), next);
   };

@@ -14,9 +14,7 @@ export type User = {
 
 /** Where the keys that sign user tokens come from: exactly one. */
 export type KeySource =
-  | { kind: 'jwks'; url: string }
-  | { kind: 'static'; publicKeyPem: string; algorithm: string }
-  | { kind: 'local'; jwks: { keys: object[] } };
+  { kind: 'jwks'; url: string } | { kind: 'static'; publicKeyPem: string; algorithm: string } | { kind: 'local'; jwks: { keys: object[] } };
 
 export type UserVerifierOptions = {
   keys: KeySource;
@@ -47,10 +45,13 @@ export function tokenProblem(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired.';
   if (error instanceof errors.JWTClaimValidationFailed) return `The token's "${error.claim}" claim is not accepted (${error.reason}).`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature does not verify.';
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not accepted (unsigned tokens never are).';
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return 'The token is signed with an algorithm that is not accepted (unsigned tokens never are).';
   if (error instanceof errors.JWKSNoMatchingKey) return "No key of the token issuer's JWKS matches the token's kid.";
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID') return "The token issuer's keys could not be fetched.";
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) return 'The token is malformed.';
+  if (error instanceof errors.JWKSTimeout || (error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID'))
+    return "The token issuer's keys could not be fetched.";
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported)
+    return 'The token is malformed.';
   return 'The token could not be verified.';
 }
 
@@ -62,9 +63,11 @@ export function tokenProblem(error: unknown): string {
 export async function createUserVerifier(options: UserVerifierOptions): Promise<UserVerifier> {
   const { keys } = options;
   const key: JWTVerifyGetKey | Awaited<ReturnType<typeof importSPKI>> =
-    keys.kind === 'jwks' ? createRemoteJWKSet(new URL(keys.url), { cacheMaxAge: options.jwksCacheMs ?? 600_000, cooldownDuration: 30_000 })
-    : keys.kind === 'local' ? createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0])
-    : await importSPKI(keys.publicKeyPem, keys.algorithm);
+    keys.kind === 'jwks'
+      ? createRemoteJWKSet(new URL(keys.url), { cacheMaxAge: options.jwksCacheMs ?? 600_000, cooldownDuration: 30_000 })
+      : keys.kind === 'local'
+        ? createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0])
+        : await importSPKI(keys.publicKeyPem, keys.algorithm);
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
@@ -75,10 +78,18 @@ export async function createUserVerifier(options: UserVerifierOptions): Promise<
     const header = req.headers.authorization;
     if (header === undefined) return undefined;
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <token>".', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    if (!match)
+      throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <token>".', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     try {
-      const { payload } = await jwtVerify(match[1]!, key as JWTVerifyGetKey, options.now ? { ...verifyOptions, currentDate: new Date(options.now() * 1000) } : verifyOptions);
-      if (typeof payload.sub !== 'string' || payload.sub === '') throw new errors.JWTClaimValidationFailed('missing', payload, 'sub', 'missing');
+      const { payload } = await jwtVerify(
+        match[1]!,
+        key as JWTVerifyGetKey,
+        options.now ? { ...verifyOptions, currentDate: new Date(options.now() * 1000) } : verifyOptions,
+      );
+      if (typeof payload.sub !== 'string' || payload.sub === '')
+        throw new errors.JWTClaimValidationFailed('missing', payload, 'sub', 'missing');
       return { sub: payload.sub, issuer: payload.iss ?? options.issuer, scopes: scopesOf(payload) };
     } catch (error) {
       const reason = tokenProblem(error);

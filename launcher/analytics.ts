@@ -27,7 +27,9 @@ export async function startAnalytics(env: Env, log: Logger, options: PartOptions
   const limits = readEnv(emulatorShape, env);
   const emulator = createMixpanelEmulator({
     ...(options.seed === undefined ? {} : { seed: options.seed }),
-    ...(options.emulatorRateLimits ? {} : { exportPerHour: 0, exportPerSecond: 0, exportConcurrent: 0, queryPerHour: 0, queryConcurrent: 0 }),
+    ...(options.emulatorRateLimits
+      ? {}
+      : { exportPerHour: 0, exportPerSecond: 0, exportConcurrent: 0, queryPerHour: 0, queryConcurrent: 0 }),
     ...(limits.MIXPANEL_EMULATOR_EXPORT_PER_HOUR === undefined ? {} : { exportPerHour: limits.MIXPANEL_EMULATOR_EXPORT_PER_HOUR }),
     ...(limits.MIXPANEL_EMULATOR_EXPORT_PER_SECOND === undefined ? {} : { exportPerSecond: limits.MIXPANEL_EMULATOR_EXPORT_PER_SECOND }),
   });

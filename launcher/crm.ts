@@ -22,7 +22,10 @@ export async function startCrm(env: Env, log: Logger, options: PartOptions): Pro
   try {
     // The emulator accepts its default private-app token; configured OAuth credentials still apply.
     const auth = config.auth ?? { kind: 'private-app' as const, accessToken: 'pat-emulator' };
-    return { server: await createCrmSubgraph({ config: { ...config, baseUrl, auth, ...unpaced(options, config.quota) }, ...shared }), emulator };
+    return {
+      server: await createCrmSubgraph({ config: { ...config, baseUrl, auth, ...unpaced(options, config.quota) }, ...shared }),
+      emulator,
+    };
   } catch (error) {
     await emulator.close();
     throw error;

@@ -11,7 +11,9 @@ export async function startErp(env: Env, log: Logger, options: PartOptions): Pro
   const config = readErpConfig(env);
   const shared = { log, state: options.state, runtime: readSubgraphRuntime(env), telemetry: options.telemetry, admin: options.admin };
   if (config.baseUrl && config.credentials) {
-    return { server: await createErpSubgraph({ config: { ...config, baseUrl: config.baseUrl, credentials: config.credentials }, ...shared }) };
+    return {
+      server: await createErpSubgraph({ config: { ...config, baseUrl: config.baseUrl, credentials: config.credentials }, ...shared }),
+    };
   }
   // The emulator serves the configured company, so ERP_COMPANY means the same with and without it.
   const emulator = createErpSoapEmulator({ seed: options.seed, company: config.company });

@@ -6,8 +6,25 @@
 import { z } from 'zod';
 import type { HubSpotEmulator } from '../emulators/hubspot/index.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
-import { createEventPipeline, eventRoutes, readEventsConfig, registerEventMetrics, summarizeEvents, type EventPipeline } from '../events/index.js';
-import { openDatabase, readAdminConfig, readDatabaseConfig, readEnv, type Database, type Env, type Logger, type SharedState, type VendorAdapter } from '../platform/index.js';
+import {
+  createEventPipeline,
+  eventRoutes,
+  readEventsConfig,
+  registerEventMetrics,
+  summarizeEvents,
+  type EventPipeline,
+} from '../events/index.js';
+import {
+  openDatabase,
+  readAdminConfig,
+  readDatabaseConfig,
+  readEnv,
+  type Database,
+  type Env,
+  type Logger,
+  type SharedState,
+  type VendorAdapter,
+} from '../platform/index.js';
 import { readCrmConfig } from '../subgraphs/crm/index.js';
 import { createHubSpotAdapter } from '../subgraphs/crm/webhooks.js';
 import { readPaymentsConfig } from '../subgraphs/payments/index.js';
@@ -16,7 +33,16 @@ import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { EventsPanel } from '../gateway/index.js';
 
-const secretList = () => z.string().optional().transform((value) => (value ?? '').split(',').map((part) => part.trim()).filter(Boolean));
+const secretList = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    );
 
 /** The webhook secrets: several, comma-separated, during a rotation. */
 export function readWebhookSecrets(source: Env): { stripe: string[]; hubspot: string[] } {
@@ -38,14 +64,25 @@ export function buildAdapters(source: Env, emulators: EventEmulators, emulatorSe
   const secrets = readWebhookSecrets(source);
   const payments = readPaymentsConfig(source);
   const crm = readCrmConfig(source);
-  const stripeApi = payments.baseUrl && payments.secretKey ? { baseUrl: payments.baseUrl, secretKey: payments.secretKey }
-    : emulators.stripe ? { baseUrl: emulators.stripe.url, secretKey: 'sk_test_emulator' } : undefined;
-  const hubspotApi = crm.baseUrl && crm.auth?.kind === 'private-app' ? { baseUrl: crm.baseUrl, accessToken: crm.auth.accessToken }
-    : emulators.hubspot ? { baseUrl: emulators.hubspot.url, accessToken: 'pat-emulator' } : undefined;
+  const stripeApi =
+    payments.baseUrl && payments.secretKey
+      ? { baseUrl: payments.baseUrl, secretKey: payments.secretKey }
+      : emulators.stripe
+        ? { baseUrl: emulators.stripe.url, secretKey: 'sk_test_emulator' }
+        : undefined;
+  const hubspotApi =
+    crm.baseUrl && crm.auth?.kind === 'private-app'
+      ? { baseUrl: crm.baseUrl, accessToken: crm.auth.accessToken }
+      : emulators.hubspot
+        ? { baseUrl: emulators.hubspot.url, accessToken: 'pat-emulator' }
+        : undefined;
   return [
     createStripeAdapter({ webhookSecrets: () => [...secrets.stripe, ...emulatorSecrets.stripe], api: stripeApi }),
     // The emulator signs with its OAuth app's client secret, as HubSpot signs with the app's.
-    createHubSpotAdapter({ webhookSecrets: [...secrets.hubspot, ...(emulators.hubspot ? ['emulator-client-secret'] : [])], api: hubspotApi }),
+    createHubSpotAdapter({
+      webhookSecrets: [...secrets.hubspot, ...(emulators.hubspot ? ['emulator-client-secret'] : [])],
+      api: hubspotApi,
+    }),
   ];
 }
 
@@ -63,7 +100,13 @@ export type StartedEvents = {
 };
 
 /** The event pipeline of `npm start` (workers in process unless EVENTS_IN_PROCESS_WORKERS=false). */
-export async function startEvents(source: Env, log: Logger, state: SharedState, emulators: EventEmulators, options: { workers?: boolean } = {}): Promise<StartedEvents> {
+export async function startEvents(
+  source: Env,
+  log: Logger,
+  state: SharedState,
+  emulators: EventEmulators,
+  options: { workers?: boolean } = {},
+): Promise<StartedEvents> {
   const config = readEventsConfig(source);
   const db = await openDatabase(readDatabaseConfig(source));
   const emulatorSecrets = { stripe: [] as string[] };
@@ -78,7 +121,8 @@ export async function startEvents(source: Env, log: Logger, state: SharedState, 
       jobTimeoutSeconds: config.jobTimeoutSeconds,
       maintenanceSeconds: config.maintenanceSeconds,
     });
-    if (options.workers ?? config.inProcessWorkers) await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
+    if (options.workers ?? config.inProcessWorkers)
+      await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
     return {
       pipeline,
       db,
@@ -87,12 +131,16 @@ export async function startEvents(source: Env, log: Logger, state: SharedState, 
       routes: eventRoutes({ pipeline, log, admin: readAdminConfig(source), publicUrl: config.publicUrl }),
       connectEmulators(gatewayUrl) {
         if (emulators.stripe) {
-          emulatorSecrets.stripe.push(emulators.stripe.webhooks.register({ url: `${gatewayUrl}/webhooks/stripe`, enabled_events: ['*'] }).secret);
+          emulatorSecrets.stripe.push(
+            emulators.stripe.webhooks.register({ url: `${gatewayUrl}/webhooks/stripe`, enabled_events: ['*'] }).secret,
+          );
         }
         emulators.hubspot?.webhooks.configure({
           targetUrl: `${gatewayUrl}/webhooks/hubspot`,
           subscriptions: [
-            ...['contact', 'company', 'deal'].flatMap((object) => [`${object}.creation`, `${object}.deletion`, `${object}.associationChange`].map((eventType) => ({ eventType }))),
+            ...['contact', 'company', 'deal'].flatMap((object) =>
+              [`${object}.creation`, `${object}.deletion`, `${object}.associationChange`].map((eventType) => ({ eventType })),
+            ),
             ...CONTACT_PROPERTIES.map((propertyName) => ({ eventType: 'contact.propertyChange', propertyName })),
             ...['name', 'domain'].map((propertyName) => ({ eventType: 'company.propertyChange', propertyName })),
             ...['dealname', 'amount', 'dealstage'].map((propertyName) => ({ eventType: 'deal.propertyChange', propertyName })),

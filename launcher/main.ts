@@ -36,9 +36,19 @@ async function start(part: string): Promise<Running> {
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })('gateway');
       // A gateway alone ingests webhooks into the shared database; PGlite cannot be shared between processes.
-      const events = process.env.DATABASE_URL ? await (await import('./events.js')).startEvents(process.env, log, state, {}, { workers: false }) : undefined;
+      const events = process.env.DATABASE_URL
+        ? await (await import('./events.js')).startEvents(process.env, log, state, {}, { workers: false })
+        : undefined;
       events?.observe(telemetry.registry);
-      const gateway = await createGateway({ config: gatewayConfig, log, state, telemetry, admin: readAdminConfig(), routes: events?.routes, ...(events ? { events: events.panel } : {}) });
+      const gateway = await createGateway({
+        config: gatewayConfig,
+        log,
+        state,
+        telemetry,
+        admin: readAdminConfig(),
+        routes: events?.routes,
+        ...(events ? { events: events.panel } : {}),
+      });
       const url = await gateway.listen();
       return {
         close: async () => {
@@ -55,7 +65,9 @@ async function start(part: string): Promise<Running> {
     default: {
       const subgraph = SUBGRAPHS.find((candidate) => candidate.name === part);
       if (!subgraph) {
-        throw new ConfigError([`unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPHS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`]);
+        throw new ConfigError([
+          `unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPHS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`,
+        ]);
       }
       const startPart = PARTS[subgraph.name];
       const { PORT } = readEnv({ PORT: env.port(subgraph.port) });
@@ -63,8 +75,12 @@ async function start(part: string): Promise<Running> {
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
       const { server, emulator } = await startPart(process.env, log, {
-        ephemeral: false, state, emulatorRateLimits: readEmulatorRateLimits(process.env), ...readEmulatorSearchLag(process.env),
-        telemetry: createSubgraphTelemetry(telemetry, part), admin: readAdminConfig(),
+        ephemeral: false,
+        state,
+        emulatorRateLimits: readEmulatorRateLimits(process.env),
+        ...readEmulatorSearchLag(process.env),
+        telemetry: createSubgraphTelemetry(telemetry, part),
+        admin: readAdminConfig(),
       });
       const url = await server.listen(PORT, '0.0.0.0');
       return {

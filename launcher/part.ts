@@ -42,7 +42,10 @@ export function readEmulatorSearchLag(source: Env): { emulatorSearchLagMs?: numb
  * (benchmarks of Interchange's own throughput), the subgraph's own quotas are lifted too, or they would be what
  * the benchmark measures. Over a real vendor, quotas always apply.
  */
-export function unpaced(options: Pick<PartOptions, 'emulatorRateLimits'>, quota: Readonly<Record<string, readonly unknown[]>>): { quota?: Record<string, never[]> } {
+export function unpaced(
+  options: Pick<PartOptions, 'emulatorRateLimits'>,
+  quota: Readonly<Record<string, readonly unknown[]>>,
+): { quota?: Record<string, never[]> } {
   // Every bucket stays named (calls name theirs), with no window to spend from.
   return options.emulatorRateLimits ? {} : { quota: Object.fromEntries(Object.keys(quota).map((bucket) => [bucket, []])) };
 }

@@ -14,7 +14,9 @@ export async function startPayments(env: Env, log: Logger, options: PartOptions)
   const config = readPaymentsConfig(env);
   const shared = { log, state: options.state, runtime: readSubgraphRuntime(env), telemetry: options.telemetry, admin: options.admin };
   if (config.baseUrl && config.secretKey) {
-    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl: config.baseUrl, secretKey: config.secretKey }, ...shared }) };
+    return {
+      server: await createPaymentsSubgraph({ config: { ...config, baseUrl: config.baseUrl, secretKey: config.secretKey }, ...shared }),
+    };
   }
   if (config.secretKey) {
     // No base URL means the emulator, whatever the key: a configured key never reaches a stand-in by accident.
@@ -27,7 +29,13 @@ export async function startPayments(env: Env, log: Logger, options: PartOptions)
   });
   const baseUrl = await emulator.listen(options.ephemeral ? 0 : STRIPE_EMULATOR_PORT);
   try {
-    return { server: await createPaymentsSubgraph({ config: { ...config, baseUrl, secretKey: EMULATOR_KEY, ...unpaced(options, config.quota) }, ...shared }), emulator };
+    return {
+      server: await createPaymentsSubgraph({
+        config: { ...config, baseUrl, secretKey: EMULATOR_KEY, ...unpaced(options, config.quota) },
+        ...shared,
+      }),
+      emulator,
+    };
   } catch (error) {
     await emulator.close();
     throw error;

@@ -67,8 +67,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const telemetry = await telemetryFor(name);
       closers.push(() => telemetry.shutdown());
       const { server, emulator } = await startPart(source, log, {
-        ephemeral, seed: options.seed, state, emulatorRateLimits: readEmulatorRateLimits(source), ...readEmulatorSearchLag(source),
-        telemetry: createSubgraphTelemetry(telemetry, name), admin,
+        ephemeral,
+        seed: options.seed,
+        state,
+        emulatorRateLimits: readEmulatorRateLimits(source),
+        ...readEmulatorSearchLag(source),
+        telemetry: createSubgraphTelemetry(telemetry, name),
+        admin,
       });
       if (emulator) {
         closers.push(() => emulator.close());
@@ -82,14 +87,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
     const typed = emulators as Stack['emulators'];
     // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
-    const events = EVENTS ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }) : undefined;
+    const events = EVENTS
+      ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot })
+      : undefined;
     if (events) closers.push(() => events.close());
 
     const gatewayTelemetry = await telemetryFor('gateway');
     closers.push(() => gatewayTelemetry.shutdown());
     events?.observe(gatewayTelemetry.registry);
     const gateway = await createGateway({
-      config: { ...gatewayConfig, port: ephemeral ? 0 : gatewayConfig.port, subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls } },
+      config: {
+        ...gatewayConfig,
+        port: ephemeral ? 0 : gatewayConfig.port,
+        subgraphUrls: { ...gatewayConfig.subgraphUrls, ...subgraphUrls },
+      },
       log,
       state,
       telemetry: gatewayTelemetry,

@@ -8,5 +8,6 @@ import { createTelemetry, createTraceStore, readTelemetryConfig, type Env, type 
 export function createPartTelemetry(source: Env, options: { processMetrics: string | 'every' }): (part: string) => Promise<Telemetry> {
   const config = readTelemetryConfig(source);
   const store = config.recentTraces > 0 ? createTraceStore({ maxTraces: config.recentTraces }) : undefined;
-  return (part) => createTelemetry({ part, config, store, processMetrics: options.processMetrics === 'every' || options.processMetrics === part });
+  return (part) =>
+    createTelemetry({ part, config, store, processMetrics: options.processMetrics === 'every' || options.processMetrics === part });
 }

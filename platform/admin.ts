@@ -36,12 +36,18 @@ function matches(given: string, expected: string): boolean {
  * development and test, 404 in production, so nothing operational is exposed by a forgotten variable.
  */
 export function adminOnly(config: AdminConfig, options: AdminOnlyOptions = {}): RequestHandler {
-  const tokens = [config.token, ...(options.alsoAccept ?? [])].filter((token): token is string => typeof token === 'string' && token !== '');
+  const tokens = [config.token, ...(options.alsoAccept ?? [])].filter(
+    (token): token is string => typeof token === 'string' && token !== '',
+  );
   const variable = options.variable ?? 'ADMIN_TOKEN';
   return (req, res, next) => {
     if (tokens.length === 0) {
       if (!config.production && !options.closedWithoutToken) return next();
-      res.status(404).json({ errors: [{ message: `This route is off: set ${variable} and send it as a bearer token.`, extensions: { code: 'NOT_FOUND' } }] });
+      res
+        .status(404)
+        .json({
+          errors: [{ message: `This route is off: set ${variable} and send it as a bearer token.`, extensions: { code: 'NOT_FOUND' } }],
+        });
       return;
     }
     const bearer = req.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
@@ -49,9 +55,15 @@ export function adminOnly(config: AdminConfig, options: AdminOnlyOptions = {}): 
     const query = typeof req.query.token === 'string' ? req.query.token : undefined;
     const given = bearer ?? query ?? (cookie ? decodeURIComponent(cookie) : undefined);
     if (given !== undefined && tokens.some((token) => matches(given, token))) {
-      if (query !== undefined) res.setHeader('set-cookie', `interchange_admin=${encodeURIComponent(query)}; HttpOnly; SameSite=Strict; Path=/`);
+      if (query !== undefined)
+        res.setHeader('set-cookie', `interchange_admin=${encodeURIComponent(query)}; HttpOnly; SameSite=Strict; Path=/`);
       return next();
     }
-    res.status(401).set('www-authenticate', 'Bearer').json({ errors: [{ message: `A valid token is required (Authorization: Bearer <${variable}>).`, extensions: { code: 'UNAUTHENTICATED' } }] });
+    res
+      .status(401)
+      .set('www-authenticate', 'Bearer')
+      .json({
+        errors: [{ message: `A valid token is required (Authorization: Bearer <${variable}>).`, extensions: { code: 'UNAUTHENTICATED' } }],
+      });
   };
 }

@@ -16,9 +16,7 @@ export type Env = Record<string, string | undefined>;
  * Empty strings count as unset, as in most .env tooling.
  */
 export function readEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env = process.env): z.infer<z.ZodObject<Shape>> {
-  const present = Object.fromEntries(
-    Object.keys(shape).map((name) => [name, env[name] === '' ? undefined : env[name]]),
-  );
+  const present = Object.fromEntries(Object.keys(shape).map((name) => [name, env[name] === '' ? undefined : env[name]]));
   const result = z.object(shape).safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
@@ -46,7 +44,10 @@ function optionalFlag() {
 /** Zod helpers for the shapes environment variables come in. */
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
-  url: () => z.url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL such as http://127.0.0.1:4101' }).transform((url) => url.replace(/\/+$/, '')),
+  url: () =>
+    z
+      .url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL such as http://127.0.0.1:4101' })
+      .transform((url) => url.replace(/\/+$/, '')),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   flag: (fallback: boolean) => optionalFlag().transform((value) => value ?? fallback),
   /** A true/false variable whose absence means "decide elsewhere" (undefined). */

@@ -53,7 +53,7 @@ async function openPostgres(url: string, schema: string, max: number): Promise<D
   pool.on('error', () => {});
   const run = async (client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
     const result = (await client.query(text, params as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[];
-    return { rows: (Array.isArray(result) ? result[result.length - 1]?.rows ?? [] : result.rows) as never[] };
+    return { rows: (Array.isArray(result) ? (result[result.length - 1]?.rows ?? []) : result.rows) as never[] };
   };
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   return {
@@ -104,14 +104,20 @@ async function openPglite(dataDir: string | undefined, schema: string): Promise<
 export function readDatabaseConfig(source: Env): DatabaseOptions {
   const config = readEnv(
     {
-      DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'expected a URL such as postgres://postgres@127.0.0.1:5432/interchange' }).optional(),
+      DATABASE_URL: z
+        .url({ protocol: /^postgres(ql)?$/, message: 'expected a URL such as postgres://postgres@127.0.0.1:5432/interchange' })
+        .optional(),
       // `memory` keeps the embedded database in memory only (tests, throw-away runs).
       PGLITE_DATA_DIR: z.string().default('.data/pglite'),
       DATABASE_SCHEMA: z.string().regex(IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),
     },
     source,
   );
-  return { url: config.DATABASE_URL, dataDir: config.DATABASE_URL || config.PGLITE_DATA_DIR === 'memory' ? undefined : config.PGLITE_DATA_DIR, schema: config.DATABASE_SCHEMA };
+  return {
+    url: config.DATABASE_URL,
+    dataDir: config.DATABASE_URL || config.PGLITE_DATA_DIR === 'memory' ? undefined : config.PGLITE_DATA_DIR,
+    schema: config.DATABASE_SCHEMA,
+  };
 }
 
 /** One versioned step of a part's schema. Versions only grow; a shipped migration is never edited. */
@@ -125,7 +131,9 @@ export type Migration = { version: number; name: string; sql: string };
 export async function migrate(db: Database, scope: string, migrations: readonly Migration[]): Promise<number[]> {
   if (!IDENTIFIER.test(scope)) throw new Error(`migration scope "${scope}" must be a SQL identifier`);
   const table = `${scope}_migrations`;
-  await db.query(`CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const done = await db.transaction(async (tx) => {

@@ -52,7 +52,12 @@ export enum ErrorCode {
 }
 
 /** Codes Apollo Server and the gateway raise themselves that are also safe to show to callers. */
-const FRAMEWORK_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const FRAMEWORK_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 
 /** Whether an error with this code was raised on purpose and may be shown to the caller as it is. */
 export function isDeliberateCode(code: unknown): boolean {

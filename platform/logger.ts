@@ -7,10 +7,29 @@ export type { Logger };
  * secret, wherever they appear one or two levels down in a log object.
  */
 const REDACT = [
-  'authorization', 'password', 'secret', 'token', 'accessToken', 'refreshToken', 'apiKey', 'clientSecret',
-  '*.authorization', '*.password', '*.secret', '*.token', '*.accessToken', '*.refreshToken', '*.apiKey',
-  '*.clientSecret', '*.access_token', '*.refresh_token', '*.client_secret',
-  'headers.authorization', 'headers.cookie', 'headers["x-api-key"]', '*.headers.authorization',
+  'authorization',
+  'password',
+  'secret',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'apiKey',
+  'clientSecret',
+  '*.authorization',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.apiKey',
+  '*.clientSecret',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-api-key"]',
+  '*.headers.authorization',
   '*.headers["x-api-key"]',
 ];
 

@@ -26,7 +26,9 @@ export class GatewaySignatureError extends Error {
 function digest(secret: string, timestamp: number, request: SignedRequest): string {
   const body = createHash('sha256').update(request.body).digest('hex');
   const { user = '', scopes = '', client = '' } = request.identity;
-  return createHmac('sha256', secret).update([timestamp, request.method.toUpperCase(), request.path, user, scopes, client, body].join('\n')).digest('hex');
+  return createHmac('sha256', secret)
+    .update([timestamp, request.method.toUpperCase(), request.path, user, scopes, client, body].join('\n'))
+    .digest('hex');
 }
 
 /** The signature header value for a request sent now (`now` in ms, default the system clock). */
@@ -36,14 +38,22 @@ export function signRequest(secret: string, request: SignedRequest, now: number 
 }
 
 /** Throws a GatewaySignatureError unless `header` signs `request` with `secret` within `toleranceSeconds` of `now` (ms). */
-export function verifyRequest(secret: string, header: string | undefined, request: SignedRequest, options: { toleranceSeconds?: number; now?: number } = {}): void {
-  if (!header) throw new GatewaySignatureError(`The request is not signed: the gateway sends ${SIGNATURE_HEADER}; subgraphs answer only the gateway.`);
+export function verifyRequest(
+  secret: string,
+  header: string | undefined,
+  request: SignedRequest,
+  options: { toleranceSeconds?: number; now?: number } = {},
+): void {
+  if (!header)
+    throw new GatewaySignatureError(`The request is not signed: the gateway sends ${SIGNATURE_HEADER}; subgraphs answer only the gateway.`);
   const match = /^t=(\d+),v1=([\da-f]{64})$/.exec(header);
   if (!match) throw new GatewaySignatureError(`${SIGNATURE_HEADER} must look like t=<unix seconds>,v1=<64 hex digits>.`);
   const timestamp = Number(match[1]);
   const tolerance = options.toleranceSeconds ?? 60;
   const skew = Math.abs(Math.floor((options.now ?? Date.now()) / 1000) - timestamp);
-  if (skew > tolerance) throw new GatewaySignatureError(`The signature is ${skew} s old; at most ${tolerance} s are accepted (check the clocks, or a replay).`);
+  if (skew > tolerance)
+    throw new GatewaySignatureError(`The signature is ${skew} s old; at most ${tolerance} s are accepted (check the clocks, or a replay).`);
   const expected = Buffer.from(digest(secret, timestamp, request), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(match[2]!, 'hex'))) throw new GatewaySignatureError('The signature does not match: the gateway and this subgraph need the same SUBGRAPH_SECRET.');
+  if (!timingSafeEqual(expected, Buffer.from(match[2]!, 'hex')))
+    throw new GatewaySignatureError('The signature does not match: the gateway and this subgraph need the same SUBGRAPH_SECRET.');
 }

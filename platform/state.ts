@@ -210,7 +210,11 @@ export function createRedisState(options: RedisStateOptions): SharedState {
       }),
     takeSet: (set) =>
       safely([] as string[], async () => {
-        const result = await client.multi().smembers(prefix + set).del(prefix + set).exec();
+        const result = await client
+          .multi()
+          .smembers(prefix + set)
+          .del(prefix + set)
+          .exec();
         const members = result?.[0]?.[1];
         return Array.isArray(members) ? (members as string[]) : [];
       }),
@@ -247,6 +251,9 @@ export function createRedisState(options: RedisStateOptions): SharedState {
 
 /** Redis when `REDIS_URL` is set, else memory. */
 export function createSharedState(source: Env, log: Logger): SharedState {
-  const { REDIS_URL } = readEnv({ REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a URL such as redis://127.0.0.1:6379' }).optional() }, source);
+  const { REDIS_URL } = readEnv(
+    { REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a URL such as redis://127.0.0.1:6379' }).optional() },
+    source,
+  );
   return REDIS_URL ? createRedisState({ url: REDIS_URL, log }) : createMemoryState();
 }

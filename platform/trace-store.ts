@@ -18,7 +18,11 @@ export type StoredSpan = {
 };
 
 /** The spans of one trace seen by this process, in the order they ended. */
-export type StoredTrace = { traceId: string; spans: StoredSpan[]; /** The span with no parent here, once it ended. */ root: StoredSpan | undefined };
+export type StoredTrace = {
+  traceId: string;
+  spans: StoredSpan[];
+  /** The span with no parent here, once it ended. */ root: StoredSpan | undefined;
+};
 
 /** Recent traces in memory, bounded: the oldest trace is dropped when `maxTraces` are kept. */
 export type TraceStore = {

@@ -2,7 +2,13 @@ import { ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Tracing } from './telemetry.js';
 import type { TraceStore } from './trace-store.js';
@@ -12,7 +18,12 @@ import type { TraceStore } from './trace-store.js';
  * provider, parent-based ratio sampling, the process's trace store and/or a batching OTLP/HTTP exporter. The
  * active context lives in this part's own AsyncLocalStorage; nothing is registered with the global API.
  */
-export function createTracing(options: { part: string; sampleRatio: number; store: TraceStore | undefined; otlpEndpoint: string | undefined }): { tracing: Tracing; shutdown(): Promise<void> } {
+export function createTracing(options: {
+  part: string;
+  sampleRatio: number;
+  store: TraceStore | undefined;
+  otlpEndpoint: string | undefined;
+}): { tracing: Tracing; shutdown(): Promise<void> } {
   const processors: SpanProcessor[] = [];
   if (options.store) processors.push(options.store.processor);
   if (options.otlpEndpoint) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint}/v1/traces` })));
@@ -35,7 +46,9 @@ export function createTracing(options: { part: string; sampleRatio: number; stor
       }),
     traceparent(span) {
       const carrier: Record<string, string> = {};
-      propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, { set: (target, key, value) => void ((target as Record<string, string>)[key] = value) });
+      propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, {
+        set: (target, key, value) => void ((target as Record<string, string>)[key] = value),
+      });
       return carrier.traceparent ?? '';
     },
     run: (context, fn) => current.run(context, fn),

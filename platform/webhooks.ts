@@ -90,4 +90,3 @@ export class PayloadError extends Error {
     this.name = 'PayloadError';
   }
 }
-

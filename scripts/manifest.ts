@@ -13,11 +13,17 @@ const source = new URL('operations/partners/', root);
 const target = new URL('operations/manifest.json', root);
 
 // The gateway enforces the SECURITY features (authorization directives) itself, before planning.
-const schema = Supergraph.build(readFileSync(new URL('schema/supergraph.graphql', root), 'utf8'), { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES }).apiSchema().toGraphQLJSSchema();
+const schema = Supergraph.build(readFileSync(new URL('schema/supergraph.graphql', root), 'utf8'), {
+  supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
+})
+  .apiSchema()
+  .toGraphQLJSSchema();
 const problems: string[] = [];
 const operations: Array<{ id: string; name: string; type: string; body: string }> = [];
 
-for (const file of readdirSync(source).filter((name) => name.endsWith('.graphql')).sort()) {
+for (const file of readdirSync(source)
+  .filter((name) => name.endsWith('.graphql'))
+  .sort()) {
   let document: DocumentNode;
   try {
     document = parse(readFileSync(new URL(file, source), 'utf8'));
@@ -32,7 +38,12 @@ for (const file of readdirSync(source).filter((name) => name.endsWith('.graphql'
   }
   for (const error of validate(schema, document)) problems.push(`${file}: ${error.message}`);
   const body = print(document);
-  operations.push({ id: createHash('sha256').update(body).digest('hex'), name: definitions[0]!.name.value, type: definitions[0]!.operation, body });
+  operations.push({
+    id: createHash('sha256').update(body).digest('hex'),
+    name: definitions[0]!.name.value,
+    type: definitions[0]!.operation,
+    body,
+  });
 }
 
 const names = operations.map((operation) => operation.name);

@@ -44,7 +44,12 @@ export const CHAOS_ENV: Env = {
 };
 
 export type EmulatorName = 'hubspot' | 'stripe' | 'mixpanel' | 'erp-soap';
-export type ChaosEmulators = { hubspot?: HubSpotEmulator; stripe?: StripeEmulator; mixpanel?: MixpanelEmulator; 'erp-soap'?: ErpSoapEmulator };
+export type ChaosEmulators = {
+  hubspot?: HubSpotEmulator;
+  stripe?: StripeEmulator;
+  mixpanel?: MixpanelEmulator;
+  'erp-soap'?: ErpSoapEmulator;
+};
 /** What the matrix needs of a running stack (the launcher's Stack and the testkit's TestStack both fit). */
 export type ChaosStack = { gatewayUrl: string; emulators: ChaosEmulators };
 
@@ -58,8 +63,22 @@ export type Vendor = {
 
 export const VENDORS: readonly Vendor[] = [
   { emulator: 'hubspot', upstream: 'hubspot', owns: [['a'], ['b']] },
-  { emulator: 'stripe', upstream: 'stripe', owns: [['a', 'billing'], ['b', 'billing']] },
-  { emulator: 'mixpanel', upstream: 'mixpanel', owns: [['a', 'activity'], ['b', 'activity']] },
+  {
+    emulator: 'stripe',
+    upstream: 'stripe',
+    owns: [
+      ['a', 'billing'],
+      ['b', 'billing'],
+    ],
+  },
+  {
+    emulator: 'mixpanel',
+    upstream: 'mixpanel',
+    owns: [
+      ['a', 'activity'],
+      ['b', 'activity'],
+    ],
+  },
   { emulator: 'erp-soap', upstream: 'erp', owns: [['a', 'orders'], ['b', 'orders'], ['product']] },
 ];
 
@@ -146,7 +165,8 @@ export async function recover(stack: ChaosStack, vendor: Vendor, variables: Reco
   for (let tries = 1; ; tries++) {
     const result = await runQuery(stack, variables);
     if (result.errors.length === 0) return tries;
-    if (Date.now() > until) throw new Error(`${vendor.emulator} did not recover within ${budgetMs} ms: ${JSON.stringify(result.errors.slice(0, 2))}`);
+    if (Date.now() > until)
+      throw new Error(`${vendor.emulator} did not recover within ${budgetMs} ms: ${JSON.stringify(result.errors.slice(0, 2))}`);
     await new Promise((resolve) => setTimeout(resolve, HALF_OPEN_MS / 3));
   }
 }
@@ -160,7 +180,13 @@ export type CellResult = {
 };
 
 /** One matrix cell: the fault on one vendor, `queries` queries one after another, then the fault lifted. */
-export async function runCell(stack: ChaosStack, vendor: Vendor, fault: Fault, variables: Record<string, string>, queries: number): Promise<CellResult> {
+export async function runCell(
+  stack: ChaosStack,
+  vendor: Vendor,
+  fault: Fault,
+  variables: Record<string, string>,
+  queries: number,
+): Promise<CellResult> {
   const emulator = emulatorOf(stack, vendor);
   const before = emulator.requests.count();
   emulator.faults.set([fault.rule]);
@@ -188,7 +214,12 @@ export function codeSummary(results: readonly QueryResult[]): string {
       counts.set(code, (counts.get(code) ?? 0) + 1);
     }
   }
-  return [...counts].sort().map(([code, count]) => `${code} x${count}`).join(', ') || 'none';
+  return (
+    [...counts]
+      .sort()
+      .map(([code, count]) => `${code} x${count}`)
+      .join(', ') || 'none'
+  );
 }
 
 /**

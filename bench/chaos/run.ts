@@ -32,7 +32,11 @@ const { values: flags } = parseArgs({ options: { queries: { type: 'string', defa
 const queries = Number(flags.queries);
 if (!Number.isInteger(queries) || queries < 1) throw new Error('--queries must be a positive whole number');
 
-const stack = await startStack({ env: { ...process.env, ...CHAOS_ENV }, ports: 'ephemeral', log: createLogger({ name: 'bench', level: 'silent' }) });
+const stack = await startStack({
+  env: { ...process.env, ...CHAOS_ENV },
+  ports: 'ephemeral',
+  log: createLogger({ name: 'bench', level: 'silent' }),
+});
 const variables = chaosVariables();
 const rows: Array<CellResult & { recoveredAfter: number }> = [];
 let baselineMs: number[] = [];

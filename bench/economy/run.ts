@@ -31,7 +31,10 @@ const vendorLatencyMs = Number(flags['vendor-latency']);
 
 const API_KEY = 'bench-economy-key-0123456789';
 const registry = join(mkdtempSync(join(tmpdir(), 'interchange-bench-')), 'clients.json');
-writeFileSync(registry, JSON.stringify({ clients: [{ name: 'bench', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000_000 }] }));
+writeFileSync(
+  registry,
+  JSON.stringify({ clients: [{ name: 'bench', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000_000 }] }),
+);
 
 /** A person present in all four systems, for the customer 360 view. */
 const person = seedPeople().find((p) => p.inStripe && p.inMixpanel && p.erpCustomerNo)!;
@@ -47,7 +50,15 @@ const operations = readdirSync(operationsDir)
 
 // Every mode lifts the emulators' own quotas: this measures Interchange, not the vendors' throttling.
 // Authorization and cost budgets off: the benchmark measures vendor calls saved, not who may see what.
-const BASE: Env = { NODE_ENV: 'production', LOG_LEVEL: 'silent', CLIENT_REGISTRY: registry, AUTHORIZATION: 'off', COST_BUDGET_PER_MINUTE: '1000000000', EMULATOR_RATE_LIMITS: 'false', MIXPANEL_MAX_WINDOW_DAYS: '36500' };
+const BASE: Env = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'silent',
+  CLIENT_REGISTRY: registry,
+  AUTHORIZATION: 'off',
+  COST_BUDGET_PER_MINUTE: '1000000000',
+  EMULATOR_RATE_LIMITS: 'false',
+  MIXPANEL_MAX_WINDOW_DAYS: '36500',
+};
 const MODES = {
   /** Everything on, as deployed. */
   normal: BASE,
@@ -73,7 +84,10 @@ async function withStack<T>(mode: Env, run: (stack: Stack) => Promise<T>): Promi
 }
 
 function vendorCounts(stack: Stack): Counts {
-  const emulators = stack.emulators as Record<string, { requests: { count(filter?: { method?: string }): number; clear(): void } } | undefined>;
+  const emulators = stack.emulators as Record<
+    string,
+    { requests: { count(filter?: { method?: string }): number; clear(): void } } | undefined
+  >;
   return Object.fromEntries(
     VENDORS.map((vendor) => [vendor, emulators[vendor]?.requests.count(vendor === 'erp-soap' ? { method: 'POST' } : undefined) ?? 0]),
   ) as Counts;
@@ -101,7 +115,8 @@ async function measure(stack: Stack, operation: (typeof operations)[number]): Pr
 }
 
 const total = (counts: Counts) => VENDORS.reduce((sum, vendor) => sum + counts[vendor], 0);
-const describe = (counts: Counts) => `${total(counts)} (${VENDORS.map((vendor) => `${vendor.replace('-soap', '')} ${counts[vendor]}`).join(', ')})`;
+const describe = (counts: Counts) =>
+  `${total(counts)} (${VENDORS.map((vendor) => `${vendor.replace('-soap', '')} ${counts[vendor]}`).join(', ')})`;
 
 async function load(stack: Stack, operation: (typeof operations)[number]) {
   const result = await autocannon({
@@ -118,7 +133,10 @@ async function load(stack: Stack, operation: (typeof operations)[number]) {
 const economy: Array<{ name: string; cold: Counts; warm: Counts; naive: Counts }> = [];
 for (const operation of operations) {
   // A fresh stack per operation, so "cold" is cold: nothing cached by an earlier operation.
-  const [cold, warm] = await withStack(MODES.normal, async (stack) => [await measure(stack, operation), await measure(stack, operation)] as const);
+  const [cold, warm] = await withStack(
+    MODES.normal,
+    async (stack) => [await measure(stack, operation), await measure(stack, operation)] as const,
+  );
   const naive = await withStack(MODES.naive, (stack) => measure(stack, operation));
   economy.push({ name: operation.name, cold, warm, naive });
   console.log(`${operation.name}: cold ${describe(cold)}, warm ${describe(warm)}, without batching and caching ${describe(naive)}`);
@@ -155,7 +173,9 @@ const critical = await withStack(MODES.cold, async (stack) => {
     const runs = [await criticalPath(stack, operation), await criticalPath(stack, operation), await criticalPath(stack, operation)];
     const middle = [...runs].sort((x, y) => x.ratio - y.ratio)[1]!;
     rows.push({ name: operation.name, ...middle });
-    console.log(`${operation.name}: wall ${middle.wallMs} ms, slowest vendor call ${middle.slowestMs} ms, ratio ${middle.ratio.toFixed(2)}, ${middle.waves} sequential waves of vendor calls`);
+    console.log(
+      `${operation.name}: wall ${middle.wallMs} ms, slowest vendor call ${middle.slowestMs} ms, ratio ${middle.ratio.toFixed(2)}, ${middle.waves} sequential waves of vendor calls`,
+    );
   }
   return rows;
 });
@@ -163,13 +183,18 @@ const critical = await withStack(MODES.cold, async (stack) => {
 type Load = Awaited<ReturnType<typeof load>>;
 const throughput = new Map<string, { cold: Load[]; warm: Load[] }>(operations.map((operation) => [operation.name, { cold: [], warm: [] }]));
 for (let round = 1; round <= rounds; round++) {
-  for (const [mode, env] of [['cold', MODES.cold], ['warm', MODES.normal]] as const) {
+  for (const [mode, env] of [
+    ['cold', MODES.cold],
+    ['warm', MODES.normal],
+  ] as const) {
     await withStack(env, async (stack) => {
       for (const operation of operations) {
         if (mode === 'warm') await send(stack, operation);
         const result = await load(stack, operation);
         throughput.get(operation.name)![mode].push(result);
-        console.log(`round ${round} ${mode} ${operation.name}: ${result.rps.toFixed(1)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`);
+        console.log(
+          `round ${round} ${mode} ${operation.name}: ${result.rps.toFixed(1)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`,
+        );
       }
     });
   }
@@ -181,7 +206,7 @@ const lines = [
   '',
   `Generated by \`npm run bench:economy\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
   'Operations: `bench/economy/operations/*.graphql`, sent through the gateway of the embedded stack (emulators, every subgraph)',
-  'by a registered frontend client. Counts are read from the emulators\' request logs.',
+  "by a registered frontend client. Counts are read from the emulators' request logs.",
   '',
   '## Vendor requests per operation',
   '',
@@ -192,7 +217,10 @@ const lines = [
   '',
   '| operation | cold | warm | naive | naive ÷ cold |',
   '|---|---|---|---|---|',
-  ...economy.map((row) => `| ${row.name} | ${describe(row.cold)} | ${describe(row.warm)} | ${describe(row.naive)} | ${(total(row.naive) / Math.max(1, total(row.cold))).toFixed(1)}× |`),
+  ...economy.map(
+    (row) =>
+      `| ${row.name} | ${describe(row.cold)} | ${describe(row.warm)} | ${describe(row.naive)} | ${(total(row.naive) / Math.max(1, total(row.cold))).toFixed(1)}× |`,
+  ),
   '',
   '## Critical path of a cold request',
   '',
@@ -202,13 +230,16 @@ const lines = [
   '',
   '| operation | wall ms | slowest vendor call ms | wall ÷ slowest | vendor calls | sequential waves | goal ≤ 1.3 |',
   '|---|---:|---:|---:|---:|---:|---|',
-  ...critical.map((row) => `| ${row.name} | ${row.wallMs} | ${row.slowestMs} | ${row.ratio.toFixed(2)} | ${row.calls} | ${row.waves} | ${row.ratio <= 1.3 ? 'met' : 'not met'} |`),
+  ...critical.map(
+    (row) =>
+      `| ${row.name} | ${row.wallMs} | ${row.slowestMs} | ${row.ratio.toFixed(2)} | ${row.calls} | ${row.waves} | ${row.ratio <= 1.3 ? 'met' : 'not met'} |`,
+  ),
   '',
   '## Throughput, cold against warm',
   '',
   `autocannon, ${connections} connections, ${seconds} s per operation and mode, ${rounds} alternating round(s) (cold, warm, cold, ...), medians.`,
   'Cold: caches and deduplication off, so every request reaches the emulators. Warm: everything on, after one request.',
-  'The emulators\' own rate limits are lifted (EMULATOR_RATE_LIMITS=false) so that they measure Interchange.',
+  "The emulators' own rate limits are lifted (EMULATOR_RATE_LIMITS=false) so that they measure Interchange.",
   '',
   '| operation | cold req/s | cold p50 / p99 ms | warm req/s | warm p50 / p99 ms | warm ÷ cold | errors |',
   '|---|---|---|---|---|---|---|',

@@ -18,7 +18,10 @@ const pipeline = await createEventPipeline({
   db,
   state: createMemoryState(),
   log,
-  adapters: [createStripeAdapter({ webhookSecrets: [BENCH_SECRETS.stripe] }), createHubSpotAdapter({ webhookSecrets: [BENCH_SECRETS.hubspot] })],
+  adapters: [
+    createStripeAdapter({ webhookSecrets: [BENCH_SECRETS.stripe] }),
+    createHubSpotAdapter({ webhookSecrets: [BENCH_SECRETS.hubspot] }),
+  ],
   jobTimeoutSeconds: 3,
   maintenanceSeconds: 1,
   retryDelaySeconds: 1,
@@ -35,5 +38,11 @@ if (mode === 'ingest' || mode === 'all') {
   });
 }
 process.on('SIGTERM', () => {
-  pipeline.close().then(() => db.close()).then(() => process.exit(0), () => process.exit(1));
+  pipeline
+    .close()
+    .then(() => db.close())
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 });

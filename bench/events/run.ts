@@ -21,7 +21,13 @@ import { signStripePayload } from '../../subgraphs/payments/webhooks.js';
 import { printed, runScript, type ChildRun } from '../../test/kit/worker-process.js';
 import { BENCH_SECRETS } from './secrets.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '16' }, backends: { type: 'string', default: 'pglite,postgres' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '16' },
+    backends: { type: 'string', default: 'pglite,postgres' },
+  },
+});
 const TOTAL = Number(values.events);
 const CONCURRENCY = Number(values.concurrency);
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,7 +37,7 @@ type Delivery = { vendor: 'stripe' | 'hubspot'; id: string; entity: string; valu
 /** Deterministic event stream: the same N gives the same deliveries on both backends. */
 function generate(total: number): { deliveries: Delivery[]; truth: Map<string, string>; validIds: Set<string>; forgedIds: Set<string> } {
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const entities = Math.max(10, Math.floor(total / 10));
   const base = Date.now() - 120_000;
   const events: Delivery[] = [];
@@ -55,33 +61,82 @@ function generate(total: number): { deliveries: Delivery[]; truth: Map<string, s
   // 5% out of order: moved after a later event of the same entity.
   for (let index = 0; index < deliveries.length; index++) {
     if (random() >= 0.05) continue;
-    const later = deliveries.findIndex((other, position) => position > index && other.vendor === deliveries[index]!.vendor && other.entity === deliveries[index]!.entity);
+    const later = deliveries.findIndex(
+      (other, position) => position > index && other.vendor === deliveries[index]!.vendor && other.entity === deliveries[index]!.entity,
+    );
     if (later > index) deliveries.splice(later, 0, deliveries.splice(index, 1)[0]!);
   }
   // 10% delivered twice, the second time somewhat later.
-  for (const event of events.filter(() => random() < 0.1)) deliveries.splice(Math.min(deliveries.length, deliveries.indexOf(event) + 1 + Math.floor(random() * 50)), 0, event);
-  return { deliveries, truth, validIds: new Set(events.filter((e) => !e.forged).map((e) => `${e.vendor}:${e.id}`)), forgedIds: new Set(events.filter((e) => e.forged).map((e) => `${e.vendor}:${e.id}`)) };
+  for (const event of events.filter(() => random() < 0.1))
+    deliveries.splice(Math.min(deliveries.length, deliveries.indexOf(event) + 1 + Math.floor(random() * 50)), 0, event);
+  return {
+    deliveries,
+    truth,
+    validIds: new Set(events.filter((e) => !e.forged).map((e) => `${e.vendor}:${e.id}`)),
+    forgedIds: new Set(events.filter((e) => e.forged).map((e) => `${e.vendor}:${e.id}`)),
+  };
 }
 
 function request(base: string, delivery: Delivery): { url: string; body: string; headers: Record<string, string> } {
   if (delivery.vendor === 'stripe') {
-    const body = JSON.stringify({ id: delivery.id, object: 'event', type: 'customer.updated', created: delivery.occurredAt, data: { object: { id: delivery.entity, object: 'customer', email: `${delivery.entity}@example.com`, name: delivery.value } } });
+    const body = JSON.stringify({
+      id: delivery.id,
+      object: 'event',
+      type: 'customer.updated',
+      created: delivery.occurredAt,
+      data: { object: { id: delivery.entity, object: 'customer', email: `${delivery.entity}@example.com`, name: delivery.value } },
+    });
     const signature = signStripePayload({ payload: body, secret: delivery.forged ? 'whsec_forged' : BENCH_SECRETS.stripe });
     return { url: `${base}/webhooks/stripe`, body, headers: { 'stripe-signature': signature } };
   }
   const url = `${base}/webhooks/hubspot`;
-  const body = JSON.stringify([{ eventId: Number(delivery.id), subscriptionId: 1, portalId: 1, appId: 1, occurredAt: delivery.occurredAt, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(delivery.entity), changeSource: 'API', propertyName: 'firstname', propertyValue: delivery.value }]);
-  return { url, body, headers: signHubSpotPayload({ url, payload: body, secret: delivery.forged ? 'wrong-secret' : BENCH_SECRETS.hubspot }) };
+  const body = JSON.stringify([
+    {
+      eventId: Number(delivery.id),
+      subscriptionId: 1,
+      portalId: 1,
+      appId: 1,
+      occurredAt: delivery.occurredAt,
+      subscriptionType: 'contact.propertyChange',
+      attemptNumber: 0,
+      objectId: Number(delivery.entity),
+      changeSource: 'API',
+      propertyName: 'firstname',
+      propertyValue: delivery.value,
+    },
+  ]);
+  return {
+    url,
+    body,
+    headers: signHubSpotPayload({ url, payload: body, secret: delivery.forged ? 'wrong-secret' : BENCH_SECRETS.hubspot }),
+  };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-type Result = { backend: string; ingestSeconds: number; ingestPerSecond: number; p50: number; p99: number; applySeconds: number; applyPerSecond: number; retries: number; refused: number; killAt: number; lost: number; appliedTwice: number; forgedAccepted: number; stateMismatches: number; stale: number };
+type Result = {
+  backend: string;
+  ingestSeconds: number;
+  ingestPerSecond: number;
+  p50: number;
+  p99: number;
+  applySeconds: number;
+  applyPerSecond: number;
+  retries: number;
+  refused: number;
+  killAt: number;
+  lost: number;
+  appliedTwice: number;
+  forgedAccepted: number;
+  stateMismatches: number;
+  stale: number;
+};
 
 async function runBackend(backend: 'pglite' | 'postgres', plan: ReturnType<typeof generate>): Promise<Result> {
   const schema = `bench_events_${process.pid}`;
   const dataDir = backend === 'pglite' ? mkdtempSync(join(tmpdir(), 'bench-pglite-')) : undefined;
-  const env: Record<string, string> = backend === 'postgres' ? { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema } : { PGLITE_DATA_DIR: dataDir! };
+  const env: Record<string, string> =
+    backend === 'postgres' ? { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema } : { PGLITE_DATA_DIR: dataDir! };
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   if (backend === 'postgres') {
     await admin.connect();
@@ -172,11 +227,20 @@ async function runBackend(backend: 'pglite' | 'postgres', plan: ReturnType<typeo
 
   // Audit, straight from the database.
   const db: Database = await openDatabase(backend === 'postgres' ? { url: POSTGRES_URL, schema } : { dataDir });
-  const { rows: logged } = await db.query<{ vendor: string; vendor_event_id: string; applications: number; status: string }>('SELECT vendor, vendor_event_id, applications, status FROM event_log');
-  const { rows: states } = await db.query<{ vendor: string; entity: string; state: { name?: string; value?: string } }>('SELECT vendor, entity, state FROM entity_state');
+  const { rows: logged } = await db.query<{ vendor: string; vendor_event_id: string; applications: number; status: string }>(
+    'SELECT vendor, vendor_event_id, applications, status FROM event_log',
+  );
+  const { rows: states } = await db.query<{ vendor: string; entity: string; state: { name?: string; value?: string } }>(
+    'SELECT vendor, entity, state FROM entity_state',
+  );
   await db.close();
   const loggedIds = new Set(logged.map((row) => `${row.vendor}:${row.vendor_event_id}`));
-  const applied = new Map(states.map((row) => [`${row.vendor}:${row.entity.replace(/^customer:/, '').replace(/^contact:(\d+):firstname$/, '$1')}`, row.state.name ?? row.state.value]));
+  const applied = new Map(
+    states.map((row) => [
+      `${row.vendor}:${row.entity.replace(/^customer:/, '').replace(/^contact:(\d+):firstname$/, '$1')}`,
+      row.state.name ?? row.state.value,
+    ]),
+  );
   let stateMismatches = 0;
   for (const [entity, value] of plan.truth) if (applied.get(entity) !== value) stateMismatches++;
   if (backend === 'postgres') {
@@ -226,7 +290,7 @@ The worker is SIGKILLed once 40% of the events are applied and started again: on
 (ingest keeps answering); on PGlite the one process that owns the embedded database (ingest and workers together).
 Ingest is the events router on a bare express server (the gateway mounts the same router).
 
-| | ${results.map((result) => result.backend === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL').join(' | ')} |
+| | ${results.map((result) => (result.backend === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL')).join(' | ')} |
 |---|${results.map(() => '---').join('|')}|
 ${row('ingest throughput (acks/s)', (r) => r.ingestPerSecond.toFixed(0))}
 ${row('ack latency p50 (ms)', (r) => r.p50.toFixed(1))}
@@ -240,7 +304,7 @@ ${row('recorded stale (older than applied)', (r) => String(r.stale))}
 ${row('**audit: lost**', (r) => `**${r.lost}**`)}
 ${row('**audit: applied twice**', (r) => `**${r.appliedTwice}**`)}
 ${row('**audit: forged accepted**', (r) => `**${r.forgedAccepted}**`)}
-${row('**audit: entities whose final state differs from the vendor\'s newest**', (r) => `**${r.stateMismatches}**`)}
+${row("**audit: entities whose final state differs from the vendor's newest**", (r) => `**${r.stateMismatches}**`)}
 
 The truth audited against is the sender's own record of what it sent (the newest valid event per entity), not an
 emulator's store: the benchmark generates the vendors' traffic itself so that duplicates, reordering and forgeries are

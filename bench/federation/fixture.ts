@@ -81,7 +81,8 @@ export function supergraphFor(subgraphsUrl: string): string {
 export function matchesExpected(body: string): boolean {
   const { expectedBody, expected } = loadFixture();
   // Some servers end the body with a newline; that is framing, not a different response.
-  if (body === expectedBody || (body.length === expectedBody.length + 1 && body.startsWith(expectedBody) && body.endsWith('\n'))) return true;
+  if (body === expectedBody || (body.length === expectedBody.length + 1 && body.startsWith(expectedBody) && body.endsWith('\n')))
+    return true;
   try {
     // isDeepStrictEqual ignores the order of object keys and not the order of list items, as GraphQL does.
     return isDeepStrictEqual(JSON.parse(body), expected);

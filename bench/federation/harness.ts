@@ -199,14 +199,31 @@ export const CONTENDERS: readonly Contender[] = [
     env: { ...INTERCHANGE_ENV, GATEWAY_DEDUPE: 'true', RESPONSE_CACHE: 'true' },
     cacheHints: true,
   },
-  { id: 'c', label: 'plain @apollo/gateway + @apollo/server, defaults', entry: 'bench/federation/contenders/apollo.ts', env: {}, cacheHints: false },
+  {
+    id: 'c',
+    label: 'plain @apollo/gateway + @apollo/server, defaults',
+    entry: 'bench/federation/contenders/apollo.ts',
+    env: {},
+    cacheHints: false,
+  },
   { id: 'd', label: 'Hive Gateway, defaults', entry: 'bench/federation/contenders/hive.ts', env: {}, cacheHints: false },
-  { id: 's', label: 'bare node:http answering the expected body from memory (the physical limit)', entry: 'bench/federation/contenders/static.ts', env: {}, cacheHints: false },
+  {
+    id: 's',
+    label: 'bare node:http answering the expected body from memory (the physical limit)',
+    entry: 'bench/federation/contenders/static.ts',
+    env: {},
+    cacheHints: false,
+  },
 ];
 
 export type RunningContender = { child: Child; url: string };
 
-export async function startContender(contender: Contender, subgraphs: SubgraphsProcess, tag: string, nodeArgs: string[] = []): Promise<RunningContender> {
+export async function startContender(
+  contender: Contender,
+  subgraphs: SubgraphsProcess,
+  tag: string,
+  nodeArgs: string[] = [],
+): Promise<RunningContender> {
   await subgraphs.setCacheHints(contender.cacheHints);
   const port = await freePort();
   const url = `http://${HOST}:${port}/graphql`;
@@ -219,7 +236,12 @@ export async function startContender(contender: Contender, subgraphs: SubgraphsP
   try {
     // Ready means it answers the benchmark query correctly, not just that the port is open.
     await waitFor(child, 'answering the benchmark query correctly', async () => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: requestBody(), signal: AbortSignal.timeout(5000) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: requestBody(),
+        signal: AbortSignal.timeout(5000),
+      });
       return response.ok && matchesExpected(await response.text());
     });
   } catch (error) {
@@ -299,7 +321,12 @@ export type LoadResult = {
 const WINDOW = { from: 0.1, to: 0.9 } as const;
 
 /** autocannon against `url` with the benchmark query; every response body is checked against expected.json. */
-export function load(url: string, durationSeconds: number, connections: number, sample?: () => Promise<SubgraphStats>): Promise<LoadResult> {
+export function load(
+  url: string,
+  durationSeconds: number,
+  connections: number,
+  sample?: () => Promise<SubgraphStats>,
+): Promise<LoadResult> {
   let firstMismatch: string | undefined;
   let responses = 0;
   let window: Promise<LoadResult['window']> | undefined;
@@ -321,19 +348,23 @@ export function load(url: string, durationSeconds: number, connections: number, 
       },
       (error, result) => {
         if (error) return reject(error);
-        (window ?? Promise.resolve(undefined)).then((measured) => resolve({
-          durationSeconds: result.duration,
-          requestsPerSecond: result.requests.average,
-          p50Ms: result.latency.p50,
-          p99Ms: result.latency.p99,
-          // autocannon counts timeouts among errors already.
-          errors: result.errors,
-          non2xx: result.non2xx,
-          mismatches: result.mismatches,
-          responses: result['2xx'],
-          ...(firstMismatch === undefined ? {} : { firstMismatch }),
-          ...(measured ? { window: measured } : {}),
-        }), reject);
+        (window ?? Promise.resolve(undefined)).then(
+          (measured) =>
+            resolve({
+              durationSeconds: result.duration,
+              requestsPerSecond: result.requests.average,
+              p50Ms: result.latency.p50,
+              p99Ms: result.latency.p99,
+              // autocannon counts timeouts among errors already.
+              errors: result.errors,
+              non2xx: result.non2xx,
+              mismatches: result.mismatches,
+              responses: result['2xx'],
+              ...(firstMismatch === undefined ? {} : { firstMismatch }),
+              ...(measured ? { window: measured } : {}),
+            }),
+          reject,
+        );
       },
     );
     instance.on('response', (_client, statusCode) => {

@@ -10,7 +10,18 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FixtureMissingError, loadFixture } from './fixture.js';
-import { CONTENDERS, LOG_DIR, REPO_ROOT, cpuSample, load, otherCores, sleep, startContender, startSubgraphsProcess, stopAll } from './harness.js';
+import {
+  CONTENDERS,
+  LOG_DIR,
+  REPO_ROOT,
+  cpuSample,
+  load,
+  otherCores,
+  sleep,
+  startContender,
+  startSubgraphsProcess,
+  stopAll,
+} from './harness.js';
 
 type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
@@ -21,7 +32,10 @@ export function categorize(frame: CallFrame): string {
   const { url, functionName } = frame;
   // V8 inlines JSON.stringify/parse into their caller's frame (Apollo Server's prettyJSONStringify, undici's
   // parseJSONFromBytes), so serialisation is recognised by the caller's name as well as the builtin's.
-  if (/^(stringify|parse|prettyJSONStringify|parseJSONFromBytes)$/.test(functionName) && (url === '' || /@apollo\/server|undici/.test(url))) {
+  if (
+    /^(stringify|parse|prettyJSONStringify|parseJSONFromBytes)$/.test(functionName) &&
+    (url === '' || /@apollo\/server|undici/.test(url))
+  ) {
     return 'JSON serialisation / parsing';
   }
   if (url === '') {
@@ -45,7 +59,22 @@ export function categorize(frame: CallFrame): string {
     if (pkg === '@apollo/server' || pkg.startsWith('@apollo/server-') || pkg.startsWith('@apollo/utils')) return '@apollo/server + utils';
     if (pkg === 'graphql') return 'graphql-js (parse, validate, execute)';
     if (pkg === 'undici') return 'undici (subgraph HTTP)';
-    if (['express', 'router', 'body-parser', 'raw-body', 'iconv-lite', 'finalhandler', 'send', 'qs', 'type-is', 'content-type', '@as-integrations/express5', 'cors'].includes(pkg)) {
+    if (
+      [
+        'express',
+        'router',
+        'body-parser',
+        'raw-body',
+        'iconv-lite',
+        'finalhandler',
+        'send',
+        'qs',
+        'type-is',
+        'content-type',
+        '@as-integrations/express5',
+        'cors',
+      ].includes(pkg)
+    ) {
       return 'express stack (routing, body parsing)';
     }
     if (pkg === 'rate-limiter-flexible') return 'rate-limiter-flexible';

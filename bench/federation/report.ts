@@ -21,7 +21,14 @@ export type Run = {
 
 export type ReportInput = {
   runs: Run[];
-  settings: { rounds: number; durationSeconds: number; warmupSeconds: number; connections: number; quietCores: number; quietWaitSeconds: number };
+  settings: {
+    rounds: number;
+    durationSeconds: number;
+    warmupSeconds: number;
+    connections: number;
+    quietCores: number;
+    quietWaitSeconds: number;
+  };
   startedAt: Date;
   finishedAt: Date;
   command: string;
@@ -77,7 +84,8 @@ const dash = '—';
 const fixed = (value: number | null, digits = 1) => (value === null ? dash : value.toFixed(digits));
 const ms = (value: number | null) => (value === null ? dash : `${Math.round(value)} ms`);
 const mb = (bytes: number | null) => (bytes === null ? dash : `${Math.round(bytes / 2 ** 20)} MB`);
-const ratio = (value: number | null, base: number | null) => (value === null || base === null || base === 0 ? dash : `${(value / base).toFixed(2)}x`);
+const ratio = (value: number | null, base: number | null) =>
+  value === null || base === null || base === 0 ? dash : `${(value / base).toFixed(2)}x`;
 
 function packageVersion(name: string, root = REPO_ROOT): string {
   try {
@@ -127,7 +135,12 @@ export function renderReport(input: ReportInput): string {
   push('');
   push('Notes:', `- Measured: ${input.source}.`, ...input.notes.map((note) => `- ${note}`), '');
 
-  push('## Ratios to (c)', '', '| contender | req/s | p50 | p99 | subgraph requests / response | peak RSS |', '|---|---:|---:|---:|---:|---:|');
+  push(
+    '## Ratios to (c)',
+    '',
+    '| contender | req/s | p50 | p99 | subgraph requests / response | peak RSS |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
   for (const summary of summaries) {
     push(
       `| (${summary.contender}) | ${ratio(summary.requestsPerSecond, base?.requestsPerSecond ?? null)} | ${ratio(summary.p50Ms, base?.p50Ms ?? null)} | ${ratio(summary.p99Ms, base?.p99Ms ?? null)} | ${ratio(summary.subgraphRequestsPerResponse, base?.subgraphRequestsPerResponse ?? null)} | ${ratio(summary.peakRssBytes, base?.peakRssBytes ?? null)} |`,
@@ -139,7 +152,8 @@ export function renderReport(input: ReportInput): string {
   const rps = (id: ContenderId) => byId.get(id)?.requestsPerSecond ?? null;
   const rss = (id: ContenderId) => byId.get(id)?.peakRssBytes ?? null;
   const meets = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : 'not met');
-  const atLeast = (value: number | null, floor: number | null, factor: number) => (value === null || floor === null ? null : value >= floor * factor);
+  const atLeast = (value: number | null, floor: number | null, factor: number) =>
+    value === null || floor === null ? null : value >= floor * factor;
   push(
     '## Targets (issues 8 and 17)',
     '',

@@ -11,7 +11,19 @@ import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FixtureMissingError, loadFixture } from './fixture.js';
-import { CONTENDERS, LOG_DIR, REPO_ROOT, cpuSample, load, otherCores, peakRssBytes, startContender, startSubgraphsProcess, stopAll, waitForQuiet } from './harness.js';
+import {
+  CONTENDERS,
+  LOG_DIR,
+  REPO_ROOT,
+  cpuSample,
+  load,
+  otherCores,
+  peakRssBytes,
+  startContender,
+  startSubgraphsProcess,
+  stopAll,
+  waitForQuiet,
+} from './harness.js';
 import { renderReport, type Run } from './report.js';
 
 const DEFAULT_REPORT = 'bench/reports/federation.md';
@@ -45,11 +57,16 @@ const settings = {
 };
 const only = flags.only?.split(',').map((id) => id.trim());
 const contenders = CONTENDERS.filter((contender) => !only || only.includes(contender.id));
-if (only && contenders.length !== only.length) throw new Error(`--only takes contender ids among ${CONTENDERS.map((c) => c.id).join(', ')}`);
+if (only && contenders.length !== only.length)
+  throw new Error(`--only takes contender ids among ${CONTENDERS.map((c) => c.id).join(', ')}`);
 
 // A run that is not the full comparison does not overwrite the committed report unless asked to.
 const fullComparison = settings.rounds >= 3 && contenders.length === CONTENDERS.length;
-const reportPath = flags.out ? resolve(REPO_ROOT, flags.out) : fullComparison ? resolve(REPO_ROOT, DEFAULT_REPORT) : join(LOG_DIR, 'federation.md');
+const reportPath = flags.out
+  ? resolve(REPO_ROOT, flags.out)
+  : fullComparison
+    ? resolve(REPO_ROOT, DEFAULT_REPORT)
+    : join(LOG_DIR, 'federation.md');
 
 let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -66,7 +83,9 @@ function sourceState(): string {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     const commit = git('rev-parse', '--short', 'HEAD');
     const changed = git('status', '--porcelain', '--', 'gateway', 'platform').split('\n').filter(Boolean).length;
-    return changed > 0 ? `the working tree at ${commit}, with uncommitted changes in ${changed} files of gateway/ and platform/` : `commit ${commit} (gateway/ and platform/ unmodified)`;
+    return changed > 0
+      ? `the working tree at ${commit}, with uncommitted changes in ${changed} files of gateway/ and platform/`
+      : `commit ${commit} (gateway/ and platform/ unmodified)`;
   } catch {
     return 'the working tree (git unavailable)';
   }
@@ -88,7 +107,7 @@ function flagNotes(): string[] {
   ];
   notes.push(
     code.includes('GATEWAY_DEDUPE')
-      ? '(a0): GATEWAY_DEDUPE=false turns off the gateway\'s deduplication of identical in-flight operations; (a) and (b) have it on.'
+      ? "(a0): GATEWAY_DEDUPE=false turns off the gateway's deduplication of identical in-flight operations; (a) and (b) have it on."
       : '(a0): the gateway does not deduplicate yet and does not read GATEWAY_DEDUPE, so (a0) runs the same code as (a).',
   );
   notes.push(
@@ -105,8 +124,10 @@ async function main(): Promise<void> {
   // Read before the runs: the code under test is what is on disk when they start.
   const source = sourceState();
   const loadStart = loadavg();
-  console.log(`federation benchmark: ${settings.rounds} rounds of ${contenders.map((c) => `(${c.id})`).join(' ')}, ` +
-    `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s at ${settings.connections} connections; child logs in ${LOG_DIR}`);
+  console.log(
+    `federation benchmark: ${settings.rounds} rounds of ${contenders.map((c) => `(${c.id})`).join(' ')}, ` +
+      `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s at ${settings.connections} connections; child logs in ${LOG_DIR}`,
+  );
   const subgraphs = await startSubgraphsProcess();
   const runs: Run[] = [];
   for (let round = 1; round <= settings.rounds && !interrupted; round += 1) {
@@ -125,7 +146,10 @@ async function main(): Promise<void> {
         const rss = peakRssBytes(running.child.pid);
         const window = result.window;
         const subgraphRequests = Object.fromEntries(
-          (['accounts', 'products', 'inventory', 'reviews', 'total'] as const).map((key) => [key, window ? window.end[key] - window.start[key] : 0]),
+          (['accounts', 'products', 'inventory', 'reviews', 'total'] as const).map((key) => [
+            key,
+            window ? window.end[key] - window.start[key] : 0,
+          ]),
         ) as Run['subgraphRequests'];
         const run: Run = {
           round,
@@ -177,4 +201,3 @@ try {
 } finally {
   await stopAll();
 }
-

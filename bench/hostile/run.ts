@@ -15,20 +15,31 @@ import { hashApiKey } from '../../gateway/clients.js';
 import { startStack, type Stack } from '../../launcher/stack.js';
 import { createLogger, type Env } from '../../platform/index.js';
 
-const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' } } });
+const { values: flags } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' } },
+});
 const seconds = Number(flags.seconds);
 const connections = Number(flags.connections);
 
 const API_KEY = 'bench-hostile-frontend-0123456789';
 const registry = join(mkdtempSync(join(tmpdir(), 'interchange-bench-')), 'clients.json');
-writeFileSync(registry, JSON.stringify({ clients: [{ name: 'frontend', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000_000 }] }));
+writeFileSync(
+  registry,
+  JSON.stringify({ clients: [{ name: 'frontend', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000_000 }] }),
+);
 
 const person = seedPeople().find((p) => p.inStripe && p.inMixpanel && p.erpCustomerNo)!;
 const operationsDir = new URL('../economy/operations/', import.meta.url);
 const operations = readdirSync(operationsDir)
   .filter((file) => file.endsWith('.graphql'))
   .sort()
-  .map((file) => ({ name: file.replace(/\.graphql$/, ''), body: JSON.stringify({ query: readFileSync(new URL(file, operationsDir), 'utf8'), variables: file.startsWith('Customer360') ? { email: person.email } : {} }) }));
+  .map((file) => ({
+    name: file.replace(/\.graphql$/, ''),
+    body: JSON.stringify({
+      query: readFileSync(new URL(file, operationsDir), 'utf8'),
+      variables: file.startsWith('Customer360') ? { email: person.email } : {},
+    }),
+  }));
 
 function nested(levels: number): string {
   let inner = 'id';
@@ -62,12 +73,23 @@ const BASE: Env = {
   EMULATOR_RATE_LIMITS: 'false',
   MIXPANEL_MAX_WINDOW_DAYS: '36500',
 };
-const MODES = { cached: BASE, cold: { ...BASE, ENTITY_CACHE: 'false', RESPONSE_CACHE: 'false', GATEWAY_DEDUPE: 'false' } } satisfies Record<string, Env>;
+const MODES = { cached: BASE, cold: { ...BASE, ENTITY_CACHE: 'false', RESPONSE_CACHE: 'false', GATEWAY_DEDUPE: 'false' } } satisfies Record<
+  string,
+  Env
+>;
 
 async function load(stack: Stack, body: string) {
-  const result = await autocannon({ url: `${stack.gatewayUrl}/graphql`, method: 'POST', connections, duration: seconds, headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body });
+  const result = await autocannon({
+    url: `${stack.gatewayUrl}/graphql`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body,
+  });
   let fivexx = 0;
-  for (const [code, count] of Object.entries(result.statusCodeStats ?? {})) if (Number(code) >= 500) fivexx += (count as { count: number }).count;
+  for (const [code, count] of Object.entries(result.statusCodeStats ?? {}))
+    if (Number(code) >= 500) fivexx += (count as { count: number }).count;
   return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors, fivexx };
 }
 
@@ -78,7 +100,11 @@ function attack(stack: Stack): { stop(): Promise<Record<string, number>> } {
   const loop = (async () => {
     for (let i = 0; running; i++) {
       const input = HOSTILE[i % HOSTILE.length]!;
-      const response = await fetch(`${stack.gatewayUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...input.headers }, body: input.body });
+      const response = await fetch(`${stack.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...input.headers },
+        body: input.body,
+      });
       const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
       const key = `${response.status} ${body.errors?.[0]?.extensions?.code ?? 'ok'}`;
       statuses[key] = (statuses[key] ?? 0) + 1;
@@ -109,7 +135,9 @@ for (const [mode, env] of Object.entries(MODES)) {
       const seen = await attacker.stop();
       for (const [key, count] of Object.entries(seen)) attackerSeen[key] = (attackerSeen[key] ?? 0) + count;
       const rssAfter = process.memoryUsage().rss;
-      rows.push(`| ${mode} | ${operation.name} | ${alone.rps.toFixed(0)} | ${underAttack.rps.toFixed(0)} | ${alone.rps > 0 ? `${((underAttack.rps / alone.rps) * 100).toFixed(0)}%` : "n/a"} | ${alone.p99} / ${underAttack.p99} | ${alone.fivexx + underAttack.fivexx} | ${alone.non2xx + underAttack.non2xx} | ${mb(rssBefore)} → ${mb(rssAfter)} |`);
+      rows.push(
+        `| ${mode} | ${operation.name} | ${alone.rps.toFixed(0)} | ${underAttack.rps.toFixed(0)} | ${alone.rps > 0 ? `${((underAttack.rps / alone.rps) * 100).toFixed(0)}%` : 'n/a'} | ${alone.p99} / ${underAttack.p99} | ${alone.fivexx + underAttack.fivexx} | ${alone.non2xx + underAttack.non2xx} | ${mb(rssBefore)} → ${mb(rssAfter)} |`,
+      );
       console.log(rows.at(-1));
     }
   } finally {
@@ -121,7 +149,7 @@ lines.push(
   '# Hostile traffic beside normal traffic',
   '',
   `Generated by \`npm run bench:hostile -- --seconds ${seconds} --connections ${connections}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}).`,
-  'Normal traffic: the economy benchmark\'s operations from a frontend API client, `autocannon` with ' +
+  "Normal traffic: the economy benchmark's operations from a frontend API client, `autocannon` with " +
     `${connections} connections for ${seconds} s each, measured alone and then while an anonymous client sends the hostile ` +
     'matrix below in a loop (same process, same stack, one after the other). `cached`: the stack as deployed; `cold`: entity ' +
     'cache, response cache and deduplication off, so every request reaches the vendor emulators. RSS is the whole process ' +
@@ -131,13 +159,15 @@ lines.push(
   '|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
-  'The attacker\'s answers over the whole run (status and code): the hostile inputs are refused before planning; its heavy ' +
+  "The attacker's answers over the whole run (status and code): the hostile inputs are refused before planning; its heavy " +
     'valid queries run until its anonymous cost budget (20000 a minute) is spent, then get `COST_BUDGET_EXCEEDED` while the ' +
-    'frontend\'s vendor-backed operations keep answering.',
+    "frontend's vendor-backed operations keep answering.",
   '',
   '| answer | count |',
   '|---|---|',
-  ...Object.entries(attackerSeen).sort().map(([key, count]) => `| ${key} | ${count} |`),
+  ...Object.entries(attackerSeen)
+    .sort()
+    .map(([key, count]) => `| ${key} | ${count} |`),
   '',
 );
 writeFileSync(new URL('../reports/hostile.md', import.meta.url), lines.join('\n'));

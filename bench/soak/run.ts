@@ -33,18 +33,24 @@ const positive = (name: string, value: string | undefined) => {
 };
 const minutes = positive('minutes', flags.minutes);
 const concurrency = Math.floor(positive('concurrency', flags.concurrency));
-const warmupMinutes = flags['warmup-minutes'] === undefined ? Math.min(2, minutes / 5) : positive('warmup-minutes', flags['warmup-minutes']);
+const warmupMinutes =
+  flags['warmup-minutes'] === undefined ? Math.min(2, minutes / 5) : positive('warmup-minutes', flags['warmup-minutes']);
 const sampleSeconds = positive('sample-seconds', flags['sample-seconds']);
 const reportPath = resolve(REPO_ROOT, flags.out!);
 const LIMIT_MB = 300;
 
 const KEY = 'soak-frontend-key-0123456789';
 const registry = join(mkdtempSync(join(tmpdir(), 'interchange-soak-')), 'clients.json');
-writeFileSync(registry, JSON.stringify({ clients: [{ name: 'soak-web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000_000 }] }));
+writeFileSync(
+  registry,
+  JSON.stringify({ clients: [{ name: 'soak-web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000_000 }] }),
+);
 
 const operationsDir = join(REPO_ROOT, 'bench/economy/operations');
 const documents = Object.fromEntries(
-  readdirSync(operationsDir).filter((file) => file.endsWith('.graphql')).map((file) => [basename(file, '.graphql'), readFileSync(join(operationsDir, file), 'utf8')]),
+  readdirSync(operationsDir)
+    .filter((file) => file.endsWith('.graphql'))
+    .map((file) => [basename(file, '.graphql'), readFileSync(join(operationsDir, file), 'utf8')]),
 );
 const people = seedPeople().slice(0, 100);
 
@@ -54,11 +60,16 @@ function nextRequest(): { kind: Kind; body: string; headers: Record<string, stri
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(Math.random() < 0.8 ? { 'x-api-key': KEY } : {}) };
   const roll = Math.random();
   const person = people[Math.floor(Math.random() * people.length)]!;
-  if (roll < 0.6) return { kind: 'Customer360', headers, body: JSON.stringify({ query: documents.Customer360, variables: { email: person.email } }) };
+  if (roll < 0.6)
+    return { kind: 'Customer360', headers, body: JSON.stringify({ query: documents.Customer360, variables: { email: person.email } }) };
   if (roll < 0.78) return { kind: 'Dashboard', headers, body: JSON.stringify({ query: documents.Dashboard }) };
   if (roll < 0.96) return { kind: 'BillingReport', headers, body: JSON.stringify({ query: documents.BillingReport }) };
   const title = `Soak ${Math.floor(Math.random() * 1000)}`;
-  return { kind: 'updateCustomer', headers, body: JSON.stringify({ query: `mutation { updateCustomer(id: "${contactIdOf(person)}", input: { jobTitle: "${title}" }) { id } }` }) };
+  return {
+    kind: 'updateCustomer',
+    headers,
+    body: JSON.stringify({ query: `mutation { updateCustomer(id: "${contactIdOf(person)}", input: { jobTitle: "${title}" }) { id } }` }),
+  };
 }
 
 function rssBytes(pid: number): number | null {
@@ -81,10 +92,15 @@ async function startSoakStack(): Promise<{ child: Child; url: string }> {
     ANONYMOUS_RATE_LIMIT_PER_MINUTE: '100000000',
   });
   let url = '';
-  await waitFor(child, 'ready', async () => {
-    url = /^ready (\S+)$/m.exec(readFileSync(child.logFile, 'utf8'))?.[1] ?? '';
-    return url !== '';
-  }, 120_000);
+  await waitFor(
+    child,
+    'ready',
+    async () => {
+      url = /^ready (\S+)$/m.exec(readFileSync(child.logFile, 'utf8'))?.[1] ?? '';
+      return url !== '';
+    },
+    120_000,
+  );
   return { child, url };
 }
 
@@ -95,7 +111,12 @@ async function worker(url: string, until: number): Promise<void> {
   while (Date.now() < until) {
     const request = nextRequest();
     try {
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(30_000),
+      });
       const text = await response.text();
       const failed = !response.ok || text.includes('"errors"');
       if (failed) {
@@ -127,7 +148,9 @@ async function main(): Promise<void> {
       const rss = rssBytes(child.pid);
       if (rss === null) throw new Error(`the stack process ${child.pid} is gone`);
       samples.push({ seconds: Math.round((Date.now() - t0) / 1000), rssBytes: rss });
-      console.log(`${(samples.at(-1)!.seconds / 60).toFixed(1)} min: RSS ${Math.round(rss / 2 ** 20)} MB, ${counts.answers} answers, ${counts.errors} errors, ${counts.hits} hits`);
+      console.log(
+        `${(samples.at(-1)!.seconds / 60).toFixed(1)} min: RSS ${Math.round(rss / 2 ** 20)} MB, ${counts.answers} answers, ${counts.errors} errors, ${counts.hits} hits`,
+      );
     }
   })();
   await Promise.all([...Array.from({ length: concurrency }, () => worker(url, until)), sampler]);
@@ -173,11 +196,15 @@ async function main(): Promise<void> {
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average (1 min) ${loadStart[0]!.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
     '(the machine is shared: a high load average means other work competed with the stack and the load generator).',
-    `Requests by kind: ${Object.entries(counts.byKind).map(([kind, n]) => `${kind} ${n}`).join(', ')}.`,
+    `Requests by kind: ${Object.entries(counts.byKind)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ')}.`,
     '',
   ];
   writeFileSync(reportPath, lines.join('\n'));
-  console.log(`report: ${relative(REPO_ROOT, reportPath)} (plot ${relative(REPO_ROOT, svgPath)}); trend ${trend?.toFixed(2)} MB/min, peak ${mb(peak)} MB`);
+  console.log(
+    `report: ${relative(REPO_ROOT, reportPath)} (plot ${relative(REPO_ROOT, svgPath)}); trend ${trend?.toFixed(2)} MB/min, peak ${mb(peak)} MB`,
+  );
 }
 
 try {

@@ -31,7 +31,10 @@ export function rssSvg(samples: readonly Sample[], options: { warmupSeconds: num
   const minuteStep = Math.max(1, Math.ceil(maxSeconds / 60 / 10));
   const grid: string[] = [];
   for (let mb = 0; mb <= maxMb; mb += mbStep) {
-    grid.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(mb)}" y2="${y(mb)}" stroke="#ddd"/>`, `<text x="${pad.left - 6}" y="${y(mb) + 4}" text-anchor="end">${mb}</text>`);
+    grid.push(
+      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(mb)}" y2="${y(mb)}" stroke="#ddd"/>`,
+      `<text x="${pad.left - 6}" y="${y(mb) + 4}" text-anchor="end">${mb}</text>`,
+    );
   }
   for (let minute = 0; minute * 60 <= maxSeconds; minute += minuteStep) {
     grid.push(`<text x="${x(minute * 60)}" y="${height - pad.bottom + 16}" text-anchor="middle">${minute}</text>`);

@@ -96,12 +96,13 @@ export const clientFault = (message: string, detail?: string): SoapFault => new 
 /** Raised when the emulator itself failed; the message never carries a stack. */
 export const serverFault = (message: string, detail?: string): SoapFault => new SoapFault('soap:Server', message, detail);
 
-const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function faultEnvelope(fault: SoapFault): string {
   const code = fault.faultCode();
-  const codeXml = code.namespace ? `<faultcode xmlns:a="${code.namespace}">${code.text}</faultcode>` : `<faultcode>${code.text}</faultcode>`;
+  const codeXml = code.namespace
+    ? `<faultcode xmlns:a="${code.namespace}">${code.text}</faultcode>`
+    : `<faultcode>${code.text}</faultcode>`;
   const detailXml = fault.style === 'nav' ? `<string xmlns="${SERIALIZATION_NS}">` : '<string>';
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +

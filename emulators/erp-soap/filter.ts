@@ -53,17 +53,17 @@ const compare = (left: Comparable, right: Comparable): number => (left < right ?
 
 export function compileFilter(page: string, field: FieldSpec, criteria: string): FieldPredicate {
   const invalid = (reason: string) =>
-    clientFault(
-      `The filter "${criteria}" is not valid for the ${field.name} field on the ${page} page. ${reason}`,
-    );
+    clientFault(`The filter "${criteria}" is not valid for the ${field.name} field on the ${page} page. ${reason}`);
   const textual = field.kind === 'code' || field.kind === 'text';
 
   const toComparable = (raw: string, ignoreCase: boolean): Comparable => {
     const { text, quoted } = unquote(raw);
     if (!quoted && /[()]/.test(text)) throw invalid('Parentheses are not supported by the emulator.');
     switch (field.kind) {
-      case 'code': return ignoreCase ? text.toLowerCase() : text.toUpperCase();
-      case 'text': return ignoreCase ? text.toLowerCase() : text;
+      case 'code':
+        return ignoreCase ? text.toLowerCase() : text.toUpperCase();
+      case 'text':
+        return ignoreCase ? text.toLowerCase() : text;
       case 'date':
         if (text === '' || isIsoDate(text)) return text;
         throw invalid(`The value "${text}" can't be evaluated into type Date (use YYYY-MM-DD).`);
@@ -107,16 +107,19 @@ export function compileFilter(page: string, field: FieldSpec, criteria: string):
       const high = term.slice(dots + 2);
       const from = low === '' ? undefined : toComparable(low, ignoreCase);
       const to = high === '' ? undefined : toComparable(high, ignoreCase);
-      return (value) =>
-        (from === undefined || compare(at(value), from) >= 0) && (to === undefined || compare(at(value), to) <= 0);
+      return (value) => (from === undefined || compare(at(value), from) >= 0) && (to === undefined || compare(at(value), to) <= 0);
     }
 
     const operator = /^(<>|>=|<=|>|<|=)/.exec(term)?.[0];
     if (operator) {
       const operand = toComparable(term.slice(operator.length), ignoreCase);
       const test: Record<string, (order: number) => boolean> = {
-        '<>': (order) => order !== 0, '>=': (order) => order >= 0, '<=': (order) => order <= 0,
-        '>': (order) => order > 0, '<': (order) => order < 0, '=': (order) => order === 0,
+        '<>': (order) => order !== 0,
+        '>=': (order) => order >= 0,
+        '<=': (order) => order <= 0,
+        '>': (order) => order > 0,
+        '<': (order) => order < 0,
+        '=': (order) => order === 0,
       };
       const accepts = test[operator]!;
       return (value) => accepts(compare(at(value), operand));
@@ -136,8 +139,6 @@ export function compileFilter(page: string, field: FieldSpec, criteria: string):
     return (value) => compare(at(value), operand) === 0;
   };
 
-  const alternatives = splitTopLevel(criteria, '|').map((alternative) =>
-    splitTopLevel(alternative, '&').map(compileTerm),
-  );
+  const alternatives = splitTopLevel(criteria, '|').map((alternative) => splitTopLevel(alternative, '&').map(compileTerm));
   return (value) => alternatives.some((all) => all.every((predicate) => predicate(value)));
 }

@@ -111,8 +111,7 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
     pagePath: (page: PageName) => pagePath(company, page),
     pageUrl: (page: PageName) => `${emulator.url}${pagePath(company, page)}`,
     snapshot: (page: PageName) => services[page].snapshot(),
-    soapCalls: (page?: PageName) =>
-      requests.count({ method: 'POST', path: page ? pagePath(company, page) : /^\/WS\/[^/]+\/Page\// }),
+    soapCalls: (page?: PageName) => requests.count({ method: 'POST', path: page ? pagePath(company, page) : /^\/WS\/[^/]+\/Page\// }),
   });
 }
 
@@ -130,7 +129,8 @@ function erpFaultBody(status: number, style: FaultStyle): { contentType: string;
   if (status === 200) {
     return {
       contentType,
-      body: '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
+      body:
+        '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
         '<ReadMultiple_Result xmlns="urn:microsoft-dynamics-schemas/page/customer"><ReadMultiple_Result><Customer><Key>fault</Key><No>C-FAULT</No></Customer>' +
         '</ReadMultiple_Result></ReadMultiple_Result></soap:Body></soap:Envelope>',
     };

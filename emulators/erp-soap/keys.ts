@@ -25,10 +25,7 @@ export const encodeKey = (page: PageName, no: string, version: number): string =
 
 export function decodeKey(page: PageName, key: string): RecordKey {
   const parts = decode(key);
-  if (
-    Array.isArray(parts) && parts.length === 3 && parts[0] === page &&
-    typeof parts[1] === 'string' && Number.isInteger(parts[2])
-  ) {
+  if (Array.isArray(parts) && parts.length === 3 && parts[0] === page && typeof parts[1] === 'string' && Number.isInteger(parts[2])) {
     return { page, no: parts[1], version: parts[2] as number };
   }
   throw clientFault(`The key "${key}" is not a valid ${page} key.`);
@@ -40,8 +37,12 @@ export const encodeLineKey = (orderNo: string, lineNo: number, version: number):
 export function decodeLineKey(key: string): LineKey {
   const parts = decode(key);
   if (
-    Array.isArray(parts) && parts.length === 4 && parts[0] === 'Sales_Order_Line' &&
-    typeof parts[1] === 'string' && Number.isInteger(parts[2]) && Number.isInteger(parts[3])
+    Array.isArray(parts) &&
+    parts.length === 4 &&
+    parts[0] === 'Sales_Order_Line' &&
+    typeof parts[1] === 'string' &&
+    Number.isInteger(parts[2]) &&
+    Number.isInteger(parts[3])
   ) {
     return { orderNo: parts[1], lineNo: parts[2] as number, version: parts[3] as number };
   }

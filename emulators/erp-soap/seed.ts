@@ -12,8 +12,18 @@ export const FIRST_ORDER_NO = 10001;
 export const FIRST_INVOICE_NO = 20001;
 
 const ADJECTIVES = ['ATHENS', 'PARIS', 'ROME', 'LONDON', 'OSLO', 'MUNICH', 'AMSTERDAM', 'BERLIN', 'TOKYO', 'SYDNEY'];
-const NOUNS = ['Desk', 'Guest Chair', 'Lamp', 'Whiteboard', 'Storage Unit', 'Swivel Chair', 'Conference Table',
-  'Mobile Pedestal', 'Monitor Arm', 'Bookcase'];
+const NOUNS = [
+  'Desk',
+  'Guest Chair',
+  'Lamp',
+  'Whiteboard',
+  'Storage Unit',
+  'Swivel Chair',
+  'Conference Table',
+  'Mobile Pedestal',
+  'Monitor Arm',
+  'Bookcase',
+];
 const UNITS = ['PCS', 'PCS', 'PCS', 'BOX', 'SET'];
 const STREETS = ['Main Street', 'Harbour Road', 'Station Square', 'Park Avenue', 'Mill Lane', 'High Street'];
 const CREDIT_LIMITS = [0, 500_000, 1_000_000, 2_500_000, 5_000_000];

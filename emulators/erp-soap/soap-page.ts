@@ -34,7 +34,9 @@ export function createSoapPage(page: PageName, path: string, service: PageServic
       } catch (error) {
         // Anything but our own fault is a bug in the emulator: answer a Server fault without the stack.
         if (error instanceof SoapFault) throw error.styled(style);
-        throw serverFault('The emulator failed to process the request.', error instanceof Error ? error.message : String(error)).styled(style);
+        throw serverFault('The emulator failed to process the request.', error instanceof Error ? error.message : String(error)).styled(
+          style,
+        );
       }
     };
   }

@@ -25,11 +25,13 @@ const ROUTE = '/WS/:company/Page/:page';
 /** A DTD is where XXE and entity expansion live; no SOAP message needs one (SOAP 1.1 forbids it). */
 const DTD = /<!DOCTYPE|<!ENTITY/i;
 
-export const pagePath = (company: string, page: PageName): string =>
-  `/WS/${encodeURIComponent(company)}/Page/${page}`;
+export const pagePath = (company: string, page: PageName): string => `/WS/${encodeURIComponent(company)}/Page/${page}`;
 
 const sendFault = (res: Response, fault: SoapFault, style: FaultStyle): void => {
-  res.status(500).type(XML_TYPE).send(faultEnvelope(fault.styled(style)));
+  res
+    .status(500)
+    .type(XML_TYPE)
+    .send(faultEnvelope(fault.styled(style)));
 };
 
 type BodyError = { type?: string; status?: number; message?: string; limit?: number };
@@ -46,7 +48,9 @@ function bodyFault(error: BodyError, maxRequestBytes: number): SoapFault | undef
       return clientFault('The request body was not received completely.');
     default:
       // zlib errors on a corrupt gzip body arrive here with a 4xx status and no type.
-      return error.status !== undefined && error.status < 500 ? clientFault('The request body could not be read.', error.message) : undefined;
+      return error.status !== undefined && error.status < 500
+        ? clientFault('The request body could not be read.', error.message)
+        : undefined;
   }
 }
 

@@ -51,8 +51,15 @@ export function addDays(date: string, days: number): string {
 /** xsd:boolean's lexical forms, plus NAV's Yes/No that people type into filters. */
 export function parseBoolean(text: string): boolean | undefined {
   switch (text.trim().toLowerCase()) {
-    case 'true': case '1': case 'yes': return true;
-    case 'false': case '0': case 'no': return false;
-    default: return undefined;
+    case 'true':
+    case '1':
+    case 'yes':
+      return true;
+    case 'false':
+    case '0':
+    case 'no':
+      return false;
+    default:
+      return undefined;
   }
 }

@@ -49,8 +49,7 @@ export function createUsernameTokenCheck(policy: UsernameTokenPolicy): (security
   // nonce -> when it may be forgotten (its token's Created has aged out by then, so a replay fails anyway).
   const seenNonces = new Map<string, number>();
 
-  const deny = (reason: string): SoapFault =>
-    clientFault('The security token could not be authenticated or authorized.', reason);
+  const deny = (reason: string): SoapFault => clientFault('The security token could not be authenticated or authorized.', reason);
 
   return (security) => {
     const now = policy.clock();

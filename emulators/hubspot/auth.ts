@@ -9,7 +9,10 @@ type Code = { redirectUri: string | undefined; used: boolean };
 
 /** The OAuth token endpoint's own error body: `status` carries the reason, not the word "error". */
 export class OAuthError extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'OAuthError';
   }
@@ -47,8 +50,11 @@ export class Authenticator {
     if (token && this.privateTokens.has(token)) return token;
     const access = token ? this.accessTokens.get(token) : undefined;
     if (!token || !access) {
-      throw new HubSpotError(401, 'INVALID_AUTHENTICATION',
-        'Authentication credentials not found. This API supports OAuth 2.0 authentication and private app access tokens.');
+      throw new HubSpotError(
+        401,
+        'INVALID_AUTHENTICATION',
+        'Authentication credentials not found. This API supports OAuth 2.0 authentication and private app access tokens.',
+      );
     }
     const now = this.clock();
     if (now >= access.expiresAt) {

@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 /** The `category` values HubSpot's CRM errors use. */
 export type ErrorCategory =
-  | 'VALIDATION_ERROR'
-  | 'OBJECT_NOT_FOUND'
-  | 'CONFLICT'
-  | 'INVALID_AUTHENTICATION'
-  | 'EXPIRED_AUTHENTICATION'
-  | 'RATE_LIMITS';
+  'VALIDATION_ERROR' | 'OBJECT_NOT_FOUND' | 'CONFLICT' | 'INVALID_AUTHENTICATION' | 'EXPIRED_AUTHENTICATION' | 'RATE_LIMITS';
 
 /** One entry of an error's `errors` list, e.g. a property that failed validation. */
 export type ErrorDetail = {

@@ -81,11 +81,14 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     options.accessTokenTtlSeconds ?? 1800,
     clock,
   );
-  const limiter = new RateLimiter({
-    tenSecondlyLimit: options.tenSecondlyLimit ?? 190,
-    dailyLimit: options.dailyLimit ?? 1_000_000,
-    searchPerSecond: options.searchPerSecond ?? 5,
-  }, clock);
+  const limiter = new RateLimiter(
+    {
+      tenSecondlyLimit: options.tenSecondlyLimit ?? 190,
+      dailyLimit: options.dailyLimit ?? 1_000_000,
+      searchPerSecond: options.searchPerSecond ?? 5,
+    },
+    clock,
+  );
   const context: CrmContext = { store, clock, searchLagMs: options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS };
 
   const { app, requests } = createEmulatorApp({
@@ -176,17 +179,48 @@ function hubSpotFaultBody(status: number): { contentType: string; body: string }
   const contentType = 'application/json;charset=utf-8';
   if (status === 200) {
     const now = new Date().toISOString();
-    return { contentType, body: JSON.stringify({ status: 'COMPLETE', results: [{ id: '1', properties: { email: 'fault@example.com' }, createdAt: now, updatedAt: now, archived: false }], startedAt: now, completedAt: now }) };
+    return {
+      contentType,
+      body: JSON.stringify({
+        status: 'COMPLETE',
+        results: [{ id: '1', properties: { email: 'fault@example.com' }, createdAt: now, updatedAt: now, archived: false }],
+        startedAt: now,
+        completedAt: now,
+      }),
+    };
   }
   if (status === 429) {
-    return { contentType, body: JSON.stringify({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: correlationId(), policyName: 'TEN_SECONDLY_ROLLING' }) };
+    return {
+      contentType,
+      body: JSON.stringify({
+        status: 'error',
+        message: 'You have reached your ten_secondly_rolling limit.',
+        errorType: 'RATE_LIMIT',
+        correlationId: correlationId(),
+        policyName: 'TEN_SECONDLY_ROLLING',
+      }),
+    };
   }
-  const category = status >= 500 ? 'INTERNAL_ERROR' : status === 404 ? 'OBJECT_NOT_FOUND' : status === 401 ? 'INVALID_AUTHENTICATION' : 'VALIDATION_ERROR';
-  return { contentType, body: JSON.stringify({ status: 'error', message: `fault injected by the hubspot emulator (HTTP ${status})`, correlationId: correlationId(), category }) };
+  const category =
+    status >= 500 ? 'INTERNAL_ERROR' : status === 404 ? 'OBJECT_NOT_FOUND' : status === 401 ? 'INVALID_AUTHENTICATION' : 'VALIDATION_ERROR';
+  return {
+    contentType,
+    body: JSON.stringify({
+      status: 'error',
+      message: `fault injected by the hubspot emulator (HTTP ${status})`,
+      correlationId: correlationId(),
+      category,
+    }),
+  };
 }
 
 function isHttpError(error: unknown): error is { status: number; type?: string; message: string } {
-  return typeof error === 'object' && error !== null && 'status' in error
-    && typeof (error as { status: unknown }).status === 'number'
-    && (error as { status: number }).status >= 400 && (error as { status: number }).status < 500;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'status' in error &&
+    typeof (error as { status: unknown }).status === 'number' &&
+    (error as { status: number }).status >= 400 &&
+    (error as { status: number }).status < 500
+  );
 }

@@ -52,10 +52,14 @@ function invalid(message: string, errors: ErrorDetail[] = []): HubSpotError {
 function stringField(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) {
-    if (required) throw invalid(`Invalid input JSON: "${name}" is required.`, [{ message: `${name} is required`, code: 'REQUIRED_FIELD', in: name }]);
+    if (required)
+      throw invalid(`Invalid input JSON: "${name}" is required.`, [{ message: `${name} is required`, code: 'REQUIRED_FIELD', in: name }]);
     return undefined;
   }
-  if (typeof value !== 'string' || (required && value.trim() === '')) throw invalid(`Invalid input JSON: "${name}" must be a non-empty string.`, [{ message: `${name} must be a string`, code: 'INVALID_TYPE', in: name }]);
+  if (typeof value !== 'string' || (required && value.trim() === ''))
+    throw invalid(`Invalid input JSON: "${name}" must be a non-empty string.`, [
+      { message: `${name} must be a string`, code: 'INVALID_TYPE', in: name },
+    ]);
   return value;
 }
 
@@ -91,7 +95,9 @@ function parseOptions(value: unknown): Option[] | undefined {
 function checkShape(property: Pick<CustomProperty, 'type' | 'fieldType' | 'options'>): void {
   if (!TYPES.includes(property.type)) throw invalid(`Invalid property type ${String(property.type)}. Allowed: ${TYPES.join(', ')}`);
   if (!FIELD_TYPES_BY_TYPE[property.type].includes(property.fieldType)) {
-    throw invalid(`Property fieldType ${property.fieldType} is not valid for type ${property.type}. Allowed: ${FIELD_TYPES_BY_TYPE[property.type].join(', ')}`);
+    throw invalid(
+      `Property fieldType ${property.fieldType} is not valid for type ${property.type}. Allowed: ${FIELD_TYPES_BY_TYPE[property.type].join(', ')}`,
+    );
   }
   if (property.type === 'enumeration' && property.options.length === 0) throw invalid('An enumeration property needs at least one option.');
   if (property.type === 'bool') {
@@ -106,7 +112,11 @@ function checkShape(property: Pick<CustomProperty, 'type' | 'fieldType' | 'optio
  * set and read on objects at once, and an archived one no longer can.
  */
 export class PropertyRegistry {
-  private readonly custom: Record<ObjectType, Map<string, CustomProperty>> = { contacts: new Map(), companies: new Map(), deals: new Map() };
+  private readonly custom: Record<ObjectType, Map<string, CustomProperty>> = {
+    contacts: new Map(),
+    companies: new Map(),
+    deals: new Map(),
+  };
   private readonly merged = new Map<ObjectType, ReadonlyMap<string, PropertyDefinition>>();
 
   /** Every definition of the type a write may use: the standard ones and the live custom ones. */
@@ -139,7 +149,8 @@ export class PropertyRegistry {
     if (!NAME.test(name) || name.length > 100) {
       throw invalid(`Property name ${name} is invalid: use lowercase letters, digits and underscores, starting with a letter.`);
     }
-    if (name.startsWith('hs_')) throw invalid(`Property name ${name} is invalid: the hs_ prefix is reserved for HubSpot-defined properties.`);
+    if (name.startsWith('hs_'))
+      throw invalid(`Property name ${name} is invalid: the hs_ prefix is reserved for HubSpot-defined properties.`);
     if (PROPERTIES[type].has(name) || this.custom[type].get(name)?.archived === false) {
       throw new HubSpotError(409, 'CONFLICT', `Property named '${name}' already exists.`);
     }

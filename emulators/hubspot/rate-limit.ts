@@ -15,7 +15,11 @@ type Policy = 'TEN_SECONDLY_ROLLING' | 'DAILY' | 'SECONDLY';
 export class RateLimitError extends Error {
   readonly status = 429;
 
-  constructor(readonly policyName: Policy, message: string, readonly headers: Record<string, string>) {
+  constructor(
+    readonly policyName: Policy,
+    message: string,
+    readonly headers: Record<string, string>,
+  ) {
     super(message);
     this.name = 'RateLimitError';
   }
@@ -36,7 +40,10 @@ export class RateLimiter {
   private readonly recentSearches = new Map<string, number[]>();
   private readonly daily = new Map<string, { day: number; count: number }>();
 
-  constructor(private readonly settings: RateLimitSettings, private readonly clock: () => number) {}
+  constructor(
+    private readonly settings: RateLimitSettings,
+    private readonly clock: () => number,
+  ) {}
 
   /**
    * Counts one request and returns the rate-limit headers to send, or throws the 429. Search has its own

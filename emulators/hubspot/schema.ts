@@ -36,8 +36,15 @@ export type PropertyDefinition = {
   readOnly?: boolean;
 };
 
-const DEAL_STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin',
-  'contractsent', 'closedwon', 'closedlost'] as const;
+const DEAL_STAGES = [
+  'appointmentscheduled',
+  'qualifiedtobuy',
+  'presentationscheduled',
+  'decisionmakerboughtin',
+  'contractsent',
+  'closedwon',
+  'closedlost',
+] as const;
 export { DEAL_STAGES };
 
 function defs(list: PropertyDefinition[]): ReadonlyMap<string, PropertyDefinition> {

@@ -3,8 +3,21 @@ import { PROPERTIES, SEARCHABLE, type ObjectType } from './schema.js';
 import type { CrmObject } from './store.js';
 import { parseDateValue } from './validation.js';
 
-export const OPERATORS = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY',
-  'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN'] as const;
+export const OPERATORS = [
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'BETWEEN',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+  'NOT_CONTAINS_TOKEN',
+] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 export type Filter = { propertyName: string; operator: Operator; value?: string; highValue?: string; values?: string[] };
@@ -122,12 +135,19 @@ function compare(a: number | string, b: number | string): number {
 }
 
 function tokens(value: string): string[] {
-  return value.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((token) => token.length > 0);
+  return value
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((token) => token.length > 0);
 }
 
 /** CONTAINS_TOKEN: the pattern (with `*` wildcards) matches one word of the value, or the whole value. */
 function containsToken(value: string, pattern: string): boolean {
-  const escaped = pattern.toLowerCase().split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = pattern
+    .toLowerCase()
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   const regex = new RegExp(`^${escaped}$`, 'u');
   return regex.test(value.toLowerCase()) || tokens(value).some((token) => regex.test(token));
 }
@@ -155,7 +175,8 @@ export function matchesFilter(object: CrmObject, filter: Filter, associated?: As
   const raw = object.properties[filter.propertyName];
   const has = raw !== null && raw !== undefined && raw !== '';
   const type = object.type;
-  const cmp = (other: string): number => compare(comparable(type, filter.propertyName, raw ?? ''), comparable(type, filter.propertyName, other));
+  const cmp = (other: string): number =>
+    compare(comparable(type, filter.propertyName, raw ?? ''), comparable(type, filter.propertyName, other));
   const value = filter.value ?? '';
   switch (filter.operator) {
     case 'HAS_PROPERTY':
@@ -207,13 +228,17 @@ export function matchesGroups(object: CrmObject, groups: Filter[][], associated?
  * searchable properties, case-insensitively, e.g. "ada abb" finds Ada Abbott.
  */
 export function matchesQuery(object: CrmObject, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter((word) => word.length > 0);
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word.length > 0);
   if (words.length === 0) return true;
   const values = SEARCHABLE[object.type]
     .map((name) => object.properties[name])
     .filter((value): value is string => typeof value === 'string' && value.length > 0);
-  return words.every((word) => values.some((value) => value.toLowerCase().startsWith(word)
-    || tokens(value).some((token) => token.startsWith(word))));
+  return words.every((word) =>
+    values.some((value) => value.toLowerCase().startsWith(word) || tokens(value).some((token) => token.startsWith(word))),
+  );
 }
 
 export function sortObjects(objects: CrmObject[], sorts: readonly Sort[]): CrmObject[] {

@@ -18,8 +18,14 @@ export function companyIdOf(company: Pick<Company, 'index'>): string {
   return String(FIRST_IDS.companies + company.index);
 }
 
-function seeded(type: CrmObject['type'], id: string, createdAt: number, updatedAt: number,
-  properties: Record<string, string | null>, lastModified: string): CrmObject {
+function seeded(
+  type: CrmObject['type'],
+  id: string,
+  createdAt: number,
+  updatedAt: number,
+  properties: Record<string, string | null>,
+  lastModified: string,
+): CrmObject {
   return {
     id,
     type,
@@ -52,31 +58,49 @@ export function seedStore(seed: number): CrmStore {
   for (const company of companies) {
     const createdAt = YEAR_2024 + random.int(0, 364) * DAY_MS + random.int(0, DAY_MS - 1);
     companyCreated.push(createdAt);
-    store.insertSeeded(seeded('companies', companyIdOf(company), createdAt, createdAt + random.int(0, 90) * DAY_MS, {
-      name: company.name,
-      domain: company.domain,
-      industry: company.industry,
-      city: company.city,
-      country: company.country,
-      numberofemployees: String(company.employees),
-    }, 'hs_lastmodifieddate'));
+    store.insertSeeded(
+      seeded(
+        'companies',
+        companyIdOf(company),
+        createdAt,
+        createdAt + random.int(0, 90) * DAY_MS,
+        {
+          name: company.name,
+          domain: company.domain,
+          industry: company.industry,
+          city: company.city,
+          country: company.country,
+          numberofemployees: String(company.employees),
+        },
+        'hs_lastmodifieddate',
+      ),
+    );
   }
 
   const contactsByCompany = new Map<number, string[]>();
   for (const person of people) {
     const id = contactIdOf(person);
     const company = companies[person.companyIndex];
-    store.insertSeeded(seeded('contacts', id, person.createdAt, person.createdAt + random.int(0, 60) * DAY_MS, {
-      firstname: person.firstName,
-      lastname: person.lastName,
-      email: person.email,
-      phone: person.phone,
-      jobtitle: person.jobTitle,
-      city: person.city,
-      country: person.country,
-      company: company?.name ?? null,
-      erp_customer_no: person.erpCustomerNo,
-    }, 'lastmodifieddate'));
+    store.insertSeeded(
+      seeded(
+        'contacts',
+        id,
+        person.createdAt,
+        person.createdAt + random.int(0, 60) * DAY_MS,
+        {
+          firstname: person.firstName,
+          lastname: person.lastName,
+          email: person.email,
+          phone: person.phone,
+          jobtitle: person.jobTitle,
+          city: person.city,
+          country: person.country,
+          company: company?.name ?? null,
+          erp_customer_no: person.erpCustomerNo,
+        },
+        'lastmodifieddate',
+      ),
+    );
     if (company) {
       store.associate('contacts', id, 'companies', companyIdOf(company), true);
       contactsByCompany.set(company.index, [...(contactsByCompany.get(company.index) ?? []), id]);
@@ -90,14 +114,23 @@ export function seedStore(seed: number): CrmStore {
       const id = String(dealId++);
       const createdAt = (companyCreated[company.index] ?? YEAR_2024) + random.int(1, 365) * DAY_MS;
       const amount = random.int(10, 2500) * 100;
-      store.insertSeeded(seeded('deals', id, createdAt, createdAt + random.int(0, 30) * DAY_MS, {
-        dealname: `${company.name} - ${random.pick(PRODUCTS)}`,
-        amount: amount.toFixed(2),
-        deal_currency_code: random.pick(CURRENCIES),
-        dealstage: random.pick(DEAL_STAGES),
-        pipeline: 'default',
-        closedate: new Date(createdAt + random.int(14, 180) * DAY_MS).toISOString(),
-      }, 'hs_lastmodifieddate'));
+      store.insertSeeded(
+        seeded(
+          'deals',
+          id,
+          createdAt,
+          createdAt + random.int(0, 30) * DAY_MS,
+          {
+            dealname: `${company.name} - ${random.pick(PRODUCTS)}`,
+            amount: amount.toFixed(2),
+            deal_currency_code: random.pick(CURRENCIES),
+            dealstage: random.pick(DEAL_STAGES),
+            pipeline: 'default',
+            closedate: new Date(createdAt + random.int(14, 180) * DAY_MS).toISOString(),
+          },
+          'hs_lastmodifieddate',
+        ),
+      );
       store.associate('deals', id, 'companies', companyIdOf(company), true);
       const contacts = contactsByCompany.get(company.index) ?? [];
       if (contacts.length > 0) {

@@ -46,10 +46,14 @@ export function parseAssociationTypes(value: unknown): ObjectType[] {
   });
 }
 
-export function toPublicObject(object: CrmObject, properties: readonly string[], options: {
-  store?: CrmStore;
-  associations?: readonly ObjectType[];
-} = {}): PublicObject {
+export function toPublicObject(
+  object: CrmObject,
+  properties: readonly string[],
+  options: {
+    store?: CrmStore;
+    associations?: readonly ObjectType[];
+  } = {},
+): PublicObject {
   const selected: Record<string, string | null> = {};
   for (const name of properties) selected[name] = object.properties[name] ?? null;
   const answer: PublicObject = {
@@ -68,7 +72,8 @@ export function toPublicObject(object: CrmObject, properties: readonly string[],
       if (edges.length === 0) continue;
       associations[toType] = {
         results: edges.flatMap((edge) =>
-          associationTypes(object.type, toType, edge.primary).map((spec) => ({ id: edge.toId, type: spec.name }))),
+          associationTypes(object.type, toType, edge.primary).map((spec) => ({ id: edge.toId, type: spec.name })),
+        ),
       };
     }
     answer.associations = associations;

@@ -54,7 +54,12 @@ const EVENT_TYPES = ['creation', 'deletion', 'propertyChange', 'associationChang
 /** HubSpot tries a failed delivery up to 10 times; compressed here by default (tests compress further). */
 const DEFAULT_SCHEDULE = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 120_000, 240_000];
 
-export function createHubSpotWebhooks(store: CrmStore, clock: () => number, clientSecret: string, options: HubSpotWebhookOptions = {}): HubSpotWebhooks {
+export function createHubSpotWebhooks(
+  store: CrmStore,
+  clock: () => number,
+  clientSecret: string,
+  options: HubSpotWebhookOptions = {},
+): HubSpotWebhooks {
   const appId = options.appId ?? 1000001;
   const portalId = options.portalId ?? 62515;
   const deliverer = createDeliverer({ retryScheduleMs: DEFAULT_SCHEDULE, ...options });
@@ -86,8 +91,12 @@ export function createHubSpotWebhooks(store: CrmStore, clock: () => number, clie
 
   const emit = (type: ObjectType, action: string, objectId: string, extra: Partial<WebhookEvent> = {}) => {
     const subscriptionType = `${SINGULAR[type]}.${action}`;
-    const subscription = [...subscriptions.values()].find((candidate) =>
-      candidate.active && candidate.eventType === subscriptionType && (action !== 'propertyChange' || candidate.propertyName === extra.propertyName));
+    const subscription = [...subscriptions.values()].find(
+      (candidate) =>
+        candidate.active &&
+        candidate.eventType === subscriptionType &&
+        (action !== 'propertyChange' || candidate.propertyName === extra.propertyName),
+    );
     if (!subscription || !targetUrl) return;
     batch.push({
       eventId: nextEventId++,
@@ -131,10 +140,21 @@ export function createHubSpotWebhooks(store: CrmStore, clock: () => number, clie
   const subscribe = (eventType: string, propertyName: string | undefined): Subscription => {
     const [object, action] = eventType.split('.');
     if (!object || !Object.values(SINGULAR).includes(object) || !action || !EVENT_TYPES.includes(action)) {
-      throw new HubSpotError(400, 'VALIDATION_ERROR', `Unknown eventType "${eventType}": expected <contact|company|deal>.<${EVENT_TYPES.join('|')}>.`);
+      throw new HubSpotError(
+        400,
+        'VALIDATION_ERROR',
+        `Unknown eventType "${eventType}": expected <contact|company|deal>.<${EVENT_TYPES.join('|')}>.`,
+      );
     }
-    if (action === 'propertyChange' && !propertyName) throw new HubSpotError(400, 'VALIDATION_ERROR', 'propertyName is required for propertyChange subscriptions.');
-    const subscription: Subscription = { id: nextSubscriptionId++, eventType, ...(propertyName ? { propertyName } : {}), active: true, createdAt: new Date(clock()).toISOString() };
+    if (action === 'propertyChange' && !propertyName)
+      throw new HubSpotError(400, 'VALIDATION_ERROR', 'propertyName is required for propertyChange subscriptions.');
+    const subscription: Subscription = {
+      id: nextSubscriptionId++,
+      eventType,
+      ...(propertyName ? { propertyName } : {}),
+      active: true,
+      createdAt: new Date(clock()).toISOString(),
+    };
     subscriptions.set(subscription.id, subscription);
     return subscription;
   };
@@ -165,7 +185,8 @@ export function createHubSpotWebhooks(store: CrmStore, clock: () => number, clie
   });
   routes.put(`${base}/settings`, (req, res) => {
     const url = (req.body as { targetUrl?: unknown } | undefined)?.targetUrl;
-    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new HubSpotError(400, 'VALIDATION_ERROR', 'targetUrl must be an absolute http(s) URL.');
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url))
+      throw new HubSpotError(400, 'VALIDATION_ERROR', 'targetUrl must be an absolute http(s) URL.');
     targetUrl = url;
     res.json({ targetUrl, throttling: { maxConcurrentRequests: 10, period: 'SECONDLY' } });
   });

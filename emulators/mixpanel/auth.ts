@@ -17,9 +17,7 @@ export const DEFAULT_PROJECT: ProjectConfig = {
   serviceAccounts: [{ username: 'emulator.sa', secret: 'emulator-secret' }],
 };
 
-export type AuthOutcome =
-  | { ok: true; via: 'service-account' | 'project-token' }
-  | { ok: false; status: 400 | 401 | 403; message: string };
+export type AuthOutcome = { ok: true; via: 'service-account' | 'project-token' } | { ok: false; status: 400 | 401 | 403; message: string };
 
 function basicCredentials(req: Request): { username: string; password: string } | undefined {
   const header = req.get('authorization');

@@ -84,6 +84,9 @@ export function exportRoutes(router: Router, context: MixpanelContext): void {
       lines.push(EventStore.line(row, timeInMs));
       if (limit !== undefined && lines.length >= limit) break;
     }
-    res.status(200).type('text/plain; charset=utf-8').send(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    res
+      .status(200)
+      .type('text/plain; charset=utf-8')
+      .send(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
   });
 }

@@ -134,8 +134,14 @@ export function createMixpanelEmulator(options: MixpanelEmulatorOptions = {}): M
  */
 function mixpanelFaultBody(status: number): { contentType: string; body: string } {
   if (status === 200) {
-    const event = { event: 'Fault', properties: { time: 1_700_000_000_000, distinct_id: 'fault@example.com', $insert_id: 'fault-injected' } };
+    const event = {
+      event: 'Fault',
+      properties: { time: 1_700_000_000_000, distinct_id: 'fault@example.com', $insert_id: 'fault-injected' },
+    };
     return { contentType: 'text/plain; charset=utf-8', body: `${JSON.stringify(event)}\n` };
   }
-  return { contentType: 'application/json', body: JSON.stringify({ error: `fault injected by the mixpanel emulator (HTTP ${status})`, status: 'error' }) };
+  return {
+    contentType: 'application/json',
+    body: JSON.stringify({ error: `fault injected by the mixpanel emulator (HTTP ${status})`, status: 'error' }),
+  };
 }

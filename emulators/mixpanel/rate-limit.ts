@@ -12,9 +12,7 @@ export type RateLimits = {
   concurrent: number;
 };
 
-export type Admission =
-  | { ok: true; release: () => void }
-  | { ok: false; retryAfterSeconds: number; message: string };
+export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; message: string };
 
 const SECOND = 1000;
 const HOUR = 3600 * 1000;
@@ -47,11 +45,19 @@ export class RateLimiter {
     };
     const perSecondWait = window(SECOND, perSecond);
     if (perSecondWait !== undefined) {
-      return { ok: false, retryAfterSeconds: perSecondWait, message: `${this.label} rate limit exceeded: at most ${perSecond} queries per second` };
+      return {
+        ok: false,
+        retryAfterSeconds: perSecondWait,
+        message: `${this.label} rate limit exceeded: at most ${perSecond} queries per second`,
+      };
     }
     const perHourWait = window(HOUR, perHour);
     if (perHourWait !== undefined) {
-      return { ok: false, retryAfterSeconds: perHourWait, message: `${this.label} rate limit exceeded: at most ${perHour} queries per hour` };
+      return {
+        ok: false,
+        retryAfterSeconds: perHourWait,
+        message: `${this.label} rate limit exceeded: at most ${perHour} queries per hour`,
+      };
     }
     this.admitted.push(now);
     this.inFlight++;

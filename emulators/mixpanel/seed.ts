@@ -13,7 +13,15 @@ export type SeedEvent = { event: string; timeMs: number; properties: Record<stri
 export type SeedProfile = { distinctId: string; properties: Record<string, unknown> };
 
 export const SEED_EVENT_NAMES = [
-  'Sign Up', 'Login', 'Page View', 'Search', 'Add To Cart', 'Checkout Started', 'Purchase', 'Invite Sent', 'Feature Used',
+  'Sign Up',
+  'Login',
+  'Page View',
+  'Search',
+  'Add To Cart',
+  'Checkout Started',
+  'Purchase',
+  'Invite Sent',
+  'Feature Used',
 ] as const;
 
 const BROWSERS = ['Chrome', 'Firefox', 'Safari', 'Microsoft Edge'];
@@ -30,7 +38,12 @@ const CURRENCIES: Record<string, string> = { US: 'USD', GB: 'GBP', JP: 'JPY', CA
 
 /** Browsing steps and their weights; cart, checkout and purchase come from the funnel in `activity`. */
 const BROWSING: ReadonlyArray<readonly [string, number]> = [
-  ['Login', 20], ['Page View', 32], ['Search', 14], ['Feature Used', 14], ['Invite Sent', 4], ['Add To Cart', 16],
+  ['Login', 20],
+  ['Page View', 32],
+  ['Search', 14],
+  ['Feature Used', 14],
+  ['Invite Sent', 4],
+  ['Add To Cart', 16],
 ];
 const BROWSING_TOTAL = BROWSING.reduce((sum, [, weight]) => sum + weight, 0);
 

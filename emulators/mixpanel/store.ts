@@ -55,7 +55,7 @@ export class EventStore {
     if (key !== undefined) this.keys.add(key);
     const row: Row = { event, timeMs, properties: stored, seq: this.seq++ };
     const last = this.rows[this.rows.length - 1];
-    if (last && (last.timeMs > timeMs)) this.sorted = false;
+    if (last && last.timeMs > timeMs) this.sorted = false;
     this.rows.push(row);
     return duplicate ? 'duplicate' : 'stored';
   }

@@ -40,7 +40,10 @@ function answer(res: Response, httpStatus: number, verbose: boolean, ok: boolean
     res.status(httpStatus).json({ status: ok ? 1 : 0, error });
     return;
   }
-  res.status(httpStatus).type('text/plain').send(ok ? '1' : '0');
+  res
+    .status(httpStatus)
+    .type('text/plain')
+    .send(ok ? '1' : '0');
 }
 
 export function trackRoutes(router: Router, context: MixpanelContext): void {

@@ -6,8 +6,23 @@ export const MAX_PROPERTIES = 255;
 
 /** Values Mixpanel refuses as distinct_id or $insert_id because they betray an implementation mistake. */
 const PLACEHOLDER_IDS = new Set([
-  '00000000-0000-0000-0000-000000000000', 'anon', 'anonymous', 'nil', 'none', 'null', 'n/a', 'na', 'undefined',
-  'unknown', '<nil>', '0', '-1', 'true', 'false', '[]', '{}',
+  '00000000-0000-0000-0000-000000000000',
+  'anon',
+  'anonymous',
+  'nil',
+  'none',
+  'null',
+  'n/a',
+  'na',
+  'undefined',
+  'unknown',
+  '<nil>',
+  '0',
+  '-1',
+  'true',
+  'false',
+  '[]',
+  '{}',
 ]);
 
 export type ValidEvent = { ok: true; event: string; timeMs: number; properties: Record<string, unknown> };
@@ -46,7 +61,11 @@ export function validateEvent(raw: unknown, rules: ValidationRules, serializedBy
   }
   const propertyCount = Object.keys(properties).length;
   if (propertyCount >= MAX_PROPERTIES) {
-    return invalid('properties', `'properties' is invalid: an event must have fewer than ${MAX_PROPERTIES} properties (it has ${propertyCount})`, properties);
+    return invalid(
+      'properties',
+      `'properties' is invalid: an event must have fewer than ${MAX_PROPERTIES} properties (it has ${propertyCount})`,
+      properties,
+    );
   }
 
   let timeMs: number;
@@ -56,7 +75,11 @@ export function validateEvent(raw: unknown, rules: ValidationRules, serializedBy
   } else {
     const parsed = toEpochMs(properties['time']);
     if (parsed === undefined) {
-      return invalid('properties.time', "'properties.time' is invalid: must be specified as seconds or milliseconds since epoch", properties);
+      return invalid(
+        'properties.time',
+        "'properties.time' is invalid: must be specified as seconds or milliseconds since epoch",
+        properties,
+      );
     }
     timeMs = parsed;
   }
@@ -67,7 +90,11 @@ export function validateEvent(raw: unknown, rules: ValidationRules, serializedBy
     return invalid('properties.time', "'properties.time' is invalid: must not be more than 1 hour in the future", properties);
   }
   if (timeMs < rules.notBefore) {
-    return invalid('properties.time', "'properties.time' is invalid: /track accepts only events from the last 5 days, use /import", properties);
+    return invalid(
+      'properties.time',
+      "'properties.time' is invalid: /track accepts only events from the last 5 days, use /import",
+      properties,
+    );
   }
 
   const distinctId = properties['distinct_id'];
@@ -76,18 +103,22 @@ export function validateEvent(raw: unknown, rules: ValidationRules, serializedBy
   } else if (typeof distinctId !== 'string' && typeof distinctId !== 'number') {
     return invalid('properties.distinct_id', "'properties.distinct_id' is invalid: must be a string", properties);
   } else if (PLACEHOLDER_IDS.has(String(distinctId).toLowerCase())) {
-    return invalid('properties.distinct_id', `'properties.distinct_id' is invalid: ${JSON.stringify(String(distinctId))} is not allowed`, properties);
+    return invalid(
+      'properties.distinct_id',
+      `'properties.distinct_id' is invalid: ${JSON.stringify(String(distinctId))} is not allowed`,
+      properties,
+    );
   }
 
   const insertId = properties['$insert_id'];
   if (insertId === undefined) {
     if (rules.requireIds) return invalid('properties.$insert_id', "'properties.$insert_id' is required", properties);
-  } else if (
-    typeof insertId !== 'string' ||
-    !/^[A-Za-z0-9-]{1,36}$/.test(insertId) ||
-    PLACEHOLDER_IDS.has(insertId.toLowerCase())
-  ) {
-    return invalid('properties.$insert_id', "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'", properties);
+  } else if (typeof insertId !== 'string' || !/^[A-Za-z0-9-]{1,36}$/.test(insertId) || PLACEHOLDER_IDS.has(insertId.toLowerCase())) {
+    return invalid(
+      'properties.$insert_id',
+      "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'",
+      properties,
+    );
   }
   return { ok: true, event: name, timeMs, properties };
 }

@@ -27,7 +27,12 @@ export type DeliveryAttempt = { target: string; label: string; attempt: number; 
 
 export type Deliverer = {
   /** Sends `body` to `url`; `sign(attempt)` gives the headers of each attempt (signatures carry the time). */
-  deliver(request: { url: string; label: string; body: (attempt: number) => string; headers: (body: string, attempt: number) => Record<string, string> }): void;
+  deliver(request: {
+    url: string;
+    label: string;
+    body: (attempt: number) => string;
+    headers: (body: string, attempt: number) => Record<string, string>;
+  }): void;
   readonly attempts: DeliveryAttempt[];
   /** Resolves when no delivery is pending (tests). */
   idle(): Promise<void>;

@@ -82,35 +82,46 @@ const ROUTE_PATTERN = /^(?:([A-Za-z]+|\*)\s+)?(\/\S*)$/;
 
 const latencySchema = z.union([
   z.number().int().min(0).max(600_000),
-  z.object({ min: z.number().int().min(0), max: z.number().int().max(600_000) }).strict()
+  z
+    .object({ min: z.number().int().min(0), max: z.number().int().max(600_000) })
+    .strict()
     .refine((range) => range.min <= range.max, { message: 'min must not exceed max' }),
 ]);
 
-const ruleSchema = z.object({
-  route: z.union([
-    z.instanceof(RegExp),
-    z.string().refine((route) => route === '*' || route.startsWith('re:') || ROUTE_PATTERN.test(route.trim()), {
-      message: "expected '[METHOD] /path/glob', '*' or 're:<regex>'",
-    }).refine((route) => !route.startsWith('re:') || isRegex(route.slice(3)), { message: 'not a valid regular expression' }),
-  ]).optional(),
-  rate: z.number().min(0).max(1).optional(),
-  status: z.number().int().min(400).max(599).optional(),
-  retryAfter: z.number().int().min(0).optional(),
-  body: z.string().optional(),
-  latencyMs: latencySchema.optional(),
-  hang: z.boolean().optional(),
-  reset: z.boolean().optional(),
-  malformed: z.boolean().optional(),
-  times: z.number().int().min(1).optional(),
-}).strict()
+const ruleSchema = z
+  .object({
+    route: z
+      .union([
+        z.instanceof(RegExp),
+        z
+          .string()
+          .refine((route) => route === '*' || route.startsWith('re:') || ROUTE_PATTERN.test(route.trim()), {
+            message: "expected '[METHOD] /path/glob', '*' or 're:<regex>'",
+          })
+          .refine((route) => !route.startsWith('re:') || isRegex(route.slice(3)), { message: 'not a valid regular expression' }),
+      ])
+      .optional(),
+    rate: z.number().min(0).max(1).optional(),
+    status: z.number().int().min(400).max(599).optional(),
+    retryAfter: z.number().int().min(0).optional(),
+    body: z.string().optional(),
+    latencyMs: latencySchema.optional(),
+    hang: z.boolean().optional(),
+    reset: z.boolean().optional(),
+    malformed: z.boolean().optional(),
+    times: z.number().int().min(1).optional(),
+  })
+  .strict()
   .refine((rule) => [rule.hang, rule.reset, rule.malformed, rule.status !== undefined].filter(Boolean).length <= 1, {
     message: 'choose one of status, hang, reset, malformed',
   })
   .refine((rule) => rule.retryAfter === undefined || rule.status === 429 || rule.status === 503, {
-    message: 'retryAfter goes with status 429 or 503', path: ['retryAfter'],
+    message: 'retryAfter goes with status 429 or 503',
+    path: ['retryAfter'],
   })
   .refine((rule) => rule.body === undefined || !(rule.hang || rule.reset || rule.malformed), {
-    message: 'body goes with an error status', path: ['body'],
+    message: 'body goes with an error status',
+    path: ['body'],
   });
 
 /** Checks rules from code or from `PUT /_emulator/faults`; throws FaultRuleError. */
@@ -141,9 +152,11 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
   const render = (status: number): { contentType: string; body: string } =>
     options.faultBody?.(status) ?? {
       contentType: 'application/json; charset=utf-8',
-      body: JSON.stringify(status === 200
-        ? { data: [{ id: 'fault_injected', note: `the ${options.name} emulator cut this body short on purpose` }], has_more: false }
-        : { error: { status, message: `fault injected by the ${options.name} emulator` } }),
+      body: JSON.stringify(
+        status === 200
+          ? { data: [{ id: 'fault_injected', note: `the ${options.name} emulator cut this body short on purpose` }], has_more: false }
+          : { error: { status, message: `fault injected by the ${options.name} emulator` } },
+      ),
     };
 
   /** Does what the rule says once its latency has passed. */
@@ -169,7 +182,10 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
     const status = rule.status ?? 500;
     const rendered = render(status);
     if (rule.retryAfter !== undefined) res.set('Retry-After', String(rule.retryAfter));
-    res.status(status).set('Content-Type', rendered.contentType).send(rule.body ?? rendered.body);
+    res
+      .status(status)
+      .set('Content-Type', rendered.contentType)
+      .send(rule.body ?? rendered.body);
   };
 
   const middleware: RequestHandler = (req, res, next) => {
@@ -239,10 +255,15 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
 
 /** The request log's `fault` field: what was done, e.g. `latency 120ms + status 503 retry-after 2s`. */
 function label(rule: FaultRule, delay: number): string {
-  const effect = rule.hang ? 'hang' : rule.reset ? 'reset' : rule.malformed ? 'malformed'
-    : rule.status !== undefined || rule.latencyMs === undefined
-      ? `status ${rule.status ?? 500}${rule.retryAfter === undefined ? '' : ` retry-after ${rule.retryAfter}s`}`
-      : undefined;
+  const effect = rule.hang
+    ? 'hang'
+    : rule.reset
+      ? 'reset'
+      : rule.malformed
+        ? 'malformed'
+        : rule.status !== undefined || rule.latencyMs === undefined
+          ? `status ${rule.status ?? 500}${rule.retryAfter === undefined ? '' : ` retry-after ${rule.retryAfter}s`}`
+          : undefined;
   const latency = rule.latencyMs === undefined ? undefined : `latency ${delay}ms`;
   return [latency, effect].filter(Boolean).join(' + ');
 }
@@ -262,8 +283,12 @@ function compileRoute(route: string | RegExp | undefined): (method: string, path
   }
   const [, method, glob = ''] = ROUTE_PATTERN.exec(route.trim()) ?? [];
   const wantedMethod = method === undefined || method === '*' ? undefined : method.toUpperCase();
-  const pattern = new RegExp(`^${glob.split(/(\*\*|\*)/).map((part) =>
-    part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('')}$`);
+  const pattern = new RegExp(
+    `^${glob
+      .split(/(\*\*|\*)/)
+      .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
   return (requestMethod, path) => (wantedMethod === undefined || requestMethod === wantedMethod) && pattern.test(path);
 }
 

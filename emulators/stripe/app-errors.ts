@@ -18,11 +18,12 @@ export const stripeErrorHandler: ErrorRequestHandler = (error: unknown, req, res
     known = error;
   } else if (isHttpError(error) && error.status < 500) {
     // body-parser's rejections (malformed or oversized bodies) are the client's fault.
-    known = new StripeApiError(error.status === 413 ? 413 : 400, { type: 'invalid_request_error',
-      message: `Invalid request body: ${error.message}` });
+    known = new StripeApiError(error.status === 413 ? 413 : 400, {
+      type: 'invalid_request_error',
+      message: `Invalid request body: ${error.message}`,
+    });
   } else {
-    known = new StripeApiError(500, { type: 'api_error',
-      message: 'An unknown error occurred in the Stripe emulator.' });
+    known = new StripeApiError(500, { type: 'api_error', message: 'An unknown error occurred in the Stripe emulator.' });
   }
   res.status(known.status).json(errorResponse(known, docBase));
 };

@@ -25,7 +25,8 @@ export function authenticate(apiKeys: readonly string[]): RequestHandler {
     if (!key) {
       throw new StripeApiError(401, {
         type: 'invalid_request_error',
-        message: "You did not provide an API key. You need to provide your API key in the Authorization header, " +
+        message:
+          'You did not provide an API key. You need to provide your API key in the Authorization header, ' +
           "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
       });
     }

@@ -13,8 +13,7 @@ function recordChange(context: StripeContext, type: string, invoice: Invoice, be
 
 export function finalizeInvoice(context: StripeContext, invoice: Invoice, request: RequestInfo): void {
   if (invoice.status !== 'draft') {
-    throw unexpectedState('invoice_not_editable', `This invoice is already finalized, you can't re-finalize a ` +
-      `non-draft invoice.`);
+    throw unexpectedState('invoice_not_editable', `This invoice is already finalized, you can't re-finalize a ` + `non-draft invoice.`);
   }
   const customer = context.store.customers.get(invoice.customer);
   const before = structuredClone(invoice);
@@ -40,8 +39,12 @@ export function finalizeInvoice(context: StripeContext, invoice: Invoice, reques
  * Pays an open invoice: out of band, or by charging `paymentMethod` (else the customer's default). A decline
  * leaves the invoice open with one more attempt counted and throws the 402.
  */
-export function payInvoice(context: StripeContext, invoice: Invoice, f: { paymentMethod?: string; outOfBand?: boolean },
-  request: RequestInfo): void {
+export function payInvoice(
+  context: StripeContext,
+  invoice: Invoice,
+  f: { paymentMethod?: string; outOfBand?: boolean },
+  request: RequestInfo,
+): void {
   if (invoice.status === 'draft') finalizeInvoice(context, invoice, request);
   if (invoice.status === 'paid') {
     throw unexpectedState('invoice_already_paid', 'Invoice is already paid.');
@@ -55,17 +58,28 @@ export function payInvoice(context: StripeContext, invoice: Invoice, f: { paymen
     const customer = context.store.customers.get(invoice.customer);
     const methodId = f.paymentMethod ?? customer?.invoice_settings.default_payment_method ?? null;
     if (!methodId) {
-      throw invalidRequest('This customer has no attached payment source or default payment method. Please consider ' +
-        'adding a default payment method.', { param: 'payment_method' });
+      throw invalidRequest(
+        'This customer has no attached payment source or default payment method. Please consider ' + 'adding a default payment method.',
+        { param: 'payment_method' },
+      );
     }
     const method = resolvePaymentMethod(context, methodId, invoice.customer, 'payment_method');
-    const intent = context.store.payment_intents.insert(buildPaymentIntent({ id: context.newId('pi'), created: now,
-      amount: invoice.amount_remaining, currency: invoice.currency, customer: invoice.customer,
-      paymentMethod: method.id, description: `Payment for Invoice ${invoice.number ?? invoice.id}`,
-      captureMethod: 'automatic' }));
+    const intent = context.store.payment_intents.insert(
+      buildPaymentIntent({
+        id: context.newId('pi'),
+        created: now,
+        amount: invoice.amount_remaining,
+        currency: invoice.currency,
+        customer: invoice.customer,
+        paymentMethod: method.id,
+        description: `Payment for Invoice ${invoice.number ?? invoice.id}`,
+        captureMethod: 'automatic',
+      }),
+    );
     context.events.record('payment_intent.created', intent, request);
-    const payment = context.store.invoice_payments.insert(buildInvoicePayment({ id: context.newId('inpay'), created: now,
-      invoice, paymentIntent: intent.id, paid: false }));
+    const payment = context.store.invoice_payments.insert(
+      buildInvoicePayment({ id: context.newId('inpay'), created: now, invoice, paymentIntent: intent.id, paid: false }),
+    );
     invoice.attempt_count++;
     invoice.attempted = true;
     const declined = confirmPaymentIntent(context, intent, request);
@@ -111,18 +125,35 @@ export function markUncollectible(context: StripeContext, invoice: Invoice, requ
  * Bills a subscription's current period: an invoice with one line per item, finalized and charged to the
  * subscription's (or customer's) default payment method. Returns whether the payment went through.
  */
-export function billSubscriptionPeriod(context: StripeContext, subscription: Subscription, customer: Customer,
-  request: RequestInfo): { invoice: Invoice; paid: boolean } {
+export function billSubscriptionPeriod(
+  context: StripeContext,
+  subscription: Subscription,
+  customer: Customer,
+  request: RequestInfo,
+): { invoice: Invoice; paid: boolean } {
   const now = nowSeconds(context);
-  const invoice = context.store.invoices.insert(buildInvoice({ id: context.newId('in'), created: now, customer,
-    currency: subscription.currency, subscription,
-    periodStart: subscription.items.data[0]?.current_period_start ?? now,
-    periodEnd: subscription.items.data[0]?.current_period_end ?? now }));
+  const invoice = context.store.invoices.insert(
+    buildInvoice({
+      id: context.newId('in'),
+      created: now,
+      customer,
+      currency: subscription.currency,
+      subscription,
+      periodStart: subscription.items.data[0]?.current_period_start ?? now,
+      periodEnd: subscription.items.data[0]?.current_period_end ?? now,
+    }),
+  );
   invoice.billing_reason = 'subscription_create';
   for (const item of subscription.items.data) {
-    addInvoiceLine(invoice, { id: context.newId('il'), amount: item.price.unit_amount * item.quantity,
-      description: `${item.quantity} × ${item.price.nickname ?? item.price.product}`, quantity: item.quantity,
-      subscriptionItem: item, periodStart: item.current_period_start, periodEnd: item.current_period_end });
+    addInvoiceLine(invoice, {
+      id: context.newId('il'),
+      amount: item.price.unit_amount * item.quantity,
+      description: `${item.quantity} × ${item.price.nickname ?? item.price.product}`,
+      quantity: item.quantity,
+      subscriptionItem: item,
+      periodStart: item.current_period_start,
+      periodEnd: item.current_period_end,
+    });
   }
   context.events.record('invoice.created', invoice, request);
   subscription.latest_invoice = invoice.id;

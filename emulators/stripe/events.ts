@@ -7,8 +7,7 @@ export type EventListener = (event: StripeEvent) => void;
 
 export type EventLog = {
   /** Records an event with a snapshot of the object as it is now. */
-  record(type: string, object: StripeObject, request: RequestInfo | null,
-    previousAttributes?: Record<string, unknown>): StripeEvent;
+  record(type: string, object: StripeObject, request: RequestInfo | null, previousAttributes?: Record<string, unknown>): StripeEvent;
   /** Subscribes to every recorded event (the hook webhook delivery will use); returns the unsubscribe function. */
   onEvent(listener: EventListener): () => void;
 };

@@ -29,10 +29,7 @@ export function expand(store: Store, includables: Includables, body: unknown, pa
     // On a list the leading `data.` addresses the elements and is not a level of the object.
     const depth = isList(result) && segments[0] === 'data' ? segments.length - 1 : segments.length;
     if (depth > MAX_EXPAND_DEPTH) {
-      throw invalidRequest(
-        `You cannot expand more than ${MAX_EXPAND_DEPTH} levels of a property. Property: ${path}`,
-        { param: 'expand' },
-      );
+      throw invalidRequest(`You cannot expand more than ${MAX_EXPAND_DEPTH} levels of a property. Property: ${path}`, { param: 'expand' });
     }
     result = expandAt(store, includables, result, segments, path);
   }

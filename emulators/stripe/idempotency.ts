@@ -18,8 +18,9 @@ export function idempotency(clock: () => number): RequestHandler {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
     if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-      throw invalidRequest(`Invalid Idempotency-Key: keys can be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long.`,
-        { param: 'Idempotency-Key' });
+      throw invalidRequest(`Invalid Idempotency-Key: keys can be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long.`, {
+        param: 'Idempotency-Key',
+      });
     }
     res.locals.idempotencyKey = key;
     res.setHeader('Idempotency-Key', key);
@@ -31,7 +32,8 @@ export function idempotency(clock: () => number): RequestHandler {
       if (existing.fingerprint !== fingerprint) {
         throw new StripeApiError(400, {
           type: 'idempotency_error',
-          message: 'Keys for idempotent requests can only be used with the same parameters they were first used ' +
+          message:
+            'Keys for idempotent requests can only be used with the same parameters they were first used ' +
             `with. Try using a key other than '${key}' if you meant to execute a different request.`,
         });
       }

@@ -84,10 +84,25 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
   // Request ids come from their own sequence so that reading data never shifts the ids of objects made later.
   const newRequestId = createIdGenerator(seed + 0x9e3779b9);
   const events = createEventLog(store, newId, clock, STRIPE_API_VERSION);
-  const context: StripeContext = { store, newId, clock, events, apiVersion: STRIPE_API_VERSION,
-    includables: createIncludables(store), searchLagMs: options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS };
-  const empty: SeedSummary = { customers: 0, payment_intents: 0, charges: 0, refunds: 0, invoices: 0,
-    subscriptions: 0, prices: 0, products: 0 };
+  const context: StripeContext = {
+    store,
+    newId,
+    clock,
+    events,
+    apiVersion: STRIPE_API_VERSION,
+    includables: createIncludables(store),
+    searchLagMs: options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS,
+  };
+  const empty: SeedSummary = {
+    customers: 0,
+    payment_intents: 0,
+    charges: 0,
+    refunds: 0,
+    invoices: 0,
+    subscriptions: 0,
+    prices: 0,
+    products: 0,
+  };
   const seeded = options.seedData === false ? empty : seedStore(store, newId, seed);
 
   const { app, requests } = createEmulatorApp({
@@ -112,8 +127,12 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
     next();
   });
   app.use(authenticate(options.apiKeys ?? ['sk_test_emulator']));
-  app.use(rateLimit({ perSecond: options.rateLimitPerSecond,
-    searchPerSecond: options.searchRateLimitPerSecond ?? SEARCH_REQUESTS_PER_SECOND }, clock));
+  app.use(
+    rateLimit(
+      { perSecond: options.rateLimitPerSecond, searchPerSecond: options.searchRateLimitPerSecond ?? SEARCH_REQUESTS_PER_SECOND },
+      clock,
+    ),
+  );
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   app.use(knownParams());
   app.use(idempotency(clock));
@@ -151,11 +170,20 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
  */
 function stripeFaultBody(status: number): { contentType: string; body: string } {
   const contentType = 'application/json';
-  if (status === 200) return { contentType, body: JSON.stringify({ object: 'list', url: '/v1/customers', has_more: false, data: [{ id: 'cus_fault', object: 'customer' }] }) };
-  const error = status >= 500
-    ? { type: 'api_error', message: `fault injected by the stripe emulator (HTTP ${status})` }
-    : status === 429
-      ? { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.' }
-      : { type: 'invalid_request_error', message: `fault injected by the stripe emulator (HTTP ${status})` };
+  if (status === 200)
+    return {
+      contentType,
+      body: JSON.stringify({ object: 'list', url: '/v1/customers', has_more: false, data: [{ id: 'cus_fault', object: 'customer' }] }),
+    };
+  const error =
+    status >= 500
+      ? { type: 'api_error', message: `fault injected by the stripe emulator (HTTP ${status})` }
+      : status === 429
+        ? {
+            type: 'invalid_request_error',
+            code: 'rate_limit',
+            message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+          }
+        : { type: 'invalid_request_error', message: `fault injected by the stripe emulator (HTTP ${status})` };
   return { contentType, body: JSON.stringify({ error }) };
 }

@@ -7,17 +7,37 @@ import type { PaymentIntent } from './types.js';
  * currency not listed here gets the common 50-unit minimum (the emulator does not convert currencies).
  */
 const MINIMUM_AMOUNTS: Readonly<Record<string, number>> = {
-  usd: 50, eur: 50, gbp: 30, aud: 50, cad: 50, chf: 50, nzd: 50, sgd: 50, brl: 50, jpy: 50, mxn: 1000,
-  dkk: 250, nok: 300, sek: 300, hkd: 400, czk: 1500, huf: 17500, pln: 200, ron: 200, bgn: 100, aed: 200,
-  inr: 50, myr: 200, thb: 1000,
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  aud: 50,
+  cad: 50,
+  chf: 50,
+  nzd: 50,
+  sgd: 50,
+  brl: 50,
+  jpy: 50,
+  mxn: 1000,
+  dkk: 250,
+  nok: 300,
+  sek: 300,
+  hkd: 400,
+  czk: 1500,
+  huf: 17500,
+  pln: 200,
+  ron: 200,
+  bgn: 100,
+  aed: 200,
+  inr: 50,
+  myr: 200,
+  thb: 1000,
 };
 
 /** 400 `amount_too_small` when `amount` is under the currency's minimum; amounts below 1 are refused earlier. */
 export function checkMinimumAmount(amount: number, currency: string): void {
   const minimum = MINIMUM_AMOUNTS[currency] ?? 50;
   if (amount < minimum) {
-    throw invalidRequest(`Amount must be at least ${minimum} ${currency} minor units.`,
-      { param: 'amount', code: 'amount_too_small' });
+    throw invalidRequest(`Amount must be at least ${minimum} ${currency} minor units.`, { param: 'amount', code: 'amount_too_small' });
   }
 }
 
@@ -31,16 +51,21 @@ export function automaticPaymentMethodsParam(params: Params): AutomaticPaymentMe
   const { enabled, allow_redirects: redirects, ...rest } = raw as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) {
-    throw invalidRequest(`Received unknown parameter: automatic_payment_methods[${unknown}]`,
-      { param: `automatic_payment_methods[${unknown}]`, code: 'parameter_unknown' });
+    throw invalidRequest(`Received unknown parameter: automatic_payment_methods[${unknown}]`, {
+      param: `automatic_payment_methods[${unknown}]`,
+      code: 'parameter_unknown',
+    });
   }
   if (enabled !== 'true' && enabled !== 'false') {
-    throw invalidRequest('Missing required param: automatic_payment_methods[enabled].',
-      { param: 'automatic_payment_methods[enabled]', code: 'parameter_missing' });
+    throw invalidRequest('Missing required param: automatic_payment_methods[enabled].', {
+      param: 'automatic_payment_methods[enabled]',
+      code: 'parameter_missing',
+    });
   }
   if (redirects !== undefined && redirects !== 'always' && redirects !== 'never') {
-    throw invalidRequest('Invalid automatic_payment_methods[allow_redirects]: must be one of always, never',
-      { param: 'automatic_payment_methods[allow_redirects]' });
+    throw invalidRequest('Invalid automatic_payment_methods[allow_redirects]: must be one of always, never', {
+      param: 'automatic_payment_methods[allow_redirects]',
+    });
   }
   return { enabled: enabled === 'true', allow_redirects: redirects ?? 'always' };
 }
@@ -53,8 +78,9 @@ export function intentPaymentMethods(params: Params): { automatic: AutomaticPaym
   const automatic = automaticPaymentMethodsParam(params);
   const types = paymentMethodTypesParam(params);
   if (automatic?.enabled && types) {
-    throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.',
-      { param: 'payment_method_types' });
+    throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', {
+      param: 'payment_method_types',
+    });
   }
   if (types) return { automatic: null, types };
   return { automatic: automatic ?? { enabled: true, allow_redirects: 'always' }, types: ['card'] };
@@ -80,9 +106,12 @@ export function checkRedirectable(intent: PaymentIntent, params: Params): void {
   const automatic = intent.automatic_payment_methods;
   // Without automatic payment methods the intent lists its types explicitly: cards need no redirect.
   if (!automatic?.enabled || automatic.allow_redirects === 'never') return;
-  throw invalidRequest('This PaymentIntent is configured to accept payment methods enabled in your Dashboard. ' +
-    'Because some of these payment methods might redirect your customer off of your page, you must provide a ' +
-    '`return_url`. If you don\'t want to accept redirect-based payment methods, set ' +
-    '`automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` ' +
-    'when creating Setup Intents and Payment Intents.', { param: 'return_url' });
+  throw invalidRequest(
+    'This PaymentIntent is configured to accept payment methods enabled in your Dashboard. ' +
+      'Because some of these payment methods might redirect your customer off of your page, you must provide a ' +
+      "`return_url`. If you don't want to accept redirect-based payment methods, set " +
+      '`automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` ' +
+      'when creating Setup Intents and Payment Intents.',
+    { param: 'return_url' },
+  );
 }

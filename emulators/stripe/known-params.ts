@@ -11,7 +11,17 @@ const LIST = ['limit', 'starting_after', 'ending_before', 'created', 'expand'];
 const SEARCH = ['query', 'limit', 'page', 'expand'];
 const RETRIEVE = ['expand'];
 const CUSTOMER_WRITE = ['email', 'name', 'phone', 'description', 'balance', 'metadata', 'payment_method', 'invoice_settings', 'expand'];
-const INTENT_WRITE = ['amount', 'currency', 'customer', 'payment_method', 'payment_method_data', 'description', 'receipt_email', 'metadata', 'expand'];
+const INTENT_WRITE = [
+  'amount',
+  'currency',
+  'customer',
+  'payment_method',
+  'payment_method_data',
+  'description',
+  'receipt_email',
+  'metadata',
+  'expand',
+];
 
 type Endpoint = { method: 'GET' | 'POST' | 'DELETE'; path: string; params: readonly string[] };
 
@@ -22,8 +32,11 @@ const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/v1/customers/:id', params: RETRIEVE },
   { method: 'POST', path: '/v1/customers/:id', params: CUSTOMER_WRITE },
   { method: 'DELETE', path: '/v1/customers/:id', params: [] },
-  { method: 'POST', path: '/v1/payment_intents', params: [...INTENT_WRITE, 'capture_method', 'confirm', 'return_url',
-    'automatic_payment_methods', 'payment_method_types'] },
+  {
+    method: 'POST',
+    path: '/v1/payment_intents',
+    params: [...INTENT_WRITE, 'capture_method', 'confirm', 'return_url', 'automatic_payment_methods', 'payment_method_types'],
+  },
   { method: 'GET', path: '/v1/payment_intents', params: [...LIST, 'customer'] },
   { method: 'GET', path: '/v1/payment_intents/search', params: SEARCH },
   { method: 'GET', path: '/v1/payment_intents/:id', params: [...RETRIEVE, 'client_secret'] },
@@ -41,7 +54,11 @@ const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/v1/refunds/:id', params: RETRIEVE },
   { method: 'POST', path: '/v1/refunds/:id', params: ['metadata', 'expand'] },
   { method: 'POST', path: '/v1/refunds/:id/cancel', params: RETRIEVE },
-  { method: 'POST', path: '/v1/invoices', params: ['customer', 'collection_method', 'currency', 'description', 'metadata', 'auto_advance', 'days_until_due', 'expand'] },
+  {
+    method: 'POST',
+    path: '/v1/invoices',
+    params: ['customer', 'collection_method', 'currency', 'description', 'metadata', 'auto_advance', 'days_until_due', 'expand'],
+  },
   { method: 'GET', path: '/v1/invoices', params: [...LIST, 'customer', 'status', 'subscription', 'collection_method'] },
   { method: 'GET', path: '/v1/invoices/search', params: SEARCH },
   { method: 'GET', path: '/v1/invoices/:id', params: RETRIEVE },
@@ -57,11 +74,28 @@ const ENDPOINTS: readonly Endpoint[] = [
   { method: 'POST', path: '/v1/invoiceitems', params: ['customer', 'amount', 'currency', 'description', 'invoice', 'metadata', 'expand'] },
   { method: 'GET', path: '/v1/invoiceitems', params: [...LIST, 'customer', 'invoice', 'pending'] },
   { method: 'GET', path: '/v1/invoiceitems/:id', params: RETRIEVE },
-  { method: 'POST', path: '/v1/subscriptions', params: ['customer', 'items', 'trial_period_days', 'default_payment_method', 'metadata', 'expand'] },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions',
+    params: ['customer', 'items', 'trial_period_days', 'default_payment_method', 'metadata', 'expand'],
+  },
   { method: 'GET', path: '/v1/subscriptions', params: [...LIST, 'customer', 'status', 'price'] },
   { method: 'GET', path: '/v1/subscriptions/search', params: SEARCH },
   { method: 'GET', path: '/v1/subscriptions/:id', params: RETRIEVE },
-  { method: 'POST', path: '/v1/subscriptions/:id', params: ['metadata', 'description', 'cancel_at_period_end', 'default_payment_method', 'pause_collection', 'items', 'proration_behavior', 'expand'] },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions/:id',
+    params: [
+      'metadata',
+      'description',
+      'cancel_at_period_end',
+      'default_payment_method',
+      'pause_collection',
+      'items',
+      'proration_behavior',
+      'expand',
+    ],
+  },
   { method: 'DELETE', path: '/v1/subscriptions/:id', params: ['cancellation_details', 'invoice_now', 'prorate', 'expand'] },
   { method: 'POST', path: '/v1/subscriptions/:id/pause', params: RETRIEVE },
   { method: 'POST', path: '/v1/subscriptions/:id/resume', params: ['billing_cycle_anchor', 'proration_behavior', 'expand'] },

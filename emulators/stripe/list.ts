@@ -15,8 +15,7 @@ export function limitParam(params: Params): number {
   if (raw === undefined) return 10;
   const limit = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(limit >= 1 && limit <= 100)) {
-    throw invalidRequest(`Invalid integer: ${String(raw)}. This value must be between 1 and 100 (inclusive).`,
-      { param: 'limit' });
+    throw invalidRequest(`Invalid integer: ${String(raw)}. This value must be between 1 and 100 (inclusive).`, { param: 'limit' });
   }
   return limit;
 }
@@ -27,8 +26,16 @@ export function matchesCreated(created: number, value: unknown): boolean {
   if (!value || typeof value !== 'object') throw invalidRequest('Invalid created', { param: 'created' });
   for (const [op, raw] of Object.entries(value as Record<string, unknown>)) {
     const bound = toTimestamp(raw, `created[${op}]`);
-    const ok = op === 'gt' ? created > bound : op === 'gte' ? created >= bound : op === 'lt' ? created < bound
-      : op === 'lte' ? created <= bound : undefined;
+    const ok =
+      op === 'gt'
+        ? created > bound
+        : op === 'gte'
+          ? created >= bound
+          : op === 'lt'
+            ? created < bound
+            : op === 'lte'
+              ? created <= bound
+              : undefined;
     if (ok === undefined) throw invalidRequest(`Received unknown parameter: created[${op}]`, { param: `created[${op}]` });
     if (!ok) return false;
   }
@@ -44,14 +51,17 @@ function toTimestamp(raw: unknown, param: string): number {
  * One page of `items` (already filtered, newest first) around the cursors. `ending_before` gives the `limit`
  * objects just before the cursor, still newest first: the SDK walks such a page from its end.
  */
-export function paginate<T extends StripeObject>(items: readonly T[], params: Params, url: string, noun: string):
-  { page: ListObject<T>; total: number } {
+export function paginate<T extends StripeObject>(
+  items: readonly T[],
+  params: Params,
+  url: string,
+  noun: string,
+): { page: ListObject<T>; total: number } {
   const limit = limitParam(params);
   const after = params.starting_after;
   const before = params.ending_before;
   if (after !== undefined && before !== undefined) {
-    throw invalidRequest('You may only specify one of these parameters: starting_after, ending_before.',
-      { param: 'starting_after' });
+    throw invalidRequest('You may only specify one of these parameters: starting_after, ending_before.', { param: 'starting_after' });
   }
   const cursorIndex = (param: string, id: unknown) => {
     const index = typeof id === 'string' ? items.findIndex((item) => item.id === id) : -1;
@@ -77,11 +87,21 @@ export function paginate<T extends StripeObject>(items: readonly T[], params: Pa
 }
 
 /** Sends a Stripe object or list, applying `expand[]` (and `total_count`, which only lists and searches have). */
-export function send(res: Response, context: StripeContext, params: Params, body: unknown,
-  options: { status?: number; total?: number } = {}): void {
+export function send(
+  res: Response,
+  context: StripeContext,
+  params: Params,
+  body: unknown,
+  options: { status?: number; total?: number } = {},
+): void {
   const paths = expandPaths(params);
   const wantsTotal = paths.includes('total_count');
-  let result = expand(context.store, context.includables, body, paths.filter((path) => path !== 'total_count'));
+  let result = expand(
+    context.store,
+    context.includables,
+    body,
+    paths.filter((path) => path !== 'total_count'),
+  );
   if (wantsTotal) {
     if (options.total === undefined) throw invalidRequest('This property cannot be expanded (total_count).', { param: 'expand' });
     result = { ...(result as object), total_count: options.total };
@@ -90,15 +110,21 @@ export function send(res: Response, context: StripeContext, params: Params, body
 }
 
 /** `GET /v1/<resource>`: the one list mechanism every resource uses. */
-export function listRoute<T extends StripeObject>(context: StripeContext, collection: Collection<T>, url: string,
-  filters: ListFilters<T> = {}, base: (params: Params) => readonly T[] = () => collection.all()): RequestHandler {
+export function listRoute<T extends StripeObject>(
+  context: StripeContext,
+  collection: Collection<T>,
+  url: string,
+  filters: ListFilters<T> = {},
+  base: (params: Params) => readonly T[] = () => collection.all(),
+): RequestHandler {
   return (req, res) => {
     const params = paramsOf(req);
     const active = Object.entries(filters).filter(([name]) => params[name] !== undefined);
     const created = params.created;
-    const items = base(params).filter((item) =>
-      (created === undefined || matchesCreated(item.created, created)) &&
-      active.every(([name, test]) => test(item, params[name])));
+    const items = base(params).filter(
+      (item) =>
+        (created === undefined || matchesCreated(item.created, created)) && active.every(([name, test]) => test(item, params[name])),
+    );
     const { page, total } = paginate(items, params, url, collection.noun);
     send(res, context, params, page, { total });
   };

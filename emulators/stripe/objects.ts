@@ -1,15 +1,38 @@
 import type { PaymentMethod, Product } from './store.js';
-import type { Charge, Customer, Invoice, InvoiceLineItem, InvoicePayment, LastPaymentError, Metadata, PaymentIntent,
-  Price, Refund, Subscription, SubscriptionItem } from './types.js';
+import type {
+  Charge,
+  Customer,
+  Invoice,
+  InvoiceLineItem,
+  InvoicePayment,
+  LastPaymentError,
+  Metadata,
+  PaymentIntent,
+  Price,
+  Refund,
+  Subscription,
+  SubscriptionItem,
+} from './types.js';
 
 /*
  * Builders for every object the emulator serves, with the fields of the SDK's pinned API version. Both the seed
  * and the routes build objects here, so a shape is written once.
  */
 
-export function buildCustomer(f: { id: string; created: number; email: string | null; name: string | null;
-  phone: string | null; balance?: number; currency?: string | null; metadata?: Metadata; description?: string | null;
-  defaultPaymentMethod?: string | null; invoicePrefix: string; nextInvoiceSequence?: number }): Customer {
+export function buildCustomer(f: {
+  id: string;
+  created: number;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  balance?: number;
+  currency?: string | null;
+  metadata?: Metadata;
+  description?: string | null;
+  defaultPaymentMethod?: string | null;
+  invoicePrefix: string;
+  nextInvoiceSequence?: number;
+}): Customer {
   return {
     id: f.id,
     object: 'customer',
@@ -22,8 +45,12 @@ export function buildCustomer(f: { id: string; created: number; email: string | 
     description: f.description ?? null,
     email: f.email,
     invoice_prefix: f.invoicePrefix,
-    invoice_settings: { custom_fields: null, default_payment_method: f.defaultPaymentMethod ?? null, footer: null,
-      rendering_options: null },
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: f.defaultPaymentMethod ?? null,
+      footer: null,
+      rendering_options: null,
+    },
     livemode: false,
     metadata: f.metadata ?? {},
     name: f.name,
@@ -36,15 +63,29 @@ export function buildCustomer(f: { id: string; created: number; email: string | 
   };
 }
 
-export function buildPaymentMethod(f: { id: string; created: number; customer: string | null; brand: string;
-  last4: string; number?: string; expYear?: number }): PaymentMethod {
+export function buildPaymentMethod(f: {
+  id: string;
+  created: number;
+  customer: string | null;
+  brand: string;
+  last4: string;
+  number?: string;
+  expYear?: number;
+}): PaymentMethod {
   return {
     id: f.id,
     object: 'payment_method',
     allow_redisplay: 'unspecified',
     billing_details: { address: null, email: null, name: null, phone: null },
-    card: { brand: f.brand, last4: f.last4, exp_month: 12, exp_year: f.expYear ?? 2030, funding: 'credit', country: 'US',
-      ...(f.number ? { number: f.number } : {}) },
+    card: {
+      brand: f.brand,
+      last4: f.last4,
+      exp_month: 12,
+      exp_year: f.expYear ?? 2030,
+      funding: 'credit',
+      country: 'US',
+      ...(f.number ? { number: f.number } : {}),
+    },
     created: f.created,
     customer: f.customer,
     livemode: false,
@@ -59,10 +100,19 @@ export function publicPaymentMethod(method: PaymentMethod): PaymentMethod {
   return { ...method, card };
 }
 
-export function buildPaymentIntent(f: { id: string; created: number; amount: number; currency: string;
-  customer: string | null; captureMethod?: PaymentIntent['capture_method']; paymentMethod?: string | null;
-  description?: string | null; metadata?: Metadata; status?: PaymentIntent['status'];
-  receiptEmail?: string | null }): PaymentIntent {
+export function buildPaymentIntent(f: {
+  id: string;
+  created: number;
+  amount: number;
+  currency: string;
+  customer: string | null;
+  captureMethod?: PaymentIntent['capture_method'];
+  paymentMethod?: string | null;
+  description?: string | null;
+  metadata?: Metadata;
+  status?: PaymentIntent['status'];
+  receiptEmail?: string | null;
+}): PaymentIntent {
   return {
     id: f.id,
     object: 'payment_intent',
@@ -105,8 +155,14 @@ export function buildPaymentIntent(f: { id: string; created: number; amount: num
   };
 }
 
-export function buildCharge(f: { id: string; created: number; intent: PaymentIntent; method: PaymentMethod;
-  captured: boolean; failure?: { code: string; declineCode: string; message: string } }): Charge {
+export function buildCharge(f: {
+  id: string;
+  created: number;
+  intent: PaymentIntent;
+  method: PaymentMethod;
+  captured: boolean;
+  failure?: { code: string; declineCode: string; message: string };
+}): Charge {
   const failed = f.failure !== undefined;
   return {
     id: f.id,
@@ -134,16 +190,34 @@ export function buildCharge(f: { id: string; created: number; intent: PaymentInt
     metadata: { ...f.intent.metadata },
     on_behalf_of: null,
     outcome: failed
-      ? { network_status: 'declined_by_network', reason: f.failure!.declineCode, risk_level: 'normal',
-        seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' }
-      : { network_status: 'approved_by_network', reason: null, risk_level: 'normal',
-        seller_message: 'Payment complete.', type: 'authorized' },
+      ? {
+          network_status: 'declined_by_network',
+          reason: f.failure!.declineCode,
+          risk_level: 'normal',
+          seller_message: 'The bank did not return any further details with this decline.',
+          type: 'issuer_declined',
+        }
+      : {
+          network_status: 'approved_by_network',
+          reason: null,
+          risk_level: 'normal',
+          seller_message: 'Payment complete.',
+          type: 'authorized',
+        },
     paid: !failed,
     payment_intent: f.intent.id,
     payment_method: f.method.id,
-    payment_method_details: { type: 'card', card: { brand: f.method.card.brand, last4: f.method.card.last4,
-      exp_month: f.method.card.exp_month, exp_year: f.method.card.exp_year, funding: f.method.card.funding,
-      country: f.method.card.country } },
+    payment_method_details: {
+      type: 'card',
+      card: {
+        brand: f.method.card.brand,
+        last4: f.method.card.last4,
+        exp_month: f.method.card.exp_month,
+        exp_year: f.method.card.exp_year,
+        funding: f.method.card.funding,
+        country: f.method.card.country,
+      },
+    },
     receipt_email: f.intent.receipt_email ?? null,
     receipt_number: null,
     receipt_url: null,
@@ -160,14 +234,29 @@ export function buildCharge(f: { id: string; created: number; intent: PaymentInt
   };
 }
 
-export function buildLastPaymentError(charge: Charge, method: PaymentMethod,
-  failure: { code: string; declineCode: string; message: string }): LastPaymentError {
-  return { type: 'card_error', code: failure.code, decline_code: failure.declineCode, message: failure.message,
-    charge: charge.id, payment_method: publicPaymentMethod(method) };
+export function buildLastPaymentError(
+  charge: Charge,
+  method: PaymentMethod,
+  failure: { code: string; declineCode: string; message: string },
+): LastPaymentError {
+  return {
+    type: 'card_error',
+    code: failure.code,
+    decline_code: failure.declineCode,
+    message: failure.message,
+    charge: charge.id,
+    payment_method: publicPaymentMethod(method),
+  };
 }
 
-export function buildRefund(f: { id: string; created: number; charge: Charge; amount: number; reason?: string | null;
-  metadata?: Metadata }): Refund {
+export function buildRefund(f: {
+  id: string;
+  created: number;
+  charge: Charge;
+  amount: number;
+  reason?: string | null;
+  metadata?: Metadata;
+}): Refund {
   return {
     id: f.id,
     object: 'refund',
@@ -190,12 +279,29 @@ export function buildRefund(f: { id: string; created: number; charge: Charge; am
 }
 
 export function buildProduct(f: { id: string; created: number; name: string }): Product {
-  return { id: f.id, object: 'product', active: true, created: f.created, description: null, livemode: false,
-    metadata: {}, name: f.name, type: 'service', updated: f.created };
+  return {
+    id: f.id,
+    object: 'product',
+    active: true,
+    created: f.created,
+    description: null,
+    livemode: false,
+    metadata: {},
+    name: f.name,
+    type: 'service',
+    updated: f.created,
+  };
 }
 
-export function buildPrice(f: { id: string; created: number; product: string; currency: string; unitAmount: number;
-  interval: 'month' | 'year'; nickname?: string }): Price {
+export function buildPrice(f: {
+  id: string;
+  created: number;
+  product: string;
+  currency: string;
+  unitAmount: number;
+  interval: 'month' | 'year';
+  nickname?: string;
+}): Price {
   return {
     id: f.id,
     object: 'price',
@@ -219,8 +325,15 @@ export function buildPrice(f: { id: string; created: number; product: string; cu
   };
 }
 
-export function buildSubscriptionItem(f: { id: string; created: number; subscription: string; price: Price;
-  quantity: number; periodStart: number; periodEnd: number }): SubscriptionItem {
+export function buildSubscriptionItem(f: {
+  id: string;
+  created: number;
+  subscription: string;
+  price: Price;
+  quantity: number;
+  periodStart: number;
+  periodEnd: number;
+}): SubscriptionItem {
   return {
     id: f.id,
     object: 'subscription_item',
@@ -237,9 +350,18 @@ export function buildSubscriptionItem(f: { id: string; created: number; subscrip
   };
 }
 
-export function buildSubscription(f: { id: string; created: number; customer: string; currency: string;
-  status: Subscription['status']; items: SubscriptionItem[]; defaultPaymentMethod?: string | null;
-  metadata?: Metadata; trialStart?: number | null; trialEnd?: number | null }): Subscription {
+export function buildSubscription(f: {
+  id: string;
+  created: number;
+  customer: string;
+  currency: string;
+  status: Subscription['status'];
+  items: SubscriptionItem[];
+  defaultPaymentMethod?: string | null;
+  metadata?: Metadata;
+  trialStart?: number | null;
+  trialEnd?: number | null;
+}): Subscription {
   return {
     id: f.id,
     object: 'subscription',
@@ -264,8 +386,13 @@ export function buildSubscription(f: { id: string; created: number; customer: st
     discounts: [],
     ended_at: null,
     invoice_settings: { account_tax_ids: null, issuer: { type: 'self' } },
-    items: { object: 'list', data: f.items, has_more: false, total_count: f.items.length,
-      url: `/v1/subscription_items?subscription=${f.id}` },
+    items: {
+      object: 'list',
+      data: f.items,
+      has_more: false,
+      total_count: f.items.length,
+      url: `/v1/subscription_items?subscription=${f.id}`,
+    },
     latest_invoice: null,
     livemode: false,
     metadata: f.metadata ?? {},
@@ -287,9 +414,18 @@ export function buildSubscription(f: { id: string; created: number; customer: st
   };
 }
 
-export function buildInvoice(f: { id: string; created: number; customer: Customer; currency: string;
-  subscription?: Subscription | null; collectionMethod?: Invoice['collection_method']; description?: string | null;
-  metadata?: Metadata; periodStart?: number; periodEnd?: number }): Invoice {
+export function buildInvoice(f: {
+  id: string;
+  created: number;
+  customer: Customer;
+  currency: string;
+  subscription?: Subscription | null;
+  collectionMethod?: Invoice['collection_method'];
+  description?: string | null;
+  metadata?: Metadata;
+  periodStart?: number;
+  periodEnd?: number;
+}): Invoice {
   return {
     id: f.id,
     object: 'invoice',
@@ -340,8 +476,10 @@ export function buildInvoice(f: { id: string; created: number; customer: Custome
     number: null,
     on_behalf_of: null,
     parent: f.subscription
-      ? { type: 'subscription_details', subscription_details: { subscription: f.subscription.id,
-        metadata: { ...f.subscription.metadata } } }
+      ? {
+          type: 'subscription_details',
+          subscription_details: { subscription: f.subscription.id, metadata: { ...f.subscription.metadata } },
+        }
       : null,
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: f.periodEnd ?? f.created,
@@ -369,8 +507,18 @@ export function buildInvoice(f: { id: string; created: number; customer: Custome
 }
 
 /** Adds a line and keeps the invoice's totals in step with its lines. */
-export function addInvoiceLine(invoice: Invoice, f: { id: string; amount: number; description: string;
-  quantity?: number; subscriptionItem?: SubscriptionItem; periodStart?: number; periodEnd?: number }): InvoiceLineItem {
+export function addInvoiceLine(
+  invoice: Invoice,
+  f: {
+    id: string;
+    amount: number;
+    description: string;
+    quantity?: number;
+    subscriptionItem?: SubscriptionItem;
+    periodStart?: number;
+    periodEnd?: number;
+  },
+): InvoiceLineItem {
   const item = f.subscriptionItem;
   const line: InvoiceLineItem = {
     id: f.id,
@@ -386,17 +534,35 @@ export function addInvoiceLine(invoice: Invoice, f: { id: string; amount: number
     livemode: false,
     metadata: {},
     parent: item
-      ? { type: 'subscription_item_details', invoice_item_details: null, subscription_item_details: {
-        invoice_item: null, proration: false, proration_details: { credited_items: null },
-        subscription: item.subscription, subscription_item: item.id } }
-      : { type: 'invoice_item_details', subscription_item_details: null, invoice_item_details: {
-        invoice_item: f.id.replace(/^il_/, 'ii_'), proration: false, proration_details: { credited_items: null },
-        subscription: null } },
+      ? {
+          type: 'subscription_item_details',
+          invoice_item_details: null,
+          subscription_item_details: {
+            invoice_item: null,
+            proration: false,
+            proration_details: { credited_items: null },
+            subscription: item.subscription,
+            subscription_item: item.id,
+          },
+        }
+      : {
+          type: 'invoice_item_details',
+          subscription_item_details: null,
+          invoice_item_details: {
+            invoice_item: f.id.replace(/^il_/, 'ii_'),
+            proration: false,
+            proration_details: { credited_items: null },
+            subscription: null,
+          },
+        },
     period: { start: f.periodStart ?? invoice.period_start, end: f.periodEnd ?? invoice.period_end },
     pretax_credit_amounts: [],
     pricing: item
-      ? { type: 'price_details', price_details: { price: item.price.id, product: item.price.product },
-        unit_amount_decimal: String(item.price.unit_amount) }
+      ? {
+          type: 'price_details',
+          price_details: { price: item.price.id, product: item.price.product },
+          unit_amount_decimal: String(item.price.unit_amount),
+        }
       : null,
     quantity: f.quantity ?? 1,
     subscription: item?.subscription ?? null,
@@ -415,8 +581,13 @@ export function addInvoiceLine(invoice: Invoice, f: { id: string; amount: number
   return line;
 }
 
-export function buildInvoicePayment(f: { id: string; created: number; invoice: Invoice; paymentIntent: string;
-  paid: boolean }): InvoicePayment {
+export function buildInvoicePayment(f: {
+  id: string;
+  created: number;
+  invoice: Invoice;
+  paymentIntent: string;
+  paid: boolean;
+}): InvoicePayment {
   return {
     id: f.id,
     object: 'invoice_payment',

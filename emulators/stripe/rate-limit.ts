@@ -40,8 +40,7 @@ export function rateLimit(limits: RateLimits, clock: () => number): RequestHandl
     const second = Math.floor(clock() / 1000);
     const global = limits.perSecond ?? limitForKey(key);
     const search = req.method === 'GET' && req.path.endsWith('/search') && limits.searchPerSecond > 0;
-    if ((global > 0 && over(key, global, second)) ||
-      (search && over(`${key}\u0000search`, limits.searchPerSecond, second))) {
+    if ((global > 0 && over(key, global, second)) || (search && over(`${key}\u0000search`, limits.searchPerSecond, second))) {
       throw new StripeApiError(429, {
         type: 'invalid_request_error',
         code: 'rate_limit',

@@ -24,11 +24,11 @@ export type SearchField<T> = { kind: 'string' | 'token' | 'number' | 'boolean'; 
 export type SearchFields<T> = Record<string, SearchField<T>>;
 
 type Operator = ':' | '~' | '>' | '<' | '>=' | '<=';
-export type Clause = { negated: boolean; field: string; metadataKey?: string; operator: Operator; value: string;
-  quoted: boolean };
+export type Clause = { negated: boolean; field: string; metadataKey?: string; operator: Operator; value: string; quoted: boolean };
 export type ParsedQuery = { join: 'AND' | 'OR'; clauses: Clause[] };
 
-const PARSE_HELP = 'We were unable to parse your search query. Try using the format `metadata["key"]:"value"` to ' +
+const PARSE_HELP =
+  'We were unable to parse your search query. Try using the format `metadata["key"]:"value"` to ' +
   'query for metadata or `key:"value"` to query for other fields.';
 
 function parseError(detail?: string) {
@@ -64,12 +64,12 @@ export function parseSearchQuery(query: string): ParsedQuery {
   }
   if (clauses.length === 0 || expectClause) throw parseError();
   if (joins.size > 1) {
-    throw invalidRequest('Search queries cannot combine AND and OR; use one of them throughout the query.',
-      { param: 'query' });
+    throw invalidRequest('Search queries cannot combine AND and OR; use one of them throughout the query.', { param: 'query' });
   }
   if (clauses.length > MAX_SEARCH_CLAUSES) {
-    throw invalidRequest(`Search queries can have at most ${MAX_SEARCH_CLAUSES} clauses; this one has ${clauses.length}.`,
-      { param: 'query' });
+    throw invalidRequest(`Search queries can have at most ${MAX_SEARCH_CLAUSES} clauses; this one has ${clauses.length}.`, {
+      param: 'query',
+    });
   }
   return { join: joins.has('OR') ? 'OR' : 'AND', clauses };
 }
@@ -132,8 +132,7 @@ function compilePositive<T extends StripeObject>(clause: Clause, fields: SearchF
   }
   const definition = fields[field];
   if (!definition) {
-    throw invalidRequest(`Field \`${field}\` is an unsupported search field for resource \`${resource}\`.`,
-      { param: 'query' });
+    throw invalidRequest(`Field \`${field}\` is an unsupported search field for resource \`${resource}\`.`, { param: 'query' });
   }
   const isNull = !clause.quoted && value === 'null';
   if (operator === '~') {
@@ -141,18 +140,25 @@ function compilePositive<T extends StripeObject>(clause: Clause, fields: SearchF
       throw invalidRequest(`Field \`${field}\` does not support the substring operator '~'.`, { param: 'query' });
     }
     if (value.length < MIN_SUBSTRING_LENGTH) {
-      throw invalidRequest(`The substring operator '~' needs a value of at least ${MIN_SUBSTRING_LENGTH} characters.`,
-        { param: 'query' });
+      throw invalidRequest(`The substring operator '~' needs a value of at least ${MIN_SUBSTRING_LENGTH} characters.`, { param: 'query' });
     }
     const needle = value.toLowerCase();
-    return (object) => String(definition.get(object) ?? '').toLowerCase().includes(needle);
+    return (object) =>
+      String(definition.get(object) ?? '')
+        .toLowerCase()
+        .includes(needle);
   }
   if (definition.kind === 'number') {
     if (isNull) return (object) => definition.get(object) === null;
     if (!/^-?\d+(\.\d+)?$/.test(value)) throw invalidRequest(`Field \`${field}\` needs a number.`, { param: 'query' });
     const bound = Number(value);
-    const compare = { ':': (x: number) => x === bound, '>': (x: number) => x > bound, '<': (x: number) => x < bound,
-      '>=': (x: number) => x >= bound, '<=': (x: number) => x <= bound }[operator];
+    const compare = {
+      ':': (x: number) => x === bound,
+      '>': (x: number) => x > bound,
+      '<': (x: number) => x < bound,
+      '>=': (x: number) => x >= bound,
+      '<=': (x: number) => x <= bound,
+    }[operator];
     return (object) => {
       const actual = definition.get(object);
       return typeof actual === 'number' && compare(actual);
@@ -176,12 +182,9 @@ function compilePositive<T extends StripeObject>(clause: Clause, fields: SearchF
 }
 
 /** Compiles a parsed query into one predicate; unknown fields and bad operators are 400s, as on Stripe. */
-export function compileSearch<T extends StripeObject>(query: ParsedQuery, fields: SearchFields<T>, resource: string):
-  Compiled<T> {
+export function compileSearch<T extends StripeObject>(query: ParsedQuery, fields: SearchFields<T>, resource: string): Compiled<T> {
   const tests = query.clauses.map((clause) => compileClause(clause, fields, resource));
-  return query.join === 'OR'
-    ? (object) => tests.some((test) => test(object))
-    : (object) => tests.every((test) => test(object));
+  return query.join === 'OR' ? (object) => tests.some((test) => test(object)) : (object) => tests.every((test) => test(object));
 }
 
 /** `next_page` is opaque to clients; inside it is the sort position of the last object served. */
@@ -200,8 +203,13 @@ function decodePage(token: string): SortPosition {
 }
 
 /** `GET /v1/<resource>/search`: the one search mechanism every searchable resource uses. */
-export function searchRoute<T extends StripeObject>(context: StripeContext, collection: Collection<T>, url: string,
-  resource: string, fields: SearchFields<T>): RequestHandler {
+export function searchRoute<T extends StripeObject>(
+  context: StripeContext,
+  collection: Collection<T>,
+  url: string,
+  resource: string,
+  fields: SearchFields<T>,
+): RequestHandler {
   return (req, res) => {
     const params = paramsOf(req);
     const query = stringParam(params, 'query', true);

@@ -1,5 +1,16 @@
-import type { Charge, Customer, Invoice, InvoicePayment, Metadata, PaymentIntent, Price, Refund, StripeEvent,
-  StripeObject, Subscription } from './types.js';
+import type {
+  Charge,
+  Customer,
+  Invoice,
+  InvoicePayment,
+  Metadata,
+  PaymentIntent,
+  Price,
+  Refund,
+  StripeEvent,
+  StripeObject,
+  Subscription,
+} from './types.js';
 
 /**
  * One resource's objects by id, plus the order every list and search walks: newest first, and within one second
@@ -79,9 +90,16 @@ export type PaymentMethod = StripeObject & {
   object: 'payment_method';
   type: 'card';
   customer: string | null;
-  card: { brand: string; last4: string; exp_month: number; exp_year: number; funding: string; country: string;
+  card: {
+    brand: string;
+    last4: string;
+    exp_month: number;
+    exp_year: number;
+    funding: string;
+    country: string;
     /** Not a Stripe field: the test card number, kept so confirming knows whether the card declines. */
-    number?: string };
+    number?: string;
+  };
 };
 
 export type Store = ReturnType<typeof createStore>;

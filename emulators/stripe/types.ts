@@ -40,8 +40,8 @@ export type Customer = StripeObject & {
   invoice_settings: { default_payment_method: string | null; [field: string]: unknown };
 };
 
-export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' |
-  'processing' | 'requires_capture' | 'canceled' | 'succeeded';
+export type PaymentIntentStatus =
+  'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'requires_capture' | 'canceled' | 'succeeded';
 
 export type LastPaymentError = {
   type: 'card_error';
@@ -120,11 +120,14 @@ export type Invoice = StripeObject & {
   attempt_count: number;
   attempted: boolean;
   collection_method: 'charge_automatically' | 'send_invoice';
-  parent: { type: 'subscription_details'; subscription_details: { subscription: string; metadata: Metadata | null } }
-    | null;
+  parent: { type: 'subscription_details'; subscription_details: { subscription: string; metadata: Metadata | null } } | null;
   lines: ListObject<InvoiceLineItem>;
-  status_transitions: { finalized_at: number | null; marked_uncollectible_at: number | null; paid_at: number | null;
-    voided_at: number | null };
+  status_transitions: {
+    finalized_at: number | null;
+    marked_uncollectible_at: number | null;
+    paid_at: number | null;
+    voided_at: number | null;
+  };
   metadata: Metadata;
 };
 
@@ -157,8 +160,8 @@ export type SubscriptionItem = StripeObject & {
   metadata: Metadata;
 };
 
-export type SubscriptionStatus = 'active' | 'trialing' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' |
-  'incomplete_expired' | 'paused';
+export type SubscriptionStatus =
+  'active' | 'trialing' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
 
 export type Subscription = StripeObject & {
   object: 'subscription';

@@ -39,7 +39,12 @@ function sign(secret: string, payload: string, timestamp: number): string {
 }
 
 function subscribes(endpoint: WebhookEndpoint, type: string): boolean {
-  return endpoint.status === 'enabled' && endpoint.enabled_events.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
+  return (
+    endpoint.status === 'enabled' &&
+    endpoint.enabled_events.some(
+      (pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))),
+    )
+  );
 }
 
 export function createStripeWebhooks(context: StripeContext, delivery: DeliveryOptions = {}): StripeWebhooks {
@@ -51,7 +56,8 @@ export function createStripeWebhooks(context: StripeContext, delivery: DeliveryO
   const register = (params: { url: string; enabled_events?: string[] }): WebhookEndpoint => {
     if (!/^https?:\/\//.test(params.url)) throw invalidRequest('Invalid URL: must be an absolute http(s) URL.', { param: 'url' });
     const enabled = params.enabled_events ?? [];
-    if (enabled.length === 0) throw invalidRequest('Missing required param: enabled_events.', { param: 'enabled_events', code: 'parameter_missing' });
+    if (enabled.length === 0)
+      throw invalidRequest('Missing required param: enabled_events.', { param: 'enabled_events', code: 'parameter_missing' });
     const endpoint: WebhookEndpoint = {
       id: context.newId('we'),
       object: 'webhook_endpoint',

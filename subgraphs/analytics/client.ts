@@ -61,7 +61,11 @@ const basic = (username: string, password: string): string => `Basic ${Buffer.fr
 
 export function createAnalyticsClient(options: AnalyticsClientOptions): AnalyticsClient {
   // One keep-alive pool for every Mixpanel call of this subgraph, at least as wide as the bulkhead.
-  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: Math.max(32, options.policy.bulkhead.limit) });
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+    connections: Math.max(32, options.policy.bulkhead.limit),
+  });
   const now = options.now ?? Date.now;
   const serviceAuth = basic(options.serviceAccount.username, options.serviceAccount.secret);
   const importAuth = options.projectToken ? basic(options.projectToken, '') : serviceAuth;
@@ -69,7 +73,12 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
    * One attempt: the signal aborts the request and its body (undici closes the connection); non-2xx answers
    * (except those `accept` takes) throw MixpanelHttpError for the classifier.
    */
-  async function send(url: URL, init: { method: string; headers: Record<string, string>; body?: string }, signal: AbortSignal, accept: (status: number) => boolean = () => false): Promise<{ status: number; text: string }> {
+  async function send(
+    url: URL,
+    init: { method: string; headers: Record<string, string>; body?: string },
+    signal: AbortSignal,
+    accept: (status: number) => boolean = () => false,
+  ): Promise<{ status: number; text: string }> {
     const started = now();
     const response = await fetch(url, { ...init, dispatcher: agent, signal });
     const text = await response.text();
@@ -84,51 +93,65 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
     operations: OPERATIONS,
     close: () => agent.close(),
     methods: (call) => ({
-        async exportEvents(query) {
-          const url = new URL(`${options.exportUrl}/api/2.0/export`);
-          url.searchParams.set('project_id', String(options.projectId));
-          url.searchParams.set('from_date', query.fromDate);
-          url.searchParams.set('to_date', query.toDate);
-          // Millisecond times, so windows can be cut precisely.
-          url.searchParams.set('time_in_ms', 'true');
-          if (query.events && query.events.length > 0) url.searchParams.set('event', JSON.stringify(query.events));
-          if (query.where) url.searchParams.set('where', query.where);
-          const { events, malformed } = await call('exportEvents', async (signal) => {
-            const { text } = await send(url, { method: 'GET', headers: { authorization: serviceAuth, accept: 'text/plain' } }, signal);
-            const parsed = parseExport(text);
-            // Inside the attempt, so a cut-short body is retried like any other vendor fault.
-            if (parsed.malformed > 0 && isCutShort(text)) throw new MixpanelTruncatedError(text);
-            return parsed;
-          });
-          if (malformed > 0) options.log.warn({ malformed, fromDate: query.fromDate, toDate: query.toDate }, 'mixpanel export had unreadable lines; skipped them');
-          // The raw export keeps every copy of a re-sent event: count each once, as Mixpanel's reports do.
-          return dedupeEvents(events);
-        },
-
-        async importEvents(events) {
-          const url = new URL(`${options.baseUrl}/import`);
-          url.searchParams.set('strict', '1');
-          url.searchParams.set('project_id', String(options.projectId));
-          // A 400 with failed_records is a partial success: the other records of the request are stored.
-          const { status, text } = await call('importEvents', (signal) =>
-            send(url, { method: 'POST', headers: { authorization: importAuth, 'content-type': 'application/json' }, body: JSON.stringify(events) }, signal, (code) => code === 400),
+      async exportEvents(query) {
+        const url = new URL(`${options.exportUrl}/api/2.0/export`);
+        url.searchParams.set('project_id', String(options.projectId));
+        url.searchParams.set('from_date', query.fromDate);
+        url.searchParams.set('to_date', query.toDate);
+        // Millisecond times, so windows can be cut precisely.
+        url.searchParams.set('time_in_ms', 'true');
+        if (query.events && query.events.length > 0) url.searchParams.set('event', JSON.stringify(query.events));
+        if (query.where) url.searchParams.set('where', query.where);
+        const { events, malformed } = await call('exportEvents', async (signal) => {
+          const { text } = await send(url, { method: 'GET', headers: { authorization: serviceAuth, accept: 'text/plain' } }, signal);
+          const parsed = parseExport(text);
+          // Inside the attempt, so a cut-short body is retried like any other vendor fault.
+          if (parsed.malformed > 0 && isCutShort(text)) throw new MixpanelTruncatedError(text);
+          return parsed;
+        });
+        if (malformed > 0)
+          options.log.warn(
+            { malformed, fromDate: query.fromDate, toDate: query.toDate },
+            'mixpanel export had unreadable lines; skipped them',
           );
-          let body: { num_records_imported?: unknown; failed_records?: unknown };
-          try {
-            body = JSON.parse(text) as typeof body;
-          } catch {
-            throw new UpstreamError('mixpanel', 'Mixpanel answered /import with a body that is not JSON.', { status, body: text.slice(0, 2000) });
-          }
-          if (status === 400 && !Array.isArray(body.failed_records)) throw toMixpanelError(new MixpanelHttpError(status, text, null));
-          const failed = (Array.isArray(body.failed_records) ? body.failed_records : []).map((record: Record<string, unknown>): FailedRecord => ({
+        // The raw export keeps every copy of a re-sent event: count each once, as Mixpanel's reports do.
+        return dedupeEvents(events);
+      },
+
+      async importEvents(events) {
+        const url = new URL(`${options.baseUrl}/import`);
+        url.searchParams.set('strict', '1');
+        url.searchParams.set('project_id', String(options.projectId));
+        // A 400 with failed_records is a partial success: the other records of the request are stored.
+        const { status, text } = await call('importEvents', (signal) =>
+          send(
+            url,
+            { method: 'POST', headers: { authorization: importAuth, 'content-type': 'application/json' }, body: JSON.stringify(events) },
+            signal,
+            (code) => code === 400,
+          ),
+        );
+        let body: { num_records_imported?: unknown; failed_records?: unknown };
+        try {
+          body = JSON.parse(text) as typeof body;
+        } catch {
+          throw new UpstreamError('mixpanel', 'Mixpanel answered /import with a body that is not JSON.', {
+            status,
+            body: text.slice(0, 2000),
+          });
+        }
+        if (status === 400 && !Array.isArray(body.failed_records)) throw toMixpanelError(new MixpanelHttpError(status, text, null));
+        const failed = (Array.isArray(body.failed_records) ? body.failed_records : []).map(
+          (record: Record<string, unknown>): FailedRecord => ({
             index: Number(record.index),
             field: typeof record.field === 'string' ? record.field : 'event',
             message: typeof record.message === 'string' ? record.message : 'refused by Mixpanel',
             insertId: typeof record.insert_id === 'string' ? record.insert_id : undefined,
-          }));
-          const imported = typeof body.num_records_imported === 'number' ? body.num_records_imported : events.length - failed.length;
-          return { imported, failed };
-        },
+          }),
+        );
+        const imported = typeof body.num_records_imported === 'number' ? body.num_records_imported : events.length - failed.length;
+        return { imported, failed };
+      },
     }),
   });
 }

@@ -57,13 +57,17 @@ export function readAnalyticsConfig(source: Env = process.env): AnalyticsConfig 
   const secret = vars.MIXPANEL_SERVICE_ACCOUNT_SECRET;
   if (Boolean(username) !== Boolean(secret)) {
     const missing = username ? 'MIXPANEL_SERVICE_ACCOUNT_SECRET' : 'MIXPANEL_SERVICE_ACCOUNT_USERNAME';
-    throw new ConfigError([`${missing}: a service account needs both MIXPANEL_SERVICE_ACCOUNT_USERNAME and MIXPANEL_SERVICE_ACCOUNT_SECRET`]);
+    throw new ConfigError([
+      `${missing}: a service account needs both MIXPANEL_SERVICE_ACCOUNT_USERNAME and MIXPANEL_SERVICE_ACCOUNT_SECRET`,
+    ]);
   }
   if (vars.MIXPANEL_BASE_URL) {
     const problems: string[] = [];
     if (vars.MIXPANEL_PROJECT_ID === undefined) problems.push('MIXPANEL_PROJECT_ID: MIXPANEL_BASE_URL is set, so the project id is needed');
     if (!username) {
-      problems.push('MIXPANEL_SERVICE_ACCOUNT_USERNAME: MIXPANEL_BASE_URL is set, so a service account is needed (with MIXPANEL_SERVICE_ACCOUNT_SECRET)');
+      problems.push(
+        'MIXPANEL_SERVICE_ACCOUNT_USERNAME: MIXPANEL_BASE_URL is set, so a service account is needed (with MIXPANEL_SERVICE_ACCOUNT_SECRET)',
+      );
     }
     if (problems.length > 0) throw new ConfigError(problems);
   } else if (vars.MIXPANEL_EXPORT_URL) {
@@ -78,7 +82,10 @@ export function readAnalyticsConfig(source: Env = process.env): AnalyticsConfig 
     // Mixpanel allows 100 concurrent exports: the bulkhead's default limit follows it.
     policy: readPolicySettings('MIXPANEL', vars.MIXPANEL_TIMEOUT_MS, source, { bulkheadLimit: 100 }),
     quota: {
-      export: quotaWindows({ points: vars.MIXPANEL_EXPORT_PER_SECOND, durationSeconds: 1 }, { points: vars.MIXPANEL_EXPORT_PER_HOUR, durationSeconds: 3600 }),
+      export: quotaWindows(
+        { points: vars.MIXPANEL_EXPORT_PER_SECOND, durationSeconds: 1 },
+        { points: vars.MIXPANEL_EXPORT_PER_HOUR, durationSeconds: 3600 },
+      ),
       query: quotaWindows({ points: vars.MIXPANEL_QUERY_PER_HOUR, durationSeconds: 3600 }),
     },
     exportBatchSize: vars.MIXPANEL_EXPORT_BATCH_SIZE,

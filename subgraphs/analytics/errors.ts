@@ -53,10 +53,12 @@ export function toMixpanelError(error: unknown): InterchangeError {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new UpstreamTimeoutError(VENDOR, { cause: error.message });
   }
-  if (error instanceof MixpanelTruncatedError) return new UpstreamUnavailableError(VENDOR, { status: 200, body: error.body.slice(0, 2000), cause: error.message });
+  if (error instanceof MixpanelTruncatedError)
+    return new UpstreamUnavailableError(VENDOR, { status: 200, body: error.body.slice(0, 2000), cause: error.message });
   if (!(error instanceof MixpanelHttpError)) {
     // No HTTP response at all: refused, reset, DNS, TLS. undici puts the system error in `cause`.
-    const cause = error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
+    const cause =
+      error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
     return new UpstreamUnavailableError(VENDOR, { cause });
   }
   const detail: UpstreamDetail = { status: error.status, body: error.body.slice(0, 2000) };
@@ -67,7 +69,11 @@ export function toMixpanelError(error: unknown): InterchangeError {
   }
   if (error.status >= 500) return new UpstreamUnavailableError(VENDOR, detail);
   if (error.status === 401 || error.status === 403) {
-    return new UpstreamError(VENDOR, 'Mixpanel refused our credentials; check the analytics configuration (service account and project id).', detail);
+    return new UpstreamError(
+      VENDOR,
+      'Mixpanel refused our credentials; check the analytics configuration (service account and project id).',
+      detail,
+    );
   }
   // Any other 4xx means we built a request Mixpanel does not take: our mistake, not the caller's.
   return new UpstreamError(VENDOR, `Mixpanel refused the request: ${errorMessage(error.body) ?? `HTTP ${error.status}`}`, detail);

@@ -42,7 +42,10 @@ function canonicalJson(value: unknown): string {
  * the same input again yields the same id and Mixpanel stores it once. 32 hex characters (Mixpanel: <= 36).
  */
 export function deriveInsertId(event: { name: string; distinctId: string; timeMs: number; properties: Record<string, unknown> }): string {
-  return createHash('sha256').update(canonicalJson([event.name, event.distinctId, event.timeMs, event.properties])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(canonicalJson([event.name, event.distinctId, event.timeMs, event.properties]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -85,7 +88,11 @@ export function toImportEvent(input: TrackEventInput, index: number): PreparedEv
  * Splits events into /import requests in input order: each at most `maxEvents` events and `maxBytes` bytes
  * as a JSON array (brackets and commas counted).
  */
-export function splitBatches<T extends { bytes: number }>(events: readonly T[], maxEvents = MAX_IMPORT_EVENTS, maxBytes = MAX_IMPORT_BYTES): T[][] {
+export function splitBatches<T extends { bytes: number }>(
+  events: readonly T[],
+  maxEvents = MAX_IMPORT_EVENTS,
+  maxBytes = MAX_IMPORT_BYTES,
+): T[][] {
   const batches: T[][] = [];
   let current: T[] = [];
   let size = 2;

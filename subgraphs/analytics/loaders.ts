@@ -29,7 +29,10 @@ type UserKey = { range: DayRange; distinctId: string };
 type ProjectKey = { range: DayRange; names: string[] };
 
 const covers = (outer: DayRange, inner: DayRange): boolean => outer.from <= inner.from && outer.to >= inner.to;
-const inRange = (range: DayRange) => (event: RawEvent): boolean => event.timeMs >= range.from * DAY_MS && event.timeMs < (range.to + 1) * DAY_MS;
+const inRange =
+  (range: DayRange) =>
+  (event: RawEvent): boolean =>
+    event.timeMs >= range.from * DAY_MS && event.timeMs < (range.to + 1) * DAY_MS;
 
 /** Groups keys whose day ranges overlap or touch; each group is fetched as one export over the union of its days. */
 function clusters<K extends { range: DayRange }>(keys: readonly K[]): Array<{ range: DayRange; keys: K[] }> {
@@ -46,7 +49,6 @@ function clusters<K extends { range: DayRange }>(keys: readonly K[]): Array<{ ra
   }
   return groups;
 }
-
 
 function groupByUser(events: readonly RawEvent[]): Map<string, RawEvent[]> {
   const map = new Map<string, RawEvent[]>();
@@ -95,7 +97,10 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
     };
     const pending: Array<UserKey & { index: number }> = [];
     parsed.forEach((key, index) => {
-      const known = exports.find((entry) => entry.names === 'all' && covers(entry.range, key.range) && (entry.distinctIds === 'all' || entry.distinctIds.has(key.distinctId)));
+      const known = exports.find(
+        (entry) =>
+          entry.names === 'all' && covers(entry.range, key.range) && (entry.distinctIds === 'all' || entry.distinctIds.has(key.distinctId)),
+      );
       if (known) answer(index, known);
       else pending.push({ ...key, index });
     });
@@ -106,7 +111,11 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
           group.range,
           new Set(slice),
           'all',
-          client.exportEvents({ fromDate: dayString(group.range.from), toDate: dayString(group.range.to), where: toDistinctIdWhere(slice) }),
+          client.exportEvents({
+            fromDate: dayString(group.range.from),
+            toDate: dayString(group.range.to),
+            where: toDistinctIdWhere(slice),
+          }),
         );
         for (const key of group.keys) if (entry.distinctIds !== 'all' && entry.distinctIds.has(key.distinctId)) answer(key.index, entry);
       }
@@ -128,14 +137,22 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
     const pending: Array<ProjectKey & { index: number }> = [];
     parsed.forEach((key, index) => {
       const known = exports.find(
-        (entry) => entry.distinctIds === 'all' && covers(entry.range, key.range) && (entry.names === 'all' || key.names.every((name) => (entry.names as ReadonlySet<string>).has(name))),
+        (entry) =>
+          entry.distinctIds === 'all' &&
+          covers(entry.range, key.range) &&
+          (entry.names === 'all' || key.names.every((name) => (entry.names as ReadonlySet<string>).has(name))),
       );
       if (known) answer(index, known);
       else pending.push({ ...key, index });
     });
     for (const group of clusters(pending)) {
       const names = [...new Set(group.keys.flatMap((key) => key.names))].sort();
-      const entry = remember(group.range, 'all', new Set(names), client.exportEvents({ fromDate: dayString(group.range.from), toDate: dayString(group.range.to), events: names }));
+      const entry = remember(
+        group.range,
+        'all',
+        new Set(names),
+        client.exportEvents({ fromDate: dayString(group.range.from), toDate: dayString(group.range.to), events: names }),
+      );
       for (const key of group.keys) answer(key.index, entry);
     }
     return settle(results);

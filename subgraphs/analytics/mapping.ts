@@ -21,7 +21,10 @@ export type EventModel = {
 /** A stable id for an event: its `$insert_id`, else a hash of what identifies it. */
 export function eventId(event: RawEvent): string {
   if (event.insertId) return event.insertId;
-  return `h-${createHash('sha256').update(JSON.stringify([event.name, event.distinctId, event.timeMs])).digest('hex').slice(0, 32)}`;
+  return `h-${createHash('sha256')
+    .update(JSON.stringify([event.name, event.distinctId, event.timeMs]))
+    .digest('hex')
+    .slice(0, 32)}`;
 }
 
 export function toEvent(event: RawEvent): EventModel {

@@ -7,12 +7,16 @@ import type { RawEvent } from './wire.js';
 const anchorOf = (event: RawEvent): string => `${event.timeMs}:${eventId(event)}`;
 
 /** A page of a customer's events, `events` newest first. `first` is 1 to 100 (default 10). */
-export function toEventConnection(events: readonly RawEvent[], args: { first?: number | null; after?: string | null }): Connection<EventModel> {
+export function toEventConnection(
+  events: readonly RawEvent[],
+  args: { first?: number | null; after?: string | null },
+): Connection<EventModel> {
   const request = readPageArgs(args, 100, 10);
   let start = 0;
   if (request.vendorAfter !== undefined) {
     const match = /^(-?\d+):(.+)$/.exec(request.vendorAfter);
-    if (!match) throw new BadUserInputError('`after` is not a cursor this list gave out; pass back a cursor from pageInfo or an edge.', 'after');
+    if (!match)
+      throw new BadUserInputError('`after` is not a cursor this list gave out; pass back a cursor from pageInfo or an edge.', 'after');
     const timeMs = Number(match[1]);
     const at = events.findIndex((event) => event.timeMs === timeMs && eventId(event) === match[2]);
     // The anchor event may be gone (deleted meanwhile): resume with the first older event.

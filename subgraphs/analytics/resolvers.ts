@@ -48,7 +48,8 @@ export function createResolvers(options: ResolverOptions): Resolvers {
         if (steps.length < 1 || steps.length > MAX_FUNNEL_STEPS) {
           throw new BadUserInputError(`\`steps\` must name 1 to ${MAX_FUNNEL_STEPS} events; got ${steps.length}.`, 'steps');
         }
-        if (!Number.isInteger(windowSeconds) || windowSeconds < 1) throw new BadUserInputError('`window` must be a positive number of seconds.', 'window');
+        if (!Number.isInteger(windowSeconds) || windowSeconds < 1)
+          throw new BadUserInputError('`window` must be a positive number of seconds.', 'window');
         const span = window({ since, until });
         const events = await loaders.projectEventsOf(steps, span, now());
         return {
@@ -110,7 +111,8 @@ export function createResolvers(options: ResolverOptions): Resolvers {
       },
     },
     Event: {
-      customer: (event): CustomerModel | null => (looksLikeEmail(event.distinctId) ? { __typename: 'Customer', email: event.distinctId } : null),
+      customer: (event): CustomerModel | null =>
+        looksLikeEmail(event.distinctId) ? { __typename: 'Customer', email: event.distinctId } : null,
     },
   };
 }

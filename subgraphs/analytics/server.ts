@@ -25,7 +25,8 @@ export type AnalyticsSubgraphOptions = {
 export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'analytics' });
   const { config } = options;
-  const client = createAnalyticsClient({ observer: options.telemetry?.observer,
+  const client = createAnalyticsClient({
+    observer: options.telemetry?.observer,
     baseUrl: config.baseUrl,
     exportUrl: config.exportUrl,
     projectId: config.projectId,

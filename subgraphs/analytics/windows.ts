@@ -22,7 +22,10 @@ export function toWindow(
   const sinceMs = args.since ? Date.parse(args.since) : untilMs - options.defaultDays * DAY_MS;
   if (sinceMs >= untilMs) throw new BadUserInputError('`since` must be before `until`.', 'since');
   if (untilMs - sinceMs > options.maxDays * DAY_MS) {
-    throw new BadUserInputError(`The window from \`since\` to \`until\` is longer than ${options.maxDays} days; ask for a shorter one.`, 'since');
+    throw new BadUserInputError(
+      `The window from \`since\` to \`until\` is longer than ${options.maxDays} days; ask for a shorter one.`,
+      'since',
+    );
   }
   return { sinceMs, untilMs };
 }
@@ -42,7 +45,10 @@ export function toDayRange(window: Window, now: number): DayRange | undefined {
   return to < from ? undefined : { from, to };
 }
 
-export const inWindow = (window: Window) => (event: RawEvent): boolean => event.timeMs >= window.sinceMs && event.timeMs < window.untilMs;
+export const inWindow =
+  (window: Window) =>
+  (event: RawEvent): boolean =>
+    event.timeMs >= window.sinceMs && event.timeMs < window.untilMs;
 
 /** The export `where` that selects these distinct ids: one `in` over a list literal (a set lookup per event). */
 export function toDistinctIdWhere(distinctIds: readonly string[]): string {

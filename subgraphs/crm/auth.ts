@@ -20,7 +20,12 @@ const RENEW_BEFORE_MS = 60_000;
  * expire, one refresh at a time (concurrent callers share it). `refresh` makes the grant (the client passes the
  * SDK call); `now` is the clock for expiry.
  */
-export function createTokenSource(auth: HubSpotAuth, refresh: (refreshToken: string) => Promise<TokenGrant>, now: () => number, log: Logger): TokenSource {
+export function createTokenSource(
+  auth: HubSpotAuth,
+  refresh: (refreshToken: string) => Promise<TokenGrant>,
+  now: () => number,
+  log: Logger,
+): TokenSource {
   if (auth.kind === 'private-app') return { token: async () => auth.accessToken, expire: () => {} };
   let current: { token: string; expiresAt: number } | undefined;
   let refreshing: Promise<string> | undefined;

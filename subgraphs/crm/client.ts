@@ -1,6 +1,12 @@
 import { Client } from '@hubspot/api-client';
 import type { Logger } from '../../platform/index.js';
-import { createAbortableAgent, createVendorClient, type OperationTable, type PolicyClientOptions, type VendorClient } from '../kit/index.js';
+import {
+  createAbortableAgent,
+  createVendorClient,
+  type OperationTable,
+  type PolicyClientOptions,
+  type VendorClient,
+} from '../kit/index.js';
 import { createTokenSource } from './auth.js';
 import type { HubSpotAuth } from './config.js';
 import { HUBSPOT, isExpiredToken } from './errors.js';
@@ -16,13 +22,23 @@ export type AssociationMap = Map<string, Array<{ id: string; primary: boolean }>
 
 /** The HubSpot calls the CRM subgraph makes: one generic path for contacts, companies and deals. */
 export interface CrmClient extends VendorClient<CrmClient> {
-  list(type: CrmObjectType, options: { limit: number; after?: string; properties: string[]; associations?: CrmObjectType[] }): Promise<Page & { associations: Map<string, AssociationMap> }>;
+  list(
+    type: CrmObjectType,
+    options: { limit: number; after?: string; properties: string[]; associations?: CrmObjectType[] },
+  ): Promise<Page & { associations: Map<string, AssociationMap> }>;
   /** Objects by id (or by a unique property); ids with no object are absent from the map. At most 100 ids. */
   batchRead(type: CrmObjectType, ids: readonly string[], properties: string[], idProperty?: string): Promise<Map<string, HubSpotObject>>;
-  search(type: CrmObjectType, request: { filters: SearchFilter[]; query?: string; properties: string[]; limit: number; after?: string }): Promise<Page>;
+  search(
+    type: CrmObjectType,
+    request: { filters: SearchFilter[]; query?: string; properties: string[]; limit: number; after?: string },
+  ): Promise<Page>;
   /** Associations from each of up to 1000 ids to objects of another type (v4 batch read). */
   associations(from: CrmObjectType, to: CrmObjectType, ids: readonly string[]): Promise<AssociationMap>;
-  create(type: CrmObjectType, properties: Record<string, string>, associateWith?: { type: CrmObjectType; id: string; typeId: number }): Promise<HubSpotObject>;
+  create(
+    type: CrmObjectType,
+    properties: Record<string, string>,
+    associateWith?: { type: CrmObjectType; id: string; typeId: number },
+  ): Promise<HubSpotObject>;
   update(type: CrmObjectType, id: string, properties: Record<string, string>): Promise<HubSpotObject>;
 }
 
@@ -75,7 +91,10 @@ const CONFIGURED_MIDDLEWARE = { middleware: [], middlewareMergeStrategy: 'append
 
 export function createCrmClient(options: CrmClientOptions): CrmClient {
   // At least the bulkhead's limit, so every attempt the bulkhead admits has a socket.
-  const pool = createAbortableAgent({ https: options.baseUrl.startsWith('https:'), maxSockets: Math.max(32, options.policy.bulkhead.limit) });
+  const pool = createAbortableAgent({
+    https: options.baseUrl.startsWith('https:'),
+    maxSockets: Math.max(32, options.policy.bulkhead.limit),
+  });
   // numberOfApiCallRetries and limiterOptions stay unset: the SDK keeps them in a process-wide singleton
   // (the last Client constructed wins), and retries and quotas belong to the call policy (else attempts multiply).
   const sdk = new Client({ basePath: options.baseUrl, httpAgent: pool.agent });
@@ -83,7 +102,15 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     options.auth,
     (refreshToken) =>
       options.auth.kind === 'oauth'
-        ? sdk.oauth.tokensApi.create('refresh_token', undefined, undefined, options.auth.clientId, options.auth.clientSecret, refreshToken, CONFIGURED_MIDDLEWARE)
+        ? sdk.oauth.tokensApi.create(
+            'refresh_token',
+            undefined,
+            undefined,
+            options.auth.clientId,
+            options.auth.clientSecret,
+            refreshToken,
+            CONFIGURED_MIDDLEWARE,
+          )
         : Promise.reject(new Error('a private-app token is never refreshed')),
     options.now ?? Date.now,
     options.log,
@@ -108,7 +135,13 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     }
   }
 
-  const toObject = (raw: { id: string; properties: Record<string, string | null>; createdAt: Date; updatedAt: Date; archived?: boolean }): HubSpotObject => ({
+  const toObject = (raw: {
+    id: string;
+    properties: Record<string, string | null>;
+    createdAt: Date;
+    updatedAt: Date;
+    archived?: boolean;
+  }): HubSpotObject => ({
     id: raw.id,
     properties: raw.properties,
     createdAt: raw.createdAt,
@@ -124,44 +157,56 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
       const call = <T>(operation: Operation, run: (client: Client) => Promise<T>): Promise<T> =>
         callPolicy(operation, (signal) => pool.bind(signal, () => attempt(run)));
       return {
-          async list(type, { limit, after, properties, associations }) {
-            const page = await call('list', (client) => client.crm.objects.basicApi.getPage(type, limit, after, properties, undefined, associations, false, CONFIGURED_MIDDLEWARE));
-            // Every requested type gets an entry for every row, so "no deals" is known without another call.
-            const byType = new Map<string, AssociationMap>(
-              (associations ?? []).map((toType) => [toType, new Map(page.results.map((raw) => [raw.id, []]))]),
-            );
-            for (const raw of page.results) {
-              for (const [toType, collection] of Object.entries(raw.associations ?? {})) {
-                const map = byType.get(toType) ?? new Map();
-                byType.set(toType, map);
-                // v3 names the primary association "contact_to_company" and the plain one "..._unlabeled".
-                const primaryType = `${singular(type)}_to_${singular(toType)}`;
-                const entries = new Map<string, boolean>();
-                for (const association of collection.results) {
-                  entries.set(association.id, (entries.get(association.id) ?? false) || association.type === primaryType);
-                }
-                map.set(raw.id, [...entries].map(([id, primary]) => ({ id, primary })));
+        async list(type, { limit, after, properties, associations }) {
+          const page = await call('list', (client) =>
+            client.crm.objects.basicApi.getPage(type, limit, after, properties, undefined, associations, false, CONFIGURED_MIDDLEWARE),
+          );
+          // Every requested type gets an entry for every row, so "no deals" is known without another call.
+          const byType = new Map<string, AssociationMap>(
+            (associations ?? []).map((toType) => [toType, new Map(page.results.map((raw) => [raw.id, []]))]),
+          );
+          for (const raw of page.results) {
+            for (const [toType, collection] of Object.entries(raw.associations ?? {})) {
+              const map = byType.get(toType) ?? new Map();
+              byType.set(toType, map);
+              // v3 names the primary association "contact_to_company" and the plain one "..._unlabeled".
+              const primaryType = `${singular(type)}_to_${singular(toType)}`;
+              const entries = new Map<string, boolean>();
+              for (const association of collection.results) {
+                entries.set(association.id, (entries.get(association.id) ?? false) || association.type === primaryType);
               }
+              map.set(
+                raw.id,
+                [...entries].map(([id, primary]) => ({ id, primary })),
+              );
             }
-            return { results: page.results.map(toObject), next: page.paging?.next?.after, associations: byType };
-          },
+          }
+          return { results: page.results.map(toObject), next: page.paging?.next?.after, associations: byType };
+        },
 
-          async batchRead(type, ids, properties, idProperty) {
-            if (ids.length === 0) return new Map();
-            const response = await call('batchRead', (client) =>
-              client.crm.objects.batchApi.read(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) }, false, CONFIGURED_MIDDLEWARE),
-            );
-            const found = new Map<string, HubSpotObject>();
-            for (const raw of response.results) {
-              const key = idProperty ? raw.properties[idProperty] : raw.id;
-              if (key) found.set(idProperty === 'email' ? key.toLowerCase() : key, toObject(raw));
-            }
-            return found;
-          },
+        async batchRead(type, ids, properties, idProperty) {
+          if (ids.length === 0) return new Map();
+          const response = await call('batchRead', (client) =>
+            client.crm.objects.batchApi.read(
+              type,
+              { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) },
+              false,
+              CONFIGURED_MIDDLEWARE,
+            ),
+          );
+          const found = new Map<string, HubSpotObject>();
+          for (const raw of response.results) {
+            const key = idProperty ? raw.properties[idProperty] : raw.id;
+            if (key) found.set(idProperty === 'email' ? key.toLowerCase() : key, toObject(raw));
+          }
+          return found;
+        },
 
-          async search(type, { filters, query, properties, limit, after }) {
-            const response = await call('search', (client) =>
-              client.crm.objects.searchApi.doSearch(type, {
+        async search(type, { filters, query, properties, limit, after }) {
+          const response = await call('search', (client) =>
+            client.crm.objects.searchApi.doSearch(
+              type,
+              {
                 filterGroups: filters.length > 0 ? [{ filters: filters as never }] : [],
                 ...(query ? { query } : {}),
                 // Sorting by id keeps pages stable while records change.
@@ -169,37 +214,52 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
                 properties,
                 limit,
                 ...(after ? { after } : {}),
-              }, CONFIGURED_MIDDLEWARE),
+              },
+              CONFIGURED_MIDDLEWARE,
+            ),
+          );
+          return { results: response.results.map(toObject), next: response.paging?.next?.after, total: response.total };
+        },
+
+        async associations(from, to, ids) {
+          const map: AssociationMap = new Map(ids.map((id) => [id, []]));
+          if (ids.length === 0) return map;
+          const response = await call('associations', (client) =>
+            client.crm.associations.v4.batchApi.getPage(from, to, { inputs: ids.map((id) => ({ id })) }, CONFIGURED_MIDDLEWARE),
+          );
+          for (const result of response.results) {
+            map.set(
+              result._from.id,
+              result.to.map((target) => ({
+                id: String(target.toObjectId),
+                primary: target.associationTypes.some((t) => PRIMARY_TYPE_IDS.has(t.typeId) || t.label === 'Primary'),
+              })),
             );
-            return { results: response.results.map(toObject), next: response.paging?.next?.after, total: response.total };
-          },
+          }
+          return map;
+        },
 
-          async associations(from, to, ids) {
-            const map: AssociationMap = new Map(ids.map((id) => [id, []]));
-            if (ids.length === 0) return map;
-            const response = await call('associations', (client) => client.crm.associations.v4.batchApi.getPage(from, to, { inputs: ids.map((id) => ({ id })) }, CONFIGURED_MIDDLEWARE));
-            for (const result of response.results) {
-              map.set(
-                result._from.id,
-                result.to.map((target) => ({
-                  id: String(target.toObjectId),
-                  primary: target.associationTypes.some((t) => PRIMARY_TYPE_IDS.has(t.typeId) || t.label === 'Primary'),
-                })),
-              );
-            }
-            return map;
-          },
+        async create(type, properties, associateWith) {
+          const associations = associateWith
+            ? [
+                {
+                  to: { id: associateWith.id },
+                  types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: associateWith.typeId }],
+                },
+              ]
+            : [];
+          return toObject(
+            await call('create', (client) => client.crm.objects.basicApi.create(type, { properties, associations }, CONFIGURED_MIDDLEWARE)),
+          );
+        },
 
-          async create(type, properties, associateWith) {
-            const associations = associateWith
-              ? [{ to: { id: associateWith.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: associateWith.typeId }] }]
-              : [];
-            return toObject(await call('create', (client) => client.crm.objects.basicApi.create(type, { properties, associations }, CONFIGURED_MIDDLEWARE)));
-          },
-
-          async update(type, id, properties) {
-            return toObject(await call('update', (client) => client.crm.objects.basicApi.update(type, id, { properties }, undefined, CONFIGURED_MIDDLEWARE)));
-          },
+        async update(type, id, properties) {
+          return toObject(
+            await call('update', (client) =>
+              client.crm.objects.basicApi.update(type, id, { properties }, undefined, CONFIGURED_MIDDLEWARE),
+            ),
+          );
+        },
       };
     },
   });

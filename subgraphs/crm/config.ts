@@ -4,8 +4,7 @@ import { quotaWindows, readPolicySettings, type PolicySettings, type QuotaWindow
 
 /** How the subgraph authenticates to HubSpot: a private-app token, or an OAuth app with a refresh token. */
 export type HubSpotAuth =
-  | { kind: 'private-app'; accessToken: string }
-  | { kind: 'oauth'; clientId: string; clientSecret: string; refreshToken: string };
+  { kind: 'private-app'; accessToken: string } | { kind: 'oauth'; clientId: string; clientSecret: string; refreshToken: string };
 
 export type CrmConfig = {
   /** HubSpot's API base URL without a trailing slash; undefined means "run the embedded emulator". */
@@ -33,7 +32,10 @@ const shape = {
   HUBSPOT_QUOTA_TEN_SECONDLY: z.coerce.number().int().min(0).default(190),
   HUBSPOT_QUOTA_DAILY: z.coerce.number().int().min(0).default(1_000_000),
   HUBSPOT_QUOTA_SEARCH_PER_SECOND: z.coerce.number().int().min(0).default(5),
-  HUBSPOT_DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO-4217 code such as EUR').default('USD'),
+  HUBSPOT_DEFAULT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO-4217 code such as EUR')
+    .default('USD'),
 };
 
 /**
@@ -49,17 +51,24 @@ export function readCrmConfig(source: Env = process.env): CrmConfig {
   } else if (oauth.every(Boolean)) {
     auth = { kind: 'oauth', clientId: oauth[0]!, clientSecret: oauth[1]!, refreshToken: oauth[2]! };
   } else if (oauth.some(Boolean)) {
-    throw new ConfigError(['HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN: OAuth needs all three (or set HUBSPOT_ACCESS_TOKEN)']);
+    throw new ConfigError([
+      'HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN: OAuth needs all three (or set HUBSPOT_ACCESS_TOKEN)',
+    ]);
   }
   if (vars.HUBSPOT_BASE_URL && !auth) {
-    throw new ConfigError(['HUBSPOT_ACCESS_TOKEN: HUBSPOT_BASE_URL is set, so credentials are needed (a private-app token, or the three OAuth variables)']);
+    throw new ConfigError([
+      'HUBSPOT_ACCESS_TOKEN: HUBSPOT_BASE_URL is set, so credentials are needed (a private-app token, or the three OAuth variables)',
+    ]);
   }
   return {
     baseUrl: vars.HUBSPOT_BASE_URL,
     auth,
     policy: readPolicySettings('HUBSPOT', vars.HUBSPOT_TIMEOUT_MS, source),
     quota: {
-      default: quotaWindows({ points: vars.HUBSPOT_QUOTA_TEN_SECONDLY, durationSeconds: 10 }, { points: vars.HUBSPOT_QUOTA_DAILY, durationSeconds: 86_400 }),
+      default: quotaWindows(
+        { points: vars.HUBSPOT_QUOTA_TEN_SECONDLY, durationSeconds: 10 },
+        { points: vars.HUBSPOT_QUOTA_DAILY, durationSeconds: 86_400 },
+      ),
       search: quotaWindows({ points: vars.HUBSPOT_QUOTA_SEARCH_PER_SECOND, durationSeconds: 1 }),
     },
     defaultCurrency: vars.HUBSPOT_DEFAULT_CURRENCY,

@@ -35,8 +35,14 @@ export function bodyOf(error: ApiExceptionLike): Record<string, unknown> {
 
 /** The input field a HubSpot validation error names, as the schema calls it. */
 const PROPERTY_FIELDS: Record<string, string> = {
-  email: 'email', firstname: 'firstName', lastname: 'lastName', phone: 'phone', jobtitle: 'jobTitle', city: 'city',
-  country: 'country', erp_customer_no: 'erpCustomerNumber',
+  email: 'email',
+  firstname: 'firstName',
+  lastname: 'lastName',
+  phone: 'phone',
+  jobtitle: 'jobTitle',
+  city: 'city',
+  country: 'country',
+  erp_customer_no: 'erpCustomerNumber',
 };
 
 /**

@@ -14,8 +14,16 @@ export const contactInput = z.object({
   phone: text(40),
   jobTitle: text(200),
   city: text(100),
-  country: z.string().trim().regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE').nullish(),
-  erpCustomerNumber: z.string().trim().regex(/^[A-Za-z0-9-]{1,20}$/, 'must be 1 to 20 letters, digits or dashes').nullish(),
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE')
+    .nullish(),
+  erpCustomerNumber: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9-]{1,20}$/, 'must be 1 to 20 letters, digits or dashes')
+    .nullish(),
   companyId: z.string().regex(/^\d+$/, 'must be a CRM company id').nullish(),
 });
 

@@ -58,9 +58,11 @@ export function createLoaders(client: CrmClient, tools: LoaderTools) {
     /** Records associations a list returned inline (`associations=companies,deals`). */
     primeAssociations(type: CrmObjectType, byType: Map<string, AssociationMap>): void {
       const target: Partial<Record<string, DataLoader<string, Associated>>> =
-        type === 'contacts' ? { companies: loaders.contactCompanies, deals: loaders.contactDeals }
-        : type === 'companies' ? { contacts: loaders.companyContacts, deals: loaders.companyDeals }
-        : { companies: loaders.dealCompanies, contacts: loaders.dealContacts };
+        type === 'contacts'
+          ? { companies: loaders.contactCompanies, deals: loaders.contactDeals }
+          : type === 'companies'
+            ? { contacts: loaders.companyContacts, deals: loaders.companyDeals }
+            : { companies: loaders.dealCompanies, contacts: loaders.dealContacts };
       for (const [toType, map] of byType) {
         const loader = target[toType];
         if (loader) for (const [id, associated] of map) loader.prime(id, associated);

@@ -68,8 +68,7 @@ async function associatedPage<Node>(
   return { ...page, edges, nodes: edges.map((edge) => edge.node) };
 }
 
-const primaryOf = (associated: Associated): string | undefined =>
-  (associated.find((entry) => entry.primary) ?? associated[0])?.id;
+const primaryOf = (associated: Associated): string | undefined => (associated.find((entry) => entry.primary) ?? associated[0])?.id;
 
 export function createResolvers(defaultCurrency: string): Resolvers {
   const deal = (row: HubSpotObject) => toDeal(row, defaultCurrency);
@@ -77,10 +76,12 @@ export function createResolvers(defaultCurrency: string): Resolvers {
     ...scalarResolvers,
     Query: {
       customer: (_, { id }, { loaders }) => required(loaders.contact.load(id), 'Customer', id).then(toCustomer),
-      customerByEmail: (_, { email }, { loaders }) =>
-        required(loaders.contactByEmail.load(email), 'Customer', email).then(toCustomer),
+      customerByEmail: (_, { email }, { loaders }) => required(loaders.contactByEmail.load(email), 'Customer', email).then(toCustomer),
       customers: (_, args, context) =>
-        listObjects(context, 'contacts', args, args.filter ? toContactSearch(args.filter) : null, CONTACT_PROPERTIES, toCustomer, ['companies', 'deals']),
+        listObjects(context, 'contacts', args, args.filter ? toContactSearch(args.filter) : null, CONTACT_PROPERTIES, toCustomer, [
+          'companies',
+          'deals',
+        ]),
       company: (_, { id }, { loaders }) => required(loaders.company.load(id), 'Company', id).then(toCompany),
       companies: (_, args, context) => {
         const filters: SearchFilter[] = [];
@@ -89,7 +90,10 @@ export function createResolvers(defaultCurrency: string): Resolvers {
           filters.push({ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(Date.parse(args.filter.updatedSince)) });
         }
         const query = args.filter?.search?.trim() || undefined;
-        return listObjects(context, 'companies', args, { filters, ...(query ? { query } : {}) }, COMPANY_PROPERTIES, toCompany, ['contacts', 'deals']);
+        return listObjects(context, 'companies', args, { filters, ...(query ? { query } : {}) }, COMPANY_PROPERTIES, toCompany, [
+          'contacts',
+          'deals',
+        ]);
       },
       deal: (_, { id }, { loaders }) => required(loaders.deal.load(id), 'Deal', id).then(deal),
       deals: (_, args, context) => {
@@ -101,15 +105,19 @@ export function createResolvers(defaultCurrency: string): Resolvers {
           filters.push({ propertyName: 'dealstage', operator: 'EQ', value: stageId });
         }
         if (filter?.companyId) filters.push({ propertyName: 'associations.company', operator: 'EQ', value: filter.companyId });
-        if (filter?.closingAfter) filters.push({ propertyName: 'closedate', operator: 'GTE', value: String(Date.parse(filter.closingAfter)) });
-        if (filter?.closingBefore) filters.push({ propertyName: 'closedate', operator: 'LTE', value: String(Date.parse(filter.closingBefore)) });
+        if (filter?.closingAfter)
+          filters.push({ propertyName: 'closedate', operator: 'GTE', value: String(Date.parse(filter.closingAfter)) });
+        if (filter?.closingBefore)
+          filters.push({ propertyName: 'closedate', operator: 'LTE', value: String(Date.parse(filter.closingBefore)) });
         return listObjects(context, 'deals', args, { filters }, DEAL_PROPERTIES, deal, ['companies', 'contacts']);
       },
     },
     Mutation: {
       createCustomer: async (_, { input }, { client }) => {
         const { companyId, ...fields } = validInput(contactInput, input);
-        const association = companyId ? { type: 'companies' as const, id: companyId, typeId: DEFAULT_ASSOCIATION['contacts->companies']! } : undefined;
+        const association = companyId
+          ? { type: 'companies' as const, id: companyId, typeId: DEFAULT_ASSOCIATION['contacts->companies']! }
+          : undefined;
         return toCustomer(await client.create('contacts', toContactProperties(fields), association));
       },
       updateCustomer: async (_, { id, input }, { client }) => {
@@ -122,9 +130,11 @@ export function createResolvers(defaultCurrency: string): Resolvers {
       __resolveReference: async (reference, { loaders }) => {
         // Exactly one of the declared keys arrives, whichever the other subgraph joined by.
         const row =
-          'id' in reference ? await loaders.contact.load(reference.id)
-          : 'email' in reference ? await loaders.contactByEmail.load(reference.email ?? '')
-          : await loaders.contactByErpNumber.load(reference.erpCustomerNumber ?? '');
+          'id' in reference
+            ? await loaders.contact.load(reference.id)
+            : 'email' in reference
+              ? await loaders.contactByEmail.load(reference.email ?? '')
+              : await loaders.contactByErpNumber.load(reference.erpCustomerNumber ?? '');
         return row ? toCustomer(row) : null;
       },
       company: async (customer, _, { loaders }) => {

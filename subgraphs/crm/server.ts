@@ -26,7 +26,16 @@ export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Su
   const log = options.log.child({ subgraph: 'crm' });
   const { baseUrl, auth, policy, quota } = options.config;
   const redis = options.state?.redis;
-  const client = createCrmClient({ observer: options.telemetry?.observer, baseUrl, auth, policy, quota, ...(redis ? { redis } : {}), log, now: options.now });
+  const client = createCrmClient({
+    observer: options.telemetry?.observer,
+    baseUrl,
+    auth,
+    policy,
+    quota,
+    ...(redis ? { redis } : {}),
+    log,
+    now: options.now,
+  });
   return createSubgraphServer({
     name: 'crm',
     resolvers: createResolvers(options.config.defaultCurrency),

@@ -5,7 +5,16 @@
  */
 import { Client } from '@hubspot/api-client';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { PayloadError, SignatureError, type CatchUpCursor, type CatchUpPage, type DomainChange, type VendorAdapter, type VendorEvent, type WebhookRequest } from '../../platform/index.js';
+import {
+  PayloadError,
+  SignatureError,
+  type CatchUpCursor,
+  type CatchUpPage,
+  type DomainChange,
+  type VendorAdapter,
+  type VendorEvent,
+  type WebhookRequest,
+} from '../../platform/index.js';
 
 /** HubSpot refuses a v3 signature whose timestamp is older than five minutes; so do we. */
 export const HUBSPOT_TOLERANCE_MS = 5 * 60 * 1000;
@@ -39,14 +48,25 @@ export function verifyHubSpotSignature(input: HubSpotSignatureInput): void {
   const signature = first(input.signature);
   const timestamp = first(input.timestamp);
   if (!signature || !timestamp) {
-    throw new SignatureError('missing', 'X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp are both required: configure the app to sign with v3.');
+    throw new SignatureError(
+      'missing',
+      'X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp are both required: configure the app to sign with v3.',
+    );
   }
-  if (!/^\d{10,16}$/.test(timestamp)) throw new SignatureError('malformed', 'X-HubSpot-Request-Timestamp must be milliseconds since the epoch.');
-  if (input.secrets.length === 0) throw new SignatureError('no-secret', 'No HubSpot client secret is configured: set HUBSPOT_WEBHOOK_SECRETS to the app\'s client secret.');
+  if (!/^\d{10,16}$/.test(timestamp))
+    throw new SignatureError('malformed', 'X-HubSpot-Request-Timestamp must be milliseconds since the epoch.');
+  if (input.secrets.length === 0)
+    throw new SignatureError(
+      'no-secret',
+      "No HubSpot client secret is configured: set HUBSPOT_WEBHOOK_SECRETS to the app's client secret.",
+    );
   const age = (input.now ?? Date.now)() - Number(timestamp);
   const tolerance = input.toleranceMs ?? HUBSPOT_TOLERANCE_MS;
   if (Math.abs(age) > tolerance) {
-    throw new SignatureError('stale', `The request timestamp is ${Math.round(age / 1000)} s away from now, beyond ${tolerance / 1000} s: a replayed delivery, or this machine's clock is off.`);
+    throw new SignatureError(
+      'stale',
+      `The request timestamp is ${Math.round(age / 1000)} s away from now, beyond ${tolerance / 1000} s: a replayed delivery, or this machine's clock is off.`,
+    );
   }
   const given = Buffer.from(signature, 'base64');
   const body = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody.toString('utf8');
@@ -55,15 +75,26 @@ export function verifyHubSpotSignature(input: HubSpotSignatureInput): void {
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
   if (!matched) {
-    throw new SignatureError('mismatch', 'The v3 signature matches no configured secret: check HUBSPOT_WEBHOOK_SECRETS, and that the public URL (PUBLIC_URL) is the one registered with HubSpot, since the URI is signed.');
+    throw new SignatureError(
+      'mismatch',
+      'The v3 signature matches no configured secret: check HUBSPOT_WEBHOOK_SECRETS, and that the public URL (PUBLIC_URL) is the one registered with HubSpot, since the URI is signed.',
+    );
   }
 }
 
 /** The headers HubSpot would send for this delivery (tests, the emulator). */
-export function signHubSpotPayload(options: { method?: string; url: string; payload: string; secret: string; timestamp?: number }): Record<string, string> {
+export function signHubSpotPayload(options: {
+  method?: string;
+  url: string;
+  payload: string;
+  secret: string;
+  timestamp?: number;
+}): Record<string, string> {
   const timestamp = String(options.timestamp ?? Date.now());
   return {
-    'x-hubspot-signature-v3': hubSpotSignature(options.secret, options.method ?? 'POST', options.url, options.payload, timestamp).toString('base64'),
+    'x-hubspot-signature-v3': hubSpotSignature(options.secret, options.method ?? 'POST', options.url, options.payload, timestamp).toString(
+      'base64',
+    ),
     'x-hubspot-request-timestamp': timestamp,
   };
 }
@@ -86,7 +117,10 @@ export type HubSpotWebhookEvent = {
   toObjectId?: number;
 };
 
-const TYPENAME: Record<string, { typename: 'Customer' | 'Company' | 'Deal'; changed: DomainChange['kind']; deleted: DomainChange['kind'] }> = {
+const TYPENAME: Record<
+  string,
+  { typename: 'Customer' | 'Company' | 'Deal'; changed: DomainChange['kind']; deleted: DomainChange['kind'] }
+> = {
   contact: { typename: 'Customer', changed: 'CustomerChanged', deleted: 'CustomerDeleted' },
   company: { typename: 'Company', changed: 'CompanyChanged', deleted: 'CompanyDeleted' },
   deal: { typename: 'Deal', changed: 'DealChanged', deleted: 'DealDeleted' },
@@ -94,8 +128,14 @@ const TYPENAME: Record<string, { typename: 'Customer' | 'Company' | 'Deal'; chan
 
 function isHubSpotEvent(value: unknown): value is HubSpotWebhookEvent {
   const event = value as Partial<HubSpotWebhookEvent> | null;
-  return typeof event === 'object' && event !== null && typeof event.eventId === 'number' && typeof event.occurredAt === 'number' &&
-    typeof event.subscriptionType === 'string' && typeof event.objectId === 'number';
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event.eventId === 'number' &&
+    typeof event.occurredAt === 'number' &&
+    typeof event.subscriptionType === 'string' &&
+    typeof event.objectId === 'number'
+  );
 }
 
 /**
@@ -104,12 +144,16 @@ function isHubSpotEvent(value: unknown): value is HubSpotWebhookEvent {
  * never hides a newer change of another.
  */
 export function toHubSpotVendorEvent(event: unknown): VendorEvent {
-  if (!isHubSpotEvent(event)) throw new PayloadError('Expected HubSpot webhook events: [{eventId, subscriptionType, objectId, occurredAt, ...}].');
+  if (!isHubSpotEvent(event))
+    throw new PayloadError('Expected HubSpot webhook events: [{eventId, subscriptionType, objectId, occurredAt, ...}].');
   const [objectType = '', action = ''] = event.subscriptionType.split('.');
   const kind = TYPENAME[objectType];
   if (!kind) throw new PayloadError(`Unsupported subscriptionType "${event.subscriptionType}": expected contact.*, company.* or deal.*.`);
   const occurredAt = new Date(event.occurredAt);
-  const entity = action === 'propertyChange' && event.propertyName ? `${objectType}:${event.objectId}:${event.propertyName}` : `${objectType}:${event.objectId}`;
+  const entity =
+    action === 'propertyChange' && event.propertyName
+      ? `${objectType}:${event.objectId}:${event.propertyName}`
+      : `${objectType}:${event.objectId}`;
   return {
     vendor: 'hubspot',
     id: String(event.eventId),
@@ -211,13 +255,15 @@ export function createHubSpotAdapter(options: HubSpotAdapterOptions): VendorAdap
             const max = options.maxObjects ?? 2000;
             do {
               if (after) await sleep(options.searchIntervalMs ?? 300);
-              const page = await paced(() => client.crm.contacts.searchApi.doSearch({
-                filterGroups: [{ filters: [{ propertyName: LAST_MODIFIED.contacts, operator: 'GTE' as never, value: String(from) }] }],
-                sorts: [`${LAST_MODIFIED.contacts}`],
-                properties: CATCH_UP_PROPERTIES,
-                limit: 100,
-                ...(after ? { after } : {}),
-              }));
+              const page = await paced(() =>
+                client.crm.contacts.searchApi.doSearch({
+                  filterGroups: [{ filters: [{ propertyName: LAST_MODIFIED.contacts, operator: 'GTE' as never, value: String(from) }] }],
+                  sorts: [`${LAST_MODIFIED.contacts}`],
+                  properties: CATCH_UP_PROPERTIES,
+                  limit: 100,
+                  ...(after ? { after } : {}),
+                }),
+              );
               for (const object of page.results) {
                 const modified = Date.parse(String(object.properties[LAST_MODIFIED.contacts] ?? object.updatedAt));
                 newest = Math.max(newest, modified);
@@ -246,6 +292,12 @@ function catchUpEvent(objectId: string, property: string, value: string | null, 
     occurredAt,
     payload: { objectId: Number(objectId), propertyName: property, propertyValue: value, occurredAt: modified, changeSource: 'CATCH_UP' },
     state: { value },
-    change: { kind: 'CustomerChanged', source: 'hubspot', occurredAt: occurredAt.toISOString(), fields: { [property]: value }, tags: [`Customer:${objectId}`] },
+    change: {
+      kind: 'CustomerChanged',
+      source: 'hubspot',
+      occurredAt: occurredAt.toISOString(),
+      fields: { [property]: value },
+      tags: [`Customer:${objectId}`],
+    },
   };
 }

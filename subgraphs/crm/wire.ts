@@ -9,6 +9,35 @@ export type HubSpotObject = {
   archived?: boolean;
 };
 
-export const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country', 'erp_customer_no', 'createdate', 'lastmodifieddate'];
-export const COMPANY_PROPERTIES = ['name', 'domain', 'industry', 'city', 'country', 'numberofemployees', 'createdate', 'hs_lastmodifieddate'];
-export const DEAL_PROPERTIES = ['dealname', 'amount', 'deal_currency_code', 'dealstage', 'pipeline', 'closedate', 'createdate', 'hs_lastmodifieddate'];
+export const CONTACT_PROPERTIES = [
+  'email',
+  'firstname',
+  'lastname',
+  'phone',
+  'jobtitle',
+  'city',
+  'country',
+  'erp_customer_no',
+  'createdate',
+  'lastmodifieddate',
+];
+export const COMPANY_PROPERTIES = [
+  'name',
+  'domain',
+  'industry',
+  'city',
+  'country',
+  'numberofemployees',
+  'createdate',
+  'hs_lastmodifieddate',
+];
+export const DEAL_PROPERTIES = [
+  'dealname',
+  'amount',
+  'deal_currency_code',
+  'dealstage',
+  'pipeline',
+  'closedate',
+  'createdate',
+  'hs_lastmodifieddate',
+];

@@ -78,7 +78,10 @@ type Operation = keyof typeof OPERATIONS;
 
 /** Raised for a well-formed answer that does not have the shape the WSDL promises. */
 function unexpectedShape(page: ErpPage, operation: string, result: unknown): UpstreamUnavailableError {
-  return new UpstreamUnavailableError(VENDOR, { cause: `${page}.${operation} answered an unexpected shape`, body: JSON.stringify(result ?? null).slice(0, 2000) });
+  return new UpstreamUnavailableError(VENDOR, {
+    cause: `${page}.${operation} answered an unexpected shape`,
+    body: JSON.stringify(result ?? null).slice(0, 2000),
+  });
 }
 
 const isRecord = (value: unknown): value is NavRecord => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -110,7 +113,10 @@ export async function createErpClient(options: ErpClientOptions): Promise<ErpCli
   // axios (under soap) takes the agent, a backstop timeout and the attempt's signal per request; soap passes
   // these options through. The signal aborts the request and its socket when the policy gives up.
   const requestOptions = { httpAgent: agent, httpsAgent: agent, timeout: options.policy.timeoutMs + 1000 };
-  const security = new WSSecurity(options.credentials.username, options.credentials.password, { passwordType: 'PasswordDigest', hasNonce: true });
+  const security = new WSSecurity(options.credentials.username, options.credentials.password, {
+    passwordType: 'PasswordDigest',
+    hasNonce: true,
+  });
   const clients = new Map<ErpPage, Client>();
   await Promise.all(
     PAGES.map(async (page) => {

@@ -30,7 +30,10 @@ const shape = {
   ERP_USERNAME: z.string().min(1).optional(),
   ERP_PASSWORD: z.string().min(1).optional(),
   ERP_TIMEOUT_MS: env.positiveInt(15_000),
-  ERP_LOCAL_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO-4217 code such as EUR').default('EUR'),
+  ERP_LOCAL_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO-4217 code such as EUR')
+    .default('EUR'),
 };
 
 /**

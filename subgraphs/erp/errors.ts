@@ -69,7 +69,8 @@ export function toErpError(error: unknown): InterchangeError {
   if (error instanceof InterchangeError) return error;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as SoapErrorLike;
   const status = failure.response?.status;
-  const body = typeof failure.response?.data === 'string' ? failure.response.data : typeof failure.body === 'string' ? failure.body : undefined;
+  const body =
+    typeof failure.response?.data === 'string' ? failure.response.data : typeof failure.body === 'string' ? failure.body : undefined;
   const detail: UpstreamDetail = {
     ...(status === undefined ? {} : { status }),
     ...(body === undefined ? {} : { body: body.slice(0, 2000) }),
@@ -88,7 +89,11 @@ export function toErpError(error: unknown): InterchangeError {
     const message = asText(fault.faultstring);
     const faultDetail = { ...detail, cause: `${code}: ${message}${fault.detail ? ` (${asText(fault.detail)})` : ''}` };
     if (SECURITY_FAULT.test(message)) {
-      return new UpstreamError(VENDOR, 'The ERP refused our credentials; check the ERP configuration (ERP_USERNAME, ERP_PASSWORD).', faultDetail);
+      return new UpstreamError(
+        VENDOR,
+        'The ERP refused our credentials; check the ERP configuration (ERP_USERNAME, ERP_PASSWORD).',
+        faultDetail,
+      );
     }
     if (STALE_KEY.test(message)) {
       return new ConflictError('The order was changed by someone else since you read it. Read it again (for its new version) and retry.', {
@@ -99,11 +104,15 @@ export function toErpError(error: unknown): InterchangeError {
     const missing = DOES_NOT_EXIST.exec(message);
     if (missing) {
       const typename = TYPE_OF_TABLE[missing[1]!] ?? missing[1]!;
-      return new NotFoundError(typename, missing[2] ?? message.slice(missing.index + missing[0].length).trim(), { upstream: VENDOR, detail: faultDetail });
+      return new NotFoundError(typename, missing[2] ?? message.slice(missing.index + missing[0].length).trim(), {
+        upstream: VENDOR,
+        detail: faultDetail,
+      });
     }
     if (isServiceFailureCode(code)) return new UpstreamUnavailableError(VENDOR, faultDetail);
     if (isRequestFaultCode(code)) {
-      const named = /\b(?:SalesOrder|Sales_Order_Line|Sales Line|Sales Header)\.(\w+)/.exec(message)?.[1] ?? /^(\w+) must /.exec(message)?.[1];
+      const named =
+        /\b(?:SalesOrder|Sales_Order_Line|Sales Line|Sales Header)\.(\w+)/.exec(message)?.[1] ?? /^(\w+) must /.exec(message)?.[1];
       return new BadUserInputError(message, named ? INPUT_FIELDS[named] : undefined, { upstream: VENDOR, detail: faultDetail });
     }
     // VersionMismatch, MustUnderstand: our request and the service disagree on SOAP itself.
@@ -123,7 +132,8 @@ export function toErpError(error: unknown): InterchangeError {
   return new UpstreamUnavailableError(VENDOR, detail);
 }
 
-const headerText = (value: unknown): string | undefined => (typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined);
+const headerText = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
 
 /**
  * What the call policy needs to know about a failed SOAP call (see kit/policy/README.md). Every fault comes
@@ -139,7 +149,12 @@ export function classifyErp(error: unknown): Failure {
   const withStatus = status === undefined ? {} : { status };
   // Too many calls: try again after the wait the service asks for, and the service is not unwell.
   if (status === 429) {
-    return { retryable: true, status, retryAfterMs: parseRetryAfter(headerText(failure.response?.headers?.['retry-after'])) ?? 1000, countsForBreaker: false };
+    return {
+      retryable: true,
+      status,
+      retryAfterMs: parseRetryAfter(headerText(failure.response?.headers?.['retry-after'])) ?? 1000,
+      countsForBreaker: false,
+    };
   }
   const fault = failure.root?.Envelope?.Body?.Fault;
   if (fault) {

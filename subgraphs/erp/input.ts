@@ -38,7 +38,13 @@ export function toDecimalText(minor: number, currency: string, field: string): s
 }
 
 export type OrderLineInput = { productNumber: string; quantity: number; unitPrice?: number | null; description?: string | null };
-export type OrderLineChange = { lineNumber: number; productNumber?: string | null; quantity?: number | null; unitPrice?: number | null; description?: string | null };
+export type OrderLineChange = {
+  lineNumber: number;
+  productNumber?: string | null;
+  quantity?: number | null;
+  unitPrice?: number | null;
+  description?: string | null;
+};
 
 /** NAV Code fields hold upper case and compare so; sending it that way makes lookups and replays agree. */
 export const toCode = (value: string): string => value.trim().toUpperCase();
@@ -51,6 +57,7 @@ export function toLineElement(line: OrderLineInput | OrderLineChange, currency: 
   }
   if (line.description !== undefined && line.description !== null) element.Description = line.description;
   if (line.quantity !== undefined && line.quantity !== null) element.Quantity = toQuantityText(line.quantity, `${field}.quantity`);
-  if (line.unitPrice !== undefined && line.unitPrice !== null) element.Unit_Price = toDecimalText(line.unitPrice, currency, `${field}.unitPrice`);
+  if (line.unitPrice !== undefined && line.unitPrice !== null)
+    element.Unit_Price = toDecimalText(line.unitPrice, currency, `${field}.unitPrice`);
   return element;
 }

@@ -67,14 +67,24 @@ export function createLoaders(client: ErpClient, tools: LoaderTools) {
   const maxBatchSize = tools.maxBatchSize(BATCH);
   const statusesKey = (key: OrdersKey) => (key.statuses && key.statuses.length > 0 ? [...key.statuses].sort().join('|') : '*');
   const loaders = {
-    customerOrders: byCustomer<OrdersKey>(client, maxBatchSize, 'SalesOrder', statusesKey, (numbers, key) => orderFilters(numbers, key.statuses)),
-    customerInvoices: byCustomer<InvoicesKey>(client, maxBatchSize, 'PostedSalesInvoice', (key) => key.status ?? '*', (numbers, key) => invoiceFilters(numbers, key.status)),
+    customerOrders: byCustomer<OrdersKey>(client, maxBatchSize, 'SalesOrder', statusesKey, (numbers, key) =>
+      orderFilters(numbers, key.statuses),
+    ),
+    customerInvoices: byCustomer<InvoicesKey>(
+      client,
+      maxBatchSize,
+      'PostedSalesInvoice',
+      (key) => key.status ?? '*',
+      (numbers, key) => invoiceFilters(numbers, key.status),
+    ),
     // Orders are never served from the entity cache: their version must be the ERP's current one, or
     // updateOrder would answer CONFLICT to a caller who just re-read.
     order: new DataLoader<string, NavRecord | null>(byNumber(client, 'SalesOrder'), { maxBatchSize }),
     // Posted invoices never change in NAV, items change slowly: both go through the shared entity cache, for
     // as long as their @cacheControl allows.
-    invoice: new DataLoader<string, NavRecord | null>(tools.cached('PostedInvoice', byNumber(client, 'PostedSalesInvoice')), { maxBatchSize }),
+    invoice: new DataLoader<string, NavRecord | null>(tools.cached('PostedInvoice', byNumber(client, 'PostedSalesInvoice')), {
+      maxBatchSize,
+    }),
     item: new DataLoader<string, NavRecord | null>(tools.cached('Product', byNumber(client, 'Item')), { maxBatchSize }),
 
     /** Records rows a list already returned, so resolving them again by number costs no request. */

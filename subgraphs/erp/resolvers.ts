@@ -53,7 +53,6 @@ const updateInput = z.object({
   addLines: z.array(line).nullish(),
 });
 
-
 const STALE = 'The order was changed by someone else since you read it. Read it again (for its new version) and retry.';
 
 /** The orders of one customer with this external document number, in No order (the first created first). */
@@ -74,7 +73,13 @@ function ordersByDocument(client: ErpClient, customerNumber: string, documentNum
 function createOrderOnce(localCurrency: string) {
   const creating = new Map<string, Promise<OrderModel>>();
 
-  async function create(client: ErpClient, log: Logger, input: CreateOrderInput, customerNumber: string, documentNumber: string): Promise<{ order: OrderModel; replayed: boolean }> {
+  async function create(
+    client: ErpClient,
+    log: Logger,
+    input: CreateOrderInput,
+    customerNumber: string,
+    documentNumber: string,
+  ): Promise<{ order: OrderModel; replayed: boolean }> {
     const existing = await ordersByDocument(client, customerNumber, documentNumber);
     if (existing.length > 0) return { order: toOrder(existing[0]!, localCurrency), replayed: true };
 
@@ -90,14 +95,19 @@ function createOrderOnce(localCurrency: string) {
       External_Document_No: documentNumber,
       ...(input.requestedDeliveryDate ? { Requested_Delivery_Date: input.requestedDeliveryDate } : {}),
       ...(input.currency ? { Currency_Code: input.currency } : {}),
-      SalesLines: { Sales_Order_Line: input.lines.map((entry, index) => toLineElement(entry, currency ?? localCurrency, `input.lines.${index}`)) },
+      SalesLines: {
+        Sales_Order_Line: input.lines.map((entry, index) => toLineElement(entry, currency ?? localCurrency, `input.lines.${index}`)),
+      },
     });
     const winner = (await ordersByDocument(client, customerNumber, documentNumber))[0] ?? created;
     const createdNo = fieldText(created, 'No');
     if (fieldText(winner, 'No') === createdNo) return { order: toOrder(created, localCurrency), replayed: false };
     // Another process created the same document first: withdraw ours so exactly one order remains.
     await client.delete('SalesOrder', fieldText(created, 'Key')).catch((error: unknown) => {
-      log.error({ err: error, order: createdNo, winner: fieldText(winner, 'No') }, 'could not delete a duplicate order; delete it in the ERP');
+      log.error(
+        { err: error, order: createdNo, winner: fieldText(winner, 'No') },
+        'could not delete a duplicate order; delete it in the ERP',
+      );
     });
     return { order: toOrder(winner, localCurrency), replayed: true };
   }
@@ -125,7 +135,13 @@ function createOrderOnce(localCurrency: string) {
 }
 
 /** The Update element for updateOrder, in the WSDL's element order; reads the order first only when lines need it. */
-async function updateElement(client: ErpClient, input: UpdateOrderInput, number: string, key: string, localCurrency: string): Promise<Record<string, unknown> & { Key: string }> {
+async function updateElement(
+  client: ErpClient,
+  input: UpdateOrderInput,
+  number: string,
+  key: string,
+  localCurrency: string,
+): Promise<Record<string, unknown> & { Key: string }> {
   const changes = input.changeLines ?? [];
   const additions = input.addLines ?? [];
   const prices = [...changes, ...additions].some((entry) => entry.unitPrice !== undefined && entry.unitPrice !== null);
@@ -143,7 +159,11 @@ async function updateElement(client: ErpClient, input: UpdateOrderInput, number:
   const lineElements = [
     ...changes.map((change, index) => {
       const lineKey = lineKeys.get(change.lineNumber);
-      if (!lineKey) throw new BadUserInputError(`input.changeLines.${index}.lineNumber: order ${number} has no line ${change.lineNumber}.`, `input.changeLines.${index}.lineNumber`);
+      if (!lineKey)
+        throw new BadUserInputError(
+          `input.changeLines.${index}.lineNumber: order ${number} has no line ${change.lineNumber}.`,
+          `input.changeLines.${index}.lineNumber`,
+        );
       return { Key: lineKey, ...toLineElement(change, currency, `input.changeLines.${index}`) };
     }),
     ...additions.map((addition, index) => toLineElement(addition, currency, `input.addLines.${index}`)),
@@ -209,13 +229,19 @@ export function createResolvers(localCurrency: string): Resolvers {
       __resolveReference: (reference) => customerRef(reference.erpCustomerNumber ?? null),
       orders: async (customer, args, { loaders }) => {
         if (!customer.erpCustomerNumber) return connectionFromArray([], args, order);
-        const rows = await loaders.customerOrders.load({ customerNumber: toCode(customer.erpCustomerNumber), statuses: args.filter?.status ?? null });
+        const rows = await loaders.customerOrders.load({
+          customerNumber: toCode(customer.erpCustomerNumber),
+          statuses: args.filter?.status ?? null,
+        });
         loaders.prime('SalesOrder', rows);
         return connectionFromArray(rows.map(order).sort(newestFirst), args, (model) => model);
       },
       invoices: async (customer, args, { loaders }) => {
         if (!customer.erpCustomerNumber) return connectionFromArray([], args, invoice);
-        const rows = await loaders.customerInvoices.load({ customerNumber: toCode(customer.erpCustomerNumber), status: args.filter?.status ?? null });
+        const rows = await loaders.customerInvoices.load({
+          customerNumber: toCode(customer.erpCustomerNumber),
+          status: args.filter?.status ?? null,
+        });
         loaders.prime('PostedSalesInvoice', rows);
         return connectionFromArray(rows.map(invoice).sort(newestFirst), args, (model) => model);
       },

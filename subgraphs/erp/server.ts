@@ -27,7 +27,15 @@ export async function createErpSubgraph(options: ErpSubgraphOptions): Promise<Su
   const log = options.log.child({ subgraph: 'erp' });
   const { baseUrl, company, credentials, policy, localCurrency } = options.config;
   const redis = options.state?.redis;
-  const client = await createErpClient({ observer: options.telemetry?.observer, baseUrl, company, credentials, policy, ...(redis ? { redis } : {}), log });
+  const client = await createErpClient({
+    observer: options.telemetry?.observer,
+    baseUrl,
+    company,
+    credentials,
+    policy,
+    ...(redis ? { redis } : {}),
+    log,
+  });
   return createSubgraphServer({
     name: 'erp',
     resolvers: createResolvers(localCurrency),

@@ -62,7 +62,13 @@ export function createAttemptSeries(options: AttemptSeriesOptions = {}): Attempt
         }
         const sorted = [...bucket.durations].sort((a, b) => a - b);
         const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
-        points.push({ at: index * width, attempts: bucket.attempts, errorRate: bucket.failed / bucket.attempts, p50Ms: rank(0.5), p99Ms: rank(0.99) });
+        points.push({
+          at: index * width,
+          attempts: bucket.attempts,
+          errorRate: bucket.failed / bucket.attempts,
+          p50Ms: rank(0.5),
+          p99Ms: rank(0.99),
+        });
       }
       return points;
     },

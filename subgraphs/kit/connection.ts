@@ -60,9 +60,7 @@ export function toConnection<Row, Node>(
 ): Connection<Node> {
   const end = Math.min(rows.length, request.skip + request.first);
   const cursorAt = (position: number): string =>
-    position >= rows.length && vendorNext !== undefined
-      ? encodeCursor(vendorNext, 0)
-      : encodeCursor(request.vendorAfter, position);
+    position >= rows.length && vendorNext !== undefined ? encodeCursor(vendorNext, 0) : encodeCursor(request.vendorAfter, position);
   const edges = rows.slice(request.skip, end).map((row, index) => ({
     cursor: cursorAt(request.skip + index + 1),
     node: toNode(row),

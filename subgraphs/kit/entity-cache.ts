@@ -76,9 +76,11 @@ export async function createEntityCache(options: EntityCacheOptions): Promise<En
             });
             inFlight.set(cacheKey, value);
             // Cleared whether the call worked or not, so a failure is retried by the next request.
-            value.finally(() => {
-              if (inFlight.get(cacheKey) === value) inFlight.delete(cacheKey);
-            }).catch(() => {});
+            value
+              .finally(() => {
+                if (inFlight.get(cacheKey) === value) inFlight.delete(cacheKey);
+              })
+              .catch(() => {});
             results[index] = value;
           });
         }

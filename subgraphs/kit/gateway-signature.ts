@@ -28,7 +28,11 @@ export function requireGatewaySignature(secret: string, options: { toleranceSeco
           method: req.method,
           path: req.originalUrl,
           body: rawBodies.get(req) ?? '',
-          identity: { user: header(req, IDENTITY_HEADERS.user), scopes: header(req, IDENTITY_HEADERS.scopes), client: header(req, IDENTITY_HEADERS.client) },
+          identity: {
+            user: header(req, IDENTITY_HEADERS.user),
+            scopes: header(req, IDENTITY_HEADERS.scopes),
+            client: header(req, IDENTITY_HEADERS.client),
+          },
         },
         { toleranceSeconds: options.toleranceSeconds, now: options.now?.() },
       );

@@ -14,7 +14,15 @@ export type SubgraphRuntime = {
 export const DEFAULT_RUNTIME: SubgraphRuntime = { entityCache: true, batching: true };
 
 export function readSubgraphRuntime(source: Env = process.env): SubgraphRuntime {
-  const vars = readEnv({ NODE_ENV: env.nodeEnv(), ENTITY_CACHE: env.flag(true), DATALOADER_BATCHING: env.flag(true), SUBGRAPH_SECRET: z.string().min(32, 'expected at least 32 characters').optional() }, source);
+  const vars = readEnv(
+    {
+      NODE_ENV: env.nodeEnv(),
+      ENTITY_CACHE: env.flag(true),
+      DATALOADER_BATCHING: env.flag(true),
+      SUBGRAPH_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+    },
+    source,
+  );
   if (vars.NODE_ENV === 'production' && !vars.SUBGRAPH_SECRET) {
     throw new ConfigError(['SUBGRAPH_SECRET: required in production, so subgraphs answer only the gateway (it is not set)']);
   }

@@ -8,7 +8,17 @@ import express, { type Express } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DocumentNode } from 'graphql';
-import { PURGE_CHANNEL, adminOnly, createMemoryState, encodePurge, isDeliberateCode, metricsRoute, type AdminConfig, type Logger, type SharedState } from '../../platform/index.js';
+import {
+  PURGE_CHANNEL,
+  adminOnly,
+  createMemoryState,
+  encodePurge,
+  isDeliberateCode,
+  metricsRoute,
+  type AdminConfig,
+  type Logger,
+  type SharedState,
+} from '../../platform/index.js';
 import { createRequestContext, type SubgraphContext } from './context.js';
 import { createEntityCache, type BatchFn } from './entity-cache.js';
 import { InterchangeError } from './errors.js';
@@ -23,7 +33,9 @@ import type { SubgraphTelemetry } from './telemetry.js';
  * The resolver map buildSubgraphSchema takes, derived from its public signature (the package's entry point does
  * not export the type, and its dist/ files are no contract).
  */
-type SubgraphResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: DocumentNode | DocumentNode[] }>['resolvers']>;
+type SubgraphResolverMap = NonNullable<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: DocumentNode | DocumentNode[] }>['resolvers']
+>;
 
 /** What the kit gives a vendor's createLoaders besides its client. */
 export type LoaderTools = {
@@ -62,7 +74,6 @@ export type SubgraphServerOptions<Client extends VendorClient<Client>, Loaders> 
   admin?: AdminConfig;
 };
 
-
 export type SubgraphServer = {
   readonly name: string;
   readonly app: Express;
@@ -82,7 +93,14 @@ function errorLogPlugin(log: Logger): ApolloServerPlugin<SubgraphContext<unknown
           for (const error of errors) {
             const original = error.originalError;
             if (original instanceof InterchangeError || isDeliberateCode(error.extensions.code)) {
-              requestLog.warn({ code: error.extensions.code, path: error.path, detail: original instanceof InterchangeError ? original.detail : undefined }, error.message);
+              requestLog.warn(
+                {
+                  code: error.extensions.code,
+                  path: error.path,
+                  detail: original instanceof InterchangeError ? original.detail : undefined,
+                },
+                error.message,
+              );
             } else {
               requestLog.error({ err: original ?? error, path: error.path }, 'unexpected resolver error');
             }
@@ -94,21 +112,30 @@ function errorLogPlugin(log: Logger): ApolloServerPlugin<SubgraphContext<unknown
 }
 
 /** Apollo Server + buildSubgraphSchema on express, with cache hints, request context and health route. */
-export async function createSubgraphServer<Client extends VendorClient<Client>, Loaders>(options: SubgraphServerOptions<Client, Loaders>): Promise<SubgraphServer> {
+export async function createSubgraphServer<Client extends VendorClient<Client>, Loaders>(
+  options: SubgraphServerOptions<Client, Loaders>,
+): Promise<SubgraphServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer: Server = createServer(app);
   const state = options.state ?? createMemoryState();
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
   const telemetry = options.telemetry;
-  const entityCache = await createEntityCache({ state, subgraph: options.name, log: options.log, enabled: runtime.entityCache, ...(telemetry ? { onLookup: telemetry.entityLookup } : {}) });
+  const entityCache = await createEntityCache({
+    state,
+    subgraph: options.name,
+    log: options.log,
+    enabled: runtime.entityCache,
+    ...(telemetry ? { onLookup: telemetry.entityLookup } : {}),
+  });
   const typeDefs = subgraphTypeDefs(options.name);
   const maxAges = cacheMaxAges(typeDefs);
   const tools: LoaderTools = {
     cached: (typename, batch) => {
       const ttlSeconds = maxAges.get(typename);
       // A loader caching a type the schema gives no lifetime is a bug in the vendor folder, not a runtime state.
-      if (!ttlSeconds) throw new Error(`${options.name}: type ${typename} has no @cacheControl(maxAge) in its schema, so it cannot be entity-cached`);
+      if (!ttlSeconds)
+        throw new Error(`${options.name}: type ${typename} has no @cacheControl(maxAge) in its schema, so it cannot be entity-cached`);
       const wrapped = entityCache.wrap(typename, ttlSeconds, batch);
       return telemetry ? telemetry.batch(typename, wrapped) : wrapped;
     },
@@ -161,7 +188,8 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
     ...(telemetry?.requests ? [telemetry.requests] : []),
     ...(runtime.gatewaySecret ? [requireGatewaySignature(runtime.gatewaySecret)] : []),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),
+      context: async ({ req }) =>
+        createRequestContext(req.headers, options.log, options.client, (client) => options.createLoaders(client, tools)),
     }),
   );
 

@@ -34,7 +34,10 @@ type TagContext = { entityTags: Set<string> };
  * `extensions.entityTags`, and after a mutation hands them to `onMutation` (which purges caches) before the
  * response leaves, so a read that follows the mutation cannot see a stale cache entry.
  */
-export function entityTagsPlugin(keyFields: Map<string, string>, onMutation: (tags: Set<string>) => Promise<void>): ApolloServerPlugin<TagContext> {
+export function entityTagsPlugin(
+  keyFields: Map<string, string>,
+  onMutation: (tags: Set<string>) => Promise<void>,
+): ApolloServerPlugin<TagContext> {
   return {
     async requestDidStart() {
       // One check per parent object, not per field.

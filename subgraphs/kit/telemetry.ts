@@ -54,13 +54,51 @@ const statusOf = (end: AttemptEnd): string => (end.failure ? reasonOf(end) : 'ok
 
 export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, options: SubgraphTelemetryOptions = {}): SubgraphTelemetry {
   const registers = [telemetry.registry];
-  const requests = new Counter({ name: 'interchange_vendor_requests_total', help: 'Attempts sent to a vendor, by endpoint and outcome (ok, HTTP status, timeout, network).', labelNames: ['vendor', 'endpoint', 'status'], registers });
-  const duration = new Histogram({ name: 'interchange_vendor_request_duration_seconds', help: 'Time of one attempt at a vendor, from sending to the answer.', labelNames: ['vendor', 'endpoint'], buckets: VENDOR_BUCKETS, registers });
-  const calls = new Counter({ name: 'interchange_vendor_calls_total', help: 'Logical vendor calls (retries included), by result: ok or the error code the caller got.', labelNames: ['vendor', 'endpoint', 'result'], registers });
-  const retries = new Counter({ name: 'interchange_vendor_retries_total', help: 'Attempts repeated after a failure, by the failure that caused the retry.', labelNames: ['vendor', 'endpoint', 'reason'], registers });
-  const quotaWait = new Histogram({ name: 'interchange_vendor_quota_wait_seconds', help: 'Time an attempt waited for the vendor quota (Interchange pacing itself).', labelNames: ['vendor', 'bucket'], buckets: [0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10], registers });
-  const batchSize = new Histogram({ name: 'interchange_dataloader_batch_size', help: 'Keys per DataLoader batch, by entity type.', labelNames: ['subgraph', 'type'], buckets: [1, 2, 5, 10, 25, 50, 100, 250], registers });
-  const lookups = new Counter({ name: 'interchange_cache_lookups_total', help: 'Cache lookups by cache (response, apq, entity) and result (hit, miss).', labelNames: ['cache', 'result'], registers });
+  const requests = new Counter({
+    name: 'interchange_vendor_requests_total',
+    help: 'Attempts sent to a vendor, by endpoint and outcome (ok, HTTP status, timeout, network).',
+    labelNames: ['vendor', 'endpoint', 'status'],
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'interchange_vendor_request_duration_seconds',
+    help: 'Time of one attempt at a vendor, from sending to the answer.',
+    labelNames: ['vendor', 'endpoint'],
+    buckets: VENDOR_BUCKETS,
+    registers,
+  });
+  const calls = new Counter({
+    name: 'interchange_vendor_calls_total',
+    help: 'Logical vendor calls (retries included), by result: ok or the error code the caller got.',
+    labelNames: ['vendor', 'endpoint', 'result'],
+    registers,
+  });
+  const retries = new Counter({
+    name: 'interchange_vendor_retries_total',
+    help: 'Attempts repeated after a failure, by the failure that caused the retry.',
+    labelNames: ['vendor', 'endpoint', 'reason'],
+    registers,
+  });
+  const quotaWait = new Histogram({
+    name: 'interchange_vendor_quota_wait_seconds',
+    help: 'Time an attempt waited for the vendor quota (Interchange pacing itself).',
+    labelNames: ['vendor', 'bucket'],
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const batchSize = new Histogram({
+    name: 'interchange_dataloader_batch_size',
+    help: 'Keys per DataLoader batch, by entity type.',
+    labelNames: ['subgraph', 'type'],
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250],
+    registers,
+  });
+  const lookups = new Counter({
+    name: 'interchange_cache_lookups_total',
+    help: 'Cache lookups by cache (response, apq, entity) and result (hit, miss).',
+    labelNames: ['cache', 'result'],
+    registers,
+  });
   const tracing = telemetry.tracing;
   const lastErrors: RecentError[] = [];
   const entityCounts = { hits: 0, misses: 0 };
@@ -70,16 +108,33 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
     onCall({ upstream, operation, kind, bucket }) {
       const span = tracing?.startSpan(`${upstream} ${operation}`, {
         kind: SpanKind.CLIENT,
-        attributes: { 'interchange.vendor': upstream, 'interchange.vendor.endpoint': operation, 'interchange.vendor.kind': kind, 'interchange.vendor.bucket': bucket },
+        attributes: {
+          'interchange.vendor': upstream,
+          'interchange.vendor.endpoint': operation,
+          'interchange.vendor.kind': kind,
+          'interchange.vendor.bucket': bucket,
+        },
       });
       const parent = span ? trace.setSpan(ROOT_CONTEXT, span) : undefined;
       return {
         onAttempt({ attempt, breaker, quotaWaitMs }) {
           quotaWait.observe({ vendor: upstream, bucket }, quotaWaitMs / 1000);
-          const attemptSpan: Span | undefined = parent && tracing?.startSpan(`${upstream} ${operation} #${attempt}`, {
-            kind: SpanKind.CLIENT,
-            attributes: { 'interchange.vendor': upstream, 'interchange.vendor.endpoint': operation, 'interchange.vendor.attempt': attempt, 'interchange.vendor.breaker': breaker, 'interchange.vendor.quota_wait_ms': Math.round(quotaWaitMs) },
-          }, parent);
+          const attemptSpan: Span | undefined =
+            parent &&
+            tracing?.startSpan(
+              `${upstream} ${operation} #${attempt}`,
+              {
+                kind: SpanKind.CLIENT,
+                attributes: {
+                  'interchange.vendor': upstream,
+                  'interchange.vendor.endpoint': operation,
+                  'interchange.vendor.attempt': attempt,
+                  'interchange.vendor.breaker': breaker,
+                  'interchange.vendor.quota_wait_ms': Math.round(quotaWaitMs),
+                },
+              },
+              parent,
+            );
           return (end) => {
             const status = statusOf(end);
             requests.inc({ vendor: upstream, endpoint: operation, status });
@@ -100,7 +155,12 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
         onEnd({ attempts, error, breaker }) {
           calls.inc({ vendor: upstream, endpoint: operation, result: error ? String(error.extensions.code) : 'ok' });
           if (error) {
-            lastErrors.unshift({ at: new Date().toISOString(), endpoint: operation, code: String(error.extensions.code), message: error.message });
+            lastErrors.unshift({
+              at: new Date().toISOString(),
+              endpoint: operation,
+              code: String(error.extensions.code),
+              message: error.message,
+            });
             lastErrors.length = Math.min(lastErrors.length, LAST_ERRORS);
           }
           if (!span) return;
@@ -121,35 +181,50 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
     watchUpstream(state) {
       // Read at scrape time from the policy itself, so the numbers are never stale and cost nothing between scrapes.
       new Gauge({
-        name: 'interchange_vendor_breaker_state', help: 'The vendor circuit breaker: 1 for its current state, 0 for the others.', labelNames: ['vendor', 'state'], registers,
+        name: 'interchange_vendor_breaker_state',
+        help: 'The vendor circuit breaker: 1 for its current state, 0 for the others.',
+        labelNames: ['vendor', 'state'],
+        registers,
         collect() {
           const now = state();
           for (const name of BREAKER_STATES) this.set({ vendor: now.upstream, state: name }, now.breaker === name ? 1 : 0);
         },
       });
       new Gauge({
-        name: 'interchange_vendor_bulkhead_in_flight', help: 'Vendor attempts running now.', labelNames: ['vendor'], registers,
+        name: 'interchange_vendor_bulkhead_in_flight',
+        help: 'Vendor attempts running now.',
+        labelNames: ['vendor'],
+        registers,
         collect() {
           const now = state();
           this.set({ vendor: now.upstream }, now.inFlight);
         },
       });
       new Gauge({
-        name: 'interchange_vendor_bulkhead_queued', help: 'Vendor attempts waiting for a bulkhead slot.', labelNames: ['vendor'], registers,
+        name: 'interchange_vendor_bulkhead_queued',
+        help: 'Vendor attempts waiting for a bulkhead slot.',
+        labelNames: ['vendor'],
+        registers,
         collect() {
           const now = state();
           this.set({ vendor: now.upstream }, now.queued);
         },
       });
       new Gauge({
-        name: 'interchange_vendor_quota_remaining', help: 'Calls left in the vendor quota bucket (its tightest window), as last spent.', labelNames: ['vendor', 'bucket'], registers,
+        name: 'interchange_vendor_quota_remaining',
+        help: 'Calls left in the vendor quota bucket (its tightest window), as last spent.',
+        labelNames: ['vendor', 'bucket'],
+        registers,
         collect() {
           const now = state();
           for (const [bucket, left] of Object.entries(now.quota)) this.set({ vendor: now.upstream, bucket }, left.remaining);
         },
       });
       new Gauge({
-        name: 'interchange_vendor_quota_reset_seconds', help: 'Seconds until the vendor quota bucket refills.', labelNames: ['vendor', 'bucket'], registers,
+        name: 'interchange_vendor_quota_reset_seconds',
+        help: 'Seconds until the vendor quota bucket refills.',
+        labelNames: ['vendor', 'bucket'],
+        registers,
         collect() {
           const now = state();
           for (const [bucket, left] of Object.entries(now.quota)) this.set({ vendor: now.upstream, bucket }, left.resetsInMs / 1000);
@@ -160,7 +235,9 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
       return async (keys) => {
         batchSize.observe({ subgraph, type: typename }, keys.length);
         if (!tracing) return batch(keys);
-        const span = tracing.startSpan(`dataloader ${typename}`, { attributes: { 'interchange.dataloader.type': typename, 'interchange.dataloader.batch_size': keys.length } });
+        const span = tracing.startSpan(`dataloader ${typename}`, {
+          attributes: { 'interchange.dataloader.type': typename, 'interchange.dataloader.batch_size': keys.length },
+        });
         try {
           return await tracing.run(trace.setSpan(tracing.active(), span), () => batch(keys));
         } catch (error) {
@@ -176,9 +253,21 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
       entityCounts.misses += keys - hits;
       lookups.inc({ cache: 'entity', result: 'hit' }, hits);
       lookups.inc({ cache: 'entity', result: 'miss' }, keys - hits);
-      if (tracing) trace.getSpan(tracing.active())?.setAttributes({ 'interchange.entity_cache.type': typename, 'interchange.entity_cache.hits': hits, 'interchange.entity_cache.misses': keys - hits });
+      if (tracing)
+        trace
+          .getSpan(tracing.active())
+          ?.setAttributes({
+            'interchange.entity_cache.type': typename,
+            'interchange.entity_cache.hits': hits,
+            'interchange.entity_cache.misses': keys - hits,
+          });
     },
-    recent: () => ({ lastErrors: [...lastErrors], series: series.points(), lastAttempts: series.recentErrorRate(), entityCache: { ...entityCounts } }),
+    recent: () => ({
+      lastErrors: [...lastErrors],
+      series: series.points(),
+      lastAttempts: series.recentErrorRate(),
+      entityCache: { ...entityCounts },
+    }),
     requests: tracing
       ? (req, res, next) => {
           const body = req.body as { operationName?: unknown } | undefined;
@@ -186,7 +275,10 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
           const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
           const span = tracing.startSpan(
             `subgraph ${subgraph}${operation ? ` ${operation}` : ''}`,
-            { kind: SpanKind.SERVER, attributes: { 'interchange.subgraph': subgraph, ...(operation ? { 'graphql.operation.name': operation } : {}) } },
+            {
+              kind: SpanKind.SERVER,
+              attributes: { 'interchange.subgraph': subgraph, ...(operation ? { 'graphql.operation.name': operation } : {}) },
+            },
             tracing.extract({ traceparent: header('traceparent'), tracestate: header('tracestate') }),
           );
           res.once('finish', () => {

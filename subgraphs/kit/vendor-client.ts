@@ -53,7 +53,11 @@ export type OperationTable<Name extends string> = Readonly<Record<Name, Operatio
  * the attempt's signal (aborted on timeout, deadline or close); `translate` overrides the vendor's translator
  * for this call (e.g. with a mutation's field names).
  */
-export type VendorCall<Name extends string> = <T>(operation: Name, run: (signal: AbortSignal) => Promise<T>, translate?: Translator) => Promise<T>;
+export type VendorCall<Name extends string> = <T>(
+  operation: Name,
+  run: (signal: AbortSignal) => Promise<T>,
+  translate?: Translator,
+) => Promise<T>;
 
 /** How a vendor's failures read: each vendor's errors.ts exports one, named after the vendor (e.g. `HUBSPOT`). */
 export type VendorErrors = {

@@ -1,5 +1,11 @@
 import Stripe from 'stripe';
-import { createAbortableAgent, createVendorClient, type OperationTable, type PolicyClientOptions, type VendorClient } from '../kit/index.js';
+import {
+  createAbortableAgent,
+  createVendorClient,
+  type OperationTable,
+  type PolicyClientOptions,
+  type VendorClient,
+} from '../kit/index.js';
 import type { StripeEndpoint } from './config.js';
 import { STRIPE, toStripeError, type FieldMap } from './errors.js';
 import type { StripeCharge, StripeCustomer, StripeInvoice, StripePaymentIntent, StripeRefund, StripeSubscription } from './wire.js';
@@ -23,14 +29,38 @@ export interface PaymentsClient extends VendorClient<PaymentsClient> {
   /** One customer's subscriptions, newest first, canceled ones included with `all` (one page of up to 100). */
   listSubscriptions(customerId: string, options: { all: boolean }): Promise<SearchPage<StripeSubscription>>;
   retrieveSubscription(id: string): Promise<StripeSubscription>;
-  createPaymentIntent(params: Stripe.PaymentIntentCreateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripePaymentIntent>>;
-  confirmPaymentIntent(id: string, params: Stripe.PaymentIntentConfirmParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripePaymentIntent>>;
-  capturePaymentIntent(id: string, params: Stripe.PaymentIntentCaptureParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripePaymentIntent>>;
-  cancelPaymentIntent(id: string, params: Stripe.PaymentIntentCancelParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripePaymentIntent>>;
+  createPaymentIntent(
+    params: Stripe.PaymentIntentCreateParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripePaymentIntent>>;
+  confirmPaymentIntent(
+    id: string,
+    params: Stripe.PaymentIntentConfirmParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripePaymentIntent>>;
+  capturePaymentIntent(
+    id: string,
+    params: Stripe.PaymentIntentCaptureParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripePaymentIntent>>;
+  cancelPaymentIntent(
+    id: string,
+    params: Stripe.PaymentIntentCancelParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripePaymentIntent>>;
   createRefund(params: Stripe.RefundCreateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeRefund>>;
   /** DELETE /v1/subscriptions/{id}: ends it now. */
   cancelSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
-  updateSubscription(id: string, params: Stripe.SubscriptionUpdateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
+  updateSubscription(
+    id: string,
+    params: Stripe.SubscriptionUpdateParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripeSubscription>>;
   pauseSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
 }
 
@@ -69,7 +99,10 @@ type WithResponse<T> = T & { lastResponse?: { headers: Record<string, string> } 
 
 export function createPaymentsClient(options: PaymentsClientOptions): PaymentsClient {
   // At least the bulkhead's limit, so every attempt the bulkhead admits has a socket.
-  const pool = createAbortableAgent({ https: options.endpoint.protocol === 'https', maxSockets: Math.max(32, options.policy.bulkhead.limit) });
+  const pool = createAbortableAgent({
+    https: options.endpoint.protocol === 'https',
+    maxSockets: Math.max(32, options.policy.bulkhead.limit),
+  });
   const stripe = new Stripe(options.secretKey, {
     host: options.endpoint.host,
     port: options.endpoint.port,
@@ -109,38 +142,54 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
         fields: FieldMap,
         run: (requestOptions: Stripe.RequestOptions) => Promise<WithResponse<T>>,
       ): Promise<WriteResult<T>> => {
-        const object = await call(operation, (signal) => pool.bind(signal, () => run({ idempotencyKey })), (error) => toStripeError(error, fields));
+        const object = await call(
+          operation,
+          (signal) => pool.bind(signal, () => run({ idempotencyKey })),
+          (error) => toStripeError(error, fields),
+        );
         return { object, idempotencyKey, replayed: object.lastResponse?.headers['idempotent-replayed'] === 'true' };
       };
 
       return {
         searchCustomers: (query, next) =>
           read('searchCustomers', async () => {
-            const result = await stripe.customers.search(searchParams(query, next, ['data.subscriptions', 'data.invoice_settings.default_payment_method']));
+            const result = await stripe.customers.search(
+              searchParams(query, next, ['data.subscriptions', 'data.invoice_settings.default_payment_method']),
+            );
             return page<StripeCustomer>(result);
           }),
-        searchInvoices: (query, next) => read('searchInvoices', async () => page<StripeInvoice>(await stripe.invoices.search(searchParams(query, next)))),
+        searchInvoices: (query, next) =>
+          read('searchInvoices', async () => page<StripeInvoice>(await stripe.invoices.search(searchParams(query, next)))),
         searchPaymentIntents: (query, next) =>
-          read('searchPaymentIntents', async () => page<StripePaymentIntent>(await stripe.paymentIntents.search(searchParams(query, next)))),
-        searchCharges: (query, next) => read('searchCharges', async () => page<StripeCharge>(await stripe.charges.search(searchParams(query, next, ['data.refunds'])))),
+          read('searchPaymentIntents', async () =>
+            page<StripePaymentIntent>(await stripe.paymentIntents.search(searchParams(query, next))),
+          ),
+        searchCharges: (query, next) =>
+          read('searchCharges', async () => page<StripeCharge>(await stripe.charges.search(searchParams(query, next, ['data.refunds'])))),
         listSubscriptions: (customer, { all }) =>
           read('listSubscriptions', async () =>
-            page<StripeSubscription>(await stripe.subscriptions.list({ customer, limit: MAX_STRIPE_PAGE, ...(all ? { status: 'all' as const } : {}) })),
+            page<StripeSubscription>(
+              await stripe.subscriptions.list({ customer, limit: MAX_STRIPE_PAGE, ...(all ? { status: 'all' as const } : {}) }),
+            ),
           ),
         retrieveSubscription: (id) => read('retrieveSubscription', () => stripe.subscriptions.retrieve(id)),
 
-        createPaymentIntent: (params, key, fields) => write('createPaymentIntent', key, fields, (requestOptions) => stripe.paymentIntents.create(params, requestOptions)),
+        createPaymentIntent: (params, key, fields) =>
+          write('createPaymentIntent', key, fields, (requestOptions) => stripe.paymentIntents.create(params, requestOptions)),
         confirmPaymentIntent: (id, params, key, fields) =>
           write('confirmPaymentIntent', key, fields, (requestOptions) => stripe.paymentIntents.confirm(id, params, requestOptions)),
         capturePaymentIntent: (id, params, key, fields) =>
           write('capturePaymentIntent', key, fields, (requestOptions) => stripe.paymentIntents.capture(id, params, requestOptions)),
         cancelPaymentIntent: (id, params, key, fields) =>
           write('cancelPaymentIntent', key, fields, (requestOptions) => stripe.paymentIntents.cancel(id, params, requestOptions)),
-        createRefund: (params, key, fields) => write('createRefund', key, fields, (requestOptions) => stripe.refunds.create(params, requestOptions)),
-        cancelSubscription: (id, key, fields) => write('cancelSubscription', key, fields, (requestOptions) => stripe.subscriptions.cancel(id, {}, requestOptions)),
+        createRefund: (params, key, fields) =>
+          write('createRefund', key, fields, (requestOptions) => stripe.refunds.create(params, requestOptions)),
+        cancelSubscription: (id, key, fields) =>
+          write('cancelSubscription', key, fields, (requestOptions) => stripe.subscriptions.cancel(id, {}, requestOptions)),
         updateSubscription: (id, params, key, fields) =>
           write('updateSubscription', key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
-        pauseSubscription: (id, key, fields) => write('pauseSubscription', key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
+        pauseSubscription: (id, key, fields) =>
+          write('pauseSubscription', key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
       };
     },
   });

@@ -21,7 +21,10 @@ export type PaymentsConfig = {
 
 const shape = {
   STRIPE_BASE_URL: env.url().optional(),
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'expected a secret key (sk_test_..., sk_live_...) or a restricted key (rk_...)').optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, 'expected a secret key (sk_test_..., sk_live_...) or a restricted key (rk_...)')
+    .optional(),
   STRIPE_TIMEOUT_MS: env.positiveInt(10_000),
   STRIPE_QUOTA_PER_SECOND: z.coerce.number().int().min(0).optional(),
 };
@@ -56,7 +59,9 @@ export function toStripeEndpoint(baseUrl: string): StripeEndpoint {
   const url = new URL(baseUrl);
   const protocol = url.protocol === 'https:' ? 'https' : url.protocol === 'http:' ? 'http' : undefined;
   if (!protocol || (url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
-    throw new ConfigError([`STRIPE_BASE_URL: expected http(s)://host[:port] with no path, query or credentials (got ${JSON.stringify(baseUrl)})`]);
+    throw new ConfigError([
+      `STRIPE_BASE_URL: expected http(s)://host[:port] with no path, query or credentials (got ${JSON.stringify(baseUrl)})`,
+    ]);
   }
   const port = url.port ? Number(url.port) : protocol === 'https' ? 443 : 80;
   // IPv6 hosts come bracketed from URL; the SDK wants the bare address.

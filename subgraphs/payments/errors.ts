@@ -99,7 +99,8 @@ export function toStripeError(error: unknown, fields: FieldMap = {}): Interchang
       const [what, id] = missingResource(error.message) ?? ['Stripe object', field ?? 'id'];
       return new NotFoundError(what, id, { ...options, ...(field && field !== 'id' ? { extensions: { field } } : {}) });
     }
-    if (error.code && STATE_CODES.test(error.code)) return new ConflictError(error.message, { ...options, extensions: { reason: error.code } });
+    if (error.code && STATE_CODES.test(error.code))
+      return new ConflictError(error.message, { ...options, extensions: { reason: error.code } });
     return new BadUserInputError(error.message, field, options);
   }
   if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
@@ -108,7 +109,10 @@ export function toStripeError(error: unknown, fields: FieldMap = {}): Interchang
   // A concurrent request with the same idempotency key is still running (the SDK retries these only when its
   // own retries are on, and ours are off).
   if (error.statusCode === 409) {
-    return new ConflictError('A request with this idempotency key is still in progress; retry shortly.', { ...options, extensions: { reason: error.code } });
+    return new ConflictError('A request with this idempotency key is still in progress; retry shortly.', {
+      ...options,
+      extensions: { reason: error.code },
+    });
   }
   if (error.statusCode === undefined || error.statusCode >= 500) return new UpstreamUnavailableError(VENDOR, detail);
   return new UpstreamError(VENDOR, error.message || `Stripe answered ${error.statusCode}`, detail);
@@ -142,7 +146,8 @@ export function classifyStripe(error: unknown): Failure {
   // A concurrent request with the same idempotency key is still running: repeat only when Stripe says so.
   if (status === 409) return { retryable: false, status, countsForBreaker: false, ...withVerdict };
   // 5xx, or an answer without a status (a body that is not JSON): Stripe's failure, worth another attempt.
-  if (status === undefined || status >= 500) return { retryable: true, ...(status === undefined ? {} : { status }), countsForBreaker: true, ...withVerdict };
+  if (status === undefined || status >= 500)
+    return { retryable: true, ...(status === undefined ? {} : { status }), countsForBreaker: true, ...withVerdict };
   // Any other 4xx is about our request (card declined, bad parameter, auth): final, and Stripe is well.
   return { retryable: false, status, countsForBreaker: false, ...withVerdict };
 }

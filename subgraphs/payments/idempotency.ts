@@ -30,6 +30,8 @@ function canonical(value: unknown): unknown {
 export function toIdempotencyKey(operation: string, input: Record<string, unknown>, clientKey?: string | null): string {
   if (clientKey) return `ix:${operation}:${clientKey}`;
   const { idempotencyKey: _ignored, ...rest } = input;
-  const digest = createHash('sha256').update(JSON.stringify(canonical(rest))).digest('base64url');
+  const digest = createHash('sha256')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('base64url');
   return `ix:${operation}:auto:${digest}`;
 }

@@ -25,8 +25,8 @@ export type RowsKey = { customerId: string; filter: ListFilter; need: number };
 
 type Row = { customer: string | { id: string } | null; status: string | null; created: number };
 
-const customerOf = (row: Row): string | null => (row.customer === null ? null : typeof row.customer === 'string' ? row.customer : row.customer.id);
-
+const customerOf = (row: Row): string | null =>
+  row.customer === null ? null : typeof row.customer === 'string' ? row.customer : row.customer.id;
 
 /**
  * Rows of many customers through one search per batch of up to 10 customers (`customer:"a" OR ...`), following
@@ -106,26 +106,26 @@ export function createLoaders(client: PaymentsClient, tools: LoaderTools) {
    * resolves at once and the lists under them batch across the whole operation, not per 10 customers.
    */
   const searchByEmail = async (emails: readonly string[]): Promise<Array<StripeCustomer | null>> => {
-      const wanted = [...new Set(emails)];
-      const found = new Map<string, StripeCustomer>();
-      await Promise.all(
-        chunk(wanted, MAX_SEARCH_CLAUSES).map(async (batch) => {
-          const query = toCustomerEmailQuery(batch);
-          let next: string | undefined;
-          for (let pages = 1; ; pages++) {
-            const page = await client.searchCustomers(query, next);
-            for (const customer of page.data) {
-              const email = customer.email?.toLowerCase();
-              const current = email ? found.get(email) : undefined;
-              // Stripe allows several customers per email: the most recently created one stands for the person.
-              if (email && (!current || customer.created > current.created)) found.set(email, customer);
-            }
-            if (!page.hasMore || !page.nextPage || pages >= MAX_SEARCH_PAGES) break;
-            next = page.nextPage;
+    const wanted = [...new Set(emails)];
+    const found = new Map<string, StripeCustomer>();
+    await Promise.all(
+      chunk(wanted, MAX_SEARCH_CLAUSES).map(async (batch) => {
+        const query = toCustomerEmailQuery(batch);
+        let next: string | undefined;
+        for (let pages = 1; ; pages++) {
+          const page = await client.searchCustomers(query, next);
+          for (const customer of page.data) {
+            const email = customer.email?.toLowerCase();
+            const current = email ? found.get(email) : undefined;
+            // Stripe allows several customers per email: the most recently created one stands for the person.
+            if (email && (!current || customer.created > current.created)) found.set(email, customer);
           }
-        }),
-      );
-      return emails.map((email) => found.get(email) ?? null);
+          if (!page.hasMore || !page.nextPage || pages >= MAX_SEARCH_PAGES) break;
+          next = page.nextPage;
+        }
+      }),
+    );
+    return emails.map((email) => found.get(email) ?? null);
   };
   // Keyed by lower-case email, which is also the entity tag the subgraph reports (`Customer:<email>`).
   const cachedByEmail = tools.cached('Customer', searchByEmail);

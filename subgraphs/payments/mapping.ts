@@ -54,7 +54,8 @@ export type BillingModel = {
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 const isoOrNull = (seconds: number | null | undefined): string | null => (seconds === null || seconds === undefined ? null : iso(seconds));
-const idOf = (ref: Ref | null | undefined): string | null => (ref === null || ref === undefined ? null : typeof ref === 'string' ? ref : ref.id);
+const idOf = (ref: Ref | null | undefined): string | null =>
+  ref === null || ref === undefined ? null : typeof ref === 'string' ? ref : ref.id;
 const money = (amount: number, currency: string): Money => moneyFromMinor(amount, currency);
 
 /** Stripe's lower-case status as the schema's enum value; the enums list every value Stripe documents. */
@@ -107,7 +108,9 @@ export function toPaymentIntent(intent: StripePaymentIntent): PaymentIntent {
     customerId: idOf(intent.customer),
     description: intent.description,
     latestChargeId: idOf(intent.latest_charge),
-    lastPaymentError: error ? { __typename: 'PaymentError', code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null } : null,
+    lastPaymentError: error
+      ? { __typename: 'PaymentError', code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null }
+      : null,
     canceledAt: isoOrNull(intent.canceled_at),
     cancellationReason: intent.cancellation_reason,
     metadata: intent.metadata,

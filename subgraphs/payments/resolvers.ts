@@ -20,13 +20,20 @@ function readWindowArgs(args: PageArgs) {
   if (request.vendorAfter !== undefined) throw new BadUserInputError('`after` belongs to another list.', 'after');
   const end = request.skip + request.first;
   if (end > MAX_REACH) {
-    throw new BadUserInputError(`Lists under billing reach a customer's newest ${MAX_REACH} rows; \`first\` plus the position of \`after\` is ${end}.`, 'first');
+    throw new BadUserInputError(
+      `Lists under billing reach a customer's newest ${MAX_REACH} rows; \`first\` plus the position of \`after\` is ${end}.`,
+      'first',
+    );
   }
   return { request: { ...request, limit: end }, need: end + 1 };
 }
 
 /** A page of a customer's rows (already filtered, newest first); `truncated` says older rows may follow. */
-function windowConnection<Row, Node>(request: ReturnType<typeof readWindowArgs>['request'], { rows, truncated }: CustomerRows<Row>, toNode: (row: Row) => Node): Connection<Node> {
+function windowConnection<Row, Node>(
+  request: ReturnType<typeof readWindowArgs>['request'],
+  { rows, truncated }: CustomerRows<Row>,
+  toNode: (row: Row) => Node,
+): Connection<Node> {
   const connection = toConnection(request, rows, undefined, toNode);
   const end = request.skip + request.first;
   if (!truncated || connection.pageInfo.hasNextPage || end >= MAX_REACH) return connection;
@@ -48,8 +55,14 @@ async function customerList<Row, Node>(
 /** Stripe parameter -> schema input path, per mutation (for BAD_USER_INPUT's `field`). */
 const FIELDS = {
   createPaymentIntent: {
-    amount: 'input.amount', currency: 'input.currency', customer: 'input.customerId', payment_method: 'input.paymentMethod',
-    capture_method: 'input.captureMethod', description: 'input.description', metadata: 'input.metadata', confirm: 'input.confirm',
+    amount: 'input.amount',
+    currency: 'input.currency',
+    customer: 'input.customerId',
+    payment_method: 'input.paymentMethod',
+    capture_method: 'input.captureMethod',
+    description: 'input.description',
+    metadata: 'input.metadata',
+    confirm: 'input.confirm',
   },
   confirmPaymentIntent: { id: 'input.paymentIntentId', payment_method: 'input.paymentMethod' },
   capturePaymentIntent: { id: 'input.paymentIntentId', amount_to_capture: 'input.amount' },
@@ -147,7 +160,12 @@ export function createResolvers(): Resolvers {
       },
       confirmPaymentIntent: async (_, { input }, { client }) => {
         const key = idempotencyKeyFor('confirmPaymentIntent', input);
-        const result = await client.confirmPaymentIntent(input.paymentIntentId, input.paymentMethod ? { payment_method: input.paymentMethod } : {}, key, FIELDS.confirmPaymentIntent);
+        const result = await client.confirmPaymentIntent(
+          input.paymentIntentId,
+          input.paymentMethod ? { payment_method: input.paymentMethod } : {},
+          key,
+          FIELDS.confirmPaymentIntent,
+        );
         const { node, ...rest } = payload(result, toPaymentIntent);
         return { paymentIntent: node, ...rest };
       },
@@ -160,7 +178,9 @@ export function createResolvers(): Resolvers {
       },
       cancelPaymentIntent: async (_, { input }, { client }) => {
         const key = idempotencyKeyFor('cancelPaymentIntent', input);
-        const params = input.reason ? { cancellation_reason: input.reason.toLowerCase() as 'duplicate' | 'fraudulent' | 'requested_by_customer' | 'abandoned' } : {};
+        const params = input.reason
+          ? { cancellation_reason: input.reason.toLowerCase() as 'duplicate' | 'fraudulent' | 'requested_by_customer' | 'abandoned' }
+          : {};
         const result = await client.cancelPaymentIntent(input.paymentIntentId, params, key, FIELDS.cancelPaymentIntent);
         const { node, ...rest } = payload(result, toPaymentIntent);
         return { paymentIntent: node, ...rest };

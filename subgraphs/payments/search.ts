@@ -51,7 +51,10 @@ export function toOrQuery(field: string, values: readonly string[]): string {
 
 /** The customer search for a batch of emails; emails are compared lower-case, as Stripe search does. */
 export function toCustomerEmailQuery(emails: readonly string[]): string {
-  return toOrQuery('email', emails.map((email) => email.toLowerCase()));
+  return toOrQuery(
+    'email',
+    emails.map((email) => email.toLowerCase()),
+  );
 }
 
 /**

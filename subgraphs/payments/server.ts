@@ -23,7 +23,8 @@ export type PaymentsSubgraphOptions = {
 export async function createPaymentsSubgraph(options: PaymentsSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'payments' });
   const redis = options.state?.redis;
-  const client = createPaymentsClient({ observer: options.telemetry?.observer,
+  const client = createPaymentsClient({
+    observer: options.telemetry?.observer,
     endpoint: toStripeEndpoint(options.config.baseUrl),
     secretKey: options.config.secretKey,
     policy: options.config.policy,

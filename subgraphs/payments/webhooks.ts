@@ -5,7 +5,16 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Stripe from 'stripe';
-import { PayloadError, SignatureError, type CatchUpCursor, type CatchUpPage, type DomainChange, type VendorAdapter, type VendorEvent, type WebhookRequest } from '../../platform/index.js';
+import {
+  PayloadError,
+  SignatureError,
+  type CatchUpCursor,
+  type CatchUpPage,
+  type DomainChange,
+  type VendorAdapter,
+  type VendorEvent,
+  type WebhookRequest,
+} from '../../platform/index.js';
 import { toStripeEndpoint } from './config.js';
 
 /** Stripe's documented default: a signature older than five minutes is refused (replay protection). */
@@ -30,8 +39,13 @@ export type StripeSignatureInput = {
  */
 export function verifyStripeSignature(input: StripeSignatureInput): void {
   const header = Array.isArray(input.header) ? input.header[0] : input.header;
-  if (!header) throw new SignatureError('missing', 'No Stripe-Signature header: the request was not sent by Stripe, or a proxy removed the header.');
-  if (input.secrets.length === 0) throw new SignatureError('no-secret', 'No Stripe webhook secret is configured: set STRIPE_WEBHOOK_SECRETS to the whsec_… secret of the endpoint.');
+  if (!header)
+    throw new SignatureError('missing', 'No Stripe-Signature header: the request was not sent by Stripe, or a proxy removed the header.');
+  if (input.secrets.length === 0)
+    throw new SignatureError(
+      'no-secret',
+      'No Stripe webhook secret is configured: set STRIPE_WEBHOOK_SECRETS to the whsec_… secret of the endpoint.',
+    );
   const parts = header.split(',').map((part) => part.trim().split('='));
   const timestamp = Number(parts.find(([key]) => key === 't')?.[1]);
   const signatures = parts.filter(([key, value]) => key === 'v1' && value).map(([, value]) => value!);
@@ -47,12 +61,18 @@ export function verifyStripeSignature(input: StripeSignatureInput): void {
     });
   });
   if (!matched) {
-    throw new SignatureError('mismatch', 'No v1 signature matches the configured secrets: check STRIPE_WEBHOOK_SECRETS against the endpoint\'s signing secret, and that the body reaches us unmodified.');
+    throw new SignatureError(
+      'mismatch',
+      "No v1 signature matches the configured secrets: check STRIPE_WEBHOOK_SECRETS against the endpoint's signing secret, and that the body reaches us unmodified.",
+    );
   }
   const ageSeconds = Math.floor((input.now ?? Date.now)() / 1000) - timestamp;
   const tolerance = input.toleranceSeconds ?? STRIPE_TOLERANCE_SECONDS;
   if (Math.abs(ageSeconds) > tolerance) {
-    throw new SignatureError('stale', `The signature's timestamp is ${ageSeconds} s away from now, beyond the ${tolerance} s tolerance: a replayed delivery, or this machine's clock is off.`);
+    throw new SignatureError(
+      'stale',
+      `The signature's timestamp is ${ageSeconds} s away from now, beyond the ${tolerance} s tolerance: a replayed delivery, or this machine's clock is off.`,
+    );
   }
 }
 
@@ -75,8 +95,15 @@ type StripeEventShape = {
 
 function isStripeEvent(value: unknown): value is StripeEventShape {
   const event = value as Partial<StripeEventShape> | null;
-  return typeof event === 'object' && event !== null && typeof event.id === 'string' && typeof event.type === 'string' &&
-    typeof event.created === 'number' && typeof event.data?.object === 'object' && event.data.object !== null;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event.id === 'string' &&
+    typeof event.type === 'string' &&
+    typeof event.created === 'number' &&
+    typeof event.data?.object === 'object' &&
+    event.data.object !== null
+  );
 }
 
 /**
@@ -89,7 +116,8 @@ export function toStripeVendorEvent(event: unknown): VendorEvent {
   const object = event.data.object;
   const previous = event.data.previous_attributes ?? {};
   const emails = new Set<string>();
-  const email = typeof object.email === 'string' ? object.email : typeof object.customer_email === 'string' ? object.customer_email : undefined;
+  const email =
+    typeof object.email === 'string' ? object.email : typeof object.customer_email === 'string' ? object.customer_email : undefined;
   if (email) emails.add(email);
   if (typeof previous.email === 'string') emails.add(previous.email);
   const occurredAt = new Date(event.created * 1000);
@@ -99,10 +127,21 @@ export function toStripeVendorEvent(event: unknown): VendorEvent {
     source: 'stripe',
     occurredAt: occurredAt.toISOString(),
     ...(email ? { email } : {}),
-    fields: isCustomer ? pick(object, Object.keys(previous).length > 0 ? Object.keys(previous) : ['email', 'name', 'phone']) : { id: object.id, object: object.object },
+    fields: isCustomer
+      ? pick(object, Object.keys(previous).length > 0 ? Object.keys(previous) : ['email', 'name', 'phone'])
+      : { id: object.id, object: object.object },
     tags: [...emails].map((address) => `Customer:${address}`),
   };
-  return { vendor: 'stripe', id: event.id, type: event.type, entity: `${object.object ?? 'object'}:${object.id ?? event.id}`, occurredAt, payload: event, state: object, change };
+  return {
+    vendor: 'stripe',
+    id: event.id,
+    type: event.type,
+    entity: `${object.object ?? 'object'}:${object.id ?? event.id}`,
+    occurredAt,
+    payload: event,
+    state: object,
+    change,
+  };
 }
 
 function pick(object: Record<string, unknown>, keys: string[]): Record<string, unknown> {

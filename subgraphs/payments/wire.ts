@@ -76,7 +76,10 @@ export type StripeCharge = {
   failure_code: string | null;
   failure_message: string | null;
   payment_method: string | null;
-  payment_method_details: { type: string; card?: { brand: string | null; last4: string | null; exp_month: number; exp_year: number } | null } | null;
+  payment_method_details: {
+    type: string;
+    card?: { brand: string | null; last4: string | null; exp_month: number; exp_year: number } | null;
+  } | null;
   /** Present when the request expanded `refunds`. */
   refunds?: StripeList<StripeRefund> | null;
   metadata: StripeMetadata;

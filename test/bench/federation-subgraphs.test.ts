@@ -27,7 +27,9 @@ describe.skipIf(!present)('federation benchmark subgraphs', () => {
   });
 
   it("compose to the fixture's supergraph", () => {
-    const result = composeServices(SUBGRAPH_NAMES.map((name) => ({ name, url: `http://127.0.0.1:4200/${name}`, typeDefs: parse(subgraphSdl(name)) })));
+    const result = composeServices(
+      SUBGRAPH_NAMES.map((name) => ({ name, url: `http://127.0.0.1:4200/${name}`, typeDefs: parse(subgraphSdl(name)) })),
+    );
     expect(result.errors).toBeUndefined();
     // Printed through graphql-js on both sides: the fixture file is formatted differently, the schema is the same.
     expect(print(parse(result.supergraphSdl!))).toBe(print(parse(loadFixture().supergraphSdl)));
@@ -51,7 +53,11 @@ describe.skipIf(!present)('federation benchmark subgraphs', () => {
   it('count requests per subgraph, reset them, and send cache hints only when switched on', async () => {
     subgraphs.resetStats();
     const post = () =>
-      fetch(`${subgraphs.url}/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+      fetch(`${subgraphs.url}/accounts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
     const plain = await post();
     expect(await plain.json()).toEqual({ data: { me: { id: '1' } } });
     expect(plain.headers.get('cache-control')).toBeNull();

@@ -32,9 +32,13 @@ function deduplicated(events: readonly MixpanelEvent[]): MixpanelEvent[] {
 async function importAgain(events: readonly MixpanelEvent[]): Promise<void> {
   const auth = `Basic ${Buffer.from('emulator.sa:emulator-secret').toString('base64')}`;
   for (let start = 0; start < events.length; start += 2000) {
-    const body = events.slice(start, start + 2000).map((event) => ({ event: event.event, properties: { ...event.properties, time: event.timeMs } }));
+    const body = events
+      .slice(start, start + 2000)
+      .map((event) => ({ event: event.event, properties: { ...event.properties, time: event.timeMs } }));
     const response = await fetch(`${mixpanel().url}/import?strict=1&project_id=1000`, {
-      method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
     });
     expect(response.status).toBe(200);
   }
@@ -46,8 +50,12 @@ beforeAll(async () => {
   const all = mixpanel().events();
   email = String(all.filter(inWindow).find((event) => event.event === 'Purchase')!.properties['distinct_id']);
   // A retried import: the customer's events, and every Purchase and Page View in the window, sent again.
-  await importAgain(all.filter((event) => inWindow(event) &&
-    (event.properties['distinct_id'] === email || event.event === 'Purchase' || event.event === 'Page View')));
+  await importAgain(
+    all.filter(
+      (event) =>
+        inWindow(event) && (event.properties['distinct_id'] === email || event.event === 'Purchase' || event.event === 'Page View'),
+    ),
+  );
   // Same $insert_id, another time: a different event, counted on its own.
   const one = all.filter(inWindow).find((event) => event.properties['distinct_id'] === email)!;
   await importAgain([{ ...one, timeMs: one.timeMs + 1000 }]);
@@ -61,14 +69,20 @@ describe('counts over an export holding duplicates', () => {
   });
 
   it('counts a customer’s events and lastSeenAt once per $insert_id', async () => {
-    const result = await stack.query<{ customerByEmail: { lastSeenAt: string; eventCounts: Array<{ event: string; count: number }>; activity: { totalCount: number } } }>(
+    const result = await stack.query<{
+      customerByEmail: { lastSeenAt: string; eventCounts: Array<{ event: string; count: number }>; activity: { totalCount: number } };
+    }>(
       `query($email: EmailAddress!, $since: DateTime, $until: DateTime) { customerByEmail(email: $email) {
         lastSeenAt(since: $since) eventCounts(since: $since, until: $until) { event count } activity(first: 1, since: $since, until: $until) { totalCount }
       } }`,
       { email, since: SINCE, until: UNTIL },
     );
     expect(result.errors).toBeUndefined();
-    const own = deduplicated(mixpanel().events().filter((event) => event.properties['distinct_id'] === email && inWindow(event)));
+    const own = deduplicated(
+      mixpanel()
+        .events()
+        .filter((event) => event.properties['distinct_id'] === email && inWindow(event)),
+    );
     const expected = new Map<string, number>();
     for (const event of own) expected.set(event.event, (expected.get(event.event) ?? 0) + 1);
     const answer = result.data!.customerByEmail;
@@ -79,12 +93,18 @@ describe('counts over an export holding duplicates', () => {
   });
 
   it('counts the series once per $insert_id, bucket by bucket', async () => {
-    const result = await stack.query<{ series: { total: number; buckets: Array<{ start: string; end: string; count: number; users: number }> } }>(
+    const result = await stack.query<{
+      series: { total: number; buckets: Array<{ start: string; end: string; count: number; users: number }> };
+    }>(
       `query($since: DateTime, $until: DateTime) { series: eventCounts(event: "Purchase", since: $since, until: $until, interval: WEEK) { total buckets { start end count users } } }`,
       { since: SINCE, until: UNTIL },
     );
     expect(result.errors).toBeUndefined();
-    const purchases = deduplicated(mixpanel().events().filter((event) => event.event === 'Purchase' && inWindow(event)));
+    const purchases = deduplicated(
+      mixpanel()
+        .events()
+        .filter((event) => event.event === 'Purchase' && inWindow(event)),
+    );
     const series = result.data!.series;
     expect(series.total).toBe(purchases.length);
     for (const bucket of series.buckets) {
@@ -99,7 +119,11 @@ describe('counts over an export holding duplicates', () => {
       { since: SINCE, until: UNTIL },
     );
     expect(result.errors).toBeUndefined();
-    const views = deduplicated(mixpanel().events().filter((event) => event.event === 'Page View' && inWindow(event)));
+    const views = deduplicated(
+      mixpanel()
+        .events()
+        .filter((event) => event.event === 'Page View' && inWindow(event)),
+    );
     const perUser = new Map<string, number[]>();
     for (const event of views) {
       const user = String(event.properties['distinct_id']);

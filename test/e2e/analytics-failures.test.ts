@@ -13,7 +13,17 @@ const QUERY = `{
   }
 }`;
 
-type Result = { customers: { nodes: Array<{ id: string; email: string; firstName: string; company: { name: string } | null; activity: { totalCount: number } | null }> } };
+type Result = {
+  customers: {
+    nodes: Array<{
+      id: string;
+      email: string;
+      firstName: string;
+      company: { name: string } | null;
+      activity: { totalCount: number } | null;
+    }>;
+  };
+};
 
 describe('Mixpanel failures through the gateway', () => {
   it('gives UPSTREAM_RATE_LIMITED with retryAfter on the analytics fields only, the CRM fields intact', async () => {
@@ -25,7 +35,9 @@ describe('Mixpanel failures through the gateway', () => {
     expect(limited.status).toBe(200);
     const nodes = limited.data!.customers.nodes;
     expect(nodes).toHaveLength(3);
-    expect(nodes.map(({ activity: _activity, ...crm }) => crm)).toEqual(first.data!.customers.nodes.map(({ activity: _activity, ...crm }) => crm));
+    expect(nodes.map(({ activity: _activity, ...crm }) => crm)).toEqual(
+      first.data!.customers.nodes.map(({ activity: _activity, ...crm }) => crm),
+    );
     for (const node of nodes) {
       expect(node.email).toContain('@');
       expect(node.activity).toBeNull();
@@ -40,7 +52,11 @@ describe('Mixpanel failures through the gateway', () => {
   });
 
   it('gives UPSTREAM_ERROR when Mixpanel refuses the credentials, and keeps the CRM fields', async () => {
-    stack = await startTestStack({ MIXPANEL_SERVICE_ACCOUNT_USERNAME: 'emulator.sa', MIXPANEL_SERVICE_ACCOUNT_SECRET: 'not-the-secret', MIXPANEL_MAX_WINDOW_DAYS: '36500' });
+    stack = await startTestStack({
+      MIXPANEL_SERVICE_ACCOUNT_USERNAME: 'emulator.sa',
+      MIXPANEL_SERVICE_ACCOUNT_SECRET: 'not-the-secret',
+      MIXPANEL_MAX_WINDOW_DAYS: '36500',
+    });
     const result = await stack.query<Result>(QUERY);
     expect(result.data!.customers.nodes.every((node) => node.id && node.email && node.activity === null)).toBe(true);
     expect(result.errors!.length).toBeGreaterThan(0);

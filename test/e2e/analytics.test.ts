@@ -14,13 +14,23 @@ beforeEach(() => mixpanel().requests.clear());
 
 const OCTOBER = { since: '2026-10-01T00:00:00Z', until: '2026-11-01T00:00:00Z' };
 const ms = (iso: string): number => Date.parse(iso);
-const inside = (since: string, until: string) => (event: MixpanelEvent): boolean => event.timeMs >= ms(since) && event.timeMs < ms(until);
+const inside =
+  (since: string, until: string) =>
+  (event: MixpanelEvent): boolean =>
+    event.timeMs >= ms(since) && event.timeMs < ms(until);
 const idOf = (event: MixpanelEvent): string => String(event.properties['$insert_id']);
 
 describe('customer activity through the gateway', () => {
   it('gives 50 customers their lastSeenAt and last 5 events from at most 2 Mixpanel requests', async () => {
     const result = await stack.query<{
-      customers: { nodes: Array<{ id: string; email: string; lastSeenAt: string | null; activity: { totalCount: number; nodes: Array<{ id: string; name: string; time: string; customer: { email: string } }> } }> };
+      customers: {
+        nodes: Array<{
+          id: string;
+          email: string;
+          lastSeenAt: string | null;
+          activity: { totalCount: number; nodes: Array<{ id: string; name: string; time: string; customer: { email: string } }> };
+        }>;
+      };
     }>(
       `query($since: DateTime, $until: DateTime) {
         customers(first: 50) {
@@ -47,24 +57,42 @@ describe('customer activity through the gateway', () => {
     }
     expect(customers.some((customer) => customer.activity.nodes.length === 5)).toBe(true);
     const requests = mixpanel().requests.count();
-    console.log(`50 customers, lastSeenAt + activity(first: 5): ${requests} Mixpanel request(s), ${stack.emulators.hubspot!.requests.count()} HubSpot request(s)`);
+    console.log(
+      `50 customers, lastSeenAt + activity(first: 5): ${requests} Mixpanel request(s), ${stack.emulators.hubspot!.requests.count()} HubSpot request(s)`,
+    );
     expect(requests).toBeLessThanOrEqual(2);
-    expect(mixpanel().requests.list().every((request) => request.path === '/api/2.0/export')).toBe(true);
+    expect(
+      mixpanel()
+        .requests.list()
+        .every((request) => request.path === '/api/2.0/export'),
+    ).toBe(true);
   });
 
   it('pages a customer’s activity with `after` and counts events from the same export', async () => {
-    const email = String(mixpanel().events().find((event) => event.timeMs >= ms(OCTOBER.since))!.properties['distinct_id']);
+    const email = String(
+      mixpanel()
+        .events()
+        .find((event) => event.timeMs >= ms(OCTOBER.since))!.properties['distinct_id'],
+    );
     const query = `query($email: EmailAddress!, $after: String, $since: DateTime, $until: DateTime) {
       customerByEmail(email: $email) {
         activity(first: 3, after: $after, since: $since, until: $until) { nodes { id } pageInfo { hasNextPage endCursor } }
         eventCounts(since: $since, until: $until) { event count }
       }
     }`;
-    type Page = { customerByEmail: { activity: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string } }; eventCounts: Array<{ event: string; count: number }> } };
+    type Page = {
+      customerByEmail: {
+        activity: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+        eventCounts: Array<{ event: string; count: number }>;
+      };
+    };
     const first = await stack.query<Page>(query, { email, ...OCTOBER });
     expect(first.errors).toBeUndefined();
     expect(mixpanel().requests.count()).toBe(1);
-    const october = mixpanel().events().filter((event) => event.properties['distinct_id'] === email).filter(inside(OCTOBER.since, OCTOBER.until));
+    const october = mixpanel()
+      .events()
+      .filter((event) => event.properties['distinct_id'] === email)
+      .filter(inside(OCTOBER.since, OCTOBER.until));
     const expectedCounts = new Map<string, number>();
     for (const event of october) expectedCounts.set(event.event, (expectedCounts.get(event.event) ?? 0) + 1);
     expect(new Map(first.data!.customerByEmail.eventCounts.map(({ event, count }) => [event, count]))).toEqual(expectedCounts);
@@ -115,7 +143,10 @@ describe('project-wide analytics', () => {
     const steps = ['Add To Cart', 'Checkout Started', 'Purchase'];
     const since = '2026-08-01T00:00:00Z';
     const until = '2026-10-01T00:00:00Z';
-    const result = await stack.query<{ day: { steps: Array<{ event: string; count: number; conversionFromPrevious: number; conversionFromFirst: number }> }; hour: { steps: Array<{ count: number }> } }>(
+    const result = await stack.query<{
+      day: { steps: Array<{ event: string; count: number; conversionFromPrevious: number; conversionFromFirst: number }> };
+      hour: { steps: Array<{ count: number }> };
+    }>(
       `query($steps: [String!]!, $since: DateTime, $until: DateTime) {
         day: funnel(steps: $steps, since: $since, until: $until, window: 86400) { steps { position event count conversionFromPrevious conversionFromFirst } }
         hour: funnel(steps: $steps, since: $since, until: $until, window: 3600) { steps { count } }
@@ -148,7 +179,10 @@ describe('project-wide analytics', () => {
       { since, until },
     );
     expect(result.errors).toBeUndefined();
-    const purchases = mixpanel().events().filter((event) => event.event === 'Purchase').filter(inside(since, until));
+    const purchases = mixpanel()
+      .events()
+      .filter((event) => event.event === 'Purchase')
+      .filter(inside(since, until));
     const { days, weeks, months } = result.data!;
     for (const series of [days, weeks, months]) {
       expect(series.total).toBe(purchases.length);
@@ -165,13 +199,20 @@ describe('project-wide analytics', () => {
     // One export serves all three series. (Under a loaded machine our fixed-window export quota can meet the
     // emulator's rolling one at a window edge: a 429 retried after Retry-After is the policy working, not a
     // second export.)
-    expect(mixpanel().requests.list().filter((request) => request.status === 200)).toHaveLength(1);
+    expect(
+      mixpanel()
+        .requests.list()
+        .filter((request) => request.status === 200),
+    ).toHaveLength(1);
   });
 });
 
 describe('trackEvents', () => {
-  const TRACK = 'mutation($events: [TrackEventInput!]!) { trackEvents(events: $events) { accepted failed { index field reason insertId } } }';
-  type Tracked = { trackEvents: { accepted: number; failed: Array<{ index: number; field: string; reason: string; insertId: string | null }> } };
+  const TRACK =
+    'mutation($events: [TrackEventInput!]!) { trackEvents(events: $events) { accepted failed { index field reason insertId } } }';
+  type Tracked = {
+    trackEvents: { accepted: number; failed: Array<{ index: number; field: string; reason: string; insertId: string | null }> };
+  };
 
   it('counts 5,000 events once even when the batch is sent twice', async () => {
     const base = ms('2026-11-20T00:00:00Z');
@@ -181,22 +222,32 @@ describe('trackEvents', () => {
       time: new Date(base + n * 1000).toISOString(),
       properties: { n },
     }));
-    const stored = () => mixpanel().events().filter((event) => String(event.properties['distinct_id']).startsWith('bulk-')).length;
+    const stored = () =>
+      mixpanel()
+        .events()
+        .filter((event) => String(event.properties['distinct_id']).startsWith('bulk-')).length;
     const first = await stack.query<Tracked>(TRACK, { events });
     expect(first.errors).toBeUndefined();
     expect(first.data!.trackEvents).toEqual({ accepted: 5000, failed: [] });
     expect(stored()).toBe(5000);
     // Within Mixpanel's caps: 2000 + 2000 + 1000.
-    expect(mixpanel().requests.list({ path: '/import' }).map((request) => request.status)).toEqual([200, 200, 200]);
+    expect(
+      mixpanel()
+        .requests.list({ path: '/import' })
+        .map((request) => request.status),
+    ).toEqual([200, 200, 200]);
 
     const retry = await stack.query<Tracked>(TRACK, { events });
     expect(retry.data!.trackEvents.failed).toEqual([]);
     // Mixpanel keeps both copies in raw storage (so does the emulator); counts take each $insert_id once.
     expect(stored()).toBe(10_000);
-    const counted = await stack.query<{ views: { total: number }; used: { total: number } }>(`query($since: DateTime, $until: DateTime) {
+    const counted = await stack.query<{ views: { total: number }; used: { total: number } }>(
+      `query($since: DateTime, $until: DateTime) {
       views: eventCounts(event: "Page View", since: $since, until: $until) { total }
       used: eventCounts(event: "Feature Used", since: $since, until: $until) { total }
-    }`, { since: new Date(base).toISOString(), until: new Date(base + 5000 * 1000).toISOString() });
+    }`,
+      { since: new Date(base).toISOString(), until: new Date(base + 5000 * 1000).toISOString() },
+    );
     expect(counted.errors).toBeUndefined();
     expect(counted.data!.views.total + counted.data!.used.total).toBe(5000);
   });
@@ -216,7 +267,9 @@ describe('trackEvents', () => {
       { index: 1, field: 'time', reason: expect.stringMatching(/1971/), insertId: expect.stringMatching(/^[0-9a-f]{32}$/) },
       { index: 2, field: 'properties', reason: expect.stringMatching(/object/), insertId: null },
     ]);
-    const stored = mixpanel().events().filter((event) => String(event.properties['distinct_id']).startsWith('mixed-'));
+    const stored = mixpanel()
+      .events()
+      .filter((event) => String(event.properties['distinct_id']).startsWith('mixed-'));
     expect(stored.map((event) => [event.properties['distinct_id'], event.properties['$insert_id']])).toEqual([
       ['mixed-0@example.com', expect.stringMatching(/^[0-9a-f]{32}$/)],
       ['mixed-3@example.com', 'caller-id-3'],

@@ -14,12 +14,15 @@ const hubspot = () => stack.emulators.hubspot!.requests;
 
 beforeAll(async () => {
   const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(registry, JSON.stringify({
-    clients: [
-      { name: 'web', kind: 'frontend', keySha256: hashApiKey(FRONTEND_KEY), rateLimitPerMinute: 10_000 },
-      { name: 'backoffice', kind: 'frontend', keySha256: hashApiKey(OTHER_FRONTEND_KEY), rateLimitPerMinute: 10_000 },
-    ],
-  }));
+  writeFileSync(
+    registry,
+    JSON.stringify({
+      clients: [
+        { name: 'web', kind: 'frontend', keySha256: hashApiKey(FRONTEND_KEY), rateLimitPerMinute: 10_000 },
+        { name: 'backoffice', kind: 'frontend', keySha256: hashApiKey(OTHER_FRONTEND_KEY), rateLimitPerMinute: 10_000 },
+      ],
+    }),
+  );
   stack = await startTestStack({ CLIENT_REGISTRY: registry, PURGE_TOKEN });
 });
 afterAll(() => stack.close());
@@ -78,7 +81,11 @@ describe('response cache', () => {
   it('purges a customer after updateCustomer, so the next read shows the new value', async () => {
     await stack.query(CUSTOMER, { id: '1020' }, asWeb);
     expect((await stack.query(CUSTOMER, { id: '1020' }, asWeb)).headers.get('age')).not.toBeNull();
-    const update = await stack.query('mutation { updateCustomer(id: "1020", input: { jobTitle: "Head of Cache Invalidation" }) { id jobTitle } }', undefined, asWeb);
+    const update = await stack.query(
+      'mutation { updateCustomer(id: "1020", input: { jobTitle: "Head of Cache Invalidation" }) { id jobTitle } }',
+      undefined,
+      asWeb,
+    );
     expect(update.errors).toBeUndefined();
     const read = await stack.query<{ customer: { jobTitle: string } }>(CUSTOMER, { id: '1020' }, asWeb);
     expect(read.headers.get('age')).toBeNull();
@@ -87,9 +94,17 @@ describe('response cache', () => {
 
   it('purges by tag through the authenticated purge endpoint, down to the entity cache', async () => {
     await stack.query(CUSTOMER, { id: '1030' }, asWeb);
-    const refused = await fetch(`${stack.gatewayUrl}/internal/purge`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer wrong-token-000000000' }, body: JSON.stringify({ tags: ['Customer:1030'] }) });
+    const refused = await fetch(`${stack.gatewayUrl}/internal/purge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer wrong-token-000000000' },
+      body: JSON.stringify({ tags: ['Customer:1030'] }),
+    });
     expect(refused.status).toBe(401);
-    const purge = await fetch(`${stack.gatewayUrl}/internal/purge`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${PURGE_TOKEN}` }, body: JSON.stringify({ tags: ['Customer:1030'] }) });
+    const purge = await fetch(`${stack.gatewayUrl}/internal/purge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${PURGE_TOKEN}` },
+      body: JSON.stringify({ tags: ['Customer:1030'] }),
+    });
     expect(await purge.json()).toEqual({ purged: 1, tags: ['Customer:1030'] });
     hubspot().clear();
     const read = await stack.query(CUSTOMER, { id: '1030' }, asWeb);

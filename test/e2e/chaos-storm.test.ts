@@ -55,7 +55,8 @@ describe('a 429 storm', () => {
     // Eight callers in a loop for 2.5 s: without the quota, every 429 would be retried by every caller.
     const loop = async (until: number) => {
       const results = [];
-      while (Date.now() < until) results.push(await stack.query<{ customerByEmail: { lastName: string; billing: unknown } }>(BILLING, { email }));
+      while (Date.now() < until)
+        results.push(await stack.query<{ customerByEmail: { lastName: string; billing: unknown } }>(BILLING, { email }));
       return results;
     };
     const storm = (await Promise.all(Array.from({ length: 8 }, () => loop(stormStart + 2500)))).flat();
@@ -72,14 +73,19 @@ describe('a 429 storm', () => {
     for (const count of perSecond(times, stormStart, end)) expect(count).toBeLessThanOrEqual(2 * STRIPE_QUOTA);
     for (const result of storm) {
       expect(result.data?.customerByEmail?.lastName).toBeTruthy();
-      for (const error of result.errors ?? []) expect(error.extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', upstream: 'stripe' });
+      for (const error of result.errors ?? [])
+        expect(error.extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', upstream: 'stripe' });
       for (const error of result.errors ?? []) expect(error.extensions!.retryAfter).toBeGreaterThanOrEqual(1);
     }
     expect(storm.some((result) => result.errors?.length)).toBe(true);
     // Recovered: billing comes back (within the quota; callers over it hear UPSTREAM_RATE_LIMITED, not 429s).
     expect(after.filter((result) => result.data?.customerByEmail?.billing).length).toBeGreaterThan(0);
-    expect(stripe.requests.list({ path: /^\/v1\/customers/ }).filter((request) => request.at >= stormEnd && request.status === 200).length).toBeGreaterThan(0);
-    expect(stripe.requests.list({ path: /^\/v1\/customers/ }).filter((request) => request.at >= stormEnd + 100 && request.status === 429)).toEqual([]);
+    expect(
+      stripe.requests.list({ path: /^\/v1\/customers/ }).filter((request) => request.at >= stormEnd && request.status === 200).length,
+    ).toBeGreaterThan(0);
+    expect(
+      stripe.requests.list({ path: /^\/v1\/customers/ }).filter((request) => request.at >= stormEnd + 100 && request.status === 429),
+    ).toEqual([]);
   });
 });
 
@@ -116,16 +122,23 @@ describe('writes under 503s', () => {
     const salesOrder = erp.pagePath('SalesOrder');
     // createOrder first reads SalesOrder for an order with the same external number, then Creates: the first
     // rule lets that read through (once), the second answers the Create with 503.
-    erp.faults.set([{ route: `POST ${salesOrder}`, latencyMs: 0, times: 1 }, { route: `POST ${salesOrder}`, status: 503 }]);
+    erp.faults.set([
+      { route: `POST ${salesOrder}`, latencyMs: 0, times: 1 },
+      { route: `POST ${salesOrder}`, status: 503 },
+    ]);
     const before = erp.requests.count({ method: 'POST', path: salesOrder });
-    const result = await stack.query(
-      'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { number } } }',
-      { input: { customerNumber: customer.No, externalDocumentNumber: 'STORM-1', lines: [{ productNumber: '1000', quantity: 1 }] } },
-    );
+    const result = await stack.query('mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { number } } }', {
+      input: { customerNumber: customer.No, externalDocumentNumber: 'STORM-1', lines: [{ productNumber: '1000', quantity: 1 }] },
+    });
     erp.faults.clear();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'erp' });
     // The read, then one Create: a 503 on a write without an idempotency key is never repeated.
-    expect(erp.requests.list({ method: 'POST', path: salesOrder }).slice(before).map((request) => request.status)).toEqual([200, 503]);
+    expect(
+      erp.requests
+        .list({ method: 'POST', path: salesOrder })
+        .slice(before)
+        .map((request) => request.status),
+    ).toEqual([200, 503]);
     expect(erp.snapshot('SalesOrder').filter((order) => String(order.External_Document_No).toUpperCase() === 'STORM-1')).toEqual([]);
   });
 });
@@ -148,7 +161,10 @@ describe('GET /health/upstreams', () => {
   it('shows every vendor behind the gateway: breaker, recent latency and errors, quota left', async () => {
     const response = await fetch(`${stack.gatewayUrl}/health/upstreams`);
     expect(response.status).toBe(200);
-    const report = (await response.json()) as { status: string; subgraphs: Array<{ subgraph: string; reachable: boolean; upstreams: Array<Record<string, unknown>> }> };
+    const report = (await response.json()) as {
+      status: string;
+      subgraphs: Array<{ subgraph: string; reachable: boolean; upstreams: Array<Record<string, unknown>> }>;
+    };
     const bySubgraph = [...report.subgraphs].sort((x, y) => x.subgraph.localeCompare(y.subgraph));
     expect(bySubgraph.map((entry) => [entry.subgraph, entry.reachable, entry.upstreams.map((state) => state.upstream)])).toEqual([
       ['analytics', true, ['mixpanel']],
@@ -162,10 +178,13 @@ describe('GET /health/upstreams', () => {
   });
 
   it('shows a subgraph that does not answer as unreachable, and the report as degraded', async () => {
-    const report = await collectUpstreams([
-      { name: 'crm', url: stack.subgraphUrls.crm! },
-      { name: 'gone', url: 'http://127.0.0.1:9/graphql' },
-    ], { timeoutMs: 500 });
+    const report = await collectUpstreams(
+      [
+        { name: 'crm', url: stack.subgraphUrls.crm! },
+        { name: 'gone', url: 'http://127.0.0.1:9/graphql' },
+      ],
+      { timeoutMs: 500 },
+    );
     expect(report.status).toBe('degraded');
     expect(report.subgraphs[0]).toMatchObject({ subgraph: 'crm', reachable: true });
     expect(report.subgraphs[1]).toMatchObject({ subgraph: 'gone', reachable: false, error: expect.any(String) });

@@ -15,7 +15,13 @@ beforeAll(async () => {
   const token = await fetch(`${baseUrl}/oauth/v1/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1/callback', client_id: 'emulator-client-id', client_secret: 'emulator-client-secret' }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'http://127.0.0.1/callback',
+      client_id: 'emulator-client-id',
+      client_secret: 'emulator-client-secret',
+    }),
   });
   ({ refresh_token: refreshToken } = (await token.json()) as { refresh_token: string });
   stack = await startTestStack({

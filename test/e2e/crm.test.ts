@@ -20,7 +20,13 @@ type CustomerPage = {
 describe('customers through the gateway', () => {
   it('returns 50 customers with their company and deals in at most 4 HubSpot requests', async () => {
     const result = await stack.query<{
-      customers: { nodes: Array<{ id: string; company: { id: string; name: string } | null; deals: { nodes: Array<{ id: string; amount: { amount: number; currency: string } | null }> } }> };
+      customers: {
+        nodes: Array<{
+          id: string;
+          company: { id: string; name: string } | null;
+          deals: { nodes: Array<{ id: string; amount: { amount: number; currency: string } | null }> };
+        }>;
+      };
     }>(`{
       customers(first: 50) {
         nodes { id company { id name } deals(first: 5) { nodes { id name stage amount { amount currency formatted } } } }
@@ -61,7 +67,9 @@ describe('customers through the gateway', () => {
   });
 
   it('resumes right after any edge, not only the last one', async () => {
-    const first = await stack.query<CustomerPage>('{ customers(first: 10) { edges { cursor node { id email } } pageInfo { hasNextPage endCursor } } }');
+    const first = await stack.query<CustomerPage>(
+      '{ customers(first: 10) { edges { cursor node { id email } } pageInfo { hasNextPage endCursor } } }',
+    );
     const edges = first.data!.customers.edges;
     const resumed = await stack.query<CustomerPage>(
       'query($after: String) { customers(first: 3, after: $after) { edges { cursor node { id email } } pageInfo { hasNextPage endCursor } } }',
@@ -90,7 +98,10 @@ describe('customers through the gateway', () => {
   it('filters by company through the association search filter', async () => {
     const store = stack.emulators.hubspot!.store;
     const company = [...store.all('companies')][11]!;
-    const expected = store.associations('companies', company.id, 'contacts').map((edge) => edge.toId).sort();
+    const expected = store
+      .associations('companies', company.id, 'contacts')
+      .map((edge) => edge.toId)
+      .sort();
     const result = await stack.query<{ customers: { nodes: Array<{ id: string; company: { id: string } }>; totalCount: number } }>(
       'query($companyId: ID) { customers(first: 100, filter: { companyId: $companyId }) { nodes { id company { id } } totalCount } }',
       { companyId: company.id },
@@ -109,7 +120,11 @@ describe('single customers', () => {
       { email: contact.properties.email },
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.customerByEmail).toEqual({ id: contact.id, firstName: contact.properties.firstname, email: contact.properties.email });
+    expect(result.data!.customerByEmail).toEqual({
+      id: contact.id,
+      firstName: contact.properties.firstname,
+      email: contact.properties.email,
+    });
   });
 
   it('answers a missing id with null and NOT_FOUND, keeping the rest, from one 207 batch read', async () => {
@@ -134,7 +149,11 @@ describe('customer mutations', () => {
       { input: { email: 'New.Person@Example.com', firstName: 'New', lastName: 'Person', country: 'DE', companyId: company.id } },
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.createCustomer).toMatchObject({ email: 'new.person@example.com', displayName: 'New Person', company: { id: company.id } });
+    expect(result.data!.createCustomer).toMatchObject({
+      email: 'new.person@example.com',
+      displayName: 'New Person',
+      company: { id: company.id },
+    });
     const again = await stack.query(`mutation { createCustomer(input: { email: "new.person@example.com" }) { id } }`);
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', upstream: 'hubspot' });
   });
@@ -142,7 +161,9 @@ describe('customer mutations', () => {
   it('rejects invalid input with BAD_USER_INPUT naming the field, before calling HubSpot', async () => {
     const result = await stack.query(`mutation { createCustomer(input: { email: "a.b@example.com", country: "Germany" }) { id } }`);
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.country' });
-    const badEmail = await stack.query('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', { input: { email: 'not-an-email' } });
+    const badEmail = await stack.query('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
+      input: { email: 'not-an-email' },
+    });
     expect(badEmail.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(badEmail.errors?.[0]?.message).toMatch(/email/i);
     expect(hubspot().count({ method: 'POST', path: '/crm/v3/objects/contacts' })).toBe(0);

@@ -53,18 +53,31 @@ afterAll(async () => {
   await new Promise<void>((resolve) => fake.close(() => resolve()));
 });
 
-type Customers = { customers: { nodes: Array<{ email: string | null; lastName: string | null; erpCustomerNumber: string | null; orders: { nodes: Array<{ number: string }> } | null }> } };
+type Customers = {
+  customers: {
+    nodes: Array<{
+      email: string | null;
+      lastName: string | null;
+      erpCustomerNumber: string | null;
+      orders: { nodes: Array<{ number: string }> } | null;
+    }>;
+  };
+};
 
 /** Customers with their orders: the CRM part must arrive whole, the ERP part fails with `code`. */
 async function expectErpFieldsOnlyFail(code: string, message?: RegExp) {
   received.length = 0;
-  const result = await stack.query<Customers>('{ customers(first: 5) { nodes { email lastName erpCustomerNumber orders { nodes { number } } } } }');
+  const result = await stack.query<Customers>(
+    '{ customers(first: 5) { nodes { email lastName erpCustomerNumber orders { nodes { number } } } } }',
+  );
   const customers = result.data!.customers.nodes;
   expect(customers).toHaveLength(5);
   const crm = stack.emulators.hubspot!.store;
   for (const customer of customers) {
     expect(customer.email).toMatch(/@/);
-    expect(customer.lastName).toBe([...crm.all('contacts')].find((contact) => contact.properties.email === customer.email)?.properties.lastname);
+    expect(customer.lastName).toBe(
+      [...crm.all('contacts')].find((contact) => contact.properties.email === customer.email)?.properties.lastname,
+    );
     // A customer with no ERP number needs no ERP call: an empty list, not an error.
     expect(customer.orders).toEqual(customer.erpCustomerNumber ? null : { nodes: [] });
   }
@@ -96,7 +109,11 @@ describe('ERP failures become typed errors on the ERP fields only', () => {
   });
 
   it('a security fault is UPSTREAM_ERROR telling to check the ERP configuration', async () => {
-    mode = { status: 500, contentType: 'text/xml; charset=utf-8', body: fault('soap:Client', 'The security token could not be authenticated or authorized.') };
+    mode = {
+      status: 500,
+      contentType: 'text/xml; charset=utf-8',
+      body: fault('soap:Client', 'The security token could not be authenticated or authorized.'),
+    };
     await expectErpFieldsOnlyFail('UPSTREAM_ERROR', /check the ERP configuration/);
   });
 

@@ -31,14 +31,20 @@ const cents = (text: unknown): number => Math.round(Number(text) * 100);
 
 /** A customer that can order: the emulator blocks a few with Blocked = All. */
 const orderingCustomer = (index: number): string =>
-  erp().snapshot('Customer').filter((customer) => customer.Blocked === '_blank_')[index]!.No as string;
+  erp()
+    .snapshot('Customer')
+    .filter((customer) => customer.Blocked === '_blank_')[index]!.No as string;
 const orderableItem = (index: number): string =>
-  erp().snapshot('Item').filter((item) => item.Blocked === 'false')[index]!.No as string;
+  erp()
+    .snapshot('Item')
+    .filter((item) => item.Blocked === 'false')[index]!.No as string;
 
 describe('orders and invoices on the CRM customer', () => {
   it('serves 50 customers with their open orders and lines from one SOAP call, the WSDL never fetched', async () => {
     const result = await stack.query<{
-      customers: { nodes: Array<{ email: string; erpCustomerNumber: string | null; orders: { nodes: OrderNode[]; totalCount: number } | null }> };
+      customers: {
+        nodes: Array<{ email: string; erpCustomerNumber: string | null; orders: { nodes: OrderNode[]; totalCount: number } | null }>;
+      };
     }>(`{
       customers(first: 50) {
         nodes { email erpCustomerNumber orders(first: 20, filter: { status: [OPEN] }) { totalCount nodes { ${ORDER_FIELDS} } } }
@@ -80,7 +86,11 @@ describe('orders and invoices on the CRM customer', () => {
       customers: {
         nodes: Array<{
           erpCustomerNumber: string | null;
-          orders: { nodes: Array<{ lines: Array<{ product: { number: string; inventory: { onHand: number; reserved: number; available: number } } | null }> }> } | null;
+          orders: {
+            nodes: Array<{
+              lines: Array<{ product: { number: string; inventory: { onHand: number; reserved: number; available: number } } | null }>;
+            }>;
+          } | null;
           invoices: { nodes: Array<{ number: string; status: string; remainingAmount: Money | null }> } | null;
         }>;
       };
@@ -96,16 +106,33 @@ describe('orders and invoices on the CRM customer', () => {
     expect(result.errors).toBeUndefined();
     const invoices = erp().snapshot('PostedSalesInvoice');
     for (const customer of result.data!.customers.nodes) {
-      const expected = invoices.filter((invoice) => invoice.Sell_to_Customer_No === customer.erpCustomerNumber && invoice.Closed === 'false');
-      expect(customer.invoices!.nodes.map((invoice) => invoice.number)).toEqual(expected.map((invoice) => invoice.No).reverse().slice(0, 20));
+      const expected = invoices.filter(
+        (invoice) => invoice.Sell_to_Customer_No === customer.erpCustomerNumber && invoice.Closed === 'false',
+      );
+      expect(customer.invoices!.nodes.map((invoice) => invoice.number)).toEqual(
+        expected
+          .map((invoice) => invoice.No)
+          .reverse()
+          .slice(0, 20),
+      );
       for (const invoice of customer.invoices!.nodes) expect(invoice.status).toBe('OPEN');
     }
-    const products = result.data!.customers.nodes.flatMap((customer) => customer.orders!.nodes.flatMap((order) => order.lines.map((line) => line.product!)));
+    const products = result.data!.customers.nodes.flatMap((customer) =>
+      customer.orders!.nodes.flatMap((order) => order.lines.map((line) => line.product!)),
+    );
     expect(products.length).toBeGreaterThan(10);
-    const items = new Map(erp().snapshot('Item').map((item) => [item.No, item]));
+    const items = new Map(
+      erp()
+        .snapshot('Item')
+        .map((item) => [item.No, item]),
+    );
     for (const product of products) {
       const item = items.get(product.number)!;
-      expect(product.inventory).toEqual({ onHand: Number(item.Inventory), reserved: Number(item.Reserved_Qty), available: Number(item.Available) });
+      expect(product.inventory).toEqual({
+        onHand: Number(item.Inventory),
+        reserved: Number(item.Reserved_Qty),
+        available: Number(item.Available),
+      });
     }
     // Orders, invoices and items: one ReadMultiple each.
     expect([erp().soapCalls('SalesOrder'), erp().soapCalls('PostedSalesInvoice'), erp().soapCalls('Item')]).toEqual([1, 1, 1]);
@@ -131,7 +158,9 @@ describe('orders and invoices on the CRM customer', () => {
 
 describe('products', () => {
   it('pages through every item exactly once, one SOAP call per page', async () => {
-    type Page = { products: { nodes: Array<{ number: string; unitPrice: Money | null }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    type Page = {
+      products: { nodes: Array<{ number: string; unitPrice: Money | null }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    };
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
@@ -145,7 +174,9 @@ describe('products', () => {
       after = result.data!.products.pageInfo.hasNextPage ? result.data!.products.pageInfo.endCursor : null;
       pages++;
     } while (after && pages < 10);
-    const items = erp().snapshot('Item').map((item) => item.No);
+    const items = erp()
+      .snapshot('Item')
+      .map((item) => item.No);
     expect(seen).toEqual(items);
     expect(pages).toBe(Math.ceil(items.length / 30));
     expect(erp().soapCalls('Item')).toBe(pages);
@@ -157,7 +188,11 @@ describe('products', () => {
       `{ product(number: "${item.No as string}") { number unitPrice { amount currency } inventory { available } } }`,
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.product).toEqual({ number: item.No, unitPrice: { amount: cents(item.Unit_Price), currency: 'EUR' }, inventory: { available: Number(item.Available) } });
+    expect(result.data!.product).toEqual({
+      number: item.No,
+      unitPrice: { amount: cents(item.Unit_Price), currency: 'EUR' },
+      inventory: { available: Number(item.Available) },
+    });
   });
 });
 
@@ -166,7 +201,10 @@ const UPDATE = `mutation($input: UpdateOrderInput!) { updateOrder(input: $input)
 type CreateResult = { createOrder: { replayed: boolean; order: OrderNode } | null };
 type UpdateResult = { updateOrder: { order: OrderNode } | null };
 
-const ordersWithDocument = (document: string) => erp().snapshot('SalesOrder').filter((order) => order.External_Document_No === document);
+const ordersWithDocument = (document: string) =>
+  erp()
+    .snapshot('SalesOrder')
+    .filter((order) => order.External_Document_No === document);
 
 describe('createOrder', () => {
   it('creates the order once per external document number: a retry returns the first order', async () => {
@@ -174,14 +212,20 @@ describe('createOrder', () => {
       customerNumber: orderingCustomer(0),
       externalDocumentNumber: 'po-e2e-retry',
       requestedDeliveryDate: '2026-12-01',
-      lines: [{ productNumber: orderableItem(0), quantity: 3 }, { productNumber: orderableItem(1), quantity: 1.5, unitPrice: 1999 }],
+      lines: [
+        { productNumber: orderableItem(0), quantity: 3 },
+        { productNumber: orderableItem(1), quantity: 1.5, unitPrice: 1999 },
+      ],
     };
     const first = await stack.query<CreateResult>(CREATE, { input });
     expect(first.errors).toBeUndefined();
     const created = first.data!.createOrder!;
     expect(created.replayed).toBe(false);
     expect(created.order).toMatchObject({ status: 'OPEN', externalDocumentNumber: 'PO-E2E-RETRY', customerNumber: input.customerNumber });
-    expect(created.order.lines.map((line) => [line.productNumber, line.quantity])).toEqual([[orderableItem(0), 3], [orderableItem(1), 1.5]]);
+    expect(created.order.lines.map((line) => [line.productNumber, line.quantity])).toEqual([
+      [orderableItem(0), 3],
+      [orderableItem(1), 1.5],
+    ]);
     expect(created.order.lines[1]!.unitPrice!.amount).toBe(1999);
 
     const retry = await stack.query<CreateResult>(CREATE, { input });
@@ -192,7 +236,11 @@ describe('createOrder', () => {
   });
 
   it('creates one order when the same document arrives twice at once', async () => {
-    const input = { customerNumber: orderingCustomer(1), externalDocumentNumber: 'PO-E2E-RACE', lines: [{ productNumber: orderableItem(2), quantity: 2 }] };
+    const input = {
+      customerNumber: orderingCustomer(1),
+      externalDocumentNumber: 'PO-E2E-RACE',
+      lines: [{ productNumber: orderableItem(2), quantity: 2 }],
+    };
     const results = await Promise.all([stack.query<CreateResult>(CREATE, { input }), stack.query<CreateResult>(CREATE, { input })]);
     for (const result of results) expect(result.errors).toBeUndefined();
     const payloads = results.map((result) => result.data!.createOrder!);
@@ -203,14 +251,27 @@ describe('createOrder', () => {
 
   it('reports a product the ERP does not know as NOT_FOUND and a blocked customer as BAD_USER_INPUT', async () => {
     const unknown = await stack.query<CreateResult>(CREATE, {
-      input: { customerNumber: orderingCustomer(2), externalDocumentNumber: 'PO-E2E-NOITEM', lines: [{ productNumber: 'NOPE-1', quantity: 1 }] },
+      input: {
+        customerNumber: orderingCustomer(2),
+        externalDocumentNumber: 'PO-E2E-NOITEM',
+        lines: [{ productNumber: 'NOPE-1', quantity: 1 }],
+      },
     });
     expect(unknown.data!.createOrder).toBeNull();
-    expect(unknown.errors?.[0]).toMatchObject({ message: 'Product NOPE-1 was not found.', extensions: { code: 'NOT_FOUND', upstream: 'erp' } });
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: 'Product NOPE-1 was not found.',
+      extensions: { code: 'NOT_FOUND', upstream: 'erp' },
+    });
 
-    const blocked = erp().snapshot('Customer').find((customer) => customer.Blocked === 'All')!;
+    const blocked = erp()
+      .snapshot('Customer')
+      .find((customer) => customer.Blocked === 'All')!;
     const refused = await stack.query<CreateResult>(CREATE, {
-      input: { customerNumber: blocked.No, externalDocumentNumber: 'PO-E2E-BLOCKED', lines: [{ productNumber: orderableItem(0), quantity: 1 }] },
+      input: {
+        customerNumber: blocked.No,
+        externalDocumentNumber: 'PO-E2E-BLOCKED',
+        lines: [{ productNumber: orderableItem(0), quantity: 1 }],
+      },
     });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', upstream: 'erp' });
     expect(refused.errors?.[0]?.message).toContain('blocked');
@@ -219,7 +280,11 @@ describe('createOrder', () => {
 
   it('refuses invalid input before calling the ERP', async () => {
     const result = await stack.query<CreateResult>(CREATE, {
-      input: { customerNumber: orderingCustomer(0), externalDocumentNumber: 'PO-E2E-BAD', lines: [{ productNumber: orderableItem(0), quantity: 0.125 }] },
+      input: {
+        customerNumber: orderingCustomer(0),
+        externalDocumentNumber: 'PO-E2E-BAD',
+        lines: [{ productNumber: orderableItem(0), quantity: 0.125 }],
+      },
     });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lines.0.quantity' });
     expect(erp().soapCalls()).toBe(0);
@@ -228,7 +293,11 @@ describe('createOrder', () => {
 
 describe('updateOrder and cancelOrder', () => {
   async function freshOrder(document: string): Promise<OrderNode> {
-    const input = { customerNumber: orderingCustomer(3), externalDocumentNumber: document, lines: [{ productNumber: orderableItem(3), quantity: 4 }] };
+    const input = {
+      customerNumber: orderingCustomer(3),
+      externalDocumentNumber: document,
+      lines: [{ productNumber: orderableItem(3), quantity: 4 }],
+    };
     return (await stack.query<CreateResult>(CREATE, { input })).data!.createOrder!.order;
   }
 
@@ -250,7 +319,9 @@ describe('updateOrder and cancelOrder', () => {
     // The loser re-reads and retries with the new version.
     const reread = await stack.query<{ order: OrderNode }>(`query($n: ID!) { order(number: $n) { ${ORDER_FIELDS} } }`, { n: order.number });
     expect(reread.data!.order.version).toBe(winner.version);
-    const retried = await stack.query<UpdateResult>(UPDATE, { input: { number: order.number, version: winner.version, externalDocumentNumber: 'PO-E2E-CONCURRENT-2' } });
+    const retried = await stack.query<UpdateResult>(UPDATE, {
+      input: { number: order.number, version: winner.version, externalDocumentNumber: 'PO-E2E-CONCURRENT-2' },
+    });
     expect(retried.errors).toBeUndefined();
     expect(retried.data!.updateOrder!.order.externalDocumentNumber).toBe('PO-E2E-CONCURRENT-2');
   });
@@ -267,10 +338,15 @@ describe('updateOrder and cancelOrder', () => {
     });
     expect(result.errors).toBeUndefined();
     const updated = result.data!.updateOrder!.order;
-    expect(updated.lines.map((line) => [line.lineNumber, line.quantity, line.amount!.amount])).toEqual([[10000, 1, 10000], [20000, 2, 500]]);
+    expect(updated.lines.map((line) => [line.lineNumber, line.quantity, line.amount!.amount])).toEqual([
+      [10000, 1, 10000],
+      [20000, 2, 500],
+    ]);
     expect(updated.totals.net!.amount).toBe(10500);
 
-    const stale = await stack.query<UpdateResult>(UPDATE, { input: { number: order.number, version: order.version, changeLines: [{ lineNumber: 10000, quantity: 2 }] } });
+    const stale = await stack.query<UpdateResult>(UPDATE, {
+      input: { number: order.number, version: order.version, changeLines: [{ lineNumber: 10000, quantity: 2 }] },
+    });
     expect(stale.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
   });
 
@@ -282,14 +358,22 @@ describe('updateOrder and cancelOrder', () => {
 
   it('cancels with the current version; a stale version is CONFLICT, a cancelled order NOT_FOUND', async () => {
     const order = await freshOrder('PO-E2E-CANCEL');
-    const updated = (await stack.query<UpdateResult>(UPDATE, { input: { number: order.number, version: order.version, status: 'PENDING_APPROVAL' } })).data!.updateOrder!.order;
+    const updated = (
+      await stack.query<UpdateResult>(UPDATE, { input: { number: order.number, version: order.version, status: 'PENDING_APPROVAL' } })
+    ).data!.updateOrder!.order;
     const cancel = 'mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { number } }';
     const stale = await stack.query(cancel, { input: { number: order.number, version: order.version } });
     expect(stale.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
-    const done = await stack.query<{ cancelOrder: { number: string } }>(cancel, { input: { number: order.number, version: updated.version } });
+    const done = await stack.query<{ cancelOrder: { number: string } }>(cancel, {
+      input: { number: order.number, version: updated.version },
+    });
     expect(done.errors).toBeUndefined();
     expect(done.data!.cancelOrder.number).toBe(order.number);
-    expect(erp().snapshot('SalesOrder').some((record) => record.No === order.number)).toBe(false);
+    expect(
+      erp()
+        .snapshot('SalesOrder')
+        .some((record) => record.No === order.number),
+    ).toBe(false);
     const again = await stack.query(cancel, { input: { number: order.number, version: updated.version } });
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
   });

@@ -12,7 +12,14 @@ import { printed, runScript, type ChildRun } from '../kit/worker-process.js';
 const reachable = await postgresReachable();
 const schema = `e2e_worker_${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 const databaseEnv = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema };
-const workerEnv = { ...databaseEnv, EVENTS_JOB_TIMEOUT_SECONDS: '2', EVENTS_MAINTENANCE_SECONDS: '1', EVENTS_RETRY_LIMIT: '1', EVENTS_RETRY_DELAY_SECONDS: '1', EVENTS_RECONCILE_CRON: 'off' };
+const workerEnv = {
+  ...databaseEnv,
+  EVENTS_JOB_TIMEOUT_SECONDS: '2',
+  EVENTS_MAINTENANCE_SECONDS: '1',
+  EVENTS_RETRY_LIMIT: '1',
+  EVENTS_RETRY_DELAY_SECONDS: '1',
+  EVENTS_RECONCILE_CRON: 'off',
+};
 let stack: TestStack;
 let sql: pg.Client;
 const workers: ChildRun[] = [];
@@ -36,19 +43,37 @@ afterAll(async () => {
 async function postHubSpot(events: unknown[]): Promise<void> {
   const url = `${stack.gatewayUrl}/webhooks/hubspot`;
   const payload = JSON.stringify(events);
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...signHubSpotPayload({ url, payload, secret: 'emulator-client-secret' }) }, body: payload });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signHubSpotPayload({ url, payload, secret: 'emulator-client-secret' }) },
+    body: payload,
+  });
   expect(response.status).toBe(200);
 }
 
-const event = (eventId: number, objectId: number, occurredAt: number) =>
-  ({ eventId, subscriptionId: 1, portalId: 62515, appId: 1000001, occurredAt, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId, changeSource: 'API', propertyName: 'jobtitle', propertyValue: `title ${eventId}` });
+const event = (eventId: number, objectId: number, occurredAt: number) => ({
+  eventId,
+  subscriptionId: 1,
+  portalId: 62515,
+  appId: 1000001,
+  occurredAt,
+  subscriptionType: 'contact.propertyChange',
+  attemptNumber: 0,
+  objectId,
+  changeSource: 'API',
+  propertyName: 'jobtitle',
+  propertyValue: `title ${eventId}`,
+});
 
 const count = async (where: string) => Number((await sql.query(`SELECT count(*) AS n FROM ${schema}.event_log WHERE ${where}`)).rows[0].n);
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify((await sql.query(`SELECT status, count(*) FROM ${schema}.event_log GROUP BY status`)).rows)}\n${workers.map((worker) => worker.output.join('')).join('\n---\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out: ${JSON.stringify((await sql.query(`SELECT status, count(*) FROM ${schema}.event_log GROUP BY status`)).rows)}\n${workers.map((worker) => worker.output.join('')).join('\n---\n')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -81,8 +106,12 @@ describe.skipIf(!reachable)('event workers as processes', () => {
 
   it('dead-letters an event whose apply keeps failing and applies it once the CLI redrives it', async () => {
     // A database fault on one entity: every apply of it fails until the trigger is dropped.
-    await sql.query(`CREATE FUNCTION ${schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'entity locked by test'; END $$`);
-    await sql.query(`CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON ${schema}.entity_state FOR EACH ROW WHEN (NEW.entity = 'contact:4242:jobtitle') EXECUTE FUNCTION ${schema}.refuse()`);
+    await sql.query(
+      `CREATE FUNCTION ${schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'entity locked by test'; END $$`,
+    );
+    await sql.query(
+      `CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON ${schema}.entity_state FOR EACH ROW WHEN (NEW.entity = 'contact:4242:jobtitle') EXECUTE FUNCTION ${schema}.refuse()`,
+    );
     const worker = runScript('launcher/main.ts', ['worker'], workerEnv);
     workers.push(worker);
     await printed(worker, /event worker on PostgreSQL/);

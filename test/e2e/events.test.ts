@@ -20,7 +20,10 @@ let usesPostgres = false;
 
 beforeAll(async () => {
   const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(registry, JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }));
+  writeFileSync(
+    registry,
+    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
+  );
   usesPostgres = await postgresReachable();
   stack = await startTestStack({
     CLIENT_REGISTRY: registry,
@@ -71,8 +74,19 @@ async function postHubSpot(events: unknown[], options: { secret?: string; timest
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
 }
 
-const hubspotEvent = (eventId: number, objectId: number, propertyName: string, propertyValue: string, occurredAt: number) =>
-  ({ eventId, subscriptionId: 1, portalId: 62515, appId: 1000001, occurredAt, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId, changeSource: 'API', propertyName, propertyValue });
+const hubspotEvent = (eventId: number, objectId: number, propertyName: string, propertyValue: string, occurredAt: number) => ({
+  eventId,
+  subscriptionId: 1,
+  portalId: 62515,
+  appId: 1000001,
+  occurredAt,
+  subscriptionType: 'contact.propertyChange',
+  attemptNumber: 0,
+  objectId,
+  changeSource: 'API',
+  propertyName,
+  propertyValue,
+});
 
 describe('vendor changes reach the gateway through webhooks, caches on', () => {
   it('shows a name changed directly at HubSpot with the SDK within 5 s', async () => {
@@ -84,22 +98,35 @@ describe('vendor changes reach the gateway through webhooks, caches on', () => {
     const hubspot = new Client({ accessToken: 'pat-emulator', basePath: stack.emulators.hubspot!.url });
     await hubspot.crm.contacts.basicApi.update('1010', { properties: { firstname: `${before.data!.customer.firstName}-renamed` } });
     const changedAt = Date.now();
-    const after = await eventually(() => stack.query<{ customer: { firstName: string } }>(query, { id: '1010' }, asWeb), (result) => result.data?.customer.firstName.endsWith('-renamed') === true);
+    const after = await eventually(
+      () => stack.query<{ customer: { firstName: string } }>(query, { id: '1010' }, asWeb),
+      (result) => result.data?.customer.firstName.endsWith('-renamed') === true,
+    );
     expect(after.data!.customer.firstName).toBe(`${before.data!.customer.firstName}-renamed`);
     expect(Date.now() - changedAt).toBeLessThan(5000);
   });
 
   it('shows a Stripe customer updated directly with the stripe SDK within 5 s', async () => {
-    const stripeCustomer = stack.emulators.stripe!.store.customers.all().find((customer) => customer.email && stack.emulators.hubspot!.store.findBy('contacts', 'email', customer.email))!;
+    const stripeCustomer = stack.emulators
+      .stripe!.store.customers.all()
+      .find((customer) => customer.email && stack.emulators.hubspot!.store.findBy('contacts', 'email', customer.email))!;
     const contact = stack.emulators.hubspot!.store.findBy('contacts', 'email', stripeCustomer.email!)!;
     const query = 'query($id: ID!) { customer(id: $id) { id billing { id name } } }';
     await stack.query(query, { id: contact.id }, asWeb);
     expect((await stack.query(query, { id: contact.id }, asWeb)).headers.get('age')).toMatch(/^\d+$/);
 
-    const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(new URL(stack.emulators.stripe!.url).port), protocol: 'http', telemetry: false });
+    const stripe = new Stripe('sk_test_emulator', {
+      host: '127.0.0.1',
+      port: Number(new URL(stack.emulators.stripe!.url).port),
+      protocol: 'http',
+      telemetry: false,
+    });
     await stripe.customers.update(stripeCustomer.id, { name: 'Renamed Through Stripe' });
     const changedAt = Date.now();
-    const after = await eventually(() => stack.query<{ customer: { billing: { name: string } } }>(query, { id: contact.id }, asWeb), (result) => result.data?.customer.billing.name === 'Renamed Through Stripe');
+    const after = await eventually(
+      () => stack.query<{ customer: { billing: { name: string } } }>(query, { id: contact.id }, asWeb),
+      (result) => result.data?.customer.billing.name === 'Renamed Through Stripe',
+    );
     expect(after.data!.customer.billing.name).toBe('Renamed Through Stripe');
     expect(Date.now() - changedAt).toBeLessThan(5000);
   });
@@ -107,7 +134,13 @@ describe('vendor changes reach the gateway through webhooks, caches on', () => {
 
 describe('the public webhook endpoints', () => {
   it('refuses a forged Stripe signature and a stale HubSpot one with a reason, storing nothing', async () => {
-    const payload = JSON.stringify({ id: 'evt_forged_1', object: 'event', type: 'customer.updated', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_x', object: 'customer', email: 'x@example.com' } } });
+    const payload = JSON.stringify({
+      id: 'evt_forged_1',
+      object: 'event',
+      type: 'customer.updated',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'cus_x', object: 'customer', email: 'x@example.com' } },
+    });
     const forged = await fetch(`${stack.gatewayUrl}/webhooks/stripe`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'stripe-signature': signStripePayload({ payload, secret: 'whsec_not_ours' }) },
@@ -116,7 +149,9 @@ describe('the public webhook endpoints', () => {
     expect(forged.status).toBe(401);
     expect(await forged.json()).toMatchObject({ error: { code: 'WEBHOOK_SIGNATURE_INVALID', reason: 'mismatch' } });
 
-    const stale = await postHubSpot([hubspotEvent(777001, 1011, 'firstname', 'Mallory', Date.now())], { timestamp: Date.now() - 6 * 60_000 });
+    const stale = await postHubSpot([hubspotEvent(777001, 1011, 'firstname', 'Mallory', Date.now())], {
+      timestamp: Date.now() - 6 * 60_000,
+    });
     expect(stale.status).toBe(401);
     expect(await stale.json()).toMatchObject({ error: { reason: 'stale' } });
 
@@ -135,16 +170,25 @@ describe('the public webhook endpoints', () => {
     expect(await first.json()).toEqual({ received: true, accepted: 1, duplicates: 0 });
     const again = await postHubSpot(events);
     expect(await again.json()).toEqual({ received: true, accepted: 0, duplicates: 1 });
-    const logged = await eventually(() => byVendorId('hubspot', '777100'), (event) => event?.status === 'applied');
+    const logged = await eventually(
+      () => byVendorId('hubspot', '777100'),
+      (event) => event?.status === 'applied',
+    );
     expect(logged).toMatchObject({ status: 'applied', applications: 1 });
   });
 
   it('records an out-of-order older event as stale without overwriting the newer state', async () => {
     const now = Date.now();
     await postHubSpot([hubspotEvent(777201, 1013, 'city', 'Newer', now - 1000)]);
-    await eventually(() => byVendorId('hubspot', '777201'), (event) => event?.status === 'applied');
+    await eventually(
+      () => byVendorId('hubspot', '777201'),
+      (event) => event?.status === 'applied',
+    );
     await postHubSpot([hubspotEvent(777200, 1013, 'city', 'Older', now - 5000)]);
-    const older = await eventually(() => byVendorId('hubspot', '777200'), (event) => event?.status === 'stale');
+    const older = await eventually(
+      () => byVendorId('hubspot', '777200'),
+      (event) => event?.status === 'stale',
+    );
     expect(older?.status).toBe('stale');
     const newer = await byVendorId('hubspot', '777201');
     expect(newer?.status).toBe('applied');
@@ -158,20 +202,25 @@ describe('the public webhook endpoints', () => {
 
 describe('the pipeline on /metrics and /status', () => {
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
-  it('reports the log\'s counts, backlog and refusals as the admin routes do, and redrives from the page', async () => {
+  it("reports the log's counts, backlog and refusals as the admin routes do, and redrives from the page", async () => {
     const stats = await admin<{ counts: Record<string, number>; rejections: Record<string, Record<string, number>> }>('/stats');
     const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`, { headers: auth })).text();
-    for (const [status, count] of Object.entries(stats.counts)) expect(metrics).toContain(`interchange_events{status="${status}"} ${count}`);
+    for (const [status, count] of Object.entries(stats.counts))
+      expect(metrics).toContain(`interchange_events{status="${status}"} ${count}`);
     const total = Object.values(stats.counts).reduce((sum, count) => sum + count, 0);
     expect(total).toBeGreaterThan(0);
     expect(metrics).toContain(`interchange_events_ingested ${total}`);
     expect(metrics).toMatch(/interchange_events_backlog \d+/);
     expect(metrics).toMatch(/interchange_events_oldest_unapplied_age_seconds [\d.e+-]+/);
-    const refusals = Object.entries(stats.rejections).flatMap(([vendor, reasons]) => Object.entries(reasons).map(([reason, count]) => `interchange_webhook_rejections{vendor="${vendor}",reason="${reason}"} ${count}`));
+    const refusals = Object.entries(stats.rejections).flatMap(([vendor, reasons]) =>
+      Object.entries(reasons).map(([reason, count]) => `interchange_webhook_rejections{vendor="${vendor}",reason="${reason}"} ${count}`),
+    );
     expect(refusals.length).toBeGreaterThan(0);
     for (const line of refusals) expect(metrics).toContain(line);
 
-    const status = (await (await fetch(`${stack.gatewayUrl}/status.json`, { headers: auth })).json()) as { events: { counts: Record<string, number>; rejections: unknown } };
+    const status = (await (await fetch(`${stack.gatewayUrl}/status.json`, { headers: auth })).json()) as {
+      events: { counts: Record<string, number>; rejections: unknown };
+    };
     expect(status.events.counts).toEqual(stats.counts);
     expect(status.events.rejections).toEqual(stats.rejections);
     const page = await (await fetch(`${stack.gatewayUrl}/status`, { headers: auth })).text();
@@ -186,7 +235,12 @@ describe('the pipeline on /metrics and /status', () => {
 
 describe('reconciliation', () => {
   it('appends through the same log what webhooks missed, from Stripe events and HubSpot search', async () => {
-    const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(new URL(stack.emulators.stripe!.url).port), protocol: 'http', telemetry: false });
+    const stripe = new Stripe('sk_test_emulator', {
+      host: '127.0.0.1',
+      port: Number(new URL(stack.emulators.stripe!.url).port),
+      protocol: 'http',
+      telemetry: false,
+    });
     // The endpoint goes away (as if it had been down through every retry); a change happens meanwhile.
     for (const endpoint of (await stripe.webhookEndpoints.list()).data) await stripe.webhookEndpoints.del(endpoint.id);
     const customer = (await stripe.customers.list({ limit: 1 })).data[0]!;
@@ -196,7 +250,9 @@ describe('reconciliation', () => {
     const hubspot = new Client({ accessToken: 'pat-emulator', basePath: stack.emulators.hubspot!.url });
     await hubspot.crm.contacts.basicApi.update('1020', { properties: { city: 'Caught Up City' } });
 
-    const { reconciled } = await admin<{ reconciled: Record<string, { read: number; appended: number; error?: string }> }>('/reconcile', { method: 'POST' });
+    const { reconciled } = await admin<{ reconciled: Record<string, { read: number; appended: number; error?: string }> }>('/reconcile', {
+      method: 'POST',
+    });
     expect(reconciled.stripe!.error).toBeUndefined();
     expect(reconciled.hubspot!.error).toBeUndefined();
     // HubSpot's search sees the change only after its indexing lag (the emulator's default, seconds): a sweep
@@ -212,7 +268,10 @@ describe('reconciliation', () => {
       15_000,
     );
     expect(caughtUpContact).toBe(true);
-    const caughtUp = await eventually(() => byVendorId('stripe', missed.id), (event) => event?.status === 'applied');
+    const caughtUp = await eventually(
+      () => byVendorId('stripe', missed.id),
+      (event) => event?.status === 'applied',
+    );
     expect(caughtUp).toMatchObject({ status: 'applied' });
 
     // A second run reads again from its cursor and appends nothing new.

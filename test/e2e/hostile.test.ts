@@ -20,16 +20,26 @@ const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'interchange-hostile-'));
 const keyFile = join(dir, 'dev-issuer.json');
 const registry = join(dir, 'clients.json');
-writeFileSync(registry, JSON.stringify({
-  clients: [
-    { name: 'web', kind: 'frontend', keySha256: hashApiKey(WEB_KEY), rateLimitPerMinute: 100_000 },
-    { name: 'partner', kind: 'partner', keySha256: hashApiKey(PARTNER_KEY), rateLimitPerMinute: 100_000 },
-  ],
-}));
+writeFileSync(
+  registry,
+  JSON.stringify({
+    clients: [
+      { name: 'web', kind: 'frontend', keySha256: hashApiKey(WEB_KEY), rateLimitPerMinute: 100_000 },
+      { name: 'partner', kind: 'partner', keySha256: hashApiKey(PARTNER_KEY), rateLimitPerMinute: 100_000 },
+    ],
+  }),
+);
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ AUTHORIZATION: 'filter', DEV_ISSUER_KEY_FILE: keyFile, CLIENT_REGISTRY: registry, ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0', COST_MAX_PER_REQUEST: '5000', COST_BUDGET_ANONYMOUS_PER_MINUTE: '50000' });
+  stack = await startTestStack({
+    AUTHORIZATION: 'filter',
+    DEV_ISSUER_KEY_FILE: keyFile,
+    CLIENT_REGISTRY: registry,
+    ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
+    COST_MAX_PER_REQUEST: '5000',
+    COST_BUDGET_ANONYMOUS_PER_MINUTE: '50000',
+  });
 });
 afterAll(() => stack.close());
 
@@ -58,45 +68,167 @@ const token = async (claims: Record<string, unknown>, options: { audience?: stri
     .setExpirationTime(options.expiresIn ?? '1h')
     .sign(signing);
 };
-const unsigned = () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'mallory', scope: 'billing:read', iss: DEV_ISSUER, aud: DEV_AUDIENCE })).toString('base64url')}.`;
+const unsigned = () =>
+  `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'mallory', scope: 'billing:read', iss: DEV_ISSUER, aud: DEV_AUDIENCE })).toString('base64url')}.`;
 
 type Case = { name: string; send: () => Promise<Response>; status: number; code: string };
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${stack.gatewayUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${stack.gatewayUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const query = (text: string, headers: Record<string, string> = {}) => post({ query: text }, headers);
-const bearer = async (claims: Record<string, unknown>, options?: Parameters<typeof token>[1]) => ({ authorization: `Bearer ${await token(claims, options)}` });
+const bearer = async (claims: Record<string, unknown>, options?: Parameters<typeof token>[1]) => ({
+  authorization: `Bearer ${await token(claims, options)}`,
+});
 
 const CASES: Case[] = [
   { name: '12-level nested query', send: () => query(nested(12)), status: 400, code: 'DEPTH_LIMIT_EXCEEDED' },
   { name: '60-level nested query', send: () => query(nested(60)), status: 400, code: 'DEPTH_LIMIT_EXCEEDED' },
-  { name: '5,000 aliases', send: () => query(`{ ${Array.from({ length: 5000 }, (_, i) => `a${i}: __typename`).join(' ')} }`), status: 400, code: 'TOKEN_LIMIT_EXCEEDED' },
-  { name: '40 aliases', send: () => query(`{ customer(id: "1001") { ${Array.from({ length: 40 }, (_, i) => `a${i}: id`).join(' ')} } }`), status: 400, code: 'ALIAS_LIMIT_EXCEEDED' },
-  { name: '2,000 repeated fields', send: () => query(`{ customer(id: "1001") { ${'id '.repeat(2000)} } }`), status: 400, code: 'FIELD_LIMIT_EXCEEDED' },
-  { name: 'a 1 MB document of tokens (just under the body limit)', send: () => query(`{ ${'a '.repeat(500_000)} }`), status: 400, code: 'TOKEN_LIMIT_EXCEEDED' },
+  {
+    name: '5,000 aliases',
+    send: () => query(`{ ${Array.from({ length: 5000 }, (_, i) => `a${i}: __typename`).join(' ')} }`),
+    status: 400,
+    code: 'TOKEN_LIMIT_EXCEEDED',
+  },
+  {
+    name: '40 aliases',
+    send: () => query(`{ customer(id: "1001") { ${Array.from({ length: 40 }, (_, i) => `a${i}: id`).join(' ')} } }`),
+    status: 400,
+    code: 'ALIAS_LIMIT_EXCEEDED',
+  },
+  {
+    name: '2,000 repeated fields',
+    send: () => query(`{ customer(id: "1001") { ${'id '.repeat(2000)} } }`),
+    status: 400,
+    code: 'FIELD_LIMIT_EXCEEDED',
+  },
+  {
+    name: 'a 1 MB document of tokens (just under the body limit)',
+    send: () => query(`{ ${'a '.repeat(500_000)} }`),
+    status: 400,
+    code: 'TOKEN_LIMIT_EXCEEDED',
+  },
   { name: 'a body over the limit', send: () => query(`{ ${'a '.repeat(600_000)} }`), status: 413, code: 'PAYLOAD_TOO_LARGE' },
-  { name: '25 root fields', send: () => query(`{ ${Array.from({ length: 25 }, (_, i) => `c${i}: customer(id: "${1001 + i}") { id }`).join(' ')} }`), status: 400, code: 'ROOT_FIELD_LIMIT_EXCEEDED' },
-  { name: '40 directives', send: () => query(`{ customer(id: "1001") { ${'... on Customer @include(if: true) { id } '.repeat(40)} } }`), status: 400, code: 'DIRECTIVE_LIMIT_EXCEEDED' },
-  { name: '60 fragment definitions', send: () => query(`{ ...F0 } ${Array.from({ length: 60 }, (_, i) => `fragment F${i} on Query { __typename }`).join(' ')}`), status: 400, code: 'FRAGMENT_LIMIT_EXCEEDED' },
+  {
+    name: '25 root fields',
+    send: () => query(`{ ${Array.from({ length: 25 }, (_, i) => `c${i}: customer(id: "${1001 + i}") { id }`).join(' ')} }`),
+    status: 400,
+    code: 'ROOT_FIELD_LIMIT_EXCEEDED',
+  },
+  {
+    name: '40 directives',
+    send: () => query(`{ customer(id: "1001") { ${'... on Customer @include(if: true) { id } '.repeat(40)} } }`),
+    status: 400,
+    code: 'DIRECTIVE_LIMIT_EXCEEDED',
+  },
+  {
+    name: '60 fragment definitions',
+    send: () => query(`{ ...F0 } ${Array.from({ length: 60 }, (_, i) => `fragment F${i} on Query { __typename }`).join(' ')}`),
+    status: 400,
+    code: 'FRAGMENT_LIMIT_EXCEEDED',
+  },
   { name: 'a fragment bomb (2^12 fields expanded)', send: () => query(fragmentBomb(12)), status: 400, code: 'PLAN_LIMIT_EXCEEDED' },
-  { name: 'cost far over the limit', send: () => query('{ customers(first: 100) { nodes { company { customers(first: 100) { nodes { id } } } } } }'), status: 400, code: 'COST_LIMIT_EXCEEDED' },
-  { name: 'a forged JWT (another key)', send: async () => query('{ __typename }', await bearer({ sub: 'mallory', scope: 'billing:read' }, { key: 'other' })), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'an expired JWT', send: async () => query('{ __typename }', await bearer({ sub: 'alice' }, { expiresIn: '-2m' })), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'an alg:none JWT', send: () => query('{ __typename }', { authorization: `Bearer ${unsigned()}` }), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a JWT for another audience', send: async () => query('{ __typename }', await bearer({ sub: 'alice' }, { audience: 'someone-else' })), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a JWT without sub', send: async () => query('{ __typename }', await bearer({ scope: 'crm:read' })), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a garbage bearer token', send: () => query('{ __typename }', { authorization: 'Bearer not.a.jwt' }), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'Basic credentials', send: () => query('{ __typename }', { authorization: 'Basic YWxpY2U6c2VjcmV0' }), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'an unknown API key (another client)', send: () => query('{ __typename }', { 'x-api-key': 'someone-elses-key-0123456789' }), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a partner sending query text', send: () => query('{ __typename }', { 'x-api-key': PARTNER_KEY }), status: 403, code: 'PERSISTED_QUERY_REQUIRED' },
-  { name: 'an unknown persisted document id', send: () => post({ documentId: `sha256:${'0'.repeat(64)}` }), status: 400, code: 'PERSISTED_QUERY_NOT_FOUND' },
+  {
+    name: 'cost far over the limit',
+    send: () => query('{ customers(first: 100) { nodes { company { customers(first: 100) { nodes { id } } } } } }'),
+    status: 400,
+    code: 'COST_LIMIT_EXCEEDED',
+  },
+  {
+    name: 'a forged JWT (another key)',
+    send: async () => query('{ __typename }', await bearer({ sub: 'mallory', scope: 'billing:read' }, { key: 'other' })),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'an expired JWT',
+    send: async () => query('{ __typename }', await bearer({ sub: 'alice' }, { expiresIn: '-2m' })),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'an alg:none JWT',
+    send: () => query('{ __typename }', { authorization: `Bearer ${unsigned()}` }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'a JWT for another audience',
+    send: async () => query('{ __typename }', await bearer({ sub: 'alice' }, { audience: 'someone-else' })),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'a JWT without sub',
+    send: async () => query('{ __typename }', await bearer({ scope: 'crm:read' })),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'a garbage bearer token',
+    send: () => query('{ __typename }', { authorization: 'Bearer not.a.jwt' }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'Basic credentials',
+    send: () => query('{ __typename }', { authorization: 'Basic YWxpY2U6c2VjcmV0' }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'an unknown API key (another client)',
+    send: () => query('{ __typename }', { 'x-api-key': 'someone-elses-key-0123456789' }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'a partner sending query text',
+    send: () => query('{ __typename }', { 'x-api-key': PARTNER_KEY }),
+    status: 403,
+    code: 'PERSISTED_QUERY_REQUIRED',
+  },
+  {
+    name: 'an unknown persisted document id',
+    send: () => post({ documentId: `sha256:${'0'.repeat(64)}` }),
+    status: 400,
+    code: 'PERSISTED_QUERY_NOT_FOUND',
+  },
   { name: 'malformed JSON', send: () => post('{"query": '), status: 400, code: 'BAD_REQUEST' },
-  { name: 'GET with variables that are not JSON', send: () => fetch(`${stack.gatewayUrl}/graphql?query=${encodeURIComponent('{ __typename }')}&variables=%7Bnope`, { headers: { 'apollo-require-preflight': 'true' } }), status: 400, code: 'BAD_REQUEST' },
+  {
+    name: 'GET with variables that are not JSON',
+    send: () =>
+      fetch(`${stack.gatewayUrl}/graphql?query=${encodeURIComponent('{ __typename }')}&variables=%7Bnope`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      }),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
   { name: 'a syntax error', send: () => query('{ customer(id: "1001") { id '), status: 400, code: 'GRAPHQL_PARSE_FAILED' },
-  { name: 'a purge without a token', send: () => post({ tags: ['Customer:1001'] }).then(() => fetch(`${stack.gatewayUrl}/internal/purge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"tags":["Customer:1001"]}' })), status: 404, code: 'NOT_FOUND' },
+  {
+    name: 'a purge without a token',
+    send: () =>
+      post({ tags: ['Customer:1001'] }).then(() =>
+        fetch(`${stack.gatewayUrl}/internal/purge`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"tags":["Customer:1001"]}',
+        }),
+      ),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
   {
     name: 'a direct unsigned request to a subgraph',
-    send: () => fetch(stack.subgraphUrls.payments!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }),
+    send: () =>
+      fetch(stack.subgraphUrls.payments!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      }),
     status: 401,
     code: 'UNAUTHENTICATED',
   },
@@ -104,7 +236,14 @@ const CASES: Case[] = [
     name: 'a subgraph request signed with another secret',
     send: () => {
       const body = '{"query":"{ __typename }"}';
-      return fetch(stack.subgraphUrls.payments!, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signRequest('x'.repeat(64), { method: 'POST', path: '/graphql', body, identity: {} }) }, body });
+      return fetch(stack.subgraphUrls.payments!, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signRequest('x'.repeat(64), { method: 'POST', path: '/graphql', body, identity: {} }),
+        },
+        body,
+      });
     },
     status: 401,
     code: 'UNAUTHENTICATED',
@@ -114,7 +253,11 @@ const CASES: Case[] = [
     send: () => {
       const body = '{"query":"{ __typename }"}';
       const signature = signRequest(stack.subgraphSecret, { method: 'POST', path: '/graphql', body, identity: {} }, Date.now() - 300_000);
-      return fetch(stack.subgraphUrls.payments!, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature }, body });
+      return fetch(stack.subgraphUrls.payments!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
+        body,
+      });
     },
     status: 401,
     code: 'UNAUTHENTICATED',
@@ -123,8 +266,22 @@ const CASES: Case[] = [
     name: 'a subgraph request whose identity was changed after signing',
     send: () => {
       const body = '{"query":"{ __typename }"}';
-      const signature = signRequest(stack.subgraphSecret, { method: 'POST', path: '/graphql', body, identity: { user: 'bob', scopes: 'crm:read' } });
-      return fetch(stack.subgraphUrls.payments!, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature, 'x-interchange-user': 'bob', 'x-interchange-scopes': 'crm:read billing:read' }, body });
+      const signature = signRequest(stack.subgraphSecret, {
+        method: 'POST',
+        path: '/graphql',
+        body,
+        identity: { user: 'bob', scopes: 'crm:read' },
+      });
+      return fetch(stack.subgraphUrls.payments!, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signature,
+          'x-interchange-user': 'bob',
+          'x-interchange-scopes': 'crm:read billing:read',
+        },
+        body,
+      });
     },
     status: 401,
     code: 'UNAUTHENTICATED',
@@ -146,7 +303,9 @@ describe('hostile inputs over HTTP', () => {
   });
 
   it('signed requests from the gateway still reach the subgraphs', async () => {
-    const result = await stack.query('{ customer(id: "1001") { id } }', undefined, { authorization: `Bearer ${await token({ sub: 'alice', scope: 'crm:read' })}` });
+    const result = await stack.query('{ customer(id: "1001") { id } }', undefined, {
+      authorization: `Bearer ${await token({ sub: 'alice', scope: 'crm:read' })}`,
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ customer: { id: '1001' } });
   });
@@ -175,19 +334,33 @@ describe('users and scopes', () => {
     expect(anonymous.data).toEqual({ customer: null });
     expect(anonymous.errors).toEqual([expect.objectContaining({ path: ['customer'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
 
-    const crm = await stack.query<{ customer: { id: string; billing: unknown } }>(CUSTOMER, undefined, await bearer({ sub: 'carol', scope: 'crm:read' }));
+    const crm = await stack.query<{ customer: { id: string; billing: unknown } }>(
+      CUSTOMER,
+      undefined,
+      await bearer({ sub: 'carol', scope: 'crm:read' }),
+    );
     expect(crm.data?.customer).toMatchObject({ id: '1001', billing: null });
-    expect(crm.errors).toEqual([expect.objectContaining({ path: ['customer', 'billing'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
+    expect(crm.errors).toEqual([
+      expect.objectContaining({ path: ['customer', 'billing'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }),
+    ]);
     expect(stripe.count()).toBe(0);
 
-    const full = await stack.query<{ customer: { id: string; billing: { id: string } } }>(CUSTOMER, undefined, await bearer({ sub: 'dave', scope: 'crm:read billing:read' }));
+    const full = await stack.query<{ customer: { id: string; billing: { id: string } } }>(
+      CUSTOMER,
+      undefined,
+      await bearer({ sub: 'dave', scope: 'crm:read billing:read' }),
+    );
     expect(full.errors).toBeUndefined();
     expect(full.data?.customer.billing.id).toMatch(/^cus_/);
     expect(stripe.count()).toBeGreaterThan(0);
   });
 
   it('reads scopes from scp as well as scope', async () => {
-    const result = await stack.query<{ customer: { billing: { id: string } } }>(CUSTOMER, undefined, await bearer({ sub: 'erin', scp: ['crm:read', 'billing:read'] }));
+    const result = await stack.query<{ customer: { billing: { id: string } } }>(
+      CUSTOMER,
+      undefined,
+      await bearer({ sub: 'erin', scp: ['crm:read', 'billing:read'] }),
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data?.customer.billing.id).toMatch(/^cus_/);
   });
@@ -206,7 +379,10 @@ describe('users and scopes', () => {
   });
 
   it('reports the estimated cost when asked', async () => {
-    const response = await post({ query: '{ customers(first: 5) { nodes { id } } }', extensions: { cost: true } }, await bearer({ sub: 'alice', scope: 'crm:read' }));
+    const response = await post(
+      { query: '{ customers(first: 5) { nodes { id } } }', extensions: { cost: true } },
+      await bearer({ sub: 'alice', scope: 'crm:read' }),
+    );
     const body = (await response.json()) as { extensions?: { cost?: { estimated: number; limit: number } } };
     expect(body.extensions?.cost).toEqual({ estimated: 6, limit: 5000 });
   });
@@ -238,9 +414,19 @@ describe('a production gateway', () => {
   afterAll(() => gateway.close());
 
   const user = (scope: string) =>
-    new SignJWT({ scope }).setProtectedHeader({ alg: 'RS256' }).setSubject('frank').setIssuer(issuer).setAudience(DEV_AUDIENCE).setExpirationTime('5m').sign(signingKey);
+    new SignJWT({ scope })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('frank')
+      .setIssuer(issuer)
+      .setAudience(DEV_AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(signingKey);
   const ask = (text: string, headers: Record<string, string> = {}) =>
-    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: text }) });
+    fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: text }),
+    });
 
   it('keeps /health/upstreams and /internal/* behind ADMIN_TOKEN, /health open', async () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -275,7 +461,9 @@ describe('a production gateway', () => {
     for (let i = 0; i < 5 && status === 200; i++) status = (await ask(LIST, partnerless)).status;
     expect(status).toBe(429);
     const spent = await ask(LIST, partnerless);
-    expect(((await spent.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('COST_BUDGET_EXCEEDED');
+    expect(((await spent.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe(
+      'COST_BUDGET_EXCEEDED',
+    );
     // Another caller (a user with its own budget) is not affected.
     const other = await ask('{ customer(id: "1001") { id } }', { authorization: `Bearer ${await user('crm:read')}` });
     expect(other.status).toBe(200);

@@ -11,7 +11,10 @@ let stack: TestStack;
 
 beforeAll(async () => {
   const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(registry, JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }));
+  writeFileSync(
+    registry,
+    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
+  );
   stack = await startTestStack({ CLIENT_REGISTRY: registry });
   // A small log limit, so that a few hundred requests cross it.
   for (const emulator of Object.values(stack.emulators)) emulator.requests.limit = LOG_LIMIT;
@@ -28,7 +31,13 @@ it('keeps every in-process store within its bound under many distinct requests',
         // Repeats (hits) and anonymous callers in the mix; every tenth customer is also written, which purges.
         stack.query(query, { id }, { 'x-api-key': KEY }),
         stack.query(query, { id }),
-        ...(offset === 0 ? [stack.query(`mutation { updateCustomer(id: "${id}", input: { jobTitle: "Bounded" }) { id } }`, undefined, { 'x-api-key': KEY })] : []),
+        ...(offset === 0
+          ? [
+              stack.query(`mutation { updateCustomer(id: "${id}", input: { jobTitle: "Bounded" }) { id } }`, undefined, {
+                'x-api-key': KEY,
+              }),
+            ]
+          : []),
       ]),
     );
   }
@@ -41,7 +50,8 @@ it('keeps every in-process store within its bound under many distinct requests',
   }
   const sizes = stack.sizes();
   // The request logs were filled past their limit and trimmed back under it.
-  for (const name of ['hubspotRequestLog', 'stripeRequestLog', 'erp-soapRequestLog']) expect(sizes[name], name).toBeLessThanOrEqual(LOG_LIMIT);
+  for (const name of ['hubspotRequestLog', 'stripeRequestLog', 'erp-soapRequestLog'])
+    expect(sizes[name], name).toBeLessThanOrEqual(LOG_LIMIT);
   expect(sizes.hubspotRequestLog).toBeGreaterThan(LOG_LIMIT / 2);
   // Nothing in flight is left behind: no shared answers waiting, no purge stamps without a request to stop.
   expect(sizes.responsesInFlight).toBe(0);

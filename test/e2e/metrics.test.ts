@@ -14,7 +14,8 @@ const asWeb = { 'x-api-key': API_KEY };
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 /** A person the CRM and Stripe both know. */
 const person = seedPeople().find((p) => p.inStripe)!;
-const BILLING = 'query Billing($email: EmailAddress!) { customerByEmail(email: $email) { email company { name } billing { balance { formatted } } } }';
+const BILLING =
+  'query Billing($email: EmailAddress!) { customerByEmail(email: $email) { email company { name } billing { balance { formatted } } } }';
 
 let stack: TestStack;
 const metricsOf = (part: 'gateway' | 'crm' | 'payments'): Promise<Samples> =>
@@ -22,7 +23,10 @@ const metricsOf = (part: 'gateway' | 'crm' | 'payments'): Promise<Samples> =>
 
 beforeAll(async () => {
   const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(registry, JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000 }] }));
+  writeFileSync(
+    registry,
+    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000 }] }),
+  );
   stack = await startTestStack({ ADMIN_TOKEN, CLIENT_REGISTRY: registry });
 });
 afterAll(() => stack.close());
@@ -31,7 +35,9 @@ describe('GET /metrics', () => {
   it('is refused without the admin token, on the gateway and on every subgraph', async () => {
     expect((await fetch(`${stack.gatewayUrl}/metrics`)).status).toBe(401);
     for (const url of Object.values(stack.subgraphUrls)) expect((await fetch(new URL('/metrics', url))).status).toBe(401);
-    expect((await fetch(`${stack.gatewayUrl}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789ab' } })).status).toBe(401);
+    expect((await fetch(`${stack.gatewayUrl}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789ab' } })).status).toBe(
+      401,
+    );
   });
 
   it('counts exactly one request, its response cache miss, its vendor calls and entity cache misses; a repeat is a hit and calls nothing', async () => {
@@ -44,8 +50,12 @@ describe('GET /metrics', () => {
     expect(result.data).toMatchObject({ customerByEmail: { email: person.email } });
 
     const after = { gateway: await metricsOf('gateway'), crm: await metricsOf('crm'), payments: await metricsOf('payments') };
-    expect(increments(before.gateway, after.gateway, 'interchange_graphql_requests_total')).toEqual({ '{client="web",operation="Billing",outcome="ok"}': 1 });
-    expect(increments(before.gateway, after.gateway, 'interchange_graphql_request_duration_seconds_count')).toEqual({ '{operation="Billing"}': 1 });
+    expect(increments(before.gateway, after.gateway, 'interchange_graphql_requests_total')).toEqual({
+      '{client="web",operation="Billing",outcome="ok"}': 1,
+    });
+    expect(increments(before.gateway, after.gateway, 'interchange_graphql_request_duration_seconds_count')).toEqual({
+      '{operation="Billing"}': 1,
+    });
     expect(increments(before.gateway, after.gateway, 'interchange_cache_lookups_total')).toEqual({ '{cache="response",result="miss"}': 1 });
     expect(increments(before.gateway, after.gateway, 'interchange_subgraph_fetches_total')).toEqual({
       '{outcome="ok",subgraph="crm"}': 1,
@@ -64,7 +74,9 @@ describe('GET /metrics', () => {
     expect(increments(before.crm, after.crm, 'interchange_cache_lookups_total')).toEqual({ '{cache="entity",result="miss"}': 1 });
     expect(increments(before.crm, after.crm, 'interchange_vendor_retries_total')).toEqual({});
     // Stripe: one customer search for the email.
-    expect(increments(before.payments, after.payments, 'interchange_vendor_requests_total')).toEqual({ '{endpoint="searchCustomers",status="ok",vendor="stripe"}': 1 });
+    expect(increments(before.payments, after.payments, 'interchange_vendor_requests_total')).toEqual({
+      '{endpoint="searchCustomers",status="ok",vendor="stripe"}': 1,
+    });
     // The metrics agree with what the vendors received.
     expect(stack.emulators.hubspot!.requests.count() - hubspotBefore).toBe(3);
     expect(stack.emulators.stripe!.requests.count() - stripeBefore).toBe(1);

@@ -15,7 +15,9 @@ import { startTestStack, type TestStack } from '../kit/stack.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'interchange-onboarding-'));
-const manifest = JSON.parse(readFileSync(join(ROOT, 'operations/manifest.json'), 'utf8')) as { operations: Array<{ id: string; name: string }> };
+const manifest = JSON.parse(readFileSync(join(ROOT, 'operations/manifest.json'), 'utf8')) as {
+  operations: Array<{ id: string; name: string }>;
+};
 
 let stack: TestStack | undefined;
 let gateway: GatewayProcess | undefined;
@@ -27,7 +29,9 @@ afterAll(async () => {
 describe('partner onboarding', () => {
   it('client:add prints a key and the next steps, and the key makes a working partner call', async () => {
     const registry = join(dir, 'clients.json');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/add-client.ts', 'acme', 'partner', '600', registry], { cwd: ROOT });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/add-client.ts', 'acme', 'partner', '600', registry], {
+      cwd: ROOT,
+    });
     const key = /API key \(shown once[^)]*\): (\S+)/.exec(stdout)?.[1];
     expect(key).toMatch(/^ix_p_/);
     expect(stdout).toMatch(/Next:/);
@@ -54,12 +58,18 @@ describe('.env', () => {
     const envFile = join(dir, '.env');
     writeFileSync(envFile, 'REQUIRE_API_KEY=true\n');
     const anonymous = async (url: string) => {
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
       return response.status;
     };
     // The gateway alone, pointed at the subgraphs of the stack started above.
     stack ??= await startTestStack();
-    const subgraphs = Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]));
+    const subgraphs = Object.fromEntries(
+      Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+    );
     gateway = await startGatewayProcess({ ...subgraphs, ENV_FILE: envFile });
     expect(await anonymous(gateway.url)).toBe(401);
     await gateway.stop();

@@ -35,7 +35,14 @@ async function send(key: string | undefined, body: unknown) {
     headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
     body: JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as {
+      data?: Record<string, unknown>;
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    },
+  };
 }
 
 describe('partners run persisted operations only', () => {
@@ -53,7 +60,10 @@ describe('partners run persisted operations only', () => {
     expect(byDocumentId.status).toBe(200);
     expect(byDocumentId.body.errors).toBeUndefined();
     expect(byDocumentId.body.data).toMatchObject({ customerByEmail: { email: email() } });
-    const byHash = await send(PARTNER_KEY, { extensions: { persistedQuery: { version: 1, sha256Hash: profile.id } }, variables: { email: email() } });
+    const byHash = await send(PARTNER_KEY, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: profile.id } },
+      variables: { email: email() },
+    });
     expect(byHash.body).toEqual(byDocumentId.body);
   });
 
@@ -89,7 +99,10 @@ describe('partners run persisted operations only', () => {
   it('reloads the client registry without a restart', async () => {
     const newKey = 'late-partner-key-0123456789';
     expect((await send(newKey, { documentId: profile.id, variables: { email: email() } })).status).toBe(401);
-    writeFileSync(registryPath, JSON.stringify({ clients: [...clients, { name: 'late', kind: 'partner', keySha256: hashApiKey(newKey), rateLimitPerMinute: 100 }] }));
+    writeFileSync(
+      registryPath,
+      JSON.stringify({ clients: [...clients, { name: 'late', kind: 'partner', keySha256: hashApiKey(newKey), rateLimitPerMinute: 100 }] }),
+    );
     // Checked at most once a second, on use: move the clock past that second instead of waiting for it.
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
     vi.setSystemTime(Date.now() + 1_100);

@@ -13,11 +13,15 @@ afterAll(() => stack.close());
 beforeEach(() => requests().clear());
 
 const stripeCustomerByEmail = (email: string): StripeCustomer | undefined =>
-  stripe().store.customers.all().find((customer) => customer.email?.toLowerCase() === email.toLowerCase());
+  stripe()
+    .store.customers.all()
+    .find((customer) => customer.email?.toLowerCase() === email.toLowerCase());
 
 /** A captured charge nothing has been refunded from yet (each test takes a different one). */
 function refundableCharge(skip: number): Charge {
-  const charges = stripe().store.charges.all().filter((charge) => charge.status === 'succeeded' && charge.captured && charge.amount_refunded === 0);
+  const charges = stripe()
+    .store.charges.all()
+    .filter((charge) => charge.status === 'succeeded' && charge.captured && charge.amount_refunded === 0);
   return charges[skip]!;
 }
 
@@ -26,7 +30,16 @@ type BillingNode = {
   currency: string | null;
   balance: { amount: number; currency: string } | null;
   defaultPaymentMethod: { id: string; brand: string; last4: string } | null;
-  invoices: { nodes: Array<{ id: string; number: string | null; status: string; total: { amount: number; currency: string }; lines: Array<{ id: string }> }>; pageInfo: { hasNextPage: boolean } };
+  invoices: {
+    nodes: Array<{
+      id: string;
+      number: string | null;
+      status: string;
+      total: { amount: number; currency: string };
+      lines: Array<{ id: string }>;
+    }>;
+    pageInfo: { hasNextPage: boolean };
+  };
   subscriptions: { nodes: Array<{ id: string; status: string; items: Array<{ priceId: string }> }> };
 };
 
@@ -81,7 +94,15 @@ describe('billing on CRM customers, through the gateway', () => {
 
   it('batches payment intents and charges the same way, with refunds embedded', async () => {
     const result = await stack.query<{
-      customers: { nodes: Array<{ billing: { id: string; paymentIntents: { nodes: Array<{ id: string; status: string }> }; charges: { nodes: Array<{ id: string; refunds: Array<{ id: string }> }> } } | null }> };
+      customers: {
+        nodes: Array<{
+          billing: {
+            id: string;
+            paymentIntents: { nodes: Array<{ id: string; status: string }> };
+            charges: { nodes: Array<{ id: string; refunds: Array<{ id: string }> }> };
+          } | null;
+        }>;
+      };
     }>(`{
       customers(first: 50) {
         nodes { billing { id paymentIntents(first: 2) { nodes { id status } } charges(first: 2) { nodes { id refunds { id amount { amount } } } } } }
@@ -98,7 +119,12 @@ describe('billing on CRM customers, through the gateway', () => {
       const intents = store.payment_intents.all().filter((intent) => intent.customer === node.billing!.id);
       expect(node.billing.paymentIntents.nodes.map((intent) => intent.id)).toEqual(intents.slice(0, 2).map((intent) => intent.id));
       for (const charge of node.billing.charges.nodes) {
-        expect(charge.refunds.map((refund) => refund.id)).toEqual(store.refunds.all().filter((refund) => refund.charge === charge.id).map((refund) => refund.id));
+        expect(charge.refunds.map((refund) => refund.id)).toEqual(
+          store.refunds
+            .all()
+            .filter((refund) => refund.charge === charge.id)
+            .map((refund) => refund.id),
+        );
       }
     }
   });
@@ -106,7 +132,9 @@ describe('billing on CRM customers, through the gateway', () => {
   it('filters lists by status and date, and pages through a customer list with after', async () => {
     const store = stripe().store;
     // A customer with several paid invoices, so that a page of two has a next one.
-    const customer = store.customers.all().find((c) => store.invoices.all().filter((i) => i.customer === c.id && i.status === 'paid').length >= 4)!;
+    const customer = store.customers
+      .all()
+      .find((c) => store.invoices.all().filter((i) => i.customer === c.id && i.status === 'paid').length >= 4)!;
     const paid = store.invoices.all().filter((invoice) => invoice.customer === customer.id && invoice.status === 'paid');
     const query = `query($email: EmailAddress!, $after: String, $since: DateTime) {
       customerByEmail(email: $email) {
@@ -115,20 +143,34 @@ describe('billing on CRM customers, through the gateway', () => {
         }
       }
     }`;
-    type Page = { customerByEmail: { billing: { invoices: { edges: Array<{ cursor: string; node: { id: string; status: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } } } };
+    type Page = {
+      customerByEmail: {
+        billing: {
+          invoices: {
+            edges: Array<{ cursor: string; node: { id: string; status: string } }>;
+            pageInfo: { hasNextPage: boolean; endCursor: string };
+          };
+        };
+      };
+    };
     const first = await stack.query<Page>(query, { email: customer.email });
     expect(first.errors).toBeUndefined();
     const page1 = first.data!.customerByEmail.billing.invoices;
     expect(page1.edges.map((edge) => edge.node.id)).toEqual(paid.slice(0, 2).map((invoice) => invoice.id));
     expect(page1.pageInfo.hasNextPage).toBe(true);
     const second = await stack.query<Page>(query, { email: customer.email, after: page1.pageInfo.endCursor });
-    expect(second.data!.customerByEmail.billing.invoices.edges.map((edge) => edge.node.id)).toEqual(paid.slice(2, 4).map((invoice) => invoice.id));
+    expect(second.data!.customerByEmail.billing.invoices.edges.map((edge) => edge.node.id)).toEqual(
+      paid.slice(2, 4).map((invoice) => invoice.id),
+    );
 
     // A date bound: only invoices created at or after the second-newest paid one.
     const since = new Date(paid[1]!.created * 1000).toISOString();
     const dated = await stack.query<Page>(query, { email: customer.email, since });
     expect(dated.data!.customerByEmail.billing.invoices.edges.map((edge) => edge.node.id)).toEqual(
-      paid.filter((invoice) => invoice.created >= paid[1]!.created).slice(0, 2).map((invoice) => invoice.id),
+      paid
+        .filter((invoice) => invoice.created >= paid[1]!.created)
+        .slice(0, 2)
+        .map((invoice) => invoice.id),
     );
     // One customer alone: the filter went into Stripe's query.
     const searches = requests().list({ path: '/v1/invoices/search' });
@@ -137,7 +179,10 @@ describe('billing on CRM customers, through the gateway', () => {
 
   it('refuses positions beyond the newest 100 rows, naming the argument', async () => {
     const email = stripe().store.customers.all()[0]!.email;
-    const result = await stack.query('query($email: EmailAddress!) { customerByEmail(email: $email) { billing { invoices(first: 101) { nodes { id } } } } }', { email });
+    const result = await stack.query(
+      'query($email: EmailAddress!) { customerByEmail(email: $email) { billing { invoices(first: 101) { nodes { id } } } } }',
+      { email },
+    );
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 
@@ -156,7 +201,11 @@ describe('billing on CRM customers, through the gateway', () => {
     const store = stripe().store;
     const canceled = store.subscriptions.all().find((s) => s.status === 'canceled')!;
     const customer = store.customers.get(canceled.customer)!;
-    const result = await stack.query<{ customerByEmail: { billing: { current: { nodes: Array<{ id: string }> }; ended: { nodes: Array<{ id: string; status: string; canceledAt: string }> } } } }>(
+    const result = await stack.query<{
+      customerByEmail: {
+        billing: { current: { nodes: Array<{ id: string }> }; ended: { nodes: Array<{ id: string; status: string; canceledAt: string }> } };
+      };
+    }>(
       `query($email: EmailAddress!) { customerByEmail(email: $email) { billing {
         current: subscriptions { nodes { id } }
         ended: subscriptions(filter: { status: [CANCELED] }) { nodes { id status canceledAt } }
@@ -174,7 +223,13 @@ describe('billing on CRM customers, through the gateway', () => {
 
 describe('payment mutations', () => {
   const REFUND = `mutation($input: RefundChargeInput!) { refundCharge(input: $input) { refund { id amount { amount currency } status chargeId } idempotencyKey replayed } }`;
-  type RefundResult = { refundCharge: { refund: { id: string; amount: { amount: number }; status: string; chargeId: string }; idempotencyKey: string; replayed: boolean } | null };
+  type RefundResult = {
+    refundCharge: {
+      refund: { id: string; amount: { amount: number }; status: string; chargeId: string };
+      idempotencyKey: string;
+      replayed: boolean;
+    } | null;
+  };
 
   it('refunds once when a refund is retried with the same key', async () => {
     const charge = refundableCharge(0);
@@ -182,9 +237,16 @@ describe('payment mutations', () => {
     const first = await stack.query<RefundResult>(REFUND, { input });
     const again = await stack.query<RefundResult>(REFUND, { input });
     expect(first.errors).toBeUndefined();
-    expect(first.data!.refundCharge).toMatchObject({ refund: { amount: { amount: 100 }, status: 'SUCCEEDED', chargeId: charge.id }, replayed: false });
+    expect(first.data!.refundCharge).toMatchObject({
+      refund: { amount: { amount: 100 }, status: 'SUCCEEDED', chargeId: charge.id },
+      replayed: false,
+    });
     expect(again.data!.refundCharge).toMatchObject({ refund: { id: first.data!.refundCharge!.refund.id }, replayed: true });
-    expect(stripe().store.refunds.all().filter((refund) => refund.charge === charge.id)).toHaveLength(1);
+    expect(
+      stripe()
+        .store.refunds.all()
+        .filter((refund) => refund.charge === charge.id),
+    ).toHaveLength(1);
     expect(stripe().store.charges.get(charge.id)!.amount_refunded).toBe(100);
   });
 
@@ -196,13 +258,20 @@ describe('payment mutations', () => {
     expect(first.data!.refundCharge!.refund.amount.amount).toBe(charge.amount);
     expect(again.data!.refundCharge).toMatchObject({ refund: { id: first.data!.refundCharge!.refund.id }, replayed: true });
     expect(first.data!.refundCharge!.idempotencyKey).toMatch(/^ix:refundCharge:auto:/);
-    expect(stripe().store.refunds.all().filter((refund) => refund.charge === charge.id)).toHaveLength(1);
+    expect(
+      stripe()
+        .store.refunds.all()
+        .filter((refund) => refund.charge === charge.id),
+    ).toHaveLength(1);
     // Every refund POST carried the key.
     expect(requests().count({ method: 'POST', path: '/v1/refunds' })).toBe(2);
   });
 
   it('answers a decline with PAYMENT_DECLINED and the decline code, keeping the rest of the response', async () => {
-    const result = await stack.query<{ paid: { paymentIntent: { id: string; status: string; amount: { formatted: string } } }; declined: null }>(`mutation {
+    const result = await stack.query<{
+      paid: { paymentIntent: { id: string; status: string; amount: { formatted: string } } };
+      declined: null;
+    }>(`mutation {
       paid: createPaymentIntent(input: { amount: 1500, currency: "EUR", paymentMethod: "pm_card_visa", confirm: true, idempotencyKey: "decline-test-paid" }) {
         paymentIntent { id status amount { formatted } }
       }
@@ -240,8 +309,18 @@ describe('payment mutations', () => {
   it('authorizes, captures part, and cancels payment intents', async () => {
     const customer = stripe().store.customers.all()[5]!;
     const create = `mutation($input: CreatePaymentIntentInput!) { createPaymentIntent(input: $input) { paymentIntent { id status customerId amountCapturable { amount } } } }`;
-    const held = await stack.query<{ createPaymentIntent: { paymentIntent: { id: string; status: string; customerId: string; amountCapturable: { amount: number } } } }>(create, {
-      input: { amount: 5000, currency: 'USD', customerId: customer.id, paymentMethod: 'pm_card_visa', confirm: true, captureMethod: 'MANUAL', metadata: { order: 'A-1' } },
+    const held = await stack.query<{
+      createPaymentIntent: { paymentIntent: { id: string; status: string; customerId: string; amountCapturable: { amount: number } } };
+    }>(create, {
+      input: {
+        amount: 5000,
+        currency: 'USD',
+        customerId: customer.id,
+        paymentMethod: 'pm_card_visa',
+        confirm: true,
+        captureMethod: 'MANUAL',
+        metadata: { order: 'A-1' },
+      },
     });
     expect(held.errors).toBeUndefined();
     const intent = held.data!.createPaymentIntent.paymentIntent;
@@ -253,14 +332,19 @@ describe('payment mutations', () => {
     );
     expect(captured.data!.capturePaymentIntent.paymentIntent).toEqual({ status: 'SUCCEEDED', amountReceived: { amount: 3000 } });
 
-    const open = await stack.query<{ createPaymentIntent: { paymentIntent: { id: string } } }>(create, { input: { amount: 700, currency: 'USD' } });
+    const open = await stack.query<{ createPaymentIntent: { paymentIntent: { id: string } } }>(create, {
+      input: { amount: 700, currency: 'USD' },
+    });
     const canceled = await stack.query<{ cancelPaymentIntent: { paymentIntent: { status: string; cancellationReason: string } } }>(
       `mutation($id: ID!) { cancelPaymentIntent(input: { paymentIntentId: $id, reason: ABANDONED }) { paymentIntent { status cancellationReason } } }`,
       { id: open.data!.createPaymentIntent.paymentIntent.id },
     );
     expect(canceled.data!.cancelPaymentIntent.paymentIntent).toEqual({ status: 'CANCELED', cancellationReason: 'abandoned' });
 
-    const again = await stack.query(`mutation($id: ID!) { capturePaymentIntent(input: { paymentIntentId: $id, idempotencyKey: "second-capture" }) { paymentIntent { id } } }`, { id: intent.id });
+    const again = await stack.query(
+      `mutation($id: ID!) { capturePaymentIntent(input: { paymentIntentId: $id, idempotencyKey: "second-capture" }) { paymentIntent { id } } }`,
+      { id: intent.id },
+    );
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
   });
 
@@ -282,7 +366,9 @@ describe('payment mutations', () => {
     expect(retried.data!.cancelSubscription).toMatchObject({ subscription: { id: second!.id, status: 'CANCELED' }, replayed: true });
 
     const atEnd = store.subscriptions.all().find((s) => s.status === 'active' && s.id !== first!.id)!;
-    const scheduled = await stack.query<{ cancelSubscription: { subscription: { status: string; cancelAtPeriodEnd: boolean; cancelAt: string } } }>(
+    const scheduled = await stack.query<{
+      cancelSubscription: { subscription: { status: string; cancelAtPeriodEnd: boolean; cancelAt: string } };
+    }>(
       `mutation($id: ID!) { cancelSubscription(input: { subscriptionId: $id, atPeriodEnd: true }) { subscription { status cancelAtPeriodEnd cancelAt } } }`,
       { id: atEnd.id },
     );

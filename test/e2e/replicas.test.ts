@@ -19,18 +19,31 @@ let a: GatewayProcess;
 let b: GatewayProcess;
 
 async function post(gateway: GatewayProcess, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY, ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, age: response.headers.get('age'), body: (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ extensions?: { code?: string } }> } };
+  const response = await fetch(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': KEY, ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    age: response.headers.get('age'),
+    body: (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ extensions?: { code?: string } }> },
+  };
 }
 
 describe.runIf(run)('two gateway replicas on one Redis', () => {
   beforeAll(async () => {
     redis = await startPrivateRedis();
     const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-    writeFileSync(registry, JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }));
+    writeFileSync(
+      registry,
+      JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
+    );
     const env = { REDIS_URL: redis.url, CLIENT_REGISTRY: registry, PURGE_TOKEN };
     stack = await startTestStack(env);
-    const subgraphEnv = Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]));
+    const subgraphEnv = Object.fromEntries(
+      Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+    );
     const signed = { ...env, ...subgraphEnv, SUBGRAPH_SECRET: stack.subgraphSecret };
     [a, b] = await Promise.all([startGatewayProcess(signed), startGatewayProcess(signed)]);
   }, 60_000);
@@ -60,7 +73,11 @@ describe.runIf(run)('two gateway replicas on one Redis', () => {
     expect(warm.age).not.toBeNull();
     expect(warm.body).toEqual(cold.body);
 
-    const purged = await fetch(`${a.url}/internal/purge`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${PURGE_TOKEN}` }, body: JSON.stringify({ tags: ['Customer:1101'] }) });
+    const purged = await fetch(`${a.url}/internal/purge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${PURGE_TOKEN}` },
+      body: JSON.stringify({ tags: ['Customer:1101'] }),
+    });
     expect(((await purged.json()) as { purged: number }).purged).toBe(1);
     const purgedAt = Date.now();
     // B's first request, sent within 100 ms of the purge's answer, already misses.
@@ -74,7 +91,12 @@ describe.runIf(run)('two gateway replicas on one Redis', () => {
     await post(a, request('1102'));
     await redis.stop();
     const store = stack.emulators.hubspot!.store;
-    for (const [gateway, id] of [[a, '1102'], [b, '1102'], [a, '1103'], [b, '1104']] as const) {
+    for (const [gateway, id] of [
+      [a, '1102'],
+      [b, '1102'],
+      [a, '1103'],
+      [b, '1104'],
+    ] as const) {
       const result = await post(gateway, request(id));
       expect(result.status).toBe(200);
       expect(result.body).toEqual({ data: { customer: { id, email: store.get('contacts', id)!.properties.email } } });

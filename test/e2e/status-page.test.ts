@@ -8,7 +8,8 @@ const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 /** Where `npm run report:status` has the test save its screenshot of the degraded page. */
 const SCREENSHOT = process.env.STATUS_SCREENSHOT;
 const person = seedPeople().find((p) => p.inStripe && p.inMixpanel && p.erpCustomerNo)!;
-const CUSTOMER = 'query Billing($email: EmailAddress!) { customerByEmail(email: $email) { email company { name } billing { balance { formatted } invoices(first: 3) { nodes { number } } } lastSeenAt(since: "2026-05-01T00:00:00Z") orders(first: 2) { nodes { number } } } }';
+const CUSTOMER =
+  'query Billing($email: EmailAddress!) { customerByEmail(email: $email) { email company { name } billing { balance { formatted } invoices(first: 3) { nodes { number } } } lastSeenAt(since: "2026-05-01T00:00:00Z") orders(first: 2) { nodes { number } } } }';
 
 const run = requireChromium();
 let stack: TestStack;
@@ -48,7 +49,8 @@ describe.skipIf(!run)('/status in Chromium', () => {
     for (let i = 0; i < 3; i++) expect((await stack.query(CUSTOMER, { email: person.email })).errors).toBeUndefined();
     await page.goto(`${stack.gatewayUrl}/status?refresh=1`);
     await expect.poll(() => stripe.getAttribute('data-state')).toBe('healthy');
-    for (const vendor of ['hubspot', 'mixpanel', 'erp']) expect(await page.locator(`[data-vendor="${vendor}"]`).getAttribute('data-state')).toBe('healthy');
+    for (const vendor of ['hubspot', 'mixpanel', 'erp'])
+      expect(await page.locator(`[data-vendor="${vendor}"]`).getAttribute('data-state')).toBe('healthy');
     expect(await page.locator('#events').textContent()).toMatch(/not configured/);
 
     // Stripe answers 503 to everything: retries, then five failed attempts in a row open the circuit.
@@ -77,10 +79,15 @@ describe.skipIf(!run)('/status in Chromium', () => {
     // failures out of the last attempts the state is judged on.
     await stripeFaults('DELETE');
     await new Promise((done) => setTimeout(done, 1100));
-    await expect.poll(async () => {
-      for (let i = 0; i < 5; i++) await stack.query(CUSTOMER, { email: person.email });
-      return stripe.getAttribute('data-state');
-    }, { timeout: 20_000, interval: 1000 }).toBe('healthy');
+    await expect
+      .poll(
+        async () => {
+          for (let i = 0; i < 5; i++) await stack.query(CUSTOMER, { email: person.email });
+          return stripe.getAttribute('data-state');
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .toBe('healthy');
     expect(await page.locator('#overall').textContent()).toMatch(/All vendors healthy/);
     await page.close();
   });

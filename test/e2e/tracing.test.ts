@@ -6,11 +6,20 @@ import { seedPeople } from '../../emulators/shared/people.js';
 import { startTestStack } from '../kit/stack.js';
 
 /** One span as an OTLP/HTTP JSON export carries it, with its resource's service.name. */
-type ReceivedSpan = { service: string; traceId: string; spanId: string; parentSpanId: string; name: string; attributes: Record<string, unknown> };
+type ReceivedSpan = {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  attributes: Record<string, unknown>;
+};
 
 type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
-const valueOf = (value: AnyValue): unknown => value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue;
-const attributesOf = (list: Array<{ key: string; value: AnyValue }> = []) => Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
+const valueOf = (value: AnyValue): unknown =>
+  value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue;
+const attributesOf = (list: Array<{ key: string; value: AnyValue }> = []) =>
+  Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
 
 /** An OTLP/HTTP receiver: decodes every JSON export posted to /v1/traces. */
 function startReceiver(): Promise<{ server: Server; url: string; spans: ReceivedSpan[]; contentTypes: string[] }> {
@@ -26,20 +35,42 @@ function startReceiver(): Promise<{ server: Server; url: string; spans: Received
       }
       contentTypes.push(String(req.headers['content-type']));
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: AnyValue }> }; scopeSpans: Array<{ spans: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: Array<{ key: string; value: AnyValue }> }> }> }>;
+        resourceSpans: Array<{
+          resource: { attributes: Array<{ key: string; value: AnyValue }> };
+          scopeSpans: Array<{
+            spans: Array<{
+              traceId: string;
+              spanId: string;
+              parentSpanId?: string;
+              name: string;
+              attributes?: Array<{ key: string; value: AnyValue }>;
+            }>;
+          }>;
+        }>;
       };
       for (const resourceSpans of body.resourceSpans) {
         const service = String(attributesOf(resourceSpans.resource.attributes)['service.name']);
         for (const scope of resourceSpans.scopeSpans) {
           for (const span of scope.spans) {
-            spans.push({ service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? '', name: span.name, attributes: attributesOf(span.attributes) });
+            spans.push({
+              service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId ?? '',
+              name: span.name,
+              attributes: attributesOf(span.attributes),
+            });
           }
         }
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, contentTypes })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, contentTypes }),
+    ),
+  );
 }
 
 const CUSTOMER_360 = readFileSync(new URL('../../bench/economy/operations/Customer360.graphql', import.meta.url), 'utf8');
@@ -75,7 +106,11 @@ describe('traces over OTLP/HTTP', () => {
     const roots = spans.filter((span) => span.parentSpanId === '');
     expect(roots).toHaveLength(1);
     const root = roots[0]!;
-    expect(root).toMatchObject({ service: 'interchange-gateway', name: 'query Customer360', attributes: { 'graphql.operation.name': 'Customer360', 'graphql.operation.type': 'query', 'interchange.client': 'anonymous' } });
+    expect(root).toMatchObject({
+      service: 'interchange-gateway',
+      name: 'query Customer360',
+      attributes: { 'graphql.operation.name': 'Customer360', 'graphql.operation.type': 'query', 'interchange.client': 'anonymous' },
+    });
     // The caller gets the root span's context back.
     expect(traceparent).toBe(`00-${root.traceId}-${root.spanId}-01`);
 
@@ -90,7 +125,9 @@ describe('traces over OTLP/HTTP', () => {
         expect(server.attributes['graphql.operation.name']).toMatch(new RegExp(`^Customer360__${subgraph}__\\d+$`));
       }
 
-      const calls = spans.filter((span) => span.attributes['interchange.vendor'] === vendor && span.attributes['interchange.vendor.attempt'] === undefined);
+      const calls = spans.filter(
+        (span) => span.attributes['interchange.vendor'] === vendor && span.attributes['interchange.vendor.attempt'] === undefined,
+      );
       expect(calls.length, `${vendor} calls`).toBeGreaterThanOrEqual(1);
       for (const call of calls) {
         expect(call.service).toBe(`interchange-${subgraph}`);
@@ -102,7 +139,11 @@ describe('traces over OTLP/HTTP', () => {
         expect(servers).toContain(ancestor);
         const attempts = spans.filter((span) => span.parentSpanId === call.spanId);
         expect(attempts).toHaveLength(1);
-        expect(attempts[0]!.attributes).toMatchObject({ 'interchange.vendor.attempt': 1, 'interchange.vendor.status': 'ok', 'interchange.vendor.breaker': 'closed' });
+        expect(attempts[0]!.attributes).toMatchObject({
+          'interchange.vendor.attempt': 1,
+          'interchange.vendor.status': 'ok',
+          'interchange.vendor.breaker': 'closed',
+        });
         expect(typeof attempts[0]!.attributes['interchange.vendor.quota_wait_ms']).toBe('number');
       }
     }
@@ -119,7 +160,9 @@ describe('traces over OTLP/HTTP', () => {
     try {
       const result = await stack.query('{ __typename }');
       expect(result.status).toBe(200);
-      const status = (await (await fetch(`${stack.gatewayUrl}/status.json`, { headers: { authorization: 'Bearer admin-token-0123456789abcdef' } })).json()) as { slowest: unknown[]; tracesNote: string };
+      const status = (await (
+        await fetch(`${stack.gatewayUrl}/status.json`, { headers: { authorization: 'Bearer admin-token-0123456789abcdef' } })
+      ).json()) as { slowest: unknown[]; tracesNote: string };
       expect(status.slowest).toEqual([]);
       expect(status.tracesNote).toMatch(/STATUS_TRACES/);
     } finally {

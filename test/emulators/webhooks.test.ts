@@ -43,8 +43,16 @@ describe('Stripe emulator webhooks', () => {
     const emulator = createStripeEmulator({ webhooks: { retryScheduleMs: [20, 40] } });
     const url = await emulator.listen(0);
     const hook = await receiver([500, 503]);
-    closers.push(() => emulator.close(), () => new Promise((resolve) => hook.server.close(resolve)));
-    const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(new URL(url).port), protocol: 'http', telemetry: false });
+    closers.push(
+      () => emulator.close(),
+      () => new Promise((resolve) => hook.server.close(resolve)),
+    );
+    const stripe = new Stripe('sk_test_emulator', {
+      host: '127.0.0.1',
+      port: Number(new URL(url).port),
+      protocol: 'http',
+      telemetry: false,
+    });
 
     const endpoint = await stripe.webhookEndpoints.create({ url: hook.url, enabled_events: ['customer.updated'] });
     expect(endpoint.secret).toMatch(/^whsec_/);
@@ -55,7 +63,10 @@ describe('Stripe emulator webhooks', () => {
     await until(() => hook.received.length === 3);
     const last = hook.received[2]!;
     const event = stripe.webhooks.constructEvent(last.body, String(last.headers['stripe-signature']), endpoint.secret!);
-    expect(event).toMatchObject({ type: 'customer.updated', data: { object: { id: customer.id, name: 'Signed Delivery' }, previous_attributes: { name: customer.name } } });
+    expect(event).toMatchObject({
+      type: 'customer.updated',
+      data: { object: { id: customer.id, name: 'Signed Delivery' }, previous_attributes: { name: customer.name } },
+    });
     expect(emulator.webhooks.deliverer.attempts.map((attempt) => attempt.status)).toEqual([500, 503, 200]);
 
     // Catch-up sees the same event through GET /v1/events.
@@ -72,29 +83,50 @@ describe('HubSpot emulator webhooks', () => {
     const emulator = createHubSpotEmulator({ webhooks: { retryScheduleMs: [20, 40], batchWindowMs: 20 } });
     const url = await emulator.listen(0);
     const hook = await receiver([502]);
-    closers.push(() => emulator.close(), () => new Promise((resolve) => hook.server.close(resolve)));
+    closers.push(
+      () => emulator.close(),
+      () => new Promise((resolve) => hook.server.close(resolve)),
+    );
     const api = (path: string, method: string, body?: unknown) =>
-      fetch(`${url}/webhooks/v3/1000001${path}?hapikey=emulator-developer-key`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(`${url}/webhooks/v3/1000001${path}?hapikey=emulator-developer-key`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
 
     expect((await api('/settings', 'PUT', { targetUrl: hook.url })).status).toBe(200);
-    for (const propertyName of ['firstname', 'lastname']) expect((await api('/subscriptions', 'POST', { eventType: 'contact.propertyChange', propertyName })).status).toBe(201);
+    for (const propertyName of ['firstname', 'lastname'])
+      expect((await api('/subscriptions', 'POST', { eventType: 'contact.propertyChange', propertyName })).status).toBe(201);
     expect((await fetch(`${url}/webhooks/v3/1000001/subscriptions?hapikey=wrong`)).status).toBe(401);
 
     const client = new Client({ accessToken: 'pat-emulator', basePath: url });
-    await client.crm.contacts.basicApi.update('1001', { properties: { firstname: 'Batched', lastname: 'Change', jobtitle: 'not subscribed' } });
+    await client.crm.contacts.basicApi.update('1001', {
+      properties: { firstname: 'Batched', lastname: 'Change', jobtitle: 'not subscribed' },
+    });
     await until(() => hook.received.length === 2);
     const [failed, delivered] = hook.received;
     const events = JSON.parse(delivered!.body) as Array<Record<string, unknown>>;
-    expect(events.map((event) => [event.propertyName, event.propertyValue, event.attemptNumber])).toEqual([['firstname', 'Batched', 1], ['lastname', 'Change', 1]]);
+    expect(events.map((event) => [event.propertyName, event.propertyValue, event.attemptNumber])).toEqual([
+      ['firstname', 'Batched', 1],
+      ['lastname', 'Change', 1],
+    ]);
     expect((JSON.parse(failed!.body) as Array<{ attemptNumber: number }>)[0]!.attemptNumber).toBe(0);
-    expect(events[0]).toMatchObject({ subscriptionType: 'contact.propertyChange', objectId: 1001, changeSource: 'API', portalId: 62515, appId: 1000001 });
-    expect(() => verifyHubSpotSignature({
-      method: 'POST',
-      url: hook.url,
-      rawBody: delivered!.body,
-      signature: delivered!.headers['x-hubspot-signature-v3'],
-      timestamp: delivered!.headers['x-hubspot-request-timestamp'],
-      secrets: ['emulator-client-secret'],
-    })).not.toThrow();
+    expect(events[0]).toMatchObject({
+      subscriptionType: 'contact.propertyChange',
+      objectId: 1001,
+      changeSource: 'API',
+      portalId: 62515,
+      appId: 1000001,
+    });
+    expect(() =>
+      verifyHubSpotSignature({
+        method: 'POST',
+        url: hook.url,
+        rawBody: delivered!.body,
+        signature: delivered!.headers['x-hubspot-signature-v3'],
+        timestamp: delivered!.headers['x-hubspot-request-timestamp'],
+        secrets: ['emulator-client-secret'],
+      }),
+    ).not.toThrow();
   });
 });

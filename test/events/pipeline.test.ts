@@ -8,7 +8,13 @@ const SECRET = 'whsec_test_pipeline';
 const log = createLogger({ name: 'test', level: 'silent' });
 
 function customerEvent(id: string, created: number, name: string, email = 'ada@example.com') {
-  return { id, object: 'event', type: 'customer.updated', created, data: { object: { id: 'cus_1', object: 'customer', email, name }, previous_attributes: { name: 'old' } } };
+  return {
+    id,
+    object: 'event',
+    type: 'customer.updated',
+    created,
+    data: { object: { id: 'cus_1', object: 'customer', email, name }, previous_attributes: { name: 'old' } },
+  };
 }
 
 function delivery(event: unknown, options: { secret?: string; timestamp?: number } = {}): WebhookRequest {
@@ -74,7 +80,9 @@ describe.each(kinds)('event pipeline on %s', (kind) => {
   it('acknowledges a duplicate delivery without applying it again', async () => {
     const now = Math.floor(Date.now() / 1000);
     expect(await pipeline.ingest('stripe', delivery(customerEvent('evt_1', now - 10, 'Ada')))).toEqual({ accepted: 0, duplicates: 1 });
-    const { rows } = await database.db.query<{ applications: number }>(`SELECT applications FROM event_log WHERE vendor_event_id = 'evt_1'`);
+    const { rows } = await database.db.query<{ applications: number }>(
+      `SELECT applications FROM event_log WHERE vendor_event_id = 'evt_1'`,
+    );
     expect(rows).toEqual([{ applications: 1 }]);
   });
 
@@ -90,8 +98,12 @@ describe.each(kinds)('event pipeline on %s', (kind) => {
 
   it('refuses a forged or stale signature and stores nothing', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expect(pipeline.ingest('stripe', delivery(customerEvent('evt_forged', now, 'Mallory'), { secret: 'whsec_wrong' }))).rejects.toThrow(SignatureError);
-    await expect(pipeline.ingest('stripe', delivery(customerEvent('evt_replayed', now, 'Mallory'), { timestamp: now - 301 }))).rejects.toThrow(/tolerance/);
+    await expect(
+      pipeline.ingest('stripe', delivery(customerEvent('evt_forged', now, 'Mallory'), { secret: 'whsec_wrong' })),
+    ).rejects.toThrow(SignatureError);
+    await expect(
+      pipeline.ingest('stripe', delivery(customerEvent('evt_replayed', now, 'Mallory'), { timestamp: now - 301 })),
+    ).rejects.toThrow(/tolerance/);
     const { rows } = await database.db.query(`SELECT 1 FROM event_log WHERE vendor_event_id IN ('evt_forged', 'evt_replayed')`);
     expect(rows).toEqual([]);
     expect(pipeline.rejections.stripe).toEqual({ mismatch: 1, stale: 1 });
@@ -102,7 +114,9 @@ describe.each(kinds)('event pipeline on %s', (kind) => {
     const now = Math.floor(Date.now() / 1000);
     await pipeline.ingest('stripe', delivery(customerEvent('evt_boom', now - 1, 'boom')));
     const dead = await until(async () => {
-      const { rows } = await database.db.query<{ status: string; attempts: number; last_error: string }>(`SELECT status, attempts, last_error FROM event_log WHERE vendor_event_id = 'evt_boom'`);
+      const { rows } = await database.db.query<{ status: string; attempts: number; last_error: string }>(
+        `SELECT status, attempts, last_error FROM event_log WHERE vendor_event_id = 'evt_boom'`,
+      );
       return rows[0]?.status === 'dead' ? rows[0] : undefined;
     }, 20_000);
     expect(dead).toEqual({ status: 'dead', attempts: 2, last_error: 'downstream refused' });

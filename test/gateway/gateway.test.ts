@@ -88,7 +88,14 @@ describe('HTTP protections', () => {
 
   it('turns Sandbox and introspection off in production unless enabled', async () => {
     const { log } = memoryLogger();
-    const gateway = await createGateway({ config: { ...readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: stack.subgraphSecret }), port: 0, subgraphUrls: stack.subgraphUrls }, log });
+    const gateway = await createGateway({
+      config: {
+        ...readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: stack.subgraphSecret }),
+        port: 0,
+        subgraphUrls: stack.subgraphUrls,
+      },
+      log,
+    });
     const url = await gateway.listen();
     try {
       const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
@@ -115,19 +122,32 @@ describe('graceful shutdown', () => {
       req.on('end', () => {
         setTimeout(async () => {
           const signature = req.headers['x-interchange-signature'] as string;
-          const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-interchange-signature': signature }, body: Buffer.concat(chunks) });
+          const upstream = await fetch(target, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-interchange-signature': signature },
+            body: Buffer.concat(chunks),
+          });
           res.writeHead(upstream.status, { 'content-type': 'application/json' });
           res.end(Buffer.from(await upstream.arrayBuffer()));
         }, delayMs);
       });
     });
-    return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, server })));
+    return new Promise((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, server })),
+    );
   }
 
   it('finishes in-flight requests, then refuses new connections', async () => {
     const proxy = await slowProxy(stack.subgraphUrls.crm!, 400);
     const { log } = memoryLogger();
-    const gateway = await createGateway({ config: { ...readGatewayConfig({ NODE_ENV: 'test', SUBGRAPH_SECRET: stack.subgraphSecret }), port: 0, subgraphUrls: { crm: proxy.url } }, log });
+    const gateway = await createGateway({
+      config: {
+        ...readGatewayConfig({ NODE_ENV: 'test', SUBGRAPH_SECRET: stack.subgraphSecret }),
+        port: 0,
+        subgraphUrls: { crm: proxy.url },
+      },
+      log,
+    });
     const url = await gateway.listen();
     try {
       const inFlight = fetch(`${url}/graphql`, {
@@ -148,7 +168,9 @@ describe('graceful shutdown', () => {
   });
 
   it('exits with status 0 on SIGTERM when run as its own process, as in production', async () => {
-    const subgraphs = Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]));
+    const subgraphs = Object.fromEntries(
+      Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+    );
     const gateway = await startGatewayProcess({ ...subgraphs, NODE_ENV: 'production', SUBGRAPH_SECRET: stack.subgraphSecret });
     expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)));

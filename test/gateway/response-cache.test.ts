@@ -13,7 +13,10 @@ const asWeb = { 'content-type': 'application/json', 'x-api-key': KEY };
 let stack: TestStack;
 beforeAll(async () => {
   const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(registry, JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }));
+  writeFileSync(
+    registry,
+    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
+  );
   stack = await startTestStack({ CLIENT_REGISTRY: registry });
 });
 afterAll(() => stack.close());
@@ -51,7 +54,7 @@ describe('response cache fast path', () => {
     expect(anonymous.headers.get('age')).toBeNull();
   });
 
-  it('gives deduplicated followers the leader\'s bytes', async () => {
+  it("gives deduplicated followers the leader's bytes", async () => {
     stack.emulators.hubspot!.faults.set([{ route: 'GET /crm/v3/objects/contacts', latencyMs: 200 }]);
     try {
       const answers = await Promise.all(Array.from({ length: 5 }, () => post({ query: '{ customers(first: 7) { nodes { id email } } }' })));
@@ -65,7 +68,10 @@ describe('response cache fast path', () => {
   it('does not store an answer whose entity was purged while it was being computed (100 races)', async () => {
     // HubSpot answers at once, Stripe slowly: the contact is read, then updated and purged, then the answer completes.
     // A different customer each round (none that other tests read), so no round starts from a cached answer.
-    const ids = seedPeople().filter((each) => each.inStripe).slice(-100).map(contactIdOf);
+    const ids = seedPeople()
+      .filter((each) => each.inStripe)
+      .slice(-100)
+      .map(contactIdOf);
     expect(ids).toHaveLength(100);
     const query = 'query Race($id: ID!) { customer(id: $id) { id jobTitle billing { balance { formatted } } } }';
     const read = (id: string) => post({ query, variables: { id } });
@@ -87,7 +93,11 @@ describe('response cache fast path', () => {
         const raced = await racing;
         expect(JSON.parse(raced.text).errors).toBeUndefined();
         const next = await read(id);
-        expect({ round, age: next.headers.get('age'), title: JSON.parse(next.text).data.customer.jobTitle }).toEqual({ round, age: null, title });
+        expect({ round, age: next.headers.get('age'), title: JSON.parse(next.text).data.customer.jobTitle }).toEqual({
+          round,
+          age: null,
+          title,
+        });
       }
     } finally {
       stack.emulators.stripe!.faults.clear();

@@ -15,13 +15,17 @@ describe('response keys', () => {
 
   it('names the same response whether the document comes as text or as an APQ hash', () => {
     const text = responseKeys(post({ query: QUERY, variables: { id: '1' } }), undefined)!;
-    expect(responseKeys(post({ extensions: { persistedQuery: { version: 1, sha256Hash: HASH } }, variables: { id: '1' } }), undefined)).toEqual({ ...text, readOnly: false });
+    expect(
+      responseKeys(post({ extensions: { persistedQuery: { version: 1, sha256Hash: HASH } }, variables: { id: '1' } }), undefined),
+    ).toEqual({ ...text, readOnly: false });
   });
 
   it('tells variables, operation names and scopes apart', () => {
     const base = responseKeys(post({ query: QUERY, variables: { id: '1' } }), 'client:web')!;
     expect(responseKeys(post({ query: QUERY, variables: { id: '2' } }), 'client:web')!.publicKey).not.toBe(base.publicKey);
-    expect(responseKeys(post({ query: QUERY, operationName: 'Customer', variables: { id: '1' } }), 'client:web')!.publicKey).not.toBe(base.publicKey);
+    expect(responseKeys(post({ query: QUERY, operationName: 'Customer', variables: { id: '1' } }), 'client:web')!.publicKey).not.toBe(
+      base.publicKey,
+    );
     const other = responseKeys(post({ query: QUERY, variables: { id: '1' } }), 'client:other')!;
     expect(other.publicKey).toBe(base.publicKey);
     expect(other.privateKey).not.toBe(base.privateKey);

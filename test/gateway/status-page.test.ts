@@ -9,7 +9,10 @@ describe('vendorState', () => {
   });
   it('is degraded while the circuit probes, or when a fifth of the last attempts failed', () => {
     expect(vendorState({ breaker: 'half-open' }).state).toBe('degraded');
-    expect(vendorState({ breaker: 'closed', lastAttempts: { attempts: 20, errorRate: 0.2 } })).toEqual({ state: 'degraded', reason: '20% of the last 20 attempts failed' });
+    expect(vendorState({ breaker: 'closed', lastAttempts: { attempts: 20, errorRate: 0.2 } })).toEqual({
+      state: 'degraded',
+      reason: '20% of the last 20 attempts failed',
+    });
     expect(vendorState({ breaker: 'closed', lastAttempts: { attempts: 20, errorRate: 0.15 } }).state).toBe('healthy');
     expect(vendorState({ breaker: 'closed' })).toEqual({ state: 'healthy', reason: 'no calls yet' });
   });
@@ -21,11 +24,32 @@ describe('vendorCards', () => {
       status: 'degraded',
       subgraphs: [
         { subgraph: 'crm', reachable: false, error: 'no answer within 1000 ms' },
-        { subgraph: 'payments', reachable: true, upstreams: [{ upstream: 'stripe', breaker: 'closed', inFlight: 2, queued: 0, recent: { attempts: 3, errorRate: 0, p50Ms: 12, p99Ms: 40 }, quota: { default: { remaining: 97, resetsInMs: 400 } }, lastErrors: [{ at: '2026-11-30T04:00:00.000Z', endpoint: 'customers.search', code: 'UPSTREAM_TIMEOUT', message: 'slow' }] }] },
+        {
+          subgraph: 'payments',
+          reachable: true,
+          upstreams: [
+            {
+              upstream: 'stripe',
+              breaker: 'closed',
+              inFlight: 2,
+              queued: 0,
+              recent: { attempts: 3, errorRate: 0, p50Ms: 12, p99Ms: 40 },
+              quota: { default: { remaining: 97, resetsInMs: 400 } },
+              lastErrors: [{ at: '2026-11-30T04:00:00.000Z', endpoint: 'customers.search', code: 'UPSTREAM_TIMEOUT', message: 'slow' }],
+            },
+          ],
+        },
       ],
     });
-    expect(cards.map((card) => [card.vendor, card.state])).toEqual([['crm', 'unreachable'], ['stripe', 'healthy']]);
-    expect(cards[1]).toMatchObject({ inFlight: 2, quota: [{ bucket: 'default', remaining: 97, resetsInMs: 400 }], recent: { p50Ms: 12, p99Ms: 40 } });
+    expect(cards.map((card) => [card.vendor, card.state])).toEqual([
+      ['crm', 'unreachable'],
+      ['stripe', 'healthy'],
+    ]);
+    expect(cards[1]).toMatchObject({
+      inFlight: 2,
+      quota: [{ bucket: 'default', remaining: 97, resetsInMs: 400 }],
+      recent: { p50Ms: 12, p99Ms: 40 },
+    });
     expect(cards[1]!.lastErrors).toHaveLength(1);
   });
 });
@@ -34,10 +58,23 @@ describe('renderStatusPage', () => {
   const report: StatusReport = {
     generatedAt: '2026-11-30T04:00:00.000Z',
     overall: 'degraded',
-    vendors: vendorCards({ status: 'degraded', subgraphs: [
-      { subgraph: 'payments', reachable: true, upstreams: [{ upstream: 'stripe', breaker: 'closed', lastErrors: [{ at: '2026-11-30T04:00:00.000Z', endpoint: 'x', code: 'UPSTREAM_ERROR', message: '<script>alert(1)</script>' }] }] },
-      { subgraph: 'crm', reachable: true, upstreams: [{ upstream: 'hubspot', breaker: 'open', breakerRetryInMs: 4000 }] },
-    ] }),
+    vendors: vendorCards({
+      status: 'degraded',
+      subgraphs: [
+        {
+          subgraph: 'payments',
+          reachable: true,
+          upstreams: [
+            {
+              upstream: 'stripe',
+              breaker: 'closed',
+              lastErrors: [{ at: '2026-11-30T04:00:00.000Z', endpoint: 'x', code: 'UPSTREAM_ERROR', message: '<script>alert(1)</script>' }],
+            },
+          ],
+        },
+        { subgraph: 'crm', reachable: true, upstreams: [{ upstream: 'hubspot', breaker: 'open', breakerRetryInMs: 4000 }] },
+      ],
+    }),
     caches: [{ cache: 'response', hits: 3, misses: 1 }],
     events: undefined,
     slowest: [],
@@ -59,19 +96,37 @@ describe('renderStatusPage', () => {
 });
 
 describe('renderStatusPage with the event pipeline', () => {
-  const base: StatusReport = { generatedAt: '2026-11-30T04:00:00.000Z', overall: 'ok', vendors: [], caches: [], events: undefined, slowest: [], tracesNote: undefined };
-  const events = { counts: { pending: 2, applied: 40, stale: 1, failed: 1, dead: 3 }, backlog: 3, oldestUnappliedAgeSeconds: 12.5, rejections: { stripe: { mismatch: 2 } } };
+  const base: StatusReport = {
+    generatedAt: '2026-11-30T04:00:00.000Z',
+    overall: 'ok',
+    vendors: [],
+    caches: [],
+    events: undefined,
+    slowest: [],
+    tracesNote: undefined,
+  };
+  const events = {
+    counts: { pending: 2, applied: 40, stale: 1, failed: 1, dead: 3 },
+    backlog: 3,
+    oldestUnappliedAgeSeconds: 12.5,
+    rejections: { stripe: { mismatch: 2 } },
+  };
 
   it('shows counts, backlog and its age, refusals, and a redrive button while events are dead', () => {
     const html = renderStatusPage({ ...base, events }, { refreshSeconds: 10 });
     expect(html).toContain('backlog <b>3</b> · oldest waiting 12.5 s');
     expect(html).toContain('<tr data-status="dead"><td>dead</td><td>3</td></tr>');
     expect(html).toContain('refused deliveries: stripe mismatch: 2');
-    expect(html).toContain('<form method="post" action="/status/redrive"><button type="submit" id="redrive">Redrive 3 dead events</button></form>');
+    expect(html).toContain(
+      '<form method="post" action="/status/redrive"><button type="submit" id="redrive">Redrive 3 dead events</button></form>',
+    );
     expect(html).not.toContain('not configured');
   });
   it('offers no redrive without dead events, and says what a redrive did', () => {
-    const html = renderStatusPage({ ...base, events: { ...events, counts: { ...events.counts, dead: 0 }, oldestUnappliedAgeSeconds: undefined } }, { refreshSeconds: 10, redriven: 3 });
+    const html = renderStatusPage(
+      { ...base, events: { ...events, counts: { ...events.counts, dead: 0 }, oldestUnappliedAgeSeconds: undefined } },
+      { refreshSeconds: 10, redriven: 3 },
+    );
     expect(html).not.toContain('id="redrive"');
     expect(html).toContain('nothing waiting');
     expect(html).toContain('Redriven 3 dead events.');

@@ -13,7 +13,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Throws under CI when Chromium is missing; elsewhere returns false so the caller can skip. */
 export function requireChromium(): boolean {
   if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing, and CI=true requires the browser tests to run (apt-get install -y chromium)`);
+  if (process.env.CI)
+    throw new Error(`${CHROMIUM} is missing, and CI=true requires the browser tests to run (apt-get install -y chromium)`);
   return false;
 }
 

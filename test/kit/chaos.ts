@@ -69,7 +69,10 @@ export function describeChaosMatrix(emulator: Vendor['emulator']): void {
   describe(`chaos: ${emulator}`, () => {
     it('answers fully without faults: the reference answer', () => {
       expect(baseline.errors).toEqual([]);
-      const data = baseline.data as { a: { billing: unknown; orders: { nodes: unknown[] }; activity: { totalCount: number } }; product: unknown };
+      const data = baseline.data as {
+        a: { billing: unknown; orders: { nodes: unknown[] }; activity: { totalCount: number } };
+        product: unknown;
+      };
       expect(data.a.billing).not.toBeNull();
       expect(data.a.activity.totalCount).toBeGreaterThan(0);
       expect(data.product).not.toBeNull();
@@ -121,7 +124,8 @@ export function describeChaosMatrix(emulator: Vendor['emulator']): void {
         // Well inside the request deadline (a generous margin on a busy machine); that no attempt was made is
         // what the request log below proves.
         expect(result.ms).toBeLessThan(DEADLINE_MS);
-        for (const error of result.errors) expect(error.extensions).toMatchObject({ code: 'CIRCUIT_OPEN', upstream: vendor.upstream, retryAfter: 1 });
+        for (const error of result.errors)
+          expect(error.extensions).toMatchObject({ code: 'CIRCUIT_OPEN', upstream: vendor.upstream, retryAfter: 1 });
       }
       expect(log.count() - before).toBe(callsWhenOpened);
 

@@ -17,7 +17,10 @@ export async function readMetrics(url: string, headers: Record<string, string> =
 
 /** The sample's key for `metric` with these labels (any order). */
 export function sampleKey(metric: string, labels: Record<string, string>): string {
-  return `${metric}{${Object.entries(labels).map(([name, value]) => `${name}="${value}"`).sort().join(',')}}`;
+  return `${metric}{${Object.entries(labels)
+    .map(([name, value]) => `${name}="${value}"`)
+    .sort()
+    .join(',')}}`;
 }
 
 /** Every sample of `metric` that changed between two reads, by its labels, as after − before. */

@@ -12,7 +12,11 @@ import { createLogger, type Env, type Logger } from '../../platform/index.js';
 
 export type TestStack = Stack & {
   /** POSTs a GraphQL operation to the gateway and returns status, headers and the parsed body. */
-  query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<Data>>;
+  query<Data = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResult<Data>>;
   /** Every log line the stack wrote, parsed. */
   logLines: Array<Record<string, unknown>>;
   /** A user token from this stack's development issuer. */
@@ -48,8 +52,24 @@ export async function startTestStack(env: Env = {}): Promise<TestStack> {
   const subgraphSecret = env.SUBGRAPH_SECRET ?? randomUUID() + randomUUID();
   // Cost limits and budgets are test/e2e/hostile.test.ts's subject; elsewhere they would only make tests that
   // send many (or large) queries depend on each other's spending.
-  const costFree = { COST_MAX_PER_REQUEST: '100000000', COST_BUDGET_ANONYMOUS_PER_MINUTE: '1000000000', COST_BUDGET_PER_MINUTE: '1000000000' };
-  const stack = await startStack({ env: { NODE_ENV: 'test', EVENTS: 'false', PGLITE_DATA_DIR: 'memory', DEV_ISSUER_KEY_FILE: keyFile, SUBGRAPH_SECRET: subgraphSecret, ...costFree, ...env }, ports: 'ephemeral', log });
+  const costFree = {
+    COST_MAX_PER_REQUEST: '100000000',
+    COST_BUDGET_ANONYMOUS_PER_MINUTE: '1000000000',
+    COST_BUDGET_PER_MINUTE: '1000000000',
+  };
+  const stack = await startStack({
+    env: {
+      NODE_ENV: 'test',
+      EVENTS: 'false',
+      PGLITE_DATA_DIR: 'memory',
+      DEV_ISSUER_KEY_FILE: keyFile,
+      SUBGRAPH_SECRET: subgraphSecret,
+      ...costFree,
+      ...env,
+    },
+    ports: 'ephemeral',
+    log,
+  });
   return {
     ...stack,
     logLines: lines,

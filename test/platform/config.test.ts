@@ -4,12 +4,30 @@ import { problemsOf } from '../kit/config.js';
 
 describe('configuration from the environment', () => {
   it('has working defaults with nothing set', () => {
-    expect(readGatewayConfig({})).toMatchObject({ port: 4000, nodeEnv: 'development', introspection: true, sandbox: true, bodyLimit: '1mb' });
+    expect(readGatewayConfig({})).toMatchObject({
+      port: 4000,
+      nodeEnv: 'development',
+      introspection: true,
+      sandbox: true,
+      bodyLimit: '1mb',
+    });
     const secret = 'x'.repeat(32);
-    expect(readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret })).toMatchObject({ introspection: false, sandbox: false, authorization: 'filter', users: undefined });
-    expect(readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, SANDBOX: 'true', INTROSPECTION: '1' })).toMatchObject({ introspection: true, sandbox: true });
-    expect(problemsOf(() => readGatewayConfig({ NODE_ENV: 'production' }))).toEqual([expect.stringMatching(/^SUBGRAPH_SECRET: required in production/)]);
-    expect(problemsOf(() => readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DEV_ISSUER: 'true' }))).toEqual([expect.stringMatching(/^DEV_ISSUER: .* refused in production/)]);
+    expect(readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret })).toMatchObject({
+      introspection: false,
+      sandbox: false,
+      authorization: 'filter',
+      users: undefined,
+    });
+    expect(readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, SANDBOX: 'true', INTROSPECTION: '1' })).toMatchObject({
+      introspection: true,
+      sandbox: true,
+    });
+    expect(problemsOf(() => readGatewayConfig({ NODE_ENV: 'production' }))).toEqual([
+      expect.stringMatching(/^SUBGRAPH_SECRET: required in production/),
+    ]);
+    expect(problemsOf(() => readGatewayConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DEV_ISSUER: 'true' }))).toEqual([
+      expect.stringMatching(/^DEV_ISSUER: .* refused in production/),
+    ]);
   });
 
   it('reports every bad variable at once, by name, with what is expected', () => {
@@ -21,7 +39,8 @@ describe('configuration from the environment', () => {
   });
 
   it('reads subgraph URL overrides and drops trailing slashes', () => {
-    expect(readGatewayConfig({ SUBGRAPH_CRM_URL: 'http://crm.internal:4001/graphql/' }).subgraphUrls).toEqual({ crm: 'http://crm.internal:4001/graphql' });
+    expect(readGatewayConfig({ SUBGRAPH_CRM_URL: 'http://crm.internal:4001/graphql/' }).subgraphUrls).toEqual({
+      crm: 'http://crm.internal:4001/graphql',
+    });
   });
-
 });

@@ -12,7 +12,10 @@ async function redisReachable(): Promise<boolean> {
   const reachable = await new Promise<boolean>((resolve) => {
     const socket = new Socket();
     socket.setTimeout(500);
-    socket.once('connect', () => resolve(true)).once('error', () => resolve(false)).once('timeout', () => resolve(false));
+    socket
+      .once('connect', () => resolve(true))
+      .once('error', () => resolve(false))
+      .once('timeout', () => resolve(false));
     socket.connect(Number(port || 6379), hostname);
   }).finally(() => undefined);
   if (!reachable && process.env.CI) throw new Error(`CI=true requires Redis at ${REDIS_URL}`);
@@ -57,7 +60,14 @@ describe.each(backends)('shared state, %s backend', (_name, create, available) =
   it('collects set members and hands them out once', async ({ skip }) => {
     if (!(await available())) return skip();
     const state = await ready(create());
-    await state.addToSets([{ set: 's1', member: 'x' }, { set: 's1', member: 'y' }, { set: 's2', member: 'x' }], 60);
+    await state.addToSets(
+      [
+        { set: 's1', member: 'x' },
+        { set: 's1', member: 'y' },
+        { set: 's2', member: 'x' },
+      ],
+      60,
+    );
     await state.addToSets([{ set: 's1', member: 'x' }], 60);
     expect((await state.takeSet('s1')).sort()).toEqual(['x', 'y']);
     expect(await state.takeSet('s1')).toEqual([]);

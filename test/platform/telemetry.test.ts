@@ -7,7 +7,10 @@ describe('readTelemetryConfig', () => {
   it('keeps traces in memory outside production only, and checks the ratio', () => {
     expect(readTelemetryConfig({})).toEqual({ otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 200 });
     expect(readTelemetryConfig({ NODE_ENV: 'production' }).recentTraces).toBe(0);
-    expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_TRACES_SAMPLER_ARG: '0.1' })).toMatchObject({ otlpEndpoint: 'http://collector:4318', sampleRatio: 0.1 });
+    expect(readTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_TRACES_SAMPLER_ARG: '0.1' })).toMatchObject({
+      otlpEndpoint: 'http://collector:4318',
+      sampleRatio: 0.1,
+    });
     expect(() => readTelemetryConfig({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1/);
   });
 });
@@ -50,7 +53,14 @@ describe('createTelemetry', () => {
 describe('createTraceStore', () => {
   it('keeps the newest traces only', async () => {
     const store = createTraceStore({ maxTraces: 2 });
-    const tracing = (await createTelemetry({ part: 'gateway', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 2 }, store, processMetrics: false })).tracing!;
+    const tracing = (
+      await createTelemetry({
+        part: 'gateway',
+        config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 2 },
+        store,
+        processMetrics: false,
+      })
+    ).tracing!;
     const ids = [1, 2, 3].map(() => {
       const span = tracing.startSpan('q', {});
       span.end();
@@ -64,12 +74,23 @@ describe('createTraceStore', () => {
 describe('boundedLabel', () => {
   it('passes the first values, then folds new and malformed ones into other', () => {
     const label = boundedLabel(2);
-    expect([label('A'), label('B'), label('C'), label('A'), label(undefined), label('bad name!')]).toEqual(['A', 'B', 'other', 'A', 'none', 'other']);
+    expect([label('A'), label('B'), label('C'), label('A'), label(undefined), label('bad name!')]).toEqual([
+      'A',
+      'B',
+      'other',
+      'A',
+      'none',
+      'other',
+    ]);
   });
 });
 
 describe('adminOnly', () => {
-  async function statusOf(config: Parameters<typeof adminOnly>[0], headers: Record<string, string> = {}, path = '/x'): Promise<{ status: number; cookie: string | null }> {
+  async function statusOf(
+    config: Parameters<typeof adminOnly>[0],
+    headers: Record<string, string> = {},
+    path = '/x',
+  ): Promise<{ status: number; cookie: string | null }> {
     const app = express();
     app.get('/x', adminOnly(config), (_req, res) => void res.send('ok'));
     const server = app.listen(0, '127.0.0.1');

@@ -27,7 +27,10 @@ const { port: receiverPort } = await new Promise<{ port: number }>((resolve) => 
 const { port, host, supergraphSdl } = readContenderEnv();
 const config = { ...readGatewayConfig(process.env), port, host };
 const log = createLogger({ name: 'gateway', level: config.logLevel });
-const telemetry = await createTelemetry({ part: 'gateway', config: readTelemetryConfig({ ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}` }) });
+const telemetry = await createTelemetry({
+  part: 'gateway',
+  config: readTelemetryConfig({ ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}` }),
+});
 const gateway = await createGateway({ config, log, supergraphSdl, telemetry });
 const url = await gateway.listen();
 console.log(`ready: ${url}/graphql (OTLP receiver on port ${receiverPort})`);

@@ -11,8 +11,7 @@ import { amount, checkCurrency, nextNumber, text } from './common.js';
 const lineAmount = (line: SalesLineRecord): number => multiplyHundredths(line.Quantity, line.Unit_Price);
 
 /** Sum of Line_Amount: NAV's Amount on a sales header is a FlowField over its lines. */
-export const orderAmount = (order: SalesOrderRecord): number =>
-  order.lines.reduce((sum, line) => sum + lineAmount(line), 0);
+export const orderAmount = (order: SalesOrderRecord): number => order.lines.reduce((sum, line) => sum + lineAmount(line), 0);
 
 export function salesOrderPage(store: ErpStore, clock: () => number): PageAdapter<SalesOrderRecord> {
   const fields = SALES_ORDER_SCHEMA.fields;
@@ -28,7 +27,9 @@ export function salesOrderPage(store: ErpStore, clock: () => number): PageAdapte
 
   const checkQuantity = (line: SalesLineRecord) => {
     if (line.Quantity <= 0) {
-      throw clientFault(`Quantity must be positive in Sales Line: Line No.=${line.Line_No}. Current value is '${formatDecimal(line.Quantity)}'.`);
+      throw clientFault(
+        `Quantity must be positive in Sales Line: Line No.=${line.Line_No}. Current value is '${formatDecimal(line.Quantity)}'.`,
+      );
     }
   };
 

@@ -55,15 +55,17 @@ export function associationRoutes(context: CrmContext): Router {
     const to = objectTypeParam(req.params.toType);
     const { fromId, toId } = req.params;
     assertPair(from, to);
-    for (const [type, id] of [[from, fromId], [to, toId]] as const) {
+    for (const [type, id] of [
+      [from, fromId],
+      [to, toId],
+    ] as const) {
       if (store.get(type, id)?.archived !== false) {
         throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `No ${singular(type)} with id ${id} exists.`);
       }
     }
     // Like a portal with automatic primary company: the first company a contact or deal gets becomes its primary.
     const [owner, ownerId] = to === 'companies' ? [from, fromId] : [to, toId];
-    const primary = from !== to && (to === 'companies' || from === 'companies')
-      && !store.hasPrimaryTo(owner, ownerId, 'companies');
+    const primary = from !== to && (to === 'companies' || from === 'companies') && !store.hasPrimaryTo(owner, ownerId, 'companies');
     store.associate(from, fromId, to, toId, primary);
     const spec = (a: ObjectType, b: ObjectType) => ({
       associationCategory: 'HUBSPOT_DEFINED' as const,
@@ -96,11 +98,16 @@ export function associationRoutes(context: CrmContext): Router {
       const known = [specs.unlabeled, specs.primary].find((spec) => spec !== undefined && spec.typeId === Number(typeId));
       if (category !== 'HUBSPOT_DEFINED' || !known) {
         // Only HubSpot's own types exist here: user-defined labels would have to be created first.
-        throw validationError(`Invalid association type ${String(category)}/${String(typeId)} between ${singular(from)} and ${singular(to)}.`);
+        throw validationError(
+          `Invalid association type ${String(category)}/${String(typeId)} between ${singular(from)} and ${singular(to)}.`,
+        );
       }
       if (known === specs.primary) primary = true;
     }
-    for (const [type, id] of [[from, fromId], [to, toId]] as const) {
+    for (const [type, id] of [
+      [from, fromId],
+      [to, toId],
+    ] as const) {
       if (store.get(type, id)?.archived !== false) {
         throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `No ${singular(type)} with id ${id} exists.`);
       }

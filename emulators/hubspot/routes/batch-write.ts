@@ -13,9 +13,11 @@ const BATCH_MAX = 100;
 function inputsOf(body: Record<string, unknown>): Array<Record<string, unknown>> {
   const inputs = body.inputs;
   if (!Array.isArray(inputs)) throw validationError('Invalid input JSON: "inputs" is required and must be a list.');
-  if (inputs.length > BATCH_MAX) throw validationError(`Too many inputs: ${inputs.length}. A batch may contain at most ${BATCH_MAX} inputs.`);
+  if (inputs.length > BATCH_MAX)
+    throw validationError(`Too many inputs: ${inputs.length}. A batch may contain at most ${BATCH_MAX} inputs.`);
   return inputs.map((input: unknown) => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw validationError('Invalid input JSON: every input must be an object.');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw validationError('Invalid input JSON: every input must be an object.');
     return input as Record<string, unknown>;
   });
 }
@@ -50,21 +52,34 @@ export function batchWriteRoutes(context: CrmContext): Router {
     body: {
       status: 'COMPLETE',
       results,
-      ...(missing.length > 0 ? {
-        numErrors: 1,
-        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not find some ${singular(type)} objects.`, context: { ids: missing } }],
-      } : {}),
+      ...(missing.length > 0
+        ? {
+            numErrors: 1,
+            errors: [
+              {
+                status: 'error',
+                category: 'OBJECT_NOT_FOUND',
+                message: `Could not find some ${singular(type)} objects.`,
+                context: { ids: missing },
+              },
+            ],
+          }
+        : {}),
       startedAt: iso(startedAt),
       completedAt: iso(clock()),
     },
   });
-  const publicOf = (type: ObjectType, object: CrmObject, names: string[]) => toPublicObject(object, selectProperties(type, names, context.store.properties.of(type)));
+  const publicOf = (type: ObjectType, object: CrmObject, names: string[]) =>
+    toPublicObject(object, selectProperties(type, names, context.store.properties.of(type)));
 
   router.post('/crm/v3/objects/:objectType/batch/create', (req, res) => {
     const type = objectTypeParam(req.params.objectType);
     const startedAt = clock();
     const planned = inputsOf(bodyObject(req)).map((input) => checkCreate(context, type, input));
-    assertDistinctEmails(type, planned.map((plan) => plan.properties.email));
+    assertDistinctEmails(
+      type,
+      planned.map((plan) => plan.properties.email),
+    );
     const results = planned.map((plan) => publicOf(type, createObject(context, type, plan), Object.keys(plan.properties)));
     const { body } = answer(201, startedAt, results, [], type);
     res.status(201).json(body);
@@ -85,8 +100,13 @@ export function batchWriteRoutes(context: CrmContext): Router {
       assertEmailFree(context, type, properties.email, object.id);
       return [{ object, properties }];
     });
-    assertDistinctEmails(type, planned.map((plan) => plan.properties.email));
-    const results = planned.map(({ object, properties }) => publicOf(type, store.update(object, properties, clock()), Object.keys(properties)));
+    assertDistinctEmails(
+      type,
+      planned.map((plan) => plan.properties.email),
+    );
+    const results = planned.map(({ object, properties }) =>
+      publicOf(type, store.update(object, properties, clock()), Object.keys(properties)),
+    );
     const { status, body } = answer(missing.length > 0 ? 207 : 200, startedAt, results, missing, type);
     res.status(status).json(body);
   });
@@ -97,15 +117,23 @@ export function batchWriteRoutes(context: CrmContext): Router {
     const planned = inputsOf(bodyObject(req)).map((input) => {
       const idProperty = input.idProperty;
       if (typeof idProperty !== 'string' || idProperty === 'hs_object_id' || !context.store.properties.of(type).get(idProperty)?.unique) {
-        throw validationError(`Upsert needs idProperty naming a unique property of ${type} other than hs_object_id, got ${String(idProperty)}.`);
+        throw validationError(
+          `Upsert needs idProperty naming a unique property of ${type} other than hs_object_id, got ${String(idProperty)}.`,
+        );
       }
       const id = idOf(input);
-      const properties = validateProperties(context.store.properties.of(type), { ...(input.properties as object | undefined), [idProperty]: id });
+      const properties = validateProperties(context.store.properties.of(type), {
+        ...(input.properties as object | undefined),
+        [idProperty]: id,
+      });
       const existing = lookup(context, type, id, idProperty, false);
       assertEmailFree(context, type, properties.email, existing?.id);
       return { existing, properties };
     });
-    assertDistinctEmails(type, planned.map((plan) => plan.properties.email));
+    assertDistinctEmails(
+      type,
+      planned.map((plan) => plan.properties.email),
+    );
     const results = planned.map(({ existing, properties }) => {
       const object = existing ? store.update(existing, properties, clock()) : store.create(type, properties, clock());
       return { ...publicOf(type, object, Object.keys(properties)), new: existing === undefined };

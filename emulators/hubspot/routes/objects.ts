@@ -65,7 +65,8 @@ export function checkCreate(context: CrmContext, type: ObjectType, input: Record
 /** Writes a create that checkCreate accepted. */
 export function createObject(context: CrmContext, type: ObjectType, { properties, associations }: PlannedCreate): CrmObject {
   const object = context.store.create(type, properties, context.clock());
-  for (const association of associations) context.store.associate(type, object.id, association.toType, association.toId, association.primary);
+  for (const association of associations)
+    context.store.associate(type, object.id, association.toType, association.toId, association.primary);
   return object;
 }
 
@@ -131,7 +132,11 @@ export function objectRoutes(context: CrmContext): Router {
       if (typeof id !== 'string' && typeof id !== 'number') throw validationError('Invalid input JSON: every input needs an "id".');
       return String(id);
     });
-    const properties = selectProperties(type, Array.isArray(body.properties) ? listParam(body.properties) : [], context.store.properties.of(type));
+    const properties = selectProperties(
+      type,
+      Array.isArray(body.properties) ? listParam(body.properties) : [],
+      context.store.properties.of(type),
+    );
     const archived = booleanParam(req.query.archived);
     const seen = new Set<string>();
     const results = [];
@@ -155,12 +160,14 @@ export function objectRoutes(context: CrmContext): Router {
       status: 'COMPLETE',
       results,
       numErrors: 1,
-      errors: [{
-        status: 'error',
-        category: 'OBJECT_NOT_FOUND',
-        message: `Could not get some ${singular(type).toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
-        context: { ids: missing },
-      }],
+      errors: [
+        {
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          message: `Could not get some ${singular(type).toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
+          context: { ids: missing },
+        },
+      ],
       ...times,
     });
   });

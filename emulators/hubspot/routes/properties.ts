@@ -7,11 +7,21 @@ import { bodyObject, booleanParam, objectTypeParam, type CrmContext } from './co
 /** The definitions' fixed timestamps: the standard properties predate every seeded record. */
 const DEFINED_AT = '2019-08-06T02:41:08.029Z';
 
-const FIELD_TYPES: Record<PropertyDefinition['type'], string> = { string: 'text', number: 'number', date: 'date', datetime: 'date', enumeration: 'select', bool: 'booleancheckbox' };
+const FIELD_TYPES: Record<PropertyDefinition['type'], string> = {
+  string: 'text',
+  number: 'number',
+  date: 'date',
+  datetime: 'date',
+  enumeration: 'select',
+  bool: 'booleancheckbox',
+};
 
 /** A definition in the Properties API's shape (`hasUniqueValue`, `modificationMetadata`, options with labels). */
 export function toPublicProperty(type: ObjectType, definition: PropertyDefinition) {
-  const label = definition.name.replace(/^hs_/, '').replaceAll('_', ' ').replace(/^\w/, (c) => c.toUpperCase());
+  const label = definition.name
+    .replace(/^hs_/, '')
+    .replaceAll('_', ' ')
+    .replace(/^\w/, (c) => c.toUpperCase());
   return {
     name: definition.name,
     label,

@@ -21,10 +21,16 @@ export function searchRoutes(context: CrmContext): Router {
     // The cursor here is an offset into the result list, as on HubSpot (where it is also a number in a string).
     const after = intParam(body.after, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     if (after >= SEARCH_RESULT_CAP) {
-      throw validationError(`Search results are limited to ${SEARCH_RESULT_CAP} per query; narrow the filters instead of paging past them.`);
+      throw validationError(
+        `Search results are limited to ${SEARCH_RESULT_CAP} per query; narrow the filters instead of paging past them.`,
+      );
     }
     const query = typeof body.query === 'string' ? body.query : '';
-    const properties = selectProperties(type, Array.isArray(body.properties) ? listParam(body.properties) : [], context.store.properties.of(type));
+    const properties = selectProperties(
+      type,
+      Array.isArray(body.properties) ? listParam(body.properties) : [],
+      context.store.properties.of(type),
+    );
 
     const matching = [];
     const associated = (object: CrmObject, toType: ObjectType) =>

@@ -15,8 +15,10 @@ export const CHARGE_SEARCH_FIELDS: SearchFields<Charge> = {
   customer: { kind: 'token', get: (c) => c.customer },
   disputed: { kind: 'boolean', get: (c) => c.disputed },
   payment_intent: { kind: 'token', get: (c) => c.payment_intent },
-  'payment_method_details.card.last4': { kind: 'token',
-    get: (c) => (c.payment_method_details as { card?: { last4?: string } } | null)?.card?.last4 ?? null },
+  'payment_method_details.card.last4': {
+    kind: 'token',
+    get: (c) => (c.payment_method_details as { card?: { last4?: string } } | null)?.card?.last4 ?? null,
+  },
   refunded: { kind: 'boolean', get: (c) => c.refunded },
   status: { kind: 'token', get: (c) => c.status },
 };
@@ -26,10 +28,13 @@ export function chargeRoutes(context: StripeContext): Router {
   const router = Router();
   const url = '/v1/charges';
 
-  router.get(url, listRoute(context, store.charges, url, {
-    customer: (charge, value) => charge.customer === value,
-    payment_intent: (charge, value) => charge.payment_intent === value,
-  }));
+  router.get(
+    url,
+    listRoute(context, store.charges, url, {
+      customer: (charge, value) => charge.customer === value,
+      payment_intent: (charge, value) => charge.payment_intent === value,
+    }),
+  );
   router.get(`${url}/search`, searchRoute(context, store.charges, `${url}/search`, 'charges', CHARGE_SEARCH_FIELDS));
   router.get(`${url}/:id`, retrieveRoute(context, store.charges));
 

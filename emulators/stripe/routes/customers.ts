@@ -19,7 +19,10 @@ export const CUSTOMER_SEARCH_FIELDS: SearchFields<Customer> = {
 
 /** The invoice prefix Stripe gives a customer: eight uppercase characters that look like the id. */
 function invoicePrefix(id: string): string {
-  return id.slice(4, 12).toUpperCase().replace(/[^A-Z0-9]/g, 'X');
+  return id
+    .slice(4, 12)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, 'X');
 }
 
 export function customerRoutes(context: StripeContext): Router {
@@ -33,9 +36,8 @@ export function customerRoutes(context: StripeContext): Router {
     const settings = params.invoice_settings as Record<string, unknown> | undefined;
     const preferred = typeof settings?.default_payment_method === 'string' ? settings.default_payment_method : undefined;
     if (preferred !== undefined) {
-      customer.invoice_settings.default_payment_method = preferred === ''
-        ? null
-        : resolvePaymentMethod(context, preferred, customer.id, 'invoice_settings[default_payment_method]').id;
+      customer.invoice_settings.default_payment_method =
+        preferred === '' ? null : resolvePaymentMethod(context, preferred, customer.id, 'invoice_settings[default_payment_method]').id;
     }
   };
 
@@ -59,10 +61,13 @@ export function customerRoutes(context: StripeContext): Router {
     send(res, context, params, customer);
   });
 
-  router.get(url, listRoute(context, store.customers, url, {
-    // Stripe's list filter on email is exact and case-sensitive, unlike search.
-    email: (customer, value) => customer.email === value,
-  }));
+  router.get(
+    url,
+    listRoute(context, store.customers, url, {
+      // Stripe's list filter on email is exact and case-sensitive, unlike search.
+      email: (customer, value) => customer.email === value,
+    }),
+  );
   router.get(`${url}/search`, searchRoute(context, store.customers, `${url}/search`, 'customers', CUSTOMER_SEARCH_FIELDS));
 
   router.get(`${url}/:id`, (req, res) => {

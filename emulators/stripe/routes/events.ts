@@ -13,10 +13,13 @@ function typeMatches(event: StripeEvent, pattern: unknown): boolean {
 export function eventRoutes(context: StripeContext): Router {
   const router = Router();
   const url = '/v1/events';
-  router.get(url, listRoute(context, context.store.events, url, {
-    type: typeMatches,
-    types: (event, value) => arrayParam(value).some((pattern) => typeMatches(event, pattern)),
-  }));
+  router.get(
+    url,
+    listRoute(context, context.store.events, url, {
+      type: typeMatches,
+      types: (event, value) => arrayParam(value).some((pattern) => typeMatches(event, pattern)),
+    }),
+  );
   router.get(`${url}/:id`, retrieveRoute(context, context.store.events));
   return router;
 }

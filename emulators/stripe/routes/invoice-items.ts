@@ -61,11 +61,14 @@ export function invoiceItemRoutes(context: StripeContext): Router {
     send(res, context, params, item);
   });
 
-  router.get(url, listRoute(context, store.invoice_items, url, {
-    customer: (item, value) => item.customer === value,
-    invoice: (item, value) => item.invoice === value,
-    pending: (item, value) => (item.invoice === null) === (value === 'true'),
-  }));
+  router.get(
+    url,
+    listRoute(context, store.invoice_items, url, {
+      customer: (item, value) => item.customer === value,
+      invoice: (item, value) => item.invoice === value,
+      pending: (item, value) => (item.invoice === null) === (value === 'true'),
+    }),
+  );
   router.get(`${url}/:id`, retrieveRoute(context, store.invoice_items));
   return router;
 }

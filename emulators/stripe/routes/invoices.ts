@@ -5,8 +5,7 @@ import { previousAttributes } from '../events.js';
 import { invalidRequest, unexpectedState } from '../errors.js';
 import { listRoute, mustGet, paginate, retrieveRoute, send } from '../list.js';
 import { addInvoiceLine, buildInvoice } from '../objects.js';
-import { arrayParam, boolParam, currencyParam, intParam, mergeMetadata, nullableString, paramsOf,
-  stringParam } from '../params.js';
+import { arrayParam, boolParam, currencyParam, intParam, mergeMetadata, nullableString, paramsOf, stringParam } from '../params.js';
 import { searchRoute, type SearchFields } from '../search.js';
 import type { Invoice } from '../types.js';
 
@@ -37,9 +36,15 @@ export function invoiceRoutes(context: StripeContext): Router {
     if (collection !== 'charge_automatically' && collection !== 'send_invoice') {
       throw invalidRequest('Invalid collection_method', { param: 'collection_method' });
     }
-    const created = buildInvoice({ id: context.newId('in'), created: nowSeconds(context), customer,
-      currency: currencyParam(params) ?? customer.currency ?? 'usd', collectionMethod: collection,
-      description: stringParam(params, 'description') ?? null, metadata: mergeMetadata({}, params.metadata) });
+    const created = buildInvoice({
+      id: context.newId('in'),
+      created: nowSeconds(context),
+      customer,
+      currency: currencyParam(params) ?? customer.currency ?? 'usd',
+      collectionMethod: collection,
+      description: stringParam(params, 'description') ?? null,
+      metadata: mergeMetadata({}, params.metadata),
+    });
     created.auto_advance = boolParam(params, 'auto_advance') ?? false;
     const days = intParam(params, 'days_until_due');
     if (days !== undefined) created.due_date = created.created + days * 86_400;
@@ -48,12 +53,15 @@ export function invoiceRoutes(context: StripeContext): Router {
     send(res, context, params, created);
   });
 
-  router.get(url, listRoute(context, store.invoices, url, {
-    customer: (i, value) => i.customer === value,
-    status: (i, value) => i.status === value,
-    subscription: (i, value) => subscriptionOf(i) === value,
-    collection_method: (i, value) => i.collection_method === value,
-  }));
+  router.get(
+    url,
+    listRoute(context, store.invoices, url, {
+      customer: (i, value) => i.customer === value,
+      status: (i, value) => i.status === value,
+      subscription: (i, value) => subscriptionOf(i) === value,
+      collection_method: (i, value) => i.collection_method === value,
+    }),
+  );
   router.get(`${url}/search`, searchRoute(context, store.invoices, `${url}/search`, 'invoices', INVOICE_SEARCH_FIELDS));
   router.get(`${url}/:id`, retrieveRoute(context, store.invoices));
 
@@ -99,8 +107,7 @@ export function invoiceRoutes(context: StripeContext): Router {
     lines.forEach((line, index) => {
       const fields = (line ?? {}) as Record<string, unknown>;
       const amount = intParam(fields, 'amount', true);
-      addInvoiceLine(found, { id: context.newId('il'), amount,
-        description: stringParam(fields, 'description') ?? `Line ${index + 1}` });
+      addInvoiceLine(found, { id: context.newId('il'), amount, description: stringParam(fields, 'description') ?? `Line ${index + 1}` });
     });
     context.events.record('invoice.updated', found, requestInfo(res), previousAttributes(before, found));
     send(res, context, params, found);
@@ -116,8 +123,12 @@ export function invoiceRoutes(context: StripeContext): Router {
   router.post(`${url}/:id/pay`, (req, res) => {
     const params = paramsOf(req);
     const found = invoice(req.params.id);
-    payInvoice(context, found, { paymentMethod: stringParam(params, 'payment_method'),
-      outOfBand: boolParam(params, 'paid_out_of_band') }, requestInfo(res));
+    payInvoice(
+      context,
+      found,
+      { paymentMethod: stringParam(params, 'payment_method'), outOfBand: boolParam(params, 'paid_out_of_band') },
+      requestInfo(res),
+    );
     send(res, context, params, found);
   });
 

@@ -4,10 +4,14 @@ import { previousAttributes } from '../events.js';
 import { invalidRequest, unexpectedState } from '../errors.js';
 import { listRoute, mustGet, retrieveRoute, send } from '../list.js';
 import { buildPaymentIntent } from '../objects.js';
-import { boolParam, currencyParam, intParam, mergeMetadata, nullableString, paramsOf, stringParam,
-  type Params } from '../params.js';
-import { cancelPaymentIntent, capturePaymentIntent, confirmPaymentIntent, createCardPaymentMethod,
-  resolvePaymentMethod } from '../payments.js';
+import { boolParam, currencyParam, intParam, mergeMetadata, nullableString, paramsOf, stringParam, type Params } from '../params.js';
+import {
+  cancelPaymentIntent,
+  capturePaymentIntent,
+  confirmPaymentIntent,
+  createCardPaymentMethod,
+  resolvePaymentMethod,
+} from '../payments.js';
 import { checkMinimumAmount, checkRedirectable, intentPaymentMethods } from '../intent-rules.js';
 import { searchRoute, type SearchFields } from '../search.js';
 import type { PaymentIntent } from '../types.js';
@@ -79,11 +83,16 @@ export function paymentIntentRoutes(context: StripeContext): Router {
     send(res, context, params, intent);
   });
 
-  router.get(url, listRoute(context, store.payment_intents, url, {
-    customer: (intent, value) => intent.customer === value,
-  }));
-  router.get(`${url}/search`, searchRoute(context, store.payment_intents, `${url}/search`, 'payment_intents',
-    PAYMENT_INTENT_SEARCH_FIELDS));
+  router.get(
+    url,
+    listRoute(context, store.payment_intents, url, {
+      customer: (intent, value) => intent.customer === value,
+    }),
+  );
+  router.get(
+    `${url}/search`,
+    searchRoute(context, store.payment_intents, `${url}/search`, 'payment_intents', PAYMENT_INTENT_SEARCH_FIELDS),
+  );
   router.get(`${url}/:id`, retrieveRoute(context, store.payment_intents));
 
   router.post(`${url}/:id`, (req, res) => {
@@ -93,8 +102,10 @@ export function paymentIntentRoutes(context: StripeContext): Router {
     const settled = intent.status === 'succeeded' || intent.status === 'canceled';
     const money = ['amount', 'currency', 'customer', 'payment_method'].filter((name) => params[name] !== undefined);
     if (settled && money.length > 0) {
-      throw unexpectedState('payment_intent_unexpected_state', `You cannot update ${money[0]} on a PaymentIntent ` +
-        `with a status of ${intent.status}.`);
+      throw unexpectedState(
+        'payment_intent_unexpected_state',
+        `You cannot update ${money[0]} on a PaymentIntent ` + `with a status of ${intent.status}.`,
+      );
     }
     const amount = intParam(params, 'amount');
     if (amount !== undefined) intent.amount = amount;

@@ -25,8 +25,10 @@ export function refundRoutes(context: StripeContext): Router {
       const intent = mustGet(store.payment_intents, intentId!, 'payment_intent');
       charge = intent.latest_charge ? store.charges.get(intent.latest_charge) : undefined;
       if (!charge || intent.status !== 'succeeded') {
-        throw unexpectedState('charge_not_refundable', `This PaymentIntent (${intent.id}) does not have a successful ` +
-          'charge to refund.');
+        throw unexpectedState(
+          'charge_not_refundable',
+          `This PaymentIntent (${intent.id}) does not have a successful ` + 'charge to refund.',
+        );
       }
     }
     const reason = stringParam(params, 'reason');
@@ -34,15 +36,17 @@ export function refundRoutes(context: StripeContext): Router {
       throw invalidRequest(`Invalid reason: must be one of ${REASONS.join(', ')}`, { param: 'reason' });
     }
     const amount = intParam(params, 'amount');
-    const refund = refundCharge(context, charge, { amount, reason, metadata: mergeMetadata({}, params.metadata) },
-      requestInfo(res));
+    const refund = refundCharge(context, charge, { amount, reason, metadata: mergeMetadata({}, params.metadata) }, requestInfo(res));
     send(res, context, params, refund);
   });
 
-  router.get(url, listRoute(context, store.refunds, url, {
-    charge: (refund, value) => refund.charge === value,
-    payment_intent: (refund, value) => refund.payment_intent === value,
-  }));
+  router.get(
+    url,
+    listRoute(context, store.refunds, url, {
+      charge: (refund, value) => refund.charge === value,
+      payment_intent: (refund, value) => refund.payment_intent === value,
+    }),
+  );
   router.get(`${url}/:id`, retrieveRoute(context, store.refunds));
 
   router.post(`${url}/:id`, (req, res) => {
@@ -60,8 +64,10 @@ export function refundRoutes(context: StripeContext): Router {
     const params = paramsOf(req);
     const refund = mustGet(store.refunds, String(req.params.id));
     if (refund.status !== 'requires_action') {
-      throw unexpectedState('refund_unexpected_state', `You can't cancel a refund with a status of ${refund.status}. ` +
-        'Only refunds with a status of requires_action can be canceled.');
+      throw unexpectedState(
+        'refund_unexpected_state',
+        `You can't cancel a refund with a status of ${refund.status}. ` + 'Only refunds with a status of requires_action can be canceled.',
+      );
     }
     const before = structuredClone(refund);
     refund.status = 'canceled';

@@ -5,8 +5,17 @@ import { previousAttributes } from '../events.js';
 import { invalidRequest, noSuch, unexpectedState } from '../errors.js';
 import { listRoute, mustGet, retrieveRoute, send } from '../list.js';
 import { buildPrice, buildProduct, buildSubscription, buildSubscriptionItem } from '../objects.js';
-import { arrayParam, boolParam, currencyParam, intParam, mergeMetadata, nullableString, paramsOf, stringParam,
-  type Params } from '../params.js';
+import {
+  arrayParam,
+  boolParam,
+  currencyParam,
+  intParam,
+  mergeMetadata,
+  nullableString,
+  paramsOf,
+  stringParam,
+  type Params,
+} from '../params.js';
 import { resolvePaymentMethod } from '../payments.js';
 import { periodEnd } from '../periods.js';
 import { searchRoute, type SearchFields } from '../search.js';
@@ -44,13 +53,28 @@ export function subscriptionRoutes(context: StripeContext): Router {
       if (!productId.startsWith('prod_')) throw noSuch('product', productId, `${param}[price_data][product]`);
       store.products.insert(buildProduct({ id: productId, created: nowSeconds(context), name: productId }));
     }
-    return store.prices.insert(buildPrice({ id: context.newId('price'), created: nowSeconds(context), product: productId,
-      currency: currencyParam(data) ?? currency ?? 'usd', unitAmount: intParam(data, 'unit_amount', true), interval }));
+    return store.prices.insert(
+      buildPrice({
+        id: context.newId('price'),
+        created: nowSeconds(context),
+        product: productId,
+        currency: currencyParam(data) ?? currency ?? 'usd',
+        unitAmount: intParam(data, 'unit_amount', true),
+        interval,
+      }),
+    );
   };
 
   const newItem = (subscription: Subscription, price: Price, quantity: number, start: number): SubscriptionItem =>
-    buildSubscriptionItem({ id: context.newId('si'), created: start, subscription: subscription.id, price, quantity,
-      periodStart: start, periodEnd: periodEnd(start, price.recurring?.interval ?? 'month') });
+    buildSubscriptionItem({
+      id: context.newId('si'),
+      created: start,
+      subscription: subscription.id,
+      price,
+      quantity,
+      periodStart: start,
+      periodEnd: periodEnd(start, price.recurring?.interval ?? 'month'),
+    });
 
   const recordUpdate = (subscription: Subscription, before: Subscription, request: RequestInfo) => {
     const previous = previousAttributes(before, subscription);
@@ -65,10 +89,18 @@ export function subscriptionRoutes(context: StripeContext): Router {
     const now = nowSeconds(context);
     const trialDays = intParam(params, 'trial_period_days');
     const methodParam = stringParam(params, 'default_payment_method');
-    const subscription = buildSubscription({ id: context.newId('sub'), created: now, customer: customer.id,
-      currency: customer.currency ?? 'usd', status: 'incomplete', items: [], metadata: mergeMetadata({}, params.metadata),
+    const subscription = buildSubscription({
+      id: context.newId('sub'),
+      created: now,
+      customer: customer.id,
+      currency: customer.currency ?? 'usd',
+      status: 'incomplete',
+      items: [],
+      metadata: mergeMetadata({}, params.metadata),
       defaultPaymentMethod: methodParam ? resolvePaymentMethod(context, methodParam, customer.id, 'default_payment_method').id : null,
-      trialStart: trialDays ? now : null, trialEnd: trialDays ? now + trialDays * 86_400 : null });
+      trialStart: trialDays ? now : null,
+      trialEnd: trialDays ? now + trialDays * 86_400 : null,
+    });
     itemParams.forEach((raw, index) => {
       const fields = (raw ?? {}) as Params;
       const price = priceFrom(fields, `items[${index}]`, customer.currency ?? undefined);
@@ -89,16 +121,23 @@ export function subscriptionRoutes(context: StripeContext): Router {
     send(res, context, params, subscription);
   });
 
-  router.get(url, listRoute(context, store.subscriptions, url, {
-    customer: (s, value) => s.customer === value,
-    // Without `status` Stripe lists every subscription that is not canceled; `all` includes those too.
-    status: (s, value) => value === 'all' || s.status === value,
-    price: (s, value) => s.items.data.some((item) => item.price.id === value),
-  }, (params) => params.status === undefined
-    ? store.subscriptions.all().filter((s) => s.status !== 'canceled')
-    : store.subscriptions.all()));
-  router.get(`${url}/search`, searchRoute(context, store.subscriptions, `${url}/search`, 'subscriptions',
-    SUBSCRIPTION_SEARCH_FIELDS));
+  router.get(
+    url,
+    listRoute(
+      context,
+      store.subscriptions,
+      url,
+      {
+        customer: (s, value) => s.customer === value,
+        // Without `status` Stripe lists every subscription that is not canceled; `all` includes those too.
+        status: (s, value) => value === 'all' || s.status === value,
+        price: (s, value) => s.items.data.some((item) => item.price.id === value),
+      },
+      (params) =>
+        params.status === undefined ? store.subscriptions.all().filter((s) => s.status !== 'canceled') : store.subscriptions.all(),
+    ),
+  );
+  router.get(`${url}/search`, searchRoute(context, store.subscriptions, `${url}/search`, 'subscriptions', SUBSCRIPTION_SEARCH_FIELDS));
   router.get(`${url}/:id`, retrieveRoute(context, store.subscriptions));
 
   router.post(`${url}/:id`, (req, res) => {
@@ -119,9 +158,8 @@ export function subscriptionRoutes(context: StripeContext): Router {
     }
     const method = nullableString(params, 'default_payment_method');
     if (method !== undefined) {
-      subscription.default_payment_method = method === null
-        ? null
-        : resolvePaymentMethod(context, method, subscription.customer, 'default_payment_method').id;
+      subscription.default_payment_method =
+        method === null ? null : resolvePaymentMethod(context, method, subscription.customer, 'default_payment_method').id;
     }
     if (params.pause_collection !== undefined) {
       // Pausing collection keeps the status; only POST /pause moves a subscription to `paused`.
@@ -151,7 +189,8 @@ export function subscriptionRoutes(context: StripeContext): Router {
         subscription.items.data = subscription.items.data.filter((each) => each !== item);
         return;
       }
-      if (fields.price !== undefined || fields.price_data !== undefined) item.price = priceFrom(fields, `items[${index}]`, subscription.currency);
+      if (fields.price !== undefined || fields.price_data !== undefined)
+        item.price = priceFrom(fields, `items[${index}]`, subscription.currency);
       if (quantity !== undefined) item.quantity = quantity;
     });
     subscription.items.total_count = subscription.items.data.length;
@@ -170,8 +209,11 @@ export function subscriptionRoutes(context: StripeContext): Router {
     subscription.canceled_at = now;
     subscription.ended_at = now;
     const details = (params.cancellation_details ?? {}) as Params;
-    subscription.cancellation_details = { comment: stringParam(details, 'comment') ?? null,
-      feedback: stringParam(details, 'feedback') ?? null, reason: 'cancellation_requested' };
+    subscription.cancellation_details = {
+      comment: stringParam(details, 'comment') ?? null,
+      feedback: stringParam(details, 'feedback') ?? null,
+      reason: 'cancellation_requested',
+    };
     context.events.record('customer.subscription.deleted', subscription, requestInfo(res));
     send(res, context, params, subscription);
   });
@@ -180,8 +222,10 @@ export function subscriptionRoutes(context: StripeContext): Router {
     const params = paramsOf(req);
     const subscription = mustGet(store.subscriptions, String(req.params.id));
     if (!PAUSABLE.includes(subscription.status)) {
-      throw unexpectedState('subscription_unexpected_state', `You cannot pause a subscription with a status of ` +
-        `${subscription.status}.`);
+      throw unexpectedState(
+        'subscription_unexpected_state',
+        `You cannot pause a subscription with a status of ` + `${subscription.status}.`,
+      );
     }
     subscription.status = 'paused';
     context.events.record('customer.subscription.paused', subscription, requestInfo(res));
@@ -192,8 +236,10 @@ export function subscriptionRoutes(context: StripeContext): Router {
     const params = paramsOf(req);
     const subscription = mustGet(store.subscriptions, String(req.params.id));
     if (subscription.status !== 'paused') {
-      throw unexpectedState('subscription_unexpected_state', `You can only resume subscriptions with a status of ` +
-        `paused. This subscription has a status of ${subscription.status}.`);
+      throw unexpectedState(
+        'subscription_unexpected_state',
+        `You can only resume subscriptions with a status of ` + `paused. This subscription has a status of ${subscription.status}.`,
+      );
     }
     const request = requestInfo(res);
     const customer = mustGet(store.customers, subscription.customer, 'customer');

@@ -31,16 +31,7 @@ import { createBackoff } from './backoff.js';
 import { systemClock } from './clock.js';
 import { createQuota, QuotaExhaustedError } from './quota.js';
 import { shouldRetry, type RetryDecision } from './should-retry.js';
-import type {
-  BreakerState,
-  CallPolicy,
-  CallPolicyOptions,
-  CallSpec,
-  Classifier,
-  Failure,
-  PolicyState,
-  Translator,
-} from './types.js';
+import type { BreakerState, CallPolicy, CallPolicyOptions, CallSpec, Classifier, Failure, PolicyState, Translator } from './types.js';
 import { createLatencyWindow } from './window.js';
 
 /** The defaults of every option of createCallPolicy; README.md explains each choice. */
@@ -206,7 +197,11 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       const cutBy = timeoutMs <= remainingMs ? 'the per-call timeout' : 'the request deadline';
       let attemptSignal: AbortSignal | undefined;
       const begun = performance.now();
-      const attemptEnded = tracker?.onAttempt?.({ attempt: attempts, breaker: breakerStateName(breaker.state), quotaWaitMs: begun - queued });
+      const attemptEnded = tracker?.onAttempt?.({
+        attempt: attempts,
+        breaker: breakerStateName(breaker.state),
+        quotaWaitMs: begun - queued,
+      });
       try {
         // Aggressive, not cooperative: the signal is aborted (an SDK that honours it closes its socket) AND the
         // attempt rejects at once, so an SDK that ignores the signal cannot hold the caller past the deadline.

@@ -1,17 +1,14 @@
 import type { Redis } from 'ioredis';
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  RateLimiterUnion,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RateLimiterUnion, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { sleep, type Clock } from './clock.js';
 import type { QuotaWindow } from './types.js';
 
 /** Raised inside the policy when a bucket has no slot before the deadline; the policy turns it into UPSTREAM_RATE_LIMITED. */
 export class QuotaExhaustedError extends Error {
-  constructor(readonly bucket: string, readonly waitMs: number) {
+  constructor(
+    readonly bucket: string,
+    readonly waitMs: number,
+  ) {
     super(`our own quota for bucket ${bucket} has no slot for ${waitMs} ms`);
     this.name = 'QuotaExhaustedError';
   }
@@ -72,7 +69,8 @@ export function createQuota(
       // Unconfigured buckets (and `default` when no quota is set) are free; check() has caught typos.
       if (!bucket) return;
       for (;;) {
-        let outcome: { granted: true; res: Map<number, RateLimiterRes> } | { granted: false; res: Map<number, RateLimiterRes>; waitMs: number };
+        let outcome:
+          { granted: true; res: Map<number, RateLimiterRes> } | { granted: false; res: Map<number, RateLimiterRes>; waitMs: number };
         try {
           outcome = { granted: true, res: results(await bucket.consume(KEY)) };
         } catch (rejection) {
@@ -83,7 +81,8 @@ export function createQuota(
           outcome = { granted: false, res: rejected, waitMs: Math.max(1, ...[...rejected.values()].map((res) => res.msBeforeNext)) };
         }
         const now = clock.now();
-        for (const [index, res] of outcome.res) bucket.seen[index] = { remaining: res.remainingPoints, resetsAt: now + Math.max(0, res.msBeforeNext) };
+        for (const [index, res] of outcome.res)
+          bucket.seen[index] = { remaining: res.remainingPoints, resetsAt: now + Math.max(0, res.msBeforeNext) };
         if (outcome.granted) return;
         // Interchange slows itself down: wait for the next slot rather than let the vendor throttle us.
         if (clock.now() + outcome.waitMs >= deadline) throw new QuotaExhaustedError(name, outcome.waitMs);
@@ -108,7 +107,8 @@ export function createQuota(
 }
 
 function limiterFor(upstream: string, bucket: string, index: number, window: QuotaWindow, redis: Redis | undefined): RateLimiterAbstract {
-  if (!Number.isInteger(window.points) || window.points < 1) throw new Error(`quota ${upstream}/${bucket}: points must be a positive integer`);
+  if (!Number.isInteger(window.points) || window.points < 1)
+    throw new Error(`quota ${upstream}/${bucket}: points must be a positive integer`);
   if (!Number.isInteger(window.durationSeconds) || window.durationSeconds < 1) {
     // Redis counts windows with EX, in whole seconds; a fraction would silently make a window that never resets.
     throw new Error(`quota ${upstream}/${bucket}: durationSeconds must be a positive integer`);
@@ -134,7 +134,12 @@ function limiterFor(upstream: string, bucket: string, index: number, window: Quo
 function results(value: unknown): Map<number, RateLimiterRes> {
   if (value instanceof RateLimiterRes) return new Map([[0, value]]);
   if (typeof value === 'object' && value !== null) {
-    return new Map(Object.entries(value as Record<string, RateLimiterRes>).map(([prefix, res]) => [Number(prefix.slice(prefix.lastIndexOf(':') + 1)), res]));
+    return new Map(
+      Object.entries(value as Record<string, RateLimiterRes>).map(([prefix, res]) => [
+        Number(prefix.slice(prefix.lastIndexOf(':') + 1)),
+        res,
+      ]),
+    );
   }
   return new Map();
 }

@@ -34,7 +34,11 @@ export function readPolicySettings(prefix: string, timeoutMs: number, source: En
       [name('BREAKER_THRESHOLD')]: positive(defaults.breakerThreshold ?? POLICY_DEFAULTS.breaker.threshold),
       [name('BREAKER_HALF_OPEN_MS')]: positive(defaults.halfOpenAfterMs ?? POLICY_DEFAULTS.breaker.halfOpenAfterMs),
       [name('BULKHEAD_LIMIT')]: positive(defaults.bulkheadLimit ?? POLICY_DEFAULTS.bulkhead.limit),
-      [name('BULKHEAD_QUEUE')]: z.coerce.number().int().min(0).default(defaults.bulkheadQueue ?? POLICY_DEFAULTS.bulkhead.queue),
+      [name('BULKHEAD_QUEUE')]: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .default(defaults.bulkheadQueue ?? POLICY_DEFAULTS.bulkhead.queue),
     },
     source,
   ) as Record<string, number>;
@@ -51,6 +55,8 @@ export function readPolicySettings(prefix: string, timeoutMs: number, source: En
  * A quota window from a variable: its value is the points, 0 switches the window off (e.g. for a vendor
  * account with no such limit). Returns the windows that are on.
  */
-export function quotaWindows(...windows: Array<{ points: number; durationSeconds: number }>): Array<{ points: number; durationSeconds: number }> {
+export function quotaWindows(
+  ...windows: Array<{ points: number; durationSeconds: number }>
+): Array<{ points: number; durationSeconds: number }> {
   return windows.filter((window) => window.points > 0);
 }

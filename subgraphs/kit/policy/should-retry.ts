@@ -2,16 +2,9 @@ import type { CallKind, Failure } from './types.js';
 
 /** Why an attempt is the last one. */
 export type StopReason =
-  | 'unsafe-write'
-  | 'attempts-exhausted'
-  | 'vendor-said-no'
-  | 'not-retryable'
-  | 'retry-after-past-deadline'
-  | 'deadline';
+  'unsafe-write' | 'attempts-exhausted' | 'vendor-said-no' | 'not-retryable' | 'retry-after-past-deadline' | 'deadline';
 
-export type RetryDecision =
-  | { retry: true; delayMs: number }
-  | { retry: false; reason: StopReason };
+export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: StopReason };
 
 export type RetryLimits = {
   /** Attempts per logical call, the first included. */

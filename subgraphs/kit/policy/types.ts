@@ -146,7 +146,14 @@ export type PolicyState = {
   recent: { attempts: number; errorRate: number; p50Ms: number | undefined; p95Ms: number | undefined; p99Ms: number | undefined };
   /** Per bucket, as last seen when spending (another replica may have spent since, with Redis). */
   /** Per bucket: every window's calls left and reset, and the tightest window's at the top (see quota.ts). */
-  quota: Record<string, { remaining: number; resetsInMs: number; windows: Array<{ points: number; durationSeconds: number; remaining: number; resetsInMs: number }> }>;
+  quota: Record<
+    string,
+    {
+      remaining: number;
+      resetsInMs: number;
+      windows: Array<{ points: number; durationSeconds: number; remaining: number; resetsInMs: number }>;
+    }
+  >;
 };
 
 export type CallPolicy = {

@@ -1,5 +1,11 @@
 /** A summary of the most recent attempts, for health reporting. */
-export type WindowSummary = { attempts: number; errorRate: number; p50Ms: number | undefined; p95Ms: number | undefined; p99Ms: number | undefined };
+export type WindowSummary = {
+  attempts: number;
+  errorRate: number;
+  p50Ms: number | undefined;
+  p95Ms: number | undefined;
+  p99Ms: number | undefined;
+};
 
 export type LatencyWindow = {
   /** Records one attempt that reached the vendor: how long it took and whether it was the vendor's fault. */

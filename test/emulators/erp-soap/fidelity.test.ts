@@ -27,7 +27,9 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 async function staleUpdate(orders: Client, erp: Started['erp']): Promise<unknown> {
   const customer = erp.snapshot('Customer').find((c) => c.Blocked === '_blank_')!;
   const item = erp.snapshot('Item').find((i) => i.Blocked === 'false')!;
-  const created = (await call(orders, 'Create', { SalesOrder: { Sell_to_Customer_No: customer.No, SalesLines: { Sales_Order_Line: [{ No: item.No, Quantity: '1' }] } } }))!.SalesOrder as { Key: string };
+  const created = (await call(orders, 'Create', {
+    SalesOrder: { Sell_to_Customer_No: customer.No, SalesLines: { Sales_Order_Line: [{ No: item.No, Quantity: '1' }] } },
+  }))!.SalesOrder as { Key: string };
   await call(orders, 'Update', { SalesOrder: { Key: created.Key, External_Document_No: 'FIRST' } });
   return rejection(call(orders, 'Update', { SalesOrder: { Key: created.Key, External_Document_No: 'LOST' } }));
 }
@@ -38,16 +40,21 @@ describe('NAV-style faults (the default)', () => {
     const response = await fetch(started.erp.pageUrl('SalesOrder'), {
       method: 'POST',
       headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:microsoft-dynamics-schemas/page/salesorder:Create"' },
-      body: envelope('SalesOrder', '<tns:Create><tns:SalesOrder><tns:Sell_to_Customer_No>C99999</tns:Sell_to_Customer_No></tns:SalesOrder></tns:Create>'),
+      body: envelope(
+        'SalesOrder',
+        '<tns:Create><tns:SalesOrder><tns:Sell_to_Customer_No>C99999</tns:Sell_to_Customer_No></tns:SalesOrder></tns:Create>',
+      ),
     });
     const text = await response.text();
     expect(response.status).toBe(500);
-    expect(text).toMatch(/<faultcode xmlns:a="urn:microsoft-dynamics-schemas\/error">a:Microsoft\.Dynamics\.Nav\.[\w.]+Exception<\/faultcode>/);
+    expect(text).toMatch(
+      /<faultcode xmlns:a="urn:microsoft-dynamics-schemas\/error">a:Microsoft\.Dynamics\.Nav\.[\w.]+Exception<\/faultcode>/,
+    );
     expect(text).toContain('<string xmlns="http://schemas.microsoft.com/2003/10/Serialization/">');
     expect(text).not.toContain('soap:Client');
   });
 
-  it('answers a service failure with WCF\'s InternalServiceFault', async () => {
+  it("answers a service failure with WCF's InternalServiceFault", async () => {
     started = await startErp({ faultStyle: undefined, clock: Date.now, faults: [{ route: 'POST /WS/**', status: 500 }] });
     const customers = await pageClient(started.erp, 'Customer');
     const error = await rejection(call(customers, 'ReadMultiple', { filter: [], setSize: '1' }));

@@ -68,7 +68,13 @@ describe('ReadMultiple', () => {
   });
 
   test('ranges: a..b, ..b and a..', async () => {
-    expect(nos(await readMultiple(items, 'Item', [{ Field: 'No', Criteria: '1010..1014' }]))).toEqual(['1010', '1011', '1012', '1013', '1014']);
+    expect(nos(await readMultiple(items, 'Item', [{ Field: 'No', Criteria: '1010..1014' }]))).toEqual([
+      '1010',
+      '1011',
+      '1012',
+      '1013',
+      '1014',
+    ]);
     expect(nos(await readMultiple(items, 'Item', [{ Field: 'No', Criteria: '..1002' }]))).toEqual(['1000', '1001', '1002']);
     expect(nos(await readMultiple(items, 'Item', [{ Field: 'No', Criteria: '1097..' }]))).toEqual(['1097', '1098', '1099']);
   });
@@ -110,9 +116,18 @@ describe('ReadMultiple', () => {
     expect(nos(await readMultiple(customers, 'Customer', [{ Field: 'Name', Criteria: '* Moreau' }]))).toEqual(expected);
     expect(await readMultiple(customers, 'Customer', [{ Field: 'Name', Criteria: '* moreau' }])).toEqual([]);
     expect(nos(await readMultiple(customers, 'Customer', [{ Field: 'Name', Criteria: '@* moreau' }]))).toEqual(expected);
-    expect(nos(await readMultiple(items, 'Item', [{ Field: 'No', Criteria: '100?' }]))).toEqual(
-      ['1000', '1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008', '1009'],
-    );
+    expect(nos(await readMultiple(items, 'Item', [{ Field: 'No', Criteria: '100?' }]))).toEqual([
+      '1000',
+      '1001',
+      '1002',
+      '1003',
+      '1004',
+      '1005',
+      '1006',
+      '1007',
+      '1008',
+      '1009',
+    ]);
   });
 
   test('an unknown field is a Client fault naming the field; a bad value names field and value', async () => {

@@ -6,7 +6,8 @@ import { call, envelope, faultOf, gzip, pageClient, rawFault, startErp, T0, type
 let started: Started;
 let before: Record<PageName, readonly PageRecord[]>;
 
-const everything = () => Object.fromEntries(PAGE_NAMES.map((page) => [page, started.erp.snapshot(page)])) as Record<PageName, readonly PageRecord[]>;
+const everything = () =>
+  Object.fromEntries(PAGE_NAMES.map((page) => [page, started.erp.snapshot(page)])) as Record<PageName, readonly PageRecord[]>;
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'], now: T0 });
@@ -33,15 +34,27 @@ const createCustomer = { Customer: { Name: 'Mallory Attacker' } };
 describe('WS-Security UsernameToken', () => {
   test('PasswordDigest and PasswordText with the right password are accepted', async () => {
     for (const passwordType of ['PasswordDigest', 'PasswordText'] as const) {
-      const client = await pageClient(started.erp, 'Customer', new WSSecurity(DEFAULT_ERP_USER.username, DEFAULT_ERP_USER.password, { passwordType, hasNonce: true }));
+      const client = await pageClient(
+        started.erp,
+        'Customer',
+        new WSSecurity(DEFAULT_ERP_USER.username, DEFAULT_ERP_USER.password, { passwordType, hasNonce: true }),
+      );
       expect(await call(client, 'Read', { No: 'C00001' })).toEqual({ Customer: before.Customer[0] });
     }
   });
 
   test('a wrong password, an unknown user and a missing header are Client faults', async () => {
-    const wrong = await pageClient(started.erp, 'Customer', new WSSecurity('INTERCHANGE', 'guess', { passwordType: 'PasswordDigest', hasNonce: true }));
+    const wrong = await pageClient(
+      started.erp,
+      'Customer',
+      new WSSecurity('INTERCHANGE', 'guess', { passwordType: 'PasswordDigest', hasNonce: true }),
+    );
     expect(await faultOf(call(wrong, 'Create', createCustomer))).toEqual(clientFault(DENIED, 'The username or password is incorrect.'));
-    const stranger = await pageClient(started.erp, 'Customer', new WSSecurity('MALLORY', 'emulator-password', { passwordType: 'PasswordText', hasNonce: true }));
+    const stranger = await pageClient(
+      started.erp,
+      'Customer',
+      new WSSecurity('MALLORY', 'emulator-password', { passwordType: 'PasswordText', hasNonce: true }),
+    );
     expect(await faultOf(call(stranger, 'Create', createCustomer))).toEqual(clientFault(DENIED, 'The username or password is incorrect.'));
     const anonymous = await pageClient(started.erp, 'Customer', null);
     expect(await faultOf(call(anonymous, 'Create', createCustomer))).toEqual(
@@ -50,7 +63,10 @@ describe('WS-Security UsernameToken', () => {
   });
 
   test('a PasswordDigest replayed with the same nonce is refused', async () => {
-    const token = new WSSecurity(DEFAULT_ERP_USER.username, DEFAULT_ERP_USER.password, { passwordType: 'PasswordDigest', hasNonce: true }).toXML();
+    const token = new WSSecurity(DEFAULT_ERP_USER.username, DEFAULT_ERP_USER.password, {
+      passwordType: 'PasswordDigest',
+      hasNonce: true,
+    }).toXML();
     const client = await pageClient(started.erp, 'Customer', { toXML: () => token });
     expect(await call(client, 'Read', { No: 'C00002' })).toEqual({ Customer: before.Customer[1] });
     expect(await faultOf(call(client, 'Create', createCustomer))).toEqual(
@@ -84,15 +100,24 @@ describe('hostile payloads', () => {
       '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><soap:Envelope',
     );
     expect(await rawFault(started.erp, 'Customer', body, createAction)).toEqual(
-      clientFault('For security reasons DTD is prohibited in this XML document.', 'For security reasons DTD is prohibited in this XML document.'),
+      clientFault(
+        'For security reasons DTD is prohibited in this XML document.',
+        'For security reasons DTD is prohibited in this XML document.',
+      ),
     );
   });
 
   test('billion laughs is refused the same way', async () => {
     const entities = Array.from({ length: 9 }, (_, level) => `<!ENTITY lol${level + 1} "${`&lol${level};`.repeat(10)}">`).join('');
-    const body = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">${entities}]>` + envelope('Customer', create('&lol9;')).replace(/^<\?xml[^>]*\?>/, '');
+    const body =
+      `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">${entities}]>` +
+      envelope('Customer', create('&lol9;')).replace(/^<\?xml[^>]*\?>/, '');
     const fault = await rawFault(started.erp, 'Customer', body, createAction);
-    expect([fault.status, fault.faultcode, fault.faultstring]).toEqual([500, 'soap:Client', 'For security reasons DTD is prohibited in this XML document.']);
+    expect([fault.status, fault.faultcode, fault.faultstring]).toEqual([
+      500,
+      'soap:Client',
+      'For security reasons DTD is prohibited in this XML document.',
+    ]);
   });
 
   test('a body over 1 MiB is refused', async () => {
@@ -120,7 +145,11 @@ describe('hostile payloads', () => {
     const body = gzip(envelope('Customer', '<tns:Read><tns:No>C00001</tns:No></tns:Read>'));
     const response = await fetch(started.erp.pageUrl('Customer'), {
       method: 'POST',
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:microsoft-dynamics-schemas/page/customer:Read"', 'content-encoding': 'gzip' },
+      headers: {
+        'content-type': 'text/xml; charset=utf-8',
+        soapaction: '"urn:microsoft-dynamics-schemas/page/customer:Read"',
+        'content-encoding': 'gzip',
+      },
       body,
     });
     expect(response.status).toBe(200);
@@ -145,9 +174,14 @@ describe('hostile payloads', () => {
     expect(mismatch.faultstring).toBe(
       'The SOAPAction "urn:microsoft-dynamics-schemas/page/customer:Delete" does not match the Create request of the Customer page.',
     );
-    const readOnly = await rawFault(started.erp, 'PostedSalesInvoice', envelope('PostedSalesInvoice', '<tns:Delete><tns:Key>x</tns:Key></tns:Delete>'), {
-      soapaction: '',
-    });
+    const readOnly = await rawFault(
+      started.erp,
+      'PostedSalesInvoice',
+      envelope('PostedSalesInvoice', '<tns:Delete><tns:Key>x</tns:Key></tns:Delete>'),
+      {
+        soapaction: '',
+      },
+    );
     expect(readOnly.faultstring).toBe('The operation Delete is not available on the PostedSalesInvoice page.');
   });
 });

@@ -82,7 +82,9 @@ describe('seed data', () => {
   test('a customer per ERP person, 100 items, 0–6 orders of 1–5 lines and 0–8 invoices per customer', () => {
     const people = seedPeople().filter((person) => person.erpCustomerNo !== null);
     const customers = started.erp.snapshot('Customer');
-    expect(customers.map((customer) => [customer.No, customer.E_Mail])).toEqual(people.map((person) => [person.erpCustomerNo, person.email]));
+    expect(customers.map((customer) => [customer.No, customer.E_Mail])).toEqual(
+      people.map((person) => [person.erpCustomerNo, person.email]),
+    );
     expect(new Set(customers.map((customer) => customer.Currency_Code))).toEqual(new Set(['EUR', 'USD', 'GBP']));
     expect(started.erp.snapshot('Item').map((item) => item.No)).toEqual(Array.from({ length: 100 }, (_, index) => String(1000 + index)));
 

@@ -1,6 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { createClientAsync, WSSecurity, type Client, type ISecurity } from 'soap';
-import { createErpSoapEmulator, DEFAULT_ERP_USER, ERP_WSDL_FILES, type ErpSoapEmulator, type ErpSoapEmulatorOptions, type PageName } from '../../../emulators/erp-soap/index.js';
+import {
+  createErpSoapEmulator,
+  DEFAULT_ERP_USER,
+  ERP_WSDL_FILES,
+  type ErpSoapEmulator,
+  type ErpSoapEmulatorOptions,
+  type PageName,
+} from '../../../emulators/erp-soap/index.js';
 
 /** A fixed instant for the whole suite: the soap client stamps Created with `new Date()`, which tests fake. */
 export const T0 = Date.UTC(2026, 2, 2, 9, 30, 0);
@@ -43,9 +50,7 @@ export async function pageClient(
 
 /** Calls `<operation>Async` on a soap client and returns the result object. */
 export async function call(client: Client, operation: string, args: object): Promise<Record<string, unknown> | null> {
-  const method = (client as unknown as Record<string, (args: object) => Promise<[Record<string, unknown> | null]>>)[
-    `${operation}Async`
-  ];
+  const method = (client as unknown as Record<string, (args: object) => Promise<[Record<string, unknown> | null]>>)[`${operation}Async`];
   if (!method) throw new Error(`the client has no ${operation}Async`);
   const [result] = await method.call(client, args);
   return result;
@@ -76,7 +81,11 @@ export async function faultOf(promise: Promise<unknown>): Promise<ParsedFault> {
 }
 
 const unescape = (text: string): string =>
-  text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 /** POSTs raw bytes to a page and parses the SOAP 1.1 fault it must answer with. */
 export async function rawFault(
@@ -87,7 +96,11 @@ export async function rawFault(
 ): Promise<ParsedFault> {
   const response = await fetch(erp.pageUrl(page), {
     method: 'POST',
-    headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"urn:microsoft-dynamics-schemas/page/${page.toLowerCase()}:ReadMultiple"`, ...headers },
+    headers: {
+      'content-type': 'text/xml; charset=utf-8',
+      soapaction: `"urn:microsoft-dynamics-schemas/page/${page.toLowerCase()}:ReadMultiple"`,
+      ...headers,
+    },
     body,
   });
   const text = await response.text();

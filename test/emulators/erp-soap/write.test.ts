@@ -36,7 +36,12 @@ async function createOrder(externalNo: string): Promise<PageRecord> {
       Sell_to_Customer_No: customerForOrders().No,
       External_Document_No: externalNo,
       Requested_Delivery_Date: '2026-03-20',
-      SalesLines: { Sales_Order_Line: [{ Type: 'Item', No: itemNo(0).No, Quantity: '3' }, { No: itemNo(1).No, Quantity: '2.5', Unit_Price: '10.10' }] },
+      SalesLines: {
+        Sales_Order_Line: [
+          { Type: 'Item', No: itemNo(0).No, Quantity: '3' },
+          { No: itemNo(1).No, Quantity: '2.5', Unit_Price: '10.10' },
+        ],
+      },
     },
   });
   return result!.SalesOrder as PageRecord;
@@ -50,7 +55,7 @@ describe('Create', () => {
     const reservedBefore = first.Reserved_Qty as string;
 
     const created = await createOrder('PO-INTERCHANGE-1');
-    const firstAmount = Math.round(300 * Math.round(Number(first.Unit_Price) * 100) / 100);
+    const firstAmount = Math.round((300 * Math.round(Number(first.Unit_Price) * 100)) / 100);
     const amount = firstAmount + 2525;
     expect(created).toEqual({
       Key: expect.any(String),
@@ -66,8 +71,26 @@ describe('Create', () => {
       Amount_Including_VAT: ((amount + Math.round(amount * 0.19)) / 100).toFixed(2),
       SalesLines: {
         Sales_Order_Line: [
-          { Key: expect.any(String), Line_No: '10000', Type: 'Item', No: first.No, Description: first.Description, Quantity: '3.00', Unit_Price: first.Unit_Price, Line_Amount: (firstAmount / 100).toFixed(2) },
-          { Key: expect.any(String), Line_No: '20000', Type: 'Item', No: second.No, Description: second.Description, Quantity: '2.50', Unit_Price: '10.10', Line_Amount: '25.25' },
+          {
+            Key: expect.any(String),
+            Line_No: '10000',
+            Type: 'Item',
+            No: first.No,
+            Description: first.Description,
+            Quantity: '3.00',
+            Unit_Price: first.Unit_Price,
+            Line_Amount: (firstAmount / 100).toFixed(2),
+          },
+          {
+            Key: expect.any(String),
+            Line_No: '20000',
+            Type: 'Item',
+            No: second.No,
+            Description: second.Description,
+            Quantity: '2.50',
+            Unit_Price: '10.10',
+            Line_Amount: '25.25',
+          },
         ],
       },
     });
@@ -118,9 +141,16 @@ describe('Create', () => {
 describe('Update', () => {
   test('with the current Key it applies and changes the Key; the old Key is then stale', async () => {
     const order = await createOrder('PO-UPDATE');
-    const updated = (await call(orders, 'Update', { SalesOrder: { Key: order.Key, External_Document_No: 'PO-UPDATE-2', Status: 'Released' } }))!
-      .SalesOrder as PageRecord;
-    expect(updated).toEqual({ ...order, Key: expect.any(String), External_Document_No: 'PO-UPDATE-2', Status: 'Released', SalesLines: expect.any(Object) });
+    const updated = (await call(orders, 'Update', {
+      SalesOrder: { Key: order.Key, External_Document_No: 'PO-UPDATE-2', Status: 'Released' },
+    }))!.SalesOrder as PageRecord;
+    expect(updated).toEqual({
+      ...order,
+      Key: expect.any(String),
+      External_Document_No: 'PO-UPDATE-2',
+      Status: 'Released',
+      SalesLines: expect.any(Object),
+    });
     expect(updated.Key).not.toBe(order.Key);
 
     const stale = await faultOf(call(orders, 'Update', { SalesOrder: { Key: order.Key, External_Document_No: 'PO-LOST' } }));
@@ -150,7 +180,12 @@ describe('Update', () => {
     const updated = (await call(orders, 'Update', {
       SalesOrder: {
         Key: order.Key,
-        SalesLines: { Sales_Order_Line: [{ Key: firstLine!.Key, Quantity: '1', Unit_Price: '100' }, { No: itemNo(2).No, Quantity: '1', Unit_Price: '0.50' }] },
+        SalesLines: {
+          Sales_Order_Line: [
+            { Key: firstLine!.Key, Quantity: '1', Unit_Price: '100' },
+            { No: itemNo(2).No, Quantity: '1', Unit_Price: '0.50' },
+          ],
+        },
       },
     }))!.SalesOrder as PageRecord;
     expect(linesOf(updated).map((line) => [line.Line_No, line.Quantity, line.Line_Amount])).toEqual([
@@ -172,7 +207,8 @@ describe('Update', () => {
 describe('Delete', () => {
   test('by the current Key returns true and the record is gone; a stale Key faults', async () => {
     const order = await createOrder('PO-DELETE');
-    const updated = (await call(orders, 'Update', { SalesOrder: { Key: order.Key, Status: 'Pending_Approval' } }))!.SalesOrder as PageRecord;
+    const updated = (await call(orders, 'Update', { SalesOrder: { Key: order.Key, Status: 'Pending_Approval' } }))!
+      .SalesOrder as PageRecord;
     const stale = await faultOf(call(orders, 'Delete', { Key: order.Key }));
     expect(stale.faultstring).toBe(STALE);
     expect(await call(orders, 'Delete', { Key: updated.Key })).toEqual({ Delete_Result: 'true' });

@@ -93,8 +93,16 @@ describe('associations v4', () => {
     const contact = await client.crm.contacts.basicApi.create({ properties: { email: 'joiner@example.com' }, associations: [] });
     const answer = await client.crm.associations.v4.basicApi.createDefault('contacts', contact.id, 'companies', '5002');
     expect(answer.results).toEqual([
-      { _from: { id: contact.id }, to: { id: '5002' }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 } },
-      { _from: { id: '5002' }, to: { id: contact.id }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 280 } },
+      {
+        _from: { id: contact.id },
+        to: { id: '5002' },
+        associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 },
+      },
+      {
+        _from: { id: '5002' },
+        to: { id: contact.id },
+        associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 280 },
+      },
     ]);
     const fromContact = await client.crm.associations.v4.basicApi.getPage('contacts', contact.id, 'companies');
     expect(fromContact.results).toEqual([{ toObjectId: 5002, associationTypes: primaryCompany }]);

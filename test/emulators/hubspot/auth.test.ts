@@ -60,7 +60,14 @@ describe('OAuth', () => {
       message: 'The OAuth token used to make this call expired 5 second(s) ago.',
     });
 
-    const refreshed = await oauthClient.oauth.tokensApi.create('refresh_token', undefined, undefined, CLIENT_ID, CLIENT_SECRET, tokens.refreshToken);
+    const refreshed = await oauthClient.oauth.tokensApi.create(
+      'refresh_token',
+      undefined,
+      undefined,
+      CLIENT_ID,
+      CLIENT_SECRET,
+      tokens.refreshToken,
+    );
     expect(refreshed.accessToken).not.toBe(tokens.accessToken);
     expect(refreshed.refreshToken).toBe(tokens.refreshToken);
     oauthClient.setAccessToken(refreshed.accessToken);
@@ -93,7 +100,9 @@ describe('OAuth', () => {
 
   it('refuses an unknown refresh token and a wrong client secret', async () => {
     const oauthClient = new Client({ basePath: emulator.url });
-    const badRefresh = await sdkError(oauthClient.oauth.tokensApi.create('refresh_token', undefined, undefined, CLIENT_ID, CLIENT_SECRET, 'nope'));
+    const badRefresh = await sdkError(
+      oauthClient.oauth.tokensApi.create('refresh_token', undefined, undefined, CLIENT_ID, CLIENT_SECRET, 'nope'),
+    );
     expect(badRefresh.code).toBe(400);
     expect(badRefresh.body).toMatchObject({ status: 'BAD_REFRESH_TOKEN' });
     const code = emulator.issueAuthorizationCode();

@@ -70,7 +70,14 @@ describe('listing objects', () => {
 
   it('gets a contact by email with idProperty, with its company association', async () => {
     const person = seedPeople()[3]!;
-    const contact = await client.crm.contacts.basicApi.getById(person.email, ['email', 'company'], undefined, ['companies'], false, 'email');
+    const contact = await client.crm.contacts.basicApi.getById(
+      person.email,
+      ['email', 'company'],
+      undefined,
+      ['companies'],
+      false,
+      'email',
+    );
     expect(contact.id).toBe('1004');
     expect(contact.associations?.companies?.results).toEqual([
       { id: String(5001 + person.companyIndex), type: 'contact_to_company' },
@@ -165,10 +172,12 @@ describe('create, update, archive', () => {
   });
 
   it('answers 409 CONFLICT when the email already belongs to a contact', async () => {
-    const error = await sdkError(client.crm.contacts.basicApi.create({
-      properties: { email: seedPeople()[4]!.email.toUpperCase() },
-      associations: [],
-    }));
+    const error = await sdkError(
+      client.crm.contacts.basicApi.create({
+        properties: { email: seedPeople()[4]!.email.toUpperCase() },
+        associations: [],
+      }),
+    );
     expect(error.code).toBe(409);
     expect(error.body).toEqual({
       status: 'error',
@@ -179,10 +188,12 @@ describe('create, update, archive', () => {
   });
 
   it('answers 400 VALIDATION_ERROR for an invalid email and an unknown property', async () => {
-    const error = await sdkError(client.crm.contacts.basicApi.create({
-      properties: { email: 'not-an-email', favourite_colour: 'blue' },
-      associations: [],
-    }));
+    const error = await sdkError(
+      client.crm.contacts.basicApi.create({
+        properties: { email: 'not-an-email', favourite_colour: 'blue' },
+        associations: [],
+      }),
+    );
     expect(error.code).toBe(400);
     expect(error.body).toMatchObject({
       status: 'error',
@@ -196,10 +207,12 @@ describe('create, update, archive', () => {
   });
 
   it('validates deal enumerations and numbers', async () => {
-    const error = await sdkError(client.crm.deals.basicApi.create({
-      properties: { dealname: 'Bad', amount: 'lots', dealstage: 'won' },
-      associations: [],
-    }));
+    const error = await sdkError(
+      client.crm.deals.basicApi.create({
+        properties: { dealname: 'Bad', amount: 'lots', dealstage: 'won' },
+        associations: [],
+      }),
+    );
     expect(error.code).toBe(400);
     expect((error.body.errors as Array<{ code: string }>).map((entry) => entry.code)).toEqual(['INVALID_DECIMAL', 'INVALID_OPTION']);
   });

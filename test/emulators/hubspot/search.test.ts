@@ -52,8 +52,11 @@ describe('search filters', () => {
 
   it('ANDs filters in a group and ORs the groups (IN, NEQ, NOT_IN)', async () => {
     const expected = people
-      .filter((person) => (['DE', 'FR'].includes(person.country) && person.jobTitle !== 'CTO')
-        || (person.lastName === 'Zhang' && !['Berlin', 'Paris'].includes(person.city)))
+      .filter(
+        (person) =>
+          (['DE', 'FR'].includes(person.country) && person.jobTitle !== 'CTO') ||
+          (person.lastName === 'Zhang' && !['Berlin', 'Paris'].includes(person.city)),
+      )
       .map(contactId);
     const found = await searchAll({
       filterGroups: [
@@ -65,8 +68,7 @@ describe('search filters', () => {
   });
 
   it('compares numbers numerically (GT, BETWEEN) and sorts descending', async () => {
-    const big = companies.filter((company) => company.employees > 4000)
-      .sort((a, b) => b.employees - a.employees || a.index - b.index);
+    const big = companies.filter((company) => company.employees > 4000).sort((a, b) => b.employees - a.employees || a.index - b.index);
     const found = await client.crm.companies.searchApi.doSearch({
       filterGroups: [{ filters: [filter('numberofemployees', 'GT', { value: '4000' })] }],
       sorts: [JSON.stringify({ propertyName: 'numberofemployees', direction: 'DESCENDING' })],
@@ -75,9 +77,12 @@ describe('search filters', () => {
     });
     expect(found.results.map((company) => Number(company.properties.numberofemployees))).toEqual(big.map((company) => company.employees));
 
-    const between = await searchAll({
-      filterGroups: [{ filters: [filter('numberofemployees', 'BETWEEN', { value: '100', highValue: '900' })] }],
-    }, 'companies');
+    const between = await searchAll(
+      {
+        filterGroups: [{ filters: [filter('numberofemployees', 'BETWEEN', { value: '100', highValue: '900' })] }],
+      },
+      'companies',
+    );
     expect(between.ids).toEqual(companies.filter((c) => c.employees >= 100 && c.employees <= 900).map((c) => String(5001 + c.index)));
   });
 
@@ -91,7 +96,9 @@ describe('search filters', () => {
 
   it('HAS_PROPERTY / NOT_HAS_PROPERTY split contacts on the ERP number', async () => {
     const has = await client.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: [filter('erp_customer_no', 'HAS_PROPERTY')] }] });
-    const hasNot = await client.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: [filter('erp_customer_no', 'NOT_HAS_PROPERTY')] }] });
+    const hasNot = await client.crm.contacts.searchApi.doSearch({
+      filterGroups: [{ filters: [filter('erp_customer_no', 'NOT_HAS_PROPERTY')] }],
+    });
     expect(has.total).toBe(people.filter((person) => person.erpCustomerNo !== null).length);
     expect(hasNot.total).toBe(people.filter((person) => person.erpCustomerNo === null).length);
   });
@@ -102,7 +109,9 @@ describe('search filters', () => {
     const pilots = await searchAll({ filterGroups: [{ filters: [filter('dealname', 'CONTAINS_TOKEN', { value: 'pilot' })] }] }, 'deals');
     expect(pilots.total).toBeGreaterThan(0);
     const names = await client.crm.deals.batchApi.read({
-      inputs: pilots.ids.slice(0, 100).map((id) => ({ id })), properties: ['dealname'], propertiesWithHistory: [],
+      inputs: pilots.ids.slice(0, 100).map((id) => ({ id })),
+      properties: ['dealname'],
+      propertiesWithHistory: [],
     });
     expect(names.results.every((deal) => / Pilot$/.test(deal.properties.dealname ?? ''))).toBe(true);
   });
@@ -111,16 +120,18 @@ describe('search filters', () => {
     const found = await searchAll({ query: 'ada abb' });
     expect(found.ids).toEqual(people.filter((p) => p.firstName === 'Ada' && p.lastName === 'Abbott').map(contactId));
     const byEmail = await client.crm.contacts.searchApi.doSearch({ query: people[42]!.email, properties: ['email', 'jobtitle'] });
-    expect(byEmail.results).toEqual([expect.objectContaining({
-      id: '1043',
-      properties: {
-        createdate: new Date(people[42]!.createdAt).toISOString(),
-        email: people[42]!.email,
-        hs_object_id: '1043',
-        jobtitle: people[42]!.jobTitle,
-        lastmodifieddate: expect.any(String),
-      },
-    })]);
+    expect(byEmail.results).toEqual([
+      expect.objectContaining({
+        id: '1043',
+        properties: {
+          createdate: new Date(people[42]!.createdAt).toISOString(),
+          email: people[42]!.email,
+          hs_object_id: '1043',
+          jobtitle: people[42]!.jobTitle,
+          lastmodifieddate: expect.any(String),
+        },
+      }),
+    ]);
   });
 
   it('sorts ascending by a string property, ties by id', async () => {
@@ -129,8 +140,10 @@ describe('search filters', () => {
       sorts: ['lastname'],
       limit: 200,
     });
-    const expected = people.filter((person) => person.city === 'Tokyo')
-      .sort((a, b) => a.lastName.localeCompare(b.lastName) || a.index - b.index).map(contactId);
+    const expected = people
+      .filter((person) => person.city === 'Tokyo')
+      .sort((a, b) => a.lastName.localeCompare(b.lastName) || a.index - b.index)
+      .map(contactId);
     expect(found.results.map((contact) => contact.id)).toEqual(expected.slice(0, 200));
   });
 });
@@ -166,14 +179,18 @@ describe('search by association', () => {
   it('finds the contacts associated with a company through the associations.company pseudo-property', async () => {
     const company = companies[7]!;
     const expected = people.filter((person) => person.companyIndex === company.index).map(contactId);
-    const found = await searchAll({ filterGroups: [{ filters: [filter('associations.company', 'EQ', { value: String(5001 + company.index) })] }] });
+    const found = await searchAll({
+      filterGroups: [{ filters: [filter('associations.company', 'EQ', { value: String(5001 + company.index) })] }],
+    });
     expect(found.ids.sort()).toEqual(expected.sort());
   });
 
   it('accepts only EQ and IN on an association', async () => {
-    const error = await sdkError(client.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [filter('associations.company', 'GT', { value: '5001' })] }],
-    } as PublicObjectSearchRequest));
+    const error = await sdkError(
+      client.crm.contacts.searchApi.doSearch({
+        filterGroups: [{ filters: [filter('associations.company', 'GT', { value: '5001' })] }],
+      } as PublicObjectSearchRequest),
+    );
     expect(error.code).toBe(400);
   });
 });

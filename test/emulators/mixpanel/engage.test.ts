@@ -61,7 +61,9 @@ describe('POST /api/2.0/engage', () => {
     const { body } = await engage({ where: 'properties["$city"] == "Tokyo"', output_properties: '["$email","$city"]' });
     const tokyo = seedPeople(42, 120).filter((person) => person.inMixpanel && person.city === 'Tokyo');
     expect(tokyo.length).toBeGreaterThan(0);
-    expect(body['results']).toEqual(tokyo.map((person) => ({ $distinct_id: person.email, $properties: { $email: person.email, $city: 'Tokyo' } })));
+    expect(body['results']).toEqual(
+      tokyo.map((person) => ({ $distinct_id: person.email, $properties: { $email: person.email, $city: 'Tokyo' } })),
+    );
     expect(body['total']).toBe(tokyo.length);
   });
 
@@ -73,7 +75,10 @@ describe('POST /api/2.0/engage', () => {
   });
 
   it('needs a service account with the right project', async () => {
-    expect(await engage({ distinct_ids: '[]' }, TOKEN_AUTH)).toEqual({ status: 401, body: { error: 'Invalid credentials', status: 'error' } });
+    expect(await engage({ distinct_ids: '[]' }, TOKEN_AUTH)).toEqual({
+      status: 401,
+      body: { error: 'Invalid credentials', status: 'error' },
+    });
     expect(await engage({ distinct_ids: '[]' }, SA_AUTH, '7')).toEqual({
       status: 403,
       body: { error: 'service account does not have access to project 7', status: 'error' },

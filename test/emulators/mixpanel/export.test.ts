@@ -24,7 +24,10 @@ function expected(events: readonly MixpanelEvent[], from: string, to: string, ke
 
 describe('GET /api/2.0/export', () => {
   it('includes both boundary days whole, in UTC, as text/plain JSONL in time order', async () => {
-    const at = (iso: string, id: string) => ({ event: 'Edge', properties: { time: Date.parse(iso), distinct_id: 'edge@x.com', $insert_id: id } });
+    const at = (iso: string, id: string) => ({
+      event: 'Edge',
+      properties: { time: Date.parse(iso), distinct_id: 'edge@x.com', $insert_id: id },
+    });
     await importEvents(url, [
       at('2026-12-04T00:00:00Z', 'after'),
       at('2026-12-03T23:59:59Z', 'last'),
@@ -44,7 +47,9 @@ describe('GET /api/2.0/export', () => {
   });
 
   it('gives time in ms with time_in_ms=true', async () => {
-    await importEvents(url, [{ event: 'Precise', properties: { time: Date.UTC(2026, 11, 5) + 123, distinct_id: 'ms@x.com', $insert_id: 'ms-1' } }]);
+    await importEvents(url, [
+      { event: 'Precise', properties: { time: Date.UTC(2026, 11, 5) + 123, distinct_id: 'ms@x.com', $insert_id: 'ms-1' } },
+    ]);
     const seconds = await exportEvents(url, { from_date: '2026-12-05', to_date: '2026-12-05', event: '["Precise"]' });
     const ms = await exportEvents(url, { from_date: '2026-12-05', to_date: '2026-12-05', event: '["Precise"]', time_in_ms: 'true' });
     expect(seconds.events.map((event) => event.properties['time'])).toEqual([Date.UTC(2026, 11, 5) / 1000]);
@@ -53,13 +58,21 @@ describe('GET /api/2.0/export', () => {
 
   it('equals a filter over events() for a date range and an event list', async () => {
     const result = await exportEvents(url, { from_date: '2026-09-01', to_date: '2026-09-30', event: '["Purchase","Checkout Started"]' });
-    const want = expected(emulator.events(), '2026-09-01', '2026-09-30', (event) => event.event === 'Purchase' || event.event === 'Checkout Started');
+    const want = expected(
+      emulator.events(),
+      '2026-09-01',
+      '2026-09-30',
+      (event) => event.event === 'Purchase' || event.event === 'Checkout Started',
+    );
     expect(want.length).toBeGreaterThan(500);
     expect(result.events).toEqual(want);
   });
 
   it('answers many customers at once in one request with `where properties["distinct_id"] in [...]`', async () => {
-    const ids = emulator.profiles().slice(0, 50).map((profile) => profile.$distinct_id);
+    const ids = emulator
+      .profiles()
+      .slice(0, 50)
+      .map((profile) => profile.$distinct_id);
     emulator.requests.clear();
     const result = await exportEvents(url, {
       from_date: '2026-05-01',
@@ -79,10 +92,14 @@ describe('GET /api/2.0/export', () => {
       '(properties["feature"] in ["sso", "api"] and not properties["$browser"] == "Safari") or ' +
       '(defined(properties["page"]) and properties["page"] != "/" and properties["plan"] == "enterprise")';
     const result = await exportEvents(url, { from_date: '2026-05-01', to_date: '2026-10-31', where });
-    const want = expected(emulator.events(), '2026-05-01', '2026-10-31', ({ properties: p }) =>
-      ((p['amount'] as number) >= 100 && p['currency'] === 'EUR') ||
-      (['sso', 'api'].includes(p['feature'] as string) && p['$browser'] !== 'Safari') ||
-      (p['page'] !== undefined && p['page'] !== '/' && p['plan'] === 'enterprise'),
+    const want = expected(
+      emulator.events(),
+      '2026-05-01',
+      '2026-10-31',
+      ({ properties: p }) =>
+        ((p['amount'] as number) >= 100 && p['currency'] === 'EUR') ||
+        (['sso', 'api'].includes(p['feature'] as string) && p['$browser'] !== 'Safari') ||
+        (p['page'] !== undefined && p['page'] !== '/' && p['plan'] === 'enterprise'),
     );
     expect(want.length).toBeGreaterThan(100);
     expect(result.events).toEqual(want);
@@ -104,12 +121,27 @@ describe('GET /api/2.0/export', () => {
     [{ from_date: '2026-10-01' }, "'to_date' is a required parameter"],
     [{ from_date: '2026-13-01', to_date: '2026-10-01' }, `'from_date' is invalid: "2026-13-01" is not a date in the format YYYY-MM-DD`],
     [{ from_date: '2026-10-02', to_date: '2026-10-01' }, "'to_date' (2026-10-01) must not be before 'from_date' (2026-10-02)"],
-    [{ from_date: '2026-10-01', to_date: '2026-10-01', event: 'Purchase' }, `'event' is invalid: expected a JSON array of event names, got "Purchase"`],
+    [
+      { from_date: '2026-10-01', to_date: '2026-10-01', event: 'Purchase' },
+      `'event' is invalid: expected a JSON array of event names, got "Purchase"`,
+    ],
     [{ from_date: '2026-10-01', to_date: '2026-10-01', limit: '100001' }, "'limit' is invalid: must be an integer between 1 and 100000"],
-    [{ from_date: '2026-10-01', to_date: '2026-10-01', where: 'properties["plan"] = "pro"' }, `'where' is invalid: unexpected "=" at position 19 (use "==" to compare)`],
-    [{ from_date: '2026-10-01', to_date: '2026-10-01', where: 'properties["plan"] == "pro" and' }, "'where' is invalid: unexpected end of expression"],
-    [{ from_date: '2026-10-01', to_date: '2026-10-01', where: 'properties["x"] in ["a", "b"' }, `'where' is invalid: expected "," or "]" in the list opened at position 19, found end of expression`],
-    [{ from_date: '2026-10-01', to_date: '2026-10-01', where: 'plan == "pro"' }, `'where' is invalid: unexpected word "plan" at position 0 (properties are written properties["plan"], strings in double quotes)`],
+    [
+      { from_date: '2026-10-01', to_date: '2026-10-01', where: 'properties["plan"] = "pro"' },
+      `'where' is invalid: unexpected "=" at position 19 (use "==" to compare)`,
+    ],
+    [
+      { from_date: '2026-10-01', to_date: '2026-10-01', where: 'properties["plan"] == "pro" and' },
+      "'where' is invalid: unexpected end of expression",
+    ],
+    [
+      { from_date: '2026-10-01', to_date: '2026-10-01', where: 'properties["x"] in ["a", "b"' },
+      `'where' is invalid: expected "," or "]" in the list opened at position 19, found end of expression`,
+    ],
+    [
+      { from_date: '2026-10-01', to_date: '2026-10-01', where: 'plan == "pro"' },
+      `'where' is invalid: unexpected word "plan" at position 0 (properties are written properties["plan"], strings in double quotes)`,
+    ],
   ])('answers 400 with the problem named for %j', async (query, message) => {
     const params = new URLSearchParams({ project_id: '1000', ...query });
     const response = await fetch(`${url}/api/2.0/export?${params}`, {

@@ -19,18 +19,28 @@ afterAll(() => emulator.close());
 
 describe('export keeps duplicates', () => {
   it('returns an event imported twice with one $insert_id twice', async () => {
-    const event = { event: 'Purchase', properties: { time: Date.UTC(2026, 11, 5, 10), distinct_id: 'twice@x.com', $insert_id: 'order-991' } };
+    const event = {
+      event: 'Purchase',
+      properties: { time: Date.UTC(2026, 11, 5, 10), distinct_id: 'twice@x.com', $insert_id: 'order-991' },
+    };
     expect((await importEvents(url, [event])).status).toBe(200);
     expect((await importEvents(url, [event])).status).toBe(200);
-    const { events } = await exportEvents(url, { from_date: '2026-12-05', to_date: '2026-12-05', where: 'properties["distinct_id"] == "twice@x.com"' });
+    const { events } = await exportEvents(url, {
+      from_date: '2026-12-05',
+      to_date: '2026-12-05',
+      where: 'properties["distinct_id"] == "twice@x.com"',
+    });
     expect(events.map((e) => e.properties['$insert_id'])).toEqual(['order-991', 'order-991']);
   });
 });
 
 describe('/import form body', () => {
-  const post = (body: string) => fetch(`${url}/import?strict=1&project_id=${PROJECT_ID}`, {
-    method: 'POST', headers: { authorization: SA_AUTH, 'content-type': 'application/x-www-form-urlencoded' }, body,
-  });
+  const post = (body: string) =>
+    fetch(`${url}/import?strict=1&project_id=${PROJECT_ID}`, {
+      method: 'POST',
+      headers: { authorization: SA_AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
 
   it('accepts data=<base64 JSON array>', async () => {
     const events = [{ event: 'Signup', properties: { time: Date.UTC(2026, 11, 6), distinct_id: 'form@x.com', $insert_id: 'form-1' } }];

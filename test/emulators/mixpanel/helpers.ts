@@ -21,9 +21,7 @@ export async function importEvents(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const params = new URLSearchParams({ strict: options.strict === false ? '0' : '1' });
   if (options.projectId !== null) params.set('project_id', String(options.projectId ?? PROJECT_ID));
-  const text = options.ndjson
-    ? (events as unknown[]).map((event) => JSON.stringify(event)).join('\n')
-    : JSON.stringify(events);
+  const text = options.ndjson ? (events as unknown[]).map((event) => JSON.stringify(event)).join('\n') : JSON.stringify(events);
   const headers: Record<string, string> = {
     authorization: options.auth ?? SA_AUTH,
     'content-type': options.ndjson ? 'application/x-ndjson' : 'application/json',
@@ -49,7 +47,10 @@ export async function exportEvents(
   const text = await response.text();
   const events =
     response.status === 200
-      ? text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as ExportedEvent)
+      ? text
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as ExportedEvent)
       : [];
   return { status: response.status, contentType: response.headers.get('content-type'), events, text };
 }

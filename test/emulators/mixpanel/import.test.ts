@@ -53,7 +53,7 @@ describe('POST /import', () => {
     expect(result.body).toEqual({ code: 200, num_records_imported: 1, status: 'OK' });
   });
 
-  it('keeps every copy of 5,000 events sent twice, as Mixpanel\'s raw storage does (reports dedupe at query time)', async () => {
+  it("keeps every copy of 5,000 events sent twice, as Mixpanel's raw storage does (reports dedupe at query time)", async () => {
     const events = make('bulk@x.com', 5000);
     const before = emulator.events().length;
     for (let round = 0; round < 2; round++) {
@@ -107,8 +107,18 @@ describe('POST /import', () => {
         error: 'some data points in the request failed validation',
         failed_records: [
           { index: 1, field: 'properties.$insert_id', message: "'properties.$insert_id' is required" },
-          { index: 2, insert_id: 'future-1', field: 'properties.time', message: "'properties.time' is invalid: must not be more than 1 hour in the future" },
-          { index: 4, insert_id: 'wide-1', field: 'properties', message: "'properties' is invalid: an event must have fewer than 255 properties (it has 263)" },
+          {
+            index: 2,
+            insert_id: 'future-1',
+            field: 'properties.time',
+            message: "'properties.time' is invalid: must not be more than 1 hour in the future",
+          },
+          {
+            index: 4,
+            insert_id: 'wide-1',
+            field: 'properties',
+            message: "'properties' is invalid: an event must have fewer than 255 properties (it has 263)",
+          },
           { index: 5, insert_id: 'notime-1', field: 'properties.time', message: "'properties.time' is required" },
           { index: 6, insert_id: 'old-1', field: 'properties.time', message: "'properties.time' is invalid: must be after 1971-01-01" },
         ],

@@ -52,8 +52,7 @@ describe('query quotas', () => {
   });
 
   it('limits engage by the hourly query quota', async () => {
-    const engage = () =>
-      fetch(`${url}/api/2.0/engage?project_id=1000`, { method: 'POST', headers: { authorization: SA_AUTH } });
+    const engage = () => fetch(`${url}/api/2.0/engage?project_id=1000`, { method: 'POST', headers: { authorization: SA_AUTH } });
     expect((await engage()).status).toBe(200);
     clock.advance(10_000);
     expect((await engage()).status).toBe(200);

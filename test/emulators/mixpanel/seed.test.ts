@@ -15,12 +15,14 @@ describe('seeded events', () => {
   });
 
   it('cover exactly the people in Mixpanel, by email, with 10 to 80 events each, Sign Up first', () => {
-    const byPerson = new Map<string, typeof events[number][]>();
+    const byPerson = new Map<string, (typeof events)[number][]>();
     for (const event of events) {
       const id = event.properties['distinct_id'] as string;
       byPerson.set(id, [...(byPerson.get(id) ?? []), event]);
     }
-    const inMixpanel = seedPeople().filter((person) => person.inMixpanel).map((person) => person.email);
+    const inMixpanel = seedPeople()
+      .filter((person) => person.inMixpanel)
+      .map((person) => person.email);
     expect([...byPerson.keys()].sort()).toEqual([...inMixpanel].sort());
     for (const personEvents of byPerson.values()) {
       expect(personEvents.length).toBeGreaterThanOrEqual(10);
@@ -47,8 +49,14 @@ describe('seeded events', () => {
     expect(Object.keys(purchase.properties).sort()).toEqual(
       ['time', 'distinct_id', '$insert_id', '$browser', '$os', '$city', 'mp_country_code', 'plan', 'amount', 'currency'].sort(),
     );
-    expect(events.filter((event) => event.event === 'Add To Cart').every((event) => typeof event.properties['price'] === 'number' && typeof event.properties['product_id'] === 'string')).toBe(true);
+    expect(
+      events
+        .filter((event) => event.event === 'Add To Cart')
+        .every((event) => typeof event.properties['price'] === 'number' && typeof event.properties['product_id'] === 'string'),
+    ).toBe(true);
     expect(events.filter((event) => event.event === 'Page View').every((event) => typeof event.properties['page'] === 'string')).toBe(true);
-    expect(events.filter((event) => event.event === 'Feature Used').every((event) => typeof event.properties['feature'] === 'string')).toBe(true);
+    expect(events.filter((event) => event.event === 'Feature Used').every((event) => typeof event.properties['feature'] === 'string')).toBe(
+      true,
+    );
   });
 });

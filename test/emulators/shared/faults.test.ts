@@ -28,12 +28,17 @@ describe('error statuses', () => {
       expect(json(answer.body)).toEqual({ error: { status: 502, message: 'fault injected by the tiny emulator' } });
     }
     expect(e.requests.list().map((entry) => [entry.status, entry.fault])).toEqual([
-      [502, 'status 502'], [502, 'status 502'], [502, 'status 502'],
+      [502, 'status 502'],
+      [502, 'status 502'],
+      [502, 'status 502'],
     ]);
   });
 
   it('sends Retry-After with a 429 or 503 when asked, and none otherwise', async () => {
-    const e = await tiny([{ route: '/v1/things/1', status: 429, retryAfter: 2 }, { route: '/v1/other', status: 429 }]);
+    const e = await tiny([
+      { route: '/v1/things/1', status: 429, retryAfter: 2 },
+      { route: '/v1/other', status: 429 },
+    ]);
     const limited = await send(`${e.url}/v1/things/1`);
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBe('2');
@@ -44,9 +49,15 @@ describe('error statuses', () => {
   });
 
   it('uses the emulator’s own error shape (faultBody) and a rule’s literal body', async () => {
-    const e = await tiny([{ route: '/v1/things/1', status: 500 }, { route: '/v1/other', status: 503, body: '{"custom":true}' }], {
-      faultBody: (status: number) => ({ contentType: 'text/xml; charset=utf-8', body: `<fault code="${status}"/>` }),
-    });
+    const e = await tiny(
+      [
+        { route: '/v1/things/1', status: 500 },
+        { route: '/v1/other', status: 503, body: '{"custom":true}' },
+      ],
+      {
+        faultBody: (status: number) => ({ contentType: 'text/xml; charset=utf-8', body: `<fault code="${status}"/>` }),
+      },
+    );
     const shaped = await send(`${e.url}/v1/things/1`);
     expect(shaped.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(shaped.body).toBe('<fault code="500"/>');
@@ -201,7 +212,10 @@ describe('latency, hangs, resets and malformed bodies', () => {
     const viaFetch = await failure(fetch(`${e.url}/v1/other`));
     expect(viaFetch).toBeInstanceOf(TypeError);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(e.requests.list().map((entry) => [entry.status, entry.fault])).toEqual([[0, 'reset'], [0, 'reset']]);
+    expect(e.requests.list().map((entry) => [entry.status, entry.fault])).toEqual([
+      [0, 'reset'],
+      [0, 'reset'],
+    ]);
   });
 
   it('answers 200 with a body cut short, in the emulator’s content type', async () => {
@@ -238,7 +252,10 @@ describe('admin routes and the controller', () => {
       body: JSON.stringify([{ route: 'GET /v1/other', status: 503, retryAfter: 1, times: 1 }]),
     });
     expect(put.status).toBe(200);
-    expect(await put.json()).toEqual({ emulator: 'tiny', faults: [{ route: 'GET /v1/other', status: 503, retryAfter: 1, times: 1, applied: 0 }] });
+    expect(await put.json()).toEqual({
+      emulator: 'tiny',
+      faults: [{ route: 'GET /v1/other', status: 503, retryAfter: 1, times: 1, applied: 0 }],
+    });
     expect((await send(`${e.url}/v1/other`)).status).toBe(503);
     expect(await (await fetch(base)).json()).toMatchObject({ faults: [{ applied: 1 }] });
 
@@ -253,7 +270,8 @@ describe('admin routes and the controller', () => {
 
   it('answers clear 400s for bodies that are not valid rules, and keeps the old rules', async () => {
     const e = await tiny([{ status: 502 }]);
-    const put = (body: string) => fetch(`${e.url}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+    const put = (body: string) =>
+      fetch(`${e.url}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
     const cases: Array<[string, RegExp]> = [
       ['[{"status": 503', /must be a JSON array of fault rules/],
       ['{"status": 503}', /expected array/i],
@@ -270,7 +288,7 @@ describe('admin routes and the controller', () => {
     for (const [body, message] of cases) {
       const answer = await put(body);
       expect(answer.status, body).toBe(400);
-      expect((await answer.json() as { error: string }).error, body).toMatch(message);
+      expect(((await answer.json()) as { error: string }).error, body).toMatch(message);
     }
     expect(e.faults.list()).toEqual([{ status: 502, applied: 0 }]);
   });
@@ -287,20 +305,28 @@ describe('a real emulator under the vendor SDK', () => {
     const stripeEmulator = createStripeEmulator({ seedData: false, faults: [{ route: 'GET /v1/customers', status: 503, times: 1 }] });
     emulator = stripeEmulator;
     const url = new URL(await stripeEmulator.listen(0));
-    const stripe = new Stripe('sk_test_emulator', { host: '127.0.0.1', port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+    const stripe = new Stripe('sk_test_emulator', {
+      host: '127.0.0.1',
+      port: Number(url.port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+      telemetry: false,
+    });
 
-    const unavailable = await failure(stripe.customers.list()) as Stripe.errors.StripeError;
+    const unavailable = (await failure(stripe.customers.list())) as Stripe.errors.StripeError;
     expect(unavailable).toBeInstanceOf(Stripe.errors.StripeError);
     expect(unavailable.statusCode).toBe(503);
 
     stripeEmulator.faults.set([{ route: 'GET /v1/customers', malformed: true, times: 1 }]);
-    const garbled = await failure(stripe.customers.list()) as Stripe.errors.StripeError;
+    const garbled = (await failure(stripe.customers.list())) as Stripe.errors.StripeError;
     expect(garbled).toBeInstanceOf(Stripe.errors.StripeAPIError);
     expect(garbled.message).toMatch(/invalid json/i);
 
     await expect(stripe.customers.list()).resolves.toMatchObject({ object: 'list' });
     expect(stripeEmulator.requests.list({ path: '/v1/customers' }).map((entry) => [entry.status, entry.fault])).toEqual([
-      [503, 'status 503'], [200, 'malformed'], [200, undefined],
+      [503, 'status 503'],
+      [200, 'malformed'],
+      [200, undefined],
     ]);
   });
 });

@@ -12,8 +12,11 @@ afterAll(() => bed.close());
 
 describe('subscriptions', () => {
   const subscribe = async () => {
-    const customer = await stripe.customers.create({ email: 'sub@example.com', payment_method: 'pm_card_visa',
-      invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const customer = await stripe.customers.create({
+      email: 'sub@example.com',
+      payment_method: 'pm_card_visa',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+    });
     const price = bed.emulator.store.prices.all().find((p) => p.currency === 'usd' && p.recurring?.interval === 'month')!;
     return stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: 2 }] });
   };
@@ -24,16 +27,18 @@ describe('subscriptions', () => {
     expect(subscription).toMatchObject({ status: 'active', currency: 'usd' });
     expect(item.current_period_end).toBeGreaterThan(item.current_period_start);
     const invoice = await stripe.invoices.retrieve(subscription.latest_invoice as string);
-    expect(invoice).toMatchObject({ status: 'paid', total: item.price.unit_amount! * 2,
-      parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id } } });
+    expect(invoice).toMatchObject({
+      status: 'paid',
+      total: item.price.unit_amount! * 2,
+      parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id } },
+    });
     expect(invoice).not.toHaveProperty('subscription');
     expect(invoice).not.toHaveProperty('charge');
   });
 
   it('pauses collection by update, pauses and resumes, and cancels with DELETE', async () => {
     const subscription = await subscribe();
-    const collectionPaused = await stripe.subscriptions.update(subscription.id,
-      { pause_collection: { behavior: 'keep_as_draft' } });
+    const collectionPaused = await stripe.subscriptions.update(subscription.id, { pause_collection: { behavior: 'keep_as_draft' } });
     expect(collectionPaused).toMatchObject({ status: 'active', pause_collection: { behavior: 'keep_as_draft' } });
 
     const notPaused = await thrown(() => stripe.subscriptions.resume(subscription.id));
@@ -54,21 +59,25 @@ describe('subscriptions', () => {
 
     const events = await stripe.events.list({ type: 'customer.subscription.*', limit: 100 });
     const mine = events.data.filter((e) => (e.data.object as Stripe.Subscription).id === subscription.id);
-    expect(mine.map((e) => e.type).reverse()).toEqual(['customer.subscription.created',
-      'customer.subscription.updated', 'customer.subscription.paused', 'customer.subscription.resumed',
-      'customer.subscription.deleted']);
-    expect(mine.find((e) => e.type === 'customer.subscription.updated')!.data.previous_attributes)
-      .toEqual({ pause_collection: null });
+    expect(mine.map((e) => e.type).reverse()).toEqual([
+      'customer.subscription.created',
+      'customer.subscription.updated',
+      'customer.subscription.paused',
+      'customer.subscription.resumed',
+      'customer.subscription.deleted',
+    ]);
+    expect(mine.find((e) => e.type === 'customer.subscription.updated')!.data.previous_attributes).toEqual({ pause_collection: null });
   });
 });
 
 describe('invoices', () => {
   it('finalize then pay records events with previous_attributes', async () => {
-    const customer = await stripe.customers.create({ email: 'inv@example.com',
-      invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const customer = await stripe.customers.create({
+      email: 'inv@example.com',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+    });
     const draft = await stripe.invoices.create({ customer: customer.id, metadata: { po: '77' } });
-    await stripe.invoices.addLines(draft.id, { lines: [{ amount: 1234, description: 'Widgets' } as
-      Stripe.InvoiceAddLinesParams.Line] });
+    await stripe.invoices.addLines(draft.id, { lines: [{ amount: 1234, description: 'Widgets' } as Stripe.InvoiceAddLinesParams.Line] });
     const lines = await stripe.invoices.listLineItems(draft.id);
     expect(lines.data.map((l) => [l.amount, l.description])).toEqual([[1234, 'Widgets']]);
 
@@ -80,14 +89,27 @@ describe('invoices', () => {
     expect(voided).toMatchObject({ statusCode: 400, code: 'invoice_not_open' });
 
     const events = (await stripe.events.list({ type: 'invoice.*', limit: 100 })).data
-      .filter((e) => (e.data.object as Stripe.Invoice).id === draft.id).reverse();
-    expect(events.map((e) => e.type)).toEqual(['invoice.created', 'invoice.updated', 'invoice.finalized',
-      'invoice.updated', 'invoice.paid', 'invoice.updated', 'invoice.payment_succeeded']);
+      .filter((e) => (e.data.object as Stripe.Invoice).id === draft.id)
+      .reverse();
+    expect(events.map((e) => e.type)).toEqual([
+      'invoice.created',
+      'invoice.updated',
+      'invoice.finalized',
+      'invoice.updated',
+      'invoice.paid',
+      'invoice.updated',
+      'invoice.payment_succeeded',
+    ]);
     const [, , , afterFinalize, , afterPay] = events;
     expect(afterFinalize!.data.previous_attributes).toMatchObject({ status: 'draft', number: null });
     expect(afterPay!.data.previous_attributes).toMatchObject({ status: 'open', amount_paid: 0, amount_remaining: 1234 });
-    expect(afterPay).toMatchObject({ object: 'event', livemode: false, pending_webhooks: 0,
-      api_version: '2026-10-28.endive', request: { idempotency_key: 'pay-once' } });
+    expect(afterPay).toMatchObject({
+      object: 'event',
+      livemode: false,
+      pending_webhooks: 0,
+      api_version: '2026-10-28.endive',
+      request: { idempotency_key: 'pay-once' },
+    });
     expect(JSON.parse(JSON.stringify(await stripe.events.retrieve(afterPay!.id)))).toEqual(afterPay);
   });
 

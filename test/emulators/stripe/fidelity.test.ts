@@ -25,8 +25,13 @@ describe('validation', () => {
     expect(write).toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 400, code: 'parameter_unknown', param: 'nickname' });
     const list = await thrown(() => stripe.customers.list({ colour: 'red' } as Stripe.CustomerListParams));
     expect(list).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'colour' });
-    const nested = await thrown(() => stripe.paymentIntents.create({ amount: 500, currency: 'usd',
-      automatic_payment_methods: { enabled: true, extra: 'x' } as Stripe.PaymentIntentCreateParams.AutomaticPaymentMethods }));
+    const nested = await thrown(() =>
+      stripe.paymentIntents.create({
+        amount: 500,
+        currency: 'usd',
+        automatic_payment_methods: { enabled: true, extra: 'x' } as Stripe.PaymentIntentCreateParams.AutomaticPaymentMethods,
+      }),
+    );
     expect(nested).toMatchObject({ code: 'parameter_unknown', param: 'automatic_payment_methods[extra]' });
     // Nothing was made by the refused requests.
     expect(bed!.emulator.store.customers.size).toBe(0);
@@ -58,9 +63,12 @@ describe('validation', () => {
 
     // Confirming later follows the same rule, from what the intent was created with.
     const later = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
-    expect(await thrown(() => stripe.paymentIntents.confirm(later.id, { payment_method: 'pm_card_visa' }))).toMatchObject({ param: 'return_url' });
-    await expect(stripe.paymentIntents.confirm(later.id, { payment_method: 'pm_card_visa', return_url: 'https://shop.example.test/done' }))
-      .resolves.toMatchObject({ status: 'succeeded' });
+    expect(await thrown(() => stripe.paymentIntents.confirm(later.id, { payment_method: 'pm_card_visa' }))).toMatchObject({
+      param: 'return_url',
+    });
+    await expect(
+      stripe.paymentIntents.confirm(later.id, { payment_method: 'pm_card_visa', return_url: 'https://shop.example.test/done' }),
+    ).resolves.toMatchObject({ status: 'succeeded' });
   });
 });
 
@@ -119,19 +127,30 @@ describe('invoice items', () => {
     const { stripe } = await fresh();
     const customer = await stripe.customers.create({ email: 'items@example.com' });
     const invoice = await stripe.invoices.create({ customer: customer.id, currency: 'usd' });
-    const item = await stripe.invoiceItems.create({ customer: customer.id, amount: 1250, currency: 'usd', invoice: invoice.id, description: 'Setup fee' });
+    const item = await stripe.invoiceItems.create({
+      customer: customer.id,
+      amount: 1250,
+      currency: 'usd',
+      invoice: invoice.id,
+      description: 'Setup fee',
+    });
     expect(item).toMatchObject({ id: expect.stringMatching(/^ii_/), object: 'invoiceitem', amount: 1250, invoice: invoice.id });
     const lines = await stripe.invoices.listLineItems(invoice.id);
     expect(lines.data).toHaveLength(1);
-    expect(lines.data[0]).toMatchObject({ amount: 1250, description: 'Setup fee', parent: { invoice_item_details: { invoice_item: item.id } } });
+    expect(lines.data[0]).toMatchObject({
+      amount: 1250,
+      description: 'Setup fee',
+      parent: { invoice_item_details: { invoice_item: item.id } },
+    });
     expect((await stripe.invoices.retrieve(invoice.id)).total).toBe(1250);
 
     const pending = await stripe.invoiceItems.create({ customer: customer.id, amount: 300, currency: 'usd' });
     expect(pending.invoice).toBeNull();
     expect((await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data.map((i) => i.id)).toEqual([pending.id]);
     await stripe.invoices.finalizeInvoice(invoice.id);
-    expect(await thrown(() => stripe.invoiceItems.create({ customer: customer.id, amount: 1, currency: 'usd', invoice: invoice.id })))
-      .toMatchObject({ code: 'invoice_not_editable' });
+    expect(
+      await thrown(() => stripe.invoiceItems.create({ customer: customer.id, amount: 1, currency: 'usd', invoice: invoice.id })),
+    ).toMatchObject({ code: 'invoice_not_editable' });
   });
 });
 

@@ -22,8 +22,9 @@ describe('lists', () => {
     expect(new Set(customers.map((c) => c.email))).toEqual(new Set(stripePeople.map((p) => p.email)));
     const created = customers.map((c) => c.created);
     expect(created).toEqual([...created].sort((a, b) => b - a));
-    expect(bed.emulator.requests.count({ method: 'GET', path: '/v1/customers' }))
-      .toBeGreaterThanOrEqual(Math.ceil(stripePeople.length / 100));
+    expect(bed.emulator.requests.count({ method: 'GET', path: '/v1/customers' })).toBeGreaterThanOrEqual(
+      Math.ceil(stripePeople.length / 100),
+    );
   });
 
   it('pages forward with starting_after and back with ending_before to the same objects', async () => {
@@ -70,8 +71,13 @@ describe('search', () => {
       limit: 100,
       expand: ['total_count'],
     });
-    expect(result).toMatchObject({ object: 'search_result', url: '/v1/customers/search', has_more: false,
-      next_page: null, total_count: emails.length });
+    expect(result).toMatchObject({
+      object: 'search_result',
+      url: '/v1/customers/search',
+      has_more: false,
+      next_page: null,
+      total_count: emails.length,
+    });
     expect(new Set(result.data.map((c) => c.email))).toEqual(new Set(emails));
   });
 
@@ -82,8 +88,7 @@ describe('search', () => {
   });
 
   it('pages with next_page through autoPagingToArray without repeats', async () => {
-    const all = await stripe.customers.search({ query: 'metadata["segment"]:"enterprise"', limit: 7 })
-      .autoPagingToArray({ limit: 10_000 });
+    const all = await stripe.customers.search({ query: 'metadata["segment"]:"enterprise"', limit: 7 }).autoPagingToArray({ limit: 10_000 });
     const expected = bed.emulator.store.customers.all().filter((c) => c.metadata.segment === 'enterprise');
     expect(all.map((c) => c.id)).toEqual(expected.map((c) => c.id));
     expect(expected.length).toBeGreaterThan(7);
@@ -92,9 +97,11 @@ describe('search', () => {
   it('combines AND, negation and numeric comparisons', async () => {
     const customer = bed.emulator.store.customers.all()[0]!;
     const result = await stripe.paymentIntents.search({
-      query: `customer:"${customer.id}" AND amount>=1000 -status:"canceled"`, limit: 100,
+      query: `customer:"${customer.id}" AND amount>=1000 -status:"canceled"`,
+      limit: 100,
     });
-    const expected = bed.emulator.store.payment_intents.all()
+    const expected = bed.emulator.store.payment_intents
+      .all()
       .filter((p) => p.customer === customer.id && p.amount >= 1000 && p.status !== 'canceled');
     expect(result.data.map((p) => p.id)).toEqual(expected.map((p) => p.id));
     const substring = await stripe.customers.search({ query: `name~"${customer.name!.slice(0, 4)}"`, limit: 100 });
@@ -103,7 +110,10 @@ describe('search', () => {
   });
 
   it('serves per-customer batches on invoices and charges', async () => {
-    const ids = bed.emulator.store.customers.all().slice(0, 5).map((c) => c.id);
+    const ids = bed.emulator.store.customers
+      .all()
+      .slice(0, 5)
+      .map((c) => c.id);
     const query = ids.map((id) => `customer:"${id}"`).join(' OR ');
     const invoices = await stripe.invoices.search({ query, limit: 100 }).autoPagingToArray({ limit: 1000 });
     const expected = bed.emulator.store.invoices.all().filter((i) => ids.includes(i.customer));
@@ -141,10 +151,8 @@ describe('expand', () => {
     expect(paid.payments).toBeUndefined();
     const invoice = await stripe.invoices.retrieve(paid.id, { expand: ['payments.data.payment.payment_intent'] });
     const payment = invoice.payments!.data[0]!;
-    expect(payment).toMatchObject({ object: 'invoice_payment', invoice: paid.id, status: 'paid',
-      amount_paid: paid.amount_due });
-    expect(payment.payment.payment_intent).toMatchObject({ object: 'payment_intent', status: 'succeeded',
-      amount: paid.amount_due });
+    expect(payment).toMatchObject({ object: 'invoice_payment', invoice: paid.id, status: 'paid', amount_paid: paid.amount_due });
+    expect(payment.payment.payment_intent).toMatchObject({ object: 'payment_intent', status: 'succeeded', amount: paid.amount_due });
   });
 
   it('refuses more than four levels and fields that cannot be expanded', async () => {

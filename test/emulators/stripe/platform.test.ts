@@ -12,23 +12,28 @@ describe('the wire', () => {
   it('rejects a wrong API key with a 401 in Stripe words', async () => {
     bed = await startStripe({ seedData: false });
     const error = await thrown(() => bed!.client({ apiKey: 'sk_test_wrongkey1234' }).customers.list());
-    expect(error).toMatchObject({ type: 'StripeAuthenticationError', statusCode: 401,
-      message: 'Invalid API Key provided: sk_test_********1234' });
+    expect(error).toMatchObject({
+      type: 'StripeAuthenticationError',
+      statusCode: 401,
+      message: 'Invalid API Key provided: sk_test_********1234',
+    });
     const missing = await fetch(`${bed.emulator.url}/v1/customers`);
     expect(missing.status).toBe(401);
-    expect((await missing.json() as { error: { message: string } }).error.message).toContain('did not provide an API key');
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('did not provide an API key');
   });
 
   it('answers unknown routes with a JSON 404 carrying Request-Id and the echoed Stripe-Version', async () => {
     bed = await startStripe({ seedData: false });
     const response = await fetch(`${bed.emulator.url}/v1/nothing`, {
-      headers: { authorization: 'Bearer sk_test_emulator', 'stripe-version': '2026-10-28.endive' } });
+      headers: { authorization: 'Bearer sk_test_emulator', 'stripe-version': '2026-10-28.endive' },
+    });
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(response.headers.get('request-id')).toMatch(/^req_[0-9A-Za-z]{14}$/);
     expect(response.headers.get('stripe-version')).toBe('2026-10-28.endive');
-    expect(await response.json()).toEqual({ error: { type: 'invalid_request_error',
-      message: 'Unrecognized request URL (GET: /v1/nothing).' } });
+    expect(await response.json()).toEqual({
+      error: { type: 'invalid_request_error', message: 'Unrecognized request URL (GET: /v1/nothing).' },
+    });
   });
 
   it('answers past the per-second limit with a 429 the SDK does not retry', async () => {
@@ -51,8 +56,9 @@ describe('the wire', () => {
     expect(ids(a)).toEqual(ids(b));
     expect(ids(a)).not.toEqual(ids(c));
     expect(a.seeded).toEqual(b.seeded);
-    expect(a.store.invoices.all().map((i) => [i.id, i.status, i.total]))
-      .toEqual(b.store.invoices.all().map((i) => [i.id, i.status, i.total]));
+    expect(a.store.invoices.all().map((i) => [i.id, i.status, i.total])).toEqual(
+      b.store.invoices.all().map((i) => [i.id, i.status, i.total]),
+    );
     expect(a.store.customers.all()[0]!.id).toMatch(/^cus_[0-9A-Za-z]{14}$/);
   });
 

@@ -17,7 +17,17 @@ describe('funnels', () => {
     expect(funnelDepth(user.slice(0, 2), steps, DAY_MS)).toBe(1);
     expect(funnelDepth(user.slice(0, 2), steps, 3 * DAY_MS)).toBe(2);
     // Order matters: a purchase before the checkout does not count.
-    expect(funnelDepth([raw('Add To Cart', 'a', '2026-10-01T00:00:00Z'), raw('Purchase', 'a', '2026-10-01T01:00:00Z'), raw('Checkout Started', 'a', '2026-10-01T02:00:00Z')], steps, DAY_MS)).toBe(2);
+    expect(
+      funnelDepth(
+        [
+          raw('Add To Cart', 'a', '2026-10-01T00:00:00Z'),
+          raw('Purchase', 'a', '2026-10-01T01:00:00Z'),
+          raw('Checkout Started', 'a', '2026-10-01T02:00:00Z'),
+        ],
+        steps,
+        DAY_MS,
+      ),
+    ).toBe(2);
   });
   it('counts distinct users per step with conversions, only events inside the window', () => {
     const events = [
@@ -33,11 +43,22 @@ describe('funnels', () => {
       raw('Add To Cart', 'd', '2026-10-02T00:00:00Z'),
     ];
     const window = { sinceMs: at('2026-10-01T00:00:00Z'), untilMs: at('2026-10-05T00:00:00Z') };
-    expect(toFunnelSteps(events, steps, window, 30 * DAY_MS).map(({ event, count, conversionFromPrevious, conversionFromFirst }) => [event, count, conversionFromPrevious, conversionFromFirst])).toEqual([
+    expect(
+      toFunnelSteps(events, steps, window, 30 * DAY_MS).map(({ event, count, conversionFromPrevious, conversionFromFirst }) => [
+        event,
+        count,
+        conversionFromPrevious,
+        conversionFromFirst,
+      ]),
+    ).toEqual([
       ['Add To Cart', 3, 1, 1],
       ['Checkout Started', 2, 2 / 3, 2 / 3],
       ['Purchase', 1, 0.5, 1 / 3],
     ]);
-    expect(toFunnelSteps([], steps, window, DAY_MS).map((step) => [step.count, step.conversionFromPrevious])).toEqual([[0, 1], [0, 0], [0, 0]]);
+    expect(toFunnelSteps([], steps, window, DAY_MS).map((step) => [step.count, step.conversionFromPrevious])).toEqual([
+      [0, 1],
+      [0, 0],
+      [0, 0],
+    ]);
   });
 });

@@ -24,11 +24,20 @@ describe('customer activity', () => {
     expect(toEventConnection(sorted, { first: 1, after: first.edges[0]!.cursor }).nodes[0]!.id).toBe('e3');
   });
   it('refuses a foreign cursor', () => {
-    expect(() => toEventConnection(events, { after: 'nope' })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ field: 'after' }) }));
+    expect(() => toEventConnection(events, { after: 'nope' })).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ field: 'after' }) }),
+    );
   });
   it('counts per event, most frequent first, and names zero counts when asked', () => {
-    expect(toCustomerEventCounts(events).map(({ event, count }) => [event, count])).toEqual([['Page View', 2], ['Login', 1], ['Purchase', 1]]);
-    expect(toCustomerEventCounts(events, ['Purchase', 'Sign Up']).map(({ event, count }) => [event, count])).toEqual([['Purchase', 1], ['Sign Up', 0]]);
+    expect(toCustomerEventCounts(events).map(({ event, count }) => [event, count])).toEqual([
+      ['Page View', 2],
+      ['Login', 1],
+      ['Purchase', 1],
+    ]);
+    expect(toCustomerEventCounts(events, ['Purchase', 'Sign Up']).map(({ event, count }) => [event, count])).toEqual([
+      ['Purchase', 1],
+      ['Sign Up', 0],
+    ]);
     expect(toLastSeenAt(events)).toBe('2026-10-04T10:00:00.000Z');
     expect(toLastSeenAt([])).toBeNull();
   });

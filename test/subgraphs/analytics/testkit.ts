@@ -12,4 +12,10 @@ export const EXPORT_BODY = [
 ].join('\n');
 
 export const at = (iso: string): number => Date.parse(iso);
-export const raw = (name: string, distinctId: string, iso: string, insertId?: string): RawEvent => ({ name, distinctId, timeMs: at(iso), insertId, properties: {} });
+export const raw = (name: string, distinctId: string, iso: string, insertId?: string): RawEvent => ({
+  name,
+  distinctId,
+  timeMs: at(iso),
+  insertId,
+  properties: {},
+});

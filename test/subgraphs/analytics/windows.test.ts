@@ -6,12 +6,15 @@ describe('windows', () => {
   const now = at('2026-11-28T15:00:00Z');
   it('defaults until to now and since to the given days before it', () => {
     expect(toWindow({}, { now, defaultDays: 30, maxDays: 366 })).toEqual({ sinceMs: now - 30 * DAY_MS, untilMs: now });
-    expect(toWindow({ since: '2026-10-01T00:00:00Z' }, { now, defaultDays: 30, maxDays: 366 })).toEqual({ sinceMs: at('2026-10-01T00:00:00Z'), untilMs: now });
+    expect(toWindow({ since: '2026-10-01T00:00:00Z' }, { now, defaultDays: 30, maxDays: 366 })).toEqual({
+      sinceMs: at('2026-10-01T00:00:00Z'),
+      untilMs: now,
+    });
   });
   it('refuses a reversed or too long window, naming the argument', () => {
-    expect(() => toWindow({ since: '2026-10-02T00:00:00Z', until: '2026-10-01T00:00:00Z' }, { now, defaultDays: 30, maxDays: 366 })).toThrow(
-      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'since' }) }),
-    );
+    expect(() =>
+      toWindow({ since: '2026-10-02T00:00:00Z', until: '2026-10-01T00:00:00Z' }, { now, defaultDays: 30, maxDays: 366 }),
+    ).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'since' }) }));
     expect(() => toWindow({ since: '2020-01-01T00:00:00Z' }, { now, defaultDays: 30, maxDays: 366 })).toThrow(/366 days/);
   });
   it('covers the window with whole UTC days, up to today', () => {

@@ -11,9 +11,14 @@ describe('readCrmConfig', () => {
 
   it('needs all three OAuth variables, and credentials for a real HubSpot', () => {
     expect(problemsOf(() => readCrmConfig({ HUBSPOT_CLIENT_ID: 'id' }))[0]).toMatch(/OAuth needs all three/);
-    expect(problemsOf(() => readCrmConfig({ HUBSPOT_BASE_URL: 'https://crm.example.test' }))[0]).toMatch(/^HUBSPOT_ACCESS_TOKEN: HUBSPOT_BASE_URL is set/);
+    expect(problemsOf(() => readCrmConfig({ HUBSPOT_BASE_URL: 'https://crm.example.test' }))[0]).toMatch(
+      /^HUBSPOT_ACCESS_TOKEN: HUBSPOT_BASE_URL is set/,
+    );
     expect(readCrmConfig({ HUBSPOT_CLIENT_ID: 'id', HUBSPOT_CLIENT_SECRET: 's', HUBSPOT_REFRESH_TOKEN: 'r' }).auth).toEqual({
-      kind: 'oauth', clientId: 'id', clientSecret: 's', refreshToken: 'r',
+      kind: 'oauth',
+      clientId: 'id',
+      clientSecret: 's',
+      refreshToken: 'r',
     });
     expect(readCrmConfig({}).baseUrl).toBeUndefined();
   });

@@ -3,6 +3,9 @@ import { toContactProperties } from '../../../subgraphs/crm/input.js';
 
 describe('contact input', () => {
   it('turns input into properties: only given fields, null clears, emails lower-case', () => {
-    expect(toContactProperties({ email: ' Ada@Example.COM ', city: null, jobTitle: undefined })).toEqual({ email: 'ada@example.com', city: '' });
+    expect(toContactProperties({ email: ' Ada@Example.COM ', city: null, jobTitle: undefined })).toEqual({
+      email: 'ada@example.com',
+      city: '',
+    });
   });
 });

@@ -5,7 +5,16 @@ import { toCustomer, toDeal, toIsoDate } from '../../../subgraphs/crm/mapping.js
 // Shaped as @hubspot/api-client returns objects: string-or-null properties, Date timestamps.
 const contact = {
   id: '1042',
-  properties: { email: 'ada@example.com', firstname: 'Ada', lastname: '', phone: null, jobtitle: 'CTO', city: 'Berlin', country: 'DE', erp_customer_no: 'C00042' },
+  properties: {
+    email: 'ada@example.com',
+    firstname: 'Ada',
+    lastname: '',
+    phone: null,
+    jobtitle: 'CTO',
+    city: 'Berlin',
+    country: 'DE',
+    erp_customer_no: 'C00042',
+  },
   createdAt: new Date('2025-03-01T10:00:00Z'),
   updatedAt: new Date('2026-01-02T03:04:05Z'),
 };
@@ -33,12 +42,27 @@ describe('CRM mapping', () => {
   it('maps a deal: decimal amount to Money, known and custom stages', () => {
     const deal = {
       id: '9001',
-      properties: { dealname: 'Renewal', amount: '12500.50', deal_currency_code: 'EUR', dealstage: 'closedwon', pipeline: 'default', closedate: '2026-02-01T00:00:00Z' },
+      properties: {
+        dealname: 'Renewal',
+        amount: '12500.50',
+        deal_currency_code: 'EUR',
+        dealstage: 'closedwon',
+        pipeline: 'default',
+        closedate: '2026-02-01T00:00:00Z',
+      },
       createdAt: '2025-01-01T00:00:00Z',
       updatedAt: '2025-01-02T00:00:00Z',
     };
-    expect(toDeal(deal, 'USD')).toMatchObject({ amount: { amount: 1250050, currency: 'EUR', formatted: '€12,500.50' }, stage: 'CLOSED_WON', stageId: 'closedwon', closeDate: '2026-02-01T00:00:00.000Z' });
-    const custom = toDeal({ ...deal, properties: { ...deal.properties, dealstage: '123456', deal_currency_code: null, amount: '' } }, 'USD');
+    expect(toDeal(deal, 'USD')).toMatchObject({
+      amount: { amount: 1250050, currency: 'EUR', formatted: '€12,500.50' },
+      stage: 'CLOSED_WON',
+      stageId: 'closedwon',
+      closeDate: '2026-02-01T00:00:00.000Z',
+    });
+    const custom = toDeal(
+      { ...deal, properties: { ...deal.properties, dealstage: '123456', deal_currency_code: null, amount: '' } },
+      'USD',
+    );
     expect(custom).toMatchObject({ stage: 'OTHER', stageId: '123456', amount: null });
   });
 

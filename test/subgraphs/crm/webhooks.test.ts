@@ -6,12 +6,33 @@ import { signHubSpotPayload, toHubSpotVendorEvent, verifyHubSpotSignature } from
 const SECRET = 'client-secret';
 const NOW = Date.UTC(2026, 10, 30, 4, 0, 0);
 const URL_ = 'https://api.example.test/webhooks/hubspot?portal=1';
-const event = { eventId: 42, subscriptionId: 7, portalId: 1, appId: 2, occurredAt: NOW - 1000, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: 1001, changeSource: 'CRM_UI', propertyName: 'firstname', propertyValue: 'Ada' };
+const event = {
+  eventId: 42,
+  subscriptionId: 7,
+  portalId: 1,
+  appId: 2,
+  occurredAt: NOW - 1000,
+  subscriptionType: 'contact.propertyChange',
+  attemptNumber: 0,
+  objectId: 1001,
+  changeSource: 'CRM_UI',
+  propertyName: 'firstname',
+  propertyValue: 'Ada',
+};
 const payload = JSON.stringify([event]);
 
 const verify = (overrides: Partial<Parameters<typeof verifyHubSpotSignature>[0]> = {}) => {
   const headers = signHubSpotPayload({ url: URL_, payload, secret: SECRET, timestamp: NOW });
-  verifyHubSpotSignature({ method: 'POST', url: URL_, rawBody: payload, signature: headers['x-hubspot-signature-v3'], timestamp: headers['x-hubspot-request-timestamp'], secrets: [SECRET], now: () => NOW, ...overrides });
+  verifyHubSpotSignature({
+    method: 'POST',
+    url: URL_,
+    rawBody: payload,
+    signature: headers['x-hubspot-signature-v3'],
+    timestamp: headers['x-hubspot-request-timestamp'],
+    secrets: [SECRET],
+    now: () => NOW,
+    ...overrides,
+  });
 };
 
 describe('verifyHubSpotSignature (v3)', () => {
@@ -45,12 +66,21 @@ describe('toHubSpotVendorEvent', () => {
       occurredAt: new Date(NOW - 1000),
       payload: event,
       state: { value: 'Ada' },
-      change: { kind: 'CustomerChanged', source: 'hubspot', occurredAt: new Date(NOW - 1000).toISOString(), fields: { firstname: 'Ada' }, tags: ['Customer:1001'] },
+      change: {
+        kind: 'CustomerChanged',
+        source: 'hubspot',
+        occurredAt: new Date(NOW - 1000).toISOString(),
+        fields: { firstname: 'Ada' },
+        tags: ['Customer:1001'],
+      },
     });
   });
 
   it('maps deletions and other object types, and refuses unknown ones', () => {
-    expect(toHubSpotVendorEvent({ ...event, subscriptionType: 'deal.deletion', propertyName: undefined }).change).toMatchObject({ kind: 'DealDeleted', tags: ['Deal:1001'] });
+    expect(toHubSpotVendorEvent({ ...event, subscriptionType: 'deal.deletion', propertyName: undefined }).change).toMatchObject({
+      kind: 'DealDeleted',
+      tags: ['Deal:1001'],
+    });
     expect(() => toHubSpotVendorEvent({ ...event, subscriptionType: 'ticket.creation' })).toThrow(PayloadError);
   });
 });

@@ -5,19 +5,44 @@ import { readErpConfig } from '../../../subgraphs/erp/config.js';
 describe('readErpConfig', () => {
   it('means the emulator when ERP_BASE_URL is absent', () => {
     expect(readErpConfig({})).toEqual({
-      baseUrl: undefined, company: 'CRONUS', credentials: undefined, localCurrency: 'EUR',
-      policy: { timeoutMs: 15_000, retry: { maxAttempts: 3 }, breaker: { threshold: 5, halfOpenAfterMs: 10_000 }, bulkhead: { limit: 4, queue: 50 } },
+      baseUrl: undefined,
+      company: 'CRONUS',
+      credentials: undefined,
+      localCurrency: 'EUR',
+      policy: {
+        timeoutMs: 15_000,
+        retry: { maxAttempts: 3 },
+        breaker: { threshold: 5, halfOpenAfterMs: 10_000 },
+        bulkhead: { limit: 4, queue: 50 },
+      },
     });
   });
 
   it('reads a real ERP with its credentials, without a trailing slash', () => {
     const config = readErpConfig({
-      ERP_BASE_URL: 'http://erp-host:7047/DynamicsNAV/', ERP_COMPANY: 'ACME', ERP_USERNAME: 'svc', ERP_PASSWORD: 's3cret', ERP_TIMEOUT_MS: '5000', ERP_LOCAL_CURRENCY: 'GBP',
-      ERP_RETRY_ATTEMPTS: '2', ERP_BREAKER_THRESHOLD: '3', ERP_BREAKER_HALF_OPEN_MS: '500', ERP_BULKHEAD_LIMIT: '2', ERP_BULKHEAD_QUEUE: '0',
+      ERP_BASE_URL: 'http://erp-host:7047/DynamicsNAV/',
+      ERP_COMPANY: 'ACME',
+      ERP_USERNAME: 'svc',
+      ERP_PASSWORD: 's3cret',
+      ERP_TIMEOUT_MS: '5000',
+      ERP_LOCAL_CURRENCY: 'GBP',
+      ERP_RETRY_ATTEMPTS: '2',
+      ERP_BREAKER_THRESHOLD: '3',
+      ERP_BREAKER_HALF_OPEN_MS: '500',
+      ERP_BULKHEAD_LIMIT: '2',
+      ERP_BULKHEAD_QUEUE: '0',
     });
     expect(config).toEqual({
-      baseUrl: 'http://erp-host:7047/DynamicsNAV', company: 'ACME', credentials: { username: 'svc', password: 's3cret' }, localCurrency: 'GBP',
-      policy: { timeoutMs: 5000, retry: { maxAttempts: 2 }, breaker: { threshold: 3, halfOpenAfterMs: 500 }, bulkhead: { limit: 2, queue: 0 } },
+      baseUrl: 'http://erp-host:7047/DynamicsNAV',
+      company: 'ACME',
+      credentials: { username: 'svc', password: 's3cret' },
+      localCurrency: 'GBP',
+      policy: {
+        timeoutMs: 5000,
+        retry: { maxAttempts: 2 },
+        breaker: { threshold: 3, halfOpenAfterMs: 500 },
+        bulkhead: { limit: 2, queue: 0 },
+      },
     });
   });
 
@@ -28,6 +53,8 @@ describe('readErpConfig', () => {
   });
 
   it('never shows the password in a message', () => {
-    expect(() => readErpConfig({ ERP_PASSWORD: 'hunter2', ERP_TIMEOUT_MS: 'soon' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+    expect(() => readErpConfig({ ERP_PASSWORD: 'hunter2', ERP_TIMEOUT_MS: 'soon' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
   });
 });

@@ -11,7 +11,9 @@ describe('versions', () => {
   });
 
   it('refuses a version of another order or one it did not give out', () => {
-    expect(() => keyFromVersion(toVersion('SO-1', 'K'), 'SO-2')).toThrow(expect.objectContaining({ extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'input.version' } }));
+    expect(() => keyFromVersion(toVersion('SO-1', 'K'), 'SO-2')).toThrow(
+      expect.objectContaining({ extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'input.version' } }),
+    );
     expect(() => keyFromVersion('not-a-version', 'SO-2')).toThrow(/not a version this API gave out/);
   });
 });
@@ -27,12 +29,14 @@ describe('order input', () => {
 
   it('refuses quantities NAV would round and negative prices, naming the field', () => {
     for (const bad of [0, -1, 0.125, Number.NaN]) {
-      expect(() => toQuantityText(bad, 'input.lines.0.quantity')).toThrow(expect.objectContaining({ extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'input.lines.0.quantity' } }));
+      expect(() => toQuantityText(bad, 'input.lines.0.quantity')).toThrow(
+        expect.objectContaining({ extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'input.lines.0.quantity' } }),
+      );
     }
     expect(() => toDecimalText(-1, 'EUR', 'input.lines.0.unitPrice')).toThrow(/input.lines.0.unitPrice/);
   });
 
-  it('builds line elements in the WSDL\'s element order, item numbers as NAV codes', () => {
+  it("builds line elements in the WSDL's element order, item numbers as NAV codes", () => {
     const element = toLineElement({ productNumber: ' ab-1 ', quantity: 3, unitPrice: 1000, description: 'Desk' }, 'EUR', 'input.lines.0');
     expect(element).toEqual({ Type: 'Item', No: 'AB-1', Description: 'Desk', Quantity: '3', Unit_Price: '10.00' });
     expect(Object.keys(element)).toEqual(['Type', 'No', 'Description', 'Quantity', 'Unit_Price']);

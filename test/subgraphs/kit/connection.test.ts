@@ -8,7 +8,12 @@ describe('connections over vendor pages', () => {
   it('round-trips cursors and refuses foreign ones with BAD_USER_INPUT', () => {
     expect(decodeCursor(encodeCursor('abc', 3))).toEqual({ vendorAfter: 'abc', skip: 3 });
     expect(decodeCursor(encodeCursor(undefined, 0))).toEqual({ vendorAfter: undefined, skip: 0 });
-    for (const bad of ['', 'xyz', Buffer.from('["c0",null,1]').toString('base64url'), Buffer.from('["c1",null,-1]').toString('base64url')]) {
+    for (const bad of [
+      '',
+      'xyz',
+      Buffer.from('["c0",null,1]').toString('base64url'),
+      Buffer.from('["c1",null,-1]').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(bad)).toThrow(GraphQLError);
     }
   });
@@ -39,7 +44,11 @@ describe('connections over vendor pages', () => {
   it('pages an in-memory list and reports the total', () => {
     const all = rows(0, 25);
     const page1 = connectionFromArray(all, { first: 10 }, (row) => row);
-    const page3 = connectionFromArray(all, { first: 10, after: connectionFromArray(all, { first: 10, after: page1.pageInfo.endCursor }, (r) => r).pageInfo.endCursor }, (row) => row);
+    const page3 = connectionFromArray(
+      all,
+      { first: 10, after: connectionFromArray(all, { first: 10, after: page1.pageInfo.endCursor }, (r) => r).pageInfo.endCursor },
+      (row) => row,
+    );
     expect(page3.nodes).toEqual(rows(20, 5));
     expect(page3.pageInfo.hasNextPage).toBe(false);
     expect(page3.totalCount).toBe(25);

@@ -25,9 +25,15 @@ describe('entity cache', () => {
     const cache = await createEntityCache({ state: createMemoryState(), subgraph: 'crm', log });
     const upstream = vendor();
     const load = cache.wrap('Customer', 60, upstream.batch);
-    expect(await load(['1', '2'])).toEqual([{ id: '1', version: 1 }, { id: '2', version: 1 }]);
+    expect(await load(['1', '2'])).toEqual([
+      { id: '1', version: 1 },
+      { id: '2', version: 1 },
+    ]);
     expect(await load(['2', '3', 'missing'])).toEqual([{ id: '2', version: 1 }, { id: '3', version: 1 }, null]);
-    expect(upstream.calls).toEqual([['1', '2'], ['3', 'missing']]);
+    expect(upstream.calls).toEqual([
+      ['1', '2'],
+      ['3', 'missing'],
+    ]);
     // "Not found" is not remembered: the record may be created any moment.
     await load(['missing']);
     expect(upstream.calls.at(-1)).toEqual(['missing']);
@@ -38,8 +44,14 @@ describe('entity cache', () => {
     const upstream = vendor(50);
     const load = cache.wrap('Customer', 60, upstream.batch);
     const [a, b] = await Promise.all([load(['7', '8']), load(['8', '9'])]);
-    expect(a).toEqual([{ id: '7', version: 1 }, { id: '8', version: 1 }]);
-    expect(b).toEqual([{ id: '8', version: 1 }, { id: '9', version: 1 }]);
+    expect(a).toEqual([
+      { id: '7', version: 1 },
+      { id: '8', version: 1 },
+    ]);
+    expect(b).toEqual([
+      { id: '8', version: 1 },
+      { id: '9', version: 1 },
+    ]);
     expect(upstream.calls).toEqual([['7', '8'], ['9']]);
   });
 

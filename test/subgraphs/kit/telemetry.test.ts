@@ -6,9 +6,20 @@ import { FakeVendorError, VENDOR, classify, translate } from './policy/testkit.j
 
 async function setup() {
   const store = createTraceStore();
-  const telemetry = await createTelemetry({ part: 'acme', config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 10 }, store, processMetrics: false });
+  const telemetry = await createTelemetry({
+    part: 'acme',
+    config: { otlpEndpoint: undefined, sampleRatio: 1, recentTraces: 10 },
+    store,
+    processMetrics: false,
+  });
   const observed = createSubgraphTelemetry(telemetry, 'acme');
-  const policy = createCallPolicy({ upstream: VENDOR, classify, translate, retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, observer: observed.observer });
+  const policy = createCallPolicy({
+    upstream: VENDOR,
+    classify,
+    translate,
+    retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
+    observer: observed.observer,
+  });
   return { store, telemetry, observed, policy };
 }
 
@@ -27,7 +38,9 @@ describe('the call policy under telemetry', () => {
       },
     });
     expect(value).toBe('ok');
-    await expect(policy.execute({ kind: 'write', operation: 'widgets.create', run: async () => Promise.reject(new FakeVendorError(400)) })).rejects.toThrow();
+    await expect(
+      policy.execute({ kind: 'write', operation: 'widgets.create', run: async () => Promise.reject(new FakeVendorError(400)) }),
+    ).rejects.toThrow();
     const text = await telemetry.registry.metrics();
     expect(text).toContain('interchange_vendor_requests_total{vendor="acme",endpoint="widgets.list",status="503"} 1');
     expect(text).toContain('interchange_vendor_requests_total{vendor="acme",endpoint="widgets.list",status="ok"} 1');
@@ -53,10 +66,18 @@ describe('the call policy under telemetry', () => {
     });
     const [trace] = store.slowest(1);
     const call = trace!.root!;
-    expect(call).toMatchObject({ name: 'acme widgets.list', attributes: { 'interchange.vendor.attempts': 2, 'interchange.vendor.breaker': 'closed' } });
+    expect(call).toMatchObject({
+      name: 'acme widgets.list',
+      attributes: { 'interchange.vendor.attempts': 2, 'interchange.vendor.breaker': 'closed' },
+    });
     const attempts = trace!.spans.filter((span) => span.parentSpanId === call.spanId).sort((a, b) => a.startMs - b.startMs);
     expect(attempts.map((span) => span.attributes)).toMatchObject([
-      { 'interchange.vendor.attempt': 1, 'interchange.vendor.status': 'network', 'interchange.vendor.retry': true, 'interchange.vendor.retry_reason': 'network' },
+      {
+        'interchange.vendor.attempt': 1,
+        'interchange.vendor.status': 'network',
+        'interchange.vendor.retry': true,
+        'interchange.vendor.retry_reason': 'network',
+      },
       { 'interchange.vendor.attempt': 2, 'interchange.vendor.status': 'ok' },
     ]);
     expect(attempts[0]!.failed).toBe(true);

@@ -18,10 +18,18 @@ const OPERATIONS = {
   search: { kind: 'read', bucket: 'search' },
 } as const;
 
-function acme(vendor: FakeVendor, options: { quota?: Record<string, Array<{ points: number; durationSeconds: number }>>; onClose?: () => void } = {}) {
+function acme(
+  vendor: FakeVendor,
+  options: { quota?: Record<string, Array<{ points: number; durationSeconds: number }>>; onClose?: () => void } = {},
+) {
   return createVendorClient<AcmeClient, keyof typeof OPERATIONS>(
     {
-      policy: { timeoutMs: 1_000, retry: { maxAttempts: 3 }, breaker: { threshold: 100, halfOpenAfterMs: 1_000 }, bulkhead: { limit: 10, queue: 10 } },
+      policy: {
+        timeoutMs: 1_000,
+        retry: { maxAttempts: 3 },
+        breaker: { threshold: 100, halfOpenAfterMs: 1_000 },
+        bulkhead: { limit: 10, queue: 10 },
+      },
       quota: options.quota ?? { search: [] },
     },
     {
@@ -42,7 +50,11 @@ function acme(vendor: FakeVendor, options: { quota?: Record<string, Array<{ poin
 
 describe('createVendorClient', () => {
   it('retries what the table calls repeatable (reads, idempotent writes) and never a plain write', async () => {
-    for (const [method, calls] of [['read', 2], ['update', 2], ['create', 1]] as const) {
+    for (const [method, calls] of [
+      ['read', 2],
+      ['update', 2],
+      ['create', 1],
+    ] as const) {
       const vendor = fakeVendor(vendor503(), { value: 'ok' });
       const client = acme(vendor);
       if (calls === 2) await expect(client[method]()).resolves.toBe('ok');

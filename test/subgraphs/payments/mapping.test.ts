@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { toBilling, toCharge, toInvoice, toPaymentIntent, toSubscription } from '../../../subgraphs/payments/mapping.js';
-import type { StripeCharge, StripeCustomer, StripeInvoice, StripePaymentIntent, StripeSubscription } from '../../../subgraphs/payments/wire.js';
+import type {
+  StripeCharge,
+  StripeCustomer,
+  StripeInvoice,
+  StripePaymentIntent,
+  StripeSubscription,
+} from '../../../subgraphs/payments/wire.js';
 
 // Fixtures shaped as Stripe answers at the SDK's pinned API version (fields we do not read left out).
 const T = 1_780_000_000; // 2026-05-28T20:26:40Z
@@ -58,7 +64,19 @@ const charge: StripeCharge = {
   payment_method_details: { type: 'card', card: { brand: 'mastercard', last4: '4444', exp_month: 1, exp_year: 2029 } },
   refunds: {
     has_more: false,
-    data: [{ id: 're_1', created: T + 60, amount: 5_000, currency: 'gbp', charge: 'ch_1', payment_intent: 'pi_1', status: 'succeeded', reason: 'requested_by_customer', metadata: {} }],
+    data: [
+      {
+        id: 're_1',
+        created: T + 60,
+        amount: 5_000,
+        currency: 'gbp',
+        charge: 'ch_1',
+        payment_intent: 'pi_1',
+        status: 'succeeded',
+        reason: 'requested_by_customer',
+        metadata: {},
+      },
+    ],
   },
   metadata: { order_id: 'ord_1' },
 };
@@ -83,7 +101,17 @@ const invoice: StripeInvoice = {
   status_transitions: { finalized_at: T + 3600, paid_at: T + 7200 },
   lines: {
     has_more: true,
-    data: [{ id: 'il_1', amount: 2900, currency: 'jpy', description: '1 × Team (monthly)', quantity: 1, period: { start: T, end: T + 86_400 * 30 }, subscription: 'sub_1' }],
+    data: [
+      {
+        id: 'il_1',
+        amount: 2900,
+        currency: 'jpy',
+        description: '1 × Team (monthly)',
+        quantity: 1,
+        period: { start: T, end: T + 86_400 * 30 },
+        subscription: 'sub_1',
+      },
+    ],
   },
   metadata: null,
 };
@@ -96,7 +124,21 @@ const subscription: StripeSubscription = {
   status: 'past_due',
   items: {
     has_more: false,
-    data: [{ id: 'si_1', price: { id: 'price_1', nickname: 'Team (monthly)', currency: 'eur', unit_amount: 2900, recurring: { interval: 'month', interval_count: 1 } }, quantity: 3, current_period_start: T, current_period_end: T + 86_400 * 30 }],
+    data: [
+      {
+        id: 'si_1',
+        price: {
+          id: 'price_1',
+          nickname: 'Team (monthly)',
+          currency: 'eur',
+          unit_amount: 2900,
+          recurring: { interval: 'month', interval_count: 1 },
+        },
+        quantity: 3,
+        current_period_start: T,
+        current_period_end: T + 86_400 * 30,
+      },
+    ],
   },
   cancel_at_period_end: false,
   cancel_at: null,
@@ -120,7 +162,15 @@ describe('Stripe objects -> schema types', () => {
       balance: { amount: -2500, currency: 'EUR', formatted: '-€25.00' },
       credit: { amount: 2500, currency: 'EUR', formatted: '€25.00' },
       delinquent: false,
-      defaultPaymentMethod: { __typename: 'PaymentMethod', id: 'pm_1', type: 'card', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 },
+      defaultPaymentMethod: {
+        __typename: 'PaymentMethod',
+        id: 'pm_1',
+        type: 'card',
+        brand: 'visa',
+        last4: '4242',
+        expMonth: 12,
+        expYear: 2030,
+      },
       metadata: { segment: 'smb' },
       createdAt: '2026-05-28T20:26:40.000Z',
     });
@@ -144,9 +194,23 @@ describe('Stripe objects -> schema types', () => {
 
   it('maps a charge with its card and embedded refunds', () => {
     const mapped = toCharge(charge);
-    expect(mapped).toMatchObject({ status: 'SUCCEEDED', amountRefunded: { amount: 5000, currency: 'GBP' }, paymentMethod: { id: 'pm_1', brand: 'mastercard', last4: '4444' } });
+    expect(mapped).toMatchObject({
+      status: 'SUCCEEDED',
+      amountRefunded: { amount: 5000, currency: 'GBP' },
+      paymentMethod: { id: 'pm_1', brand: 'mastercard', last4: '4444' },
+    });
     expect(mapped.refunds).toEqual([
-      { __typename: 'Refund', id: 're_1', amount: { amount: 5000, currency: 'GBP', formatted: '£50.00' }, status: 'SUCCEEDED', reason: 'requested_by_customer', chargeId: 'ch_1', paymentIntentId: 'pi_1', metadata: {}, createdAt: '2026-05-28T20:27:40.000Z' },
+      {
+        __typename: 'Refund',
+        id: 're_1',
+        amount: { amount: 5000, currency: 'GBP', formatted: '£50.00' },
+        status: 'SUCCEEDED',
+        reason: 'requested_by_customer',
+        chargeId: 'ch_1',
+        paymentIntentId: 'pi_1',
+        metadata: {},
+        createdAt: '2026-05-28T20:27:40.000Z',
+      },
     ]);
     expect(toCharge({ ...charge, refunds: undefined }).refunds).toEqual([]);
   });
@@ -162,7 +226,16 @@ describe('Stripe objects -> schema types', () => {
       metadata: {},
     });
     expect(mapped.lines).toEqual([
-      { __typename: 'InvoiceLine', id: 'il_1', description: '1 × Team (monthly)', amount: { amount: 2900, currency: 'JPY', formatted: '¥2,900' }, quantity: 1, periodStart: '2026-05-28T20:26:40.000Z', periodEnd: '2026-06-27T20:26:40.000Z', subscriptionId: 'sub_1' },
+      {
+        __typename: 'InvoiceLine',
+        id: 'il_1',
+        description: '1 × Team (monthly)',
+        amount: { amount: 2900, currency: 'JPY', formatted: '¥2,900' },
+        quantity: 1,
+        periodStart: '2026-05-28T20:26:40.000Z',
+        periodEnd: '2026-06-27T20:26:40.000Z',
+        subscriptionId: 'sub_1',
+      },
     ]);
     expect(toInvoice({ ...invoice, parent: null, status: null }).subscriptionId).toBeNull();
     expect(toInvoice({ ...invoice, status: null }).status).toBe('DRAFT');
@@ -175,7 +248,18 @@ describe('Stripe objects -> schema types', () => {
       currency: 'EUR',
       pauseCollectionBehavior: 'keep_as_draft',
       latestInvoiceId: 'in_1',
-      items: [{ id: 'si_1', priceId: 'price_1', priceName: 'Team (monthly)', unitAmount: { amount: 2900 }, interval: 'MONTH', intervalCount: 1, quantity: 3, currentPeriodEnd: '2026-06-27T20:26:40.000Z' }],
+      items: [
+        {
+          id: 'si_1',
+          priceId: 'price_1',
+          priceName: 'Team (monthly)',
+          unitAmount: { amount: 2900 },
+          interval: 'MONTH',
+          intervalCount: 1,
+          quantity: 3,
+          currentPeriodEnd: '2026-06-27T20:26:40.000Z',
+        },
+      ],
     });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, quoteSearchValue, toCustomerEmailQuery, toCustomerRowsQuery, toListFilter } from '../../../subgraphs/payments/search.js';
+import {
+  matchesFilter,
+  quoteSearchValue,
+  toCustomerEmailQuery,
+  toCustomerRowsQuery,
+  toListFilter,
+} from '../../../subgraphs/payments/search.js';
 
 const T = 1_780_000_000; // 2026-05-28T20:26:40Z
 
@@ -19,8 +25,14 @@ describe('search queries', () => {
   });
 
   it('puts the filter into the query for one customer, except several statuses', () => {
-    const filter = toListFilter({ status: ['PAID'], createdAfter: '2026-01-01T00:00:00Z', createdBefore: new Date('2026-02-01T00:00:00.500Z') });
-    expect(toCustomerRowsQuery(['cus_1'], filter)).toBe('customer:"cus_1" AND status:"paid" AND created>=1767225600 AND created<1769904001');
+    const filter = toListFilter({
+      status: ['PAID'],
+      createdAfter: '2026-01-01T00:00:00Z',
+      createdBefore: new Date('2026-02-01T00:00:00.500Z'),
+    });
+    expect(toCustomerRowsQuery(['cus_1'], filter)).toBe(
+      'customer:"cus_1" AND status:"paid" AND created>=1767225600 AND created<1769904001',
+    );
     expect(toCustomerRowsQuery(['cus_1'], toListFilter({ status: ['PAID', 'OPEN'] }))).toBe('customer:"cus_1"');
   });
 

@@ -39,7 +39,10 @@ describe('circuit breaker', () => {
   });
 
   it('counts each attempt, so a retry storm stops as soon as the circuit opens', async () => {
-    policy = testPolicy({ retry: { maxAttempts: 10, initialDelayMs: 1, maxDelayMs: 2 }, breaker: { threshold: 3, halfOpenAfterMs: 5_000 } });
+    policy = testPolicy({
+      retry: { maxAttempts: 10, initialDelayMs: 1, maxDelayMs: 2 },
+      breaker: { threshold: 3, halfOpenAfterMs: 5_000 },
+    });
     const vendor = fakeVendor(vendor503());
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read' }));
     expect(vendor.calls).toBe(3);

@@ -125,12 +125,14 @@ describe('retries', () => {
 
   it('keeps a deliberate error the vendor call raised itself (e.g. NOT_FOUND from mapping)', async () => {
     policy = testPolicy();
-    const error = await rejection(policy.execute({
-      run: async () => {
-        throw new NotFoundError('Customer', 'cus_1', { upstream: VENDOR });
-      },
-      kind: 'read',
-    }));
+    const error = await rejection(
+      policy.execute({
+        run: async () => {
+          throw new NotFoundError('Customer', 'cus_1', { upstream: VENDOR });
+        },
+        kind: 'read',
+      }),
+    );
     expect(error).toBeInstanceOf(NotFoundError);
   });
 
@@ -165,16 +167,20 @@ describe('retries', () => {
   it('uses a per-call classifier and translator over the policy’s own', async () => {
     policy = testPolicy();
     const vendor = fakeVendor({ error: new FakeVendorError(400) }, { value: 'second' });
-    await expect(policy.execute({
-      run: vendor.run,
-      kind: 'read',
-      classify: () => ({ retryable: true, countsForBreaker: false }),
-    })).resolves.toBe('second');
-    const error = await rejection(policy.execute({
-      run: fakeVendor({ error: new FakeVendorError(400) }).run,
-      kind: 'read',
-      translate: () => new NotFoundError('Thing', 'x'),
-    }));
+    await expect(
+      policy.execute({
+        run: vendor.run,
+        kind: 'read',
+        classify: () => ({ retryable: true, countsForBreaker: false }),
+      }),
+    ).resolves.toBe('second');
+    const error = await rejection(
+      policy.execute({
+        run: fakeVendor({ error: new FakeVendorError(400) }).run,
+        kind: 'read',
+        translate: () => new NotFoundError('Thing', 'x'),
+      }),
+    );
     expect(error).toBeInstanceOf(NotFoundError);
   });
 

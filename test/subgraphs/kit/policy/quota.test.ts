@@ -51,9 +51,11 @@ describe('quota in memory', () => {
   });
 
   it('keeps named buckets apart: spending `search` leaves `default` alone', async () => {
-    const policy = track(testPolicy({
-      quota: { default: [{ points: 5, durationSeconds: 10 }], search: [{ points: 1, durationSeconds: 10 }] },
-    }));
+    const policy = track(
+      testPolicy({
+        quota: { default: [{ points: 5, durationSeconds: 10 }], search: [{ points: 1, durationSeconds: 10 }] },
+      }),
+    );
     const vendor = ok();
     await policy.execute({ run: vendor.run, kind: 'read', bucket: 'search' });
     const error = await rejection(policy.execute({ run: vendor.run, kind: 'read', bucket: 'search', deadline: Date.now() + 200 }));
@@ -66,9 +68,16 @@ describe('quota in memory', () => {
   });
 
   it('spends from every window of a bucket: the tighter one limits', async () => {
-    const policy = track(testPolicy({
-      quota: { default: [{ points: 10, durationSeconds: 1 }, { points: 2, durationSeconds: 5 }] },
-    }));
+    const policy = track(
+      testPolicy({
+        quota: {
+          default: [
+            { points: 10, durationSeconds: 1 },
+            { points: 2, durationSeconds: 5 },
+          ],
+        },
+      }),
+    );
     const vendor = ok();
     await policy.execute({ run: vendor.run, kind: 'read' });
     await policy.execute({ run: vendor.run, kind: 'read' });
@@ -78,9 +87,16 @@ describe('quota in memory', () => {
   });
 
   it('reports every window on its own, the tightest with its own reset, and a passed window as full again', async () => {
-    const policy = track(testPolicy({
-      quota: { default: [{ points: 10, durationSeconds: 1 }, { points: 5, durationSeconds: 60 }] },
-    }));
+    const policy = track(
+      testPolicy({
+        quota: {
+          default: [
+            { points: 10, durationSeconds: 1 },
+            { points: 5, durationSeconds: 60 },
+          ],
+        },
+      }),
+    );
     const vendor = ok();
     for (let i = 0; i < 4; i++) await policy.execute({ run: vendor.run, kind: 'read' });
     const burst = policy.state().quota.default!;
@@ -125,7 +141,14 @@ describe('quota in memory', () => {
 
 /** Whether a Redis answers at 127.0.0.1:6379 within a short wait. */
 async function redisReachable(): Promise<boolean> {
-  const probe = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, connectTimeout: 500, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const probe = new Redis({
+    host: '127.0.0.1',
+    port: 6379,
+    lazyConnect: true,
+    connectTimeout: 500,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   probe.on('error', () => {});
   try {
     await probe.connect();

@@ -9,7 +9,10 @@ describe('shouldRetry, one test per rule', () => {
   it('never repeats a write without an idempotency key, whatever the failure', () => {
     expect(shouldRetry(transient, 1, { kind: 'write' }, limits)).toEqual({ retry: false, reason: 'unsafe-write' });
     expect(shouldRetry(transient, 1, { kind: 'write', idempotent: false }, limits)).toEqual({ retry: false, reason: 'unsafe-write' });
-    expect(shouldRetry({ ...transient, shouldRetryHeader: true }, 1, { kind: 'write' }, limits)).toEqual({ retry: false, reason: 'unsafe-write' });
+    expect(shouldRetry({ ...transient, shouldRetryHeader: true }, 1, { kind: 'write' }, limits)).toEqual({
+      retry: false,
+      reason: 'unsafe-write',
+    });
   });
 
   it('repeats a write that carries an idempotency key, and a read', () => {
@@ -28,10 +31,13 @@ describe('shouldRetry, one test per rule', () => {
   });
 
   it('stops on failures the classifier calls final (a 4xx)', () => {
-    expect(shouldRetry({ retryable: false, status: 400, countsForBreaker: false }, 1, read, limits)).toEqual({ retry: false, reason: 'not-retryable' });
+    expect(shouldRetry({ retryable: false, status: 400, countsForBreaker: false }, 1, read, limits)).toEqual({
+      retry: false,
+      reason: 'not-retryable',
+    });
   });
 
-  it("repeats a failure the classifier calls final when the vendor says yes (Stripe-Should-Retry: true on a 409)", () => {
+  it('repeats a failure the classifier calls final when the vendor says yes (Stripe-Should-Retry: true on a 409)', () => {
     const conflict: Failure = { retryable: false, status: 409, shouldRetryHeader: true, countsForBreaker: false };
     expect(shouldRetry(conflict, 1, { kind: 'write', idempotent: true }, limits)).toEqual({ retry: true, delayMs: 100 });
   });

@@ -13,7 +13,10 @@ export const VENDOR = 'acme';
 
 /** What a fake SDK throws: a status (absent = no response, e.g. a reset) and response headers. */
 export class FakeVendorError extends Error {
-  constructor(readonly status: number | undefined, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number | undefined,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(status === undefined ? 'socket hang up' : `vendor answered ${status}`);
     this.name = 'FakeVendorError';
   }
@@ -37,7 +40,10 @@ export const classify: Classifier = (error) => {
 export const translate: Translator = (error) => {
   if (error instanceof InterchangeError) return error;
   if (!(error instanceof FakeVendorError) || error.status === undefined || error.status >= 500) {
-    return new UpstreamUnavailableError(VENDOR, { cause: String(error), ...(error instanceof FakeVendorError && error.status ? { status: error.status } : {}) });
+    return new UpstreamUnavailableError(VENDOR, {
+      cause: String(error),
+      ...(error instanceof FakeVendorError && error.status ? { status: error.status } : {}),
+    });
   }
   if (error.status === 429) {
     const ms = parseRetryAfter(error.headers['retry-after']);
