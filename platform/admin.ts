@@ -43,11 +43,9 @@ export function adminOnly(config: AdminConfig, options: AdminOnlyOptions = {}): 
   return (req, res, next) => {
     if (tokens.length === 0) {
       if (!config.production && !options.closedWithoutToken) return next();
-      res
-        .status(404)
-        .json({
-          errors: [{ message: `This route is off: set ${variable} and send it as a bearer token.`, extensions: { code: 'NOT_FOUND' } }],
-        });
+      res.status(404).json({
+        errors: [{ message: `This route is off: set ${variable} and send it as a bearer token.`, extensions: { code: 'NOT_FOUND' } }],
+      });
       return;
     }
     const bearer = req.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1];

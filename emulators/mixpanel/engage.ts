@@ -97,16 +97,14 @@ export function engageRoutes(router: Router, context: MixpanelContext): void {
       if (typeof names === 'string') return sendQueryError(res, 400, names);
       keep = new Set(names);
     }
-    const results = candidates
-      .slice(page * ENGAGE_PAGE_SIZE, (page + 1) * ENGAGE_PAGE_SIZE)
-      .map((profile) =>
-        keep
-          ? {
-              $distinct_id: profile.$distinct_id,
-              $properties: Object.fromEntries(Object.entries(profile.$properties).filter(([key]) => keep.has(key))),
-            }
-          : profile,
-      );
+    const results = candidates.slice(page * ENGAGE_PAGE_SIZE, (page + 1) * ENGAGE_PAGE_SIZE).map((profile) =>
+      keep
+        ? {
+            $distinct_id: profile.$distinct_id,
+            $properties: Object.fromEntries(Object.entries(profile.$properties).filter(([key]) => keep.has(key))),
+          }
+        : profile,
+    );
     // Mixpanel hands out a session id on the first page for the client to send with the following ones.
     const sessionId = param(req, 'session_id') ?? `${Math.floor(context.clock() / 1000)}-${context.nextSequence()}`;
     res.status(200).json({

@@ -254,13 +254,11 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
       lookups.inc({ cache: 'entity', result: 'hit' }, hits);
       lookups.inc({ cache: 'entity', result: 'miss' }, keys - hits);
       if (tracing)
-        trace
-          .getSpan(tracing.active())
-          ?.setAttributes({
-            'interchange.entity_cache.type': typename,
-            'interchange.entity_cache.hits': hits,
-            'interchange.entity_cache.misses': keys - hits,
-          });
+        trace.getSpan(tracing.active())?.setAttributes({
+          'interchange.entity_cache.type': typename,
+          'interchange.entity_cache.hits': hits,
+          'interchange.entity_cache.misses': keys - hits,
+        });
     },
     recent: () => ({
       lastErrors: [...lastErrors],
