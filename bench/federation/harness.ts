@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * The pieces the runner and the profiler share: child processes that are always stopped, the subgraphs
  * process, readiness, autocannon with every response checked, peak RSS.
@@ -168,7 +169,18 @@ export type Contender = {
  * The Interchange gateway's production settings for the benchmark. The anonymous rate limit stays on (its
  * limiter runs for every request) but so high that it never refuses autocannon, which is one address.
  */
-const INTERCHANGE_ENV = { ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000000' };
+/**
+ * Interchange in production, its safety limits lifted where they would refuse the benchmark's own load (50
+ * anonymous connections): rate and cost budgets. Subgraph requests are signed as in any production deployment
+ * (the fixture subgraphs ignore the signature, so the cost of signing is measured).
+ */
+const INTERCHANGE_ENV = {
+  ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000000',
+  COST_MAX_PER_REQUEST: '1000000000',
+  COST_BUDGET_PER_MINUTE: '1000000000',
+  COST_BUDGET_ANONYMOUS_PER_MINUTE: '1000000000',
+  SUBGRAPH_SECRET: randomBytes(32).toString('hex'),
+};
 
 export const CONTENDERS: readonly Contender[] = [
   {
