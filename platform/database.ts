@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -82,6 +83,8 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
 async function openPglite(dataDir: string | undefined, schema: string): Promise<Database> {
   const { PGlite: Engine } = await import('@electric-sql/pglite');
+  // PGlite creates only the last folder of its path: on a fresh clone `.data/` does not exist yet.
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = await Engine.create(dataDir ? { dataDir } : {});
   const run = async (target: PgliteLike, text: string, params?: readonly unknown[]) => {
     // PGlite's extended protocol takes one statement; a parameterless script goes through exec instead.
