@@ -7,14 +7,12 @@
  *   npm run bench:economy [-- --seconds 5 --connections 10 --rounds 2]
  */
 import autocannon from 'autocannon';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { seedPeople } from '../../emulators/shared/people.js';
-import { hashApiKey } from '../../gateway/clients.js';
 import { startStack, type Stack } from '../../launcher/stack.js';
 import { createLogger, type Env } from '../../platform/index.js';
+import { loadEconomyOperations, writeFrontendRegistry } from './operations.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -30,23 +28,8 @@ const rounds = Number(flags.rounds);
 const vendorLatencyMs = Number(flags['vendor-latency']);
 
 const API_KEY = 'bench-economy-key-0123456789';
-const registry = join(mkdtempSync(join(tmpdir(), 'interchange-bench-')), 'clients.json');
-writeFileSync(
-  registry,
-  JSON.stringify({ clients: [{ name: 'bench', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000_000 }] }),
-);
-
-/** A person present in all four systems, for the customer 360 view. */
-const person = seedPeople().find((p) => p.inStripe && p.inMixpanel && p.erpCustomerNo)!;
-const operationsDir = new URL('./operations/', import.meta.url);
-const operations = readdirSync(operationsDir)
-  .filter((file) => file.endsWith('.graphql'))
-  .sort()
-  .map((file) => ({
-    name: file.replace(/\.graphql$/, ''),
-    query: readFileSync(new URL(file, operationsDir), 'utf8'),
-    variables: file.startsWith('Customer360') ? { email: person.email } : {},
-  }));
+const registry = writeFrontendRegistry('bench', API_KEY);
+const operations = loadEconomyOperations();
 
 // Every mode lifts the emulators' own quotas: this measures Interchange, not the vendors' throttling.
 // Authorization and cost budgets off: the benchmark measures vendor calls saved, not who may see what.

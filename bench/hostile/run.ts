@@ -6,14 +6,11 @@
  * vendor-backed operations must keep answering.
  */
 import autocannon from 'autocannon';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { seedPeople } from '../../emulators/shared/people.js';
-import { hashApiKey } from '../../gateway/clients.js';
 import { startStack, type Stack } from '../../launcher/stack.js';
 import { createLogger, type Env } from '../../platform/index.js';
+import { loadEconomyOperations, writeFrontendRegistry } from '../economy/operations.js';
 
 const { values: flags } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' } },
@@ -22,24 +19,8 @@ const seconds = Number(flags.seconds);
 const connections = Number(flags.connections);
 
 const API_KEY = 'bench-hostile-frontend-0123456789';
-const registry = join(mkdtempSync(join(tmpdir(), 'interchange-bench-')), 'clients.json');
-writeFileSync(
-  registry,
-  JSON.stringify({ clients: [{ name: 'frontend', kind: 'frontend', keySha256: hashApiKey(API_KEY), rateLimitPerMinute: 10_000_000 }] }),
-);
-
-const person = seedPeople().find((p) => p.inStripe && p.inMixpanel && p.erpCustomerNo)!;
-const operationsDir = new URL('../economy/operations/', import.meta.url);
-const operations = readdirSync(operationsDir)
-  .filter((file) => file.endsWith('.graphql'))
-  .sort()
-  .map((file) => ({
-    name: file.replace(/\.graphql$/, ''),
-    body: JSON.stringify({
-      query: readFileSync(new URL(file, operationsDir), 'utf8'),
-      variables: file.startsWith('Customer360') ? { email: person.email } : {},
-    }),
-  }));
+const registry = writeFrontendRegistry('frontend', API_KEY);
+const operations = loadEconomyOperations().map(({ name, query, variables }) => ({ name, body: JSON.stringify({ query, variables }) }));
 
 function nested(levels: number): string {
   let inner = 'id';

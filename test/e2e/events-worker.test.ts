@@ -8,6 +8,7 @@ import { signHubSpotPayload } from '../../subgraphs/crm/webhooks.js';
 import { TEST_DATABASE_URL, postgresReachable } from '../kit/database.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
 import { printed, runScript, type ChildRun } from '../kit/worker-process.js';
+import { hubspotPropertyChange } from '../kit/hubspot-webhooks.js';
 
 const reachable = await postgresReachable();
 const schema = `e2e_worker_${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
@@ -51,19 +52,8 @@ async function postHubSpot(events: unknown[]): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-const event = (eventId: number, objectId: number, occurredAt: number) => ({
-  eventId,
-  subscriptionId: 1,
-  portalId: 62515,
-  appId: 1000001,
-  occurredAt,
-  subscriptionType: 'contact.propertyChange',
-  attemptNumber: 0,
-  objectId,
-  changeSource: 'API',
-  propertyName: 'jobtitle',
-  propertyValue: `title ${eventId}`,
-});
+const event = (eventId: number, objectId: number, occurredAt: number) =>
+  hubspotPropertyChange(eventId, objectId, 'jobtitle', `title ${eventId}`, occurredAt);
 
 const count = async (where: string) => Number((await sql.query(`SELECT count(*) AS n FROM ${schema}.event_log WHERE ${where}`)).rows[0].n);
 

@@ -10,6 +10,7 @@ import { signHubSpotPayload } from '../../subgraphs/crm/webhooks.js';
 import { signStripePayload } from '../../subgraphs/payments/webhooks.js';
 import { TEST_DATABASE_URL, postgresReachable } from '../kit/database.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
+import { hubspotPropertyChange } from '../kit/hubspot-webhooks.js';
 
 const KEY = 'events-test-key-0123456789';
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -74,20 +75,6 @@ async function postHubSpot(events: unknown[], options: { secret?: string; timest
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
 }
 
-const hubspotEvent = (eventId: number, objectId: number, propertyName: string, propertyValue: string, occurredAt: number) => ({
-  eventId,
-  subscriptionId: 1,
-  portalId: 62515,
-  appId: 1000001,
-  occurredAt,
-  subscriptionType: 'contact.propertyChange',
-  attemptNumber: 0,
-  objectId,
-  changeSource: 'API',
-  propertyName,
-  propertyValue,
-});
-
 describe('vendor changes reach the gateway through webhooks, caches on', () => {
   it('shows a name changed directly at HubSpot with the SDK within 5 s', async () => {
     const query = 'query($id: ID!) { customer(id: $id) { id firstName } }';
@@ -149,7 +136,7 @@ describe('the public webhook endpoints', () => {
     expect(forged.status).toBe(401);
     expect(await forged.json()).toMatchObject({ error: { code: 'WEBHOOK_SIGNATURE_INVALID', reason: 'mismatch' } });
 
-    const stale = await postHubSpot([hubspotEvent(777001, 1011, 'firstname', 'Mallory', Date.now())], {
+    const stale = await postHubSpot([hubspotPropertyChange(777001, 1011, 'firstname', 'Mallory', Date.now())], {
       timestamp: Date.now() - 6 * 60_000,
     });
     expect(stale.status).toBe(401);
@@ -165,7 +152,7 @@ describe('the public webhook endpoints', () => {
   });
 
   it('applies a duplicate delivery once', async () => {
-    const events = [hubspotEvent(777100, 1012, 'jobtitle', 'Engineer', Date.now() - 1000)];
+    const events = [hubspotPropertyChange(777100, 1012, 'jobtitle', 'Engineer', Date.now() - 1000)];
     const first = await postHubSpot(events);
     expect(await first.json()).toEqual({ received: true, accepted: 1, duplicates: 0 });
     const again = await postHubSpot(events);
@@ -179,12 +166,12 @@ describe('the public webhook endpoints', () => {
 
   it('records an out-of-order older event as stale without overwriting the newer state', async () => {
     const now = Date.now();
-    await postHubSpot([hubspotEvent(777201, 1013, 'city', 'Newer', now - 1000)]);
+    await postHubSpot([hubspotPropertyChange(777201, 1013, 'city', 'Newer', now - 1000)]);
     await eventually(
       () => byVendorId('hubspot', '777201'),
       (event) => event?.status === 'applied',
     );
-    await postHubSpot([hubspotEvent(777200, 1013, 'city', 'Older', now - 5000)]);
+    await postHubSpot([hubspotPropertyChange(777200, 1013, 'city', 'Older', now - 5000)]);
     const older = await eventually(
       () => byVendorId('hubspot', '777200'),
       (event) => event?.status === 'stale',
