@@ -125,6 +125,8 @@ export function startPolling(pipeline: EventPipeline, adapters: readonly VendorA
   for (const adapter of adapters) {
     const interval = adapter.pollIntervalMs;
     if (!adapter.catchUp || !interval) continue;
+    // A vendor that is down is asked again less and less often (doubling, up to a minute), not every interval.
+    let delay = interval;
     const schedule = () => {
       if (stopped) return;
       const timer = setTimeout(() => {
@@ -133,15 +135,19 @@ export function startPolling(pipeline: EventPipeline, adapters: readonly VendorA
           .reconcile([adapter.vendor])
           .then((result) => {
             const outcome = result[adapter.vendor];
+            delay = outcome?.error ? Math.min(Math.max(delay * 2, interval), Math.max(60_000, interval)) : interval;
             if (outcome?.appended) log.debug({ vendor: adapter.vendor, ...outcome }, 'poll appended changes');
           })
-          .catch((error: unknown) => log.warn({ err: error, vendor: adapter.vendor }, 'poll failed'))
+          .catch((error: unknown) => {
+            delay = Math.min(Math.max(delay * 2, interval), Math.max(60_000, interval));
+            log.warn({ err: error, vendor: adapter.vendor }, 'poll failed');
+          })
           .finally(() => {
             running.delete(run);
             schedule();
           });
         running.add(run);
-      }, interval);
+      }, delay);
       timers.add(timer);
     };
     schedule();

@@ -81,7 +81,25 @@ function parseCursor(cursor: CatchUpCursor): ErpCursor {
     parsed = undefined;
   }
   const candidate = parsed as Partial<ErpCursor> | undefined;
-  if (candidate?.v !== 1 || typeof candidate.pages !== 'object' || candidate.pages === null) {
+  const isPlace = (place: unknown): boolean => {
+    const value = place as Partial<PageCursor> | null;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      Number.isFinite(value.mark) &&
+      typeof value.seen === 'object' &&
+      value.seen !== null &&
+      Object.values(value.seen).every(Number.isFinite) &&
+      (value.scan === undefined ||
+        (typeof value.scan.bookmark === 'string' && [value.scan.from, value.scan.max, value.scan.started].every(Number.isFinite)))
+    );
+  };
+  if (
+    candidate?.v !== 1 ||
+    typeof candidate.pages !== 'object' ||
+    candidate.pages === null ||
+    !Object.values(candidate.pages).every(isPlace)
+  ) {
     throw new ErpFeedError(
       'The stored ERP catch-up cursor is not one this version wrote: delete the row of vendor "erp" in catch_up_cursors to start again from ERP_POLL_INITIAL_LOOKBACK_MS.',
     );

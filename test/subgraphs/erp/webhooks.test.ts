@@ -215,6 +215,7 @@ describe('ERP change reader', () => {
     const changes = createErpChangeReader(client);
     await expect(changes.catchUp('12345')).rejects.toThrow(ErpFeedError);
     await expect(changes.catchUp('12345')).rejects.toThrow(/catch_up_cursors/);
+    await expect(changes.catchUp('{"v":1,"pages":{"Customer":{"mark":"soon","seen":{}}}}')).rejects.toThrow(ErpFeedError);
     expect(() => toErpVendorEvent('Customer', { No: 'C1', Key: 'k' })).toThrow(/Last_Modified_Date_Time/);
   });
 
