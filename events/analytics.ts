@@ -65,22 +65,25 @@ export async function storeEvents(
 ): Promise<{ stored: number; skipped: number }> {
   const ready = collapseCopies(events.filter(storable));
   for (let start = 0; start < ready.length; start += CHUNK) {
-    const rows = ready.slice(start, start + CHUNK).map((event) => ({
-      insert_id: event.insertId ?? null,
-      name: event.name,
-      distinct_id: event.distinctId,
-      time_ms: event.timeMs,
-      properties: event.properties,
-    }));
-    // json (not jsonb) all the way: it keeps the properties' text as given, \u0000 escapes included.
+    const slice = ready.slice(start, start + CHUNK);
+    // Parallel arrays, the properties as JSON text cast to json (not jsonb): json keeps the text as given,
+    // \u0000 escapes and lone surrogates included, where jsonb and a json-to-text conversion refuse them.
     await tx.query(
       `INSERT INTO analytics_events (vendor, insert_id, name, distinct_id, time_ms, properties, source)
-       SELECT $1, r.insert_id, r.name, r.distinct_id, r.time_ms, r.properties, $2
-       FROM json_to_recordset($3::json) AS r(insert_id text, name text, distinct_id text, time_ms bigint, properties json)
+       SELECT $1, r.insert_id, r.name, r.distinct_id, r.time_ms, r.properties::json, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS r(insert_id, name, distinct_id, time_ms, properties)
        ON CONFLICT (vendor, insert_id, name, distinct_id, time_ms) WHERE insert_id IS NOT NULL
        DO UPDATE SET properties = EXCLUDED.properties,
          source = CASE WHEN EXCLUDED.source = 'export' THEN 'export' ELSE analytics_events.source END`,
-      [vendor, source, JSON.stringify(rows)],
+      [
+        vendor,
+        source,
+        slice.map((event) => event.insertId ?? null),
+        slice.map((event) => event.name),
+        slice.map((event) => event.distinctId),
+        slice.map((event) => event.timeMs),
+        slice.map((event) => JSON.stringify(event.properties)),
+      ],
     );
   }
   return { stored: ready.length, skipped: events.length - events.filter(storable).length };

@@ -9,7 +9,8 @@ import type { Migration } from '../platform/index.js';
  * - catch_up_cursors: where each vendor's catch-up reader left off.
  * - analytics_events (version 2): the analytics read model, Mixpanel's raw export kept incrementally
  *   (events/analytics.ts). One row per event by Mixpanel's dedupe key (name, distinct_id, time, $insert_id);
- *   events without an $insert_id are never merged, as Mixpanel never merges them.
+ *   events without an $insert_id are never merged, as Mixpanel never merges them. Properties are json, not
+ *   jsonb: kept as Mixpanel gave them (jsonb refuses \u0000 escapes and lone surrogates, which Mixpanel keeps).
  * - analytics_sync (version 2): per vendor, where the read model is complete (the sync's cursor) and the slot
  *   that keeps every process to one export per interval.
  */
@@ -65,7 +66,7 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
         name text NOT NULL,
         distinct_id text NOT NULL,
         time_ms bigint NOT NULL,
-        properties jsonb NOT NULL,
+        properties json NOT NULL,
         source text NOT NULL CHECK (source IN ('export', 'track')),
         stored_at timestamptz NOT NULL DEFAULT now()
       );

@@ -34,16 +34,20 @@ export function createResolvers(options: ResolverOptions): Resolvers {
    * The batch's accepted events into the read model, so they show before the next export brings them (with
    * the same $insert_id, stored once). A failure here loses nothing: the export brings them later.
    */
-  async function record(batch: readonly PreparedEvent[], refused: readonly { index: number }[], log: Logger) {
+  async function record(batch: readonly PreparedEvent[], refused: readonly { index: number }[], log: Logger, tags: Set<string>) {
     if (!readModel) return;
     const refusedAt = new Set(refused.map((record) => record.index));
     const accepted = batch.flatMap((item, index) => {
       const event = refusedAt.has(index) ? undefined : toRawEvent(item.event);
       return event ? [event] : [];
     });
-    await readModel.record(accepted).catch((error: unknown) => {
+    try {
+      await readModel.record(accepted);
+      // The customers' cached analytics answers are stale now: the mutation's tags are purged before it answers.
+      for (const event of accepted) if (looksLikeEmail(event.distinctId)) tags.add(`Customer:${event.distinctId}`);
+    } catch (error) {
       log.warn({ err: error, events: accepted.length }, 'tracked events not written to the read model; the next sync brings them');
-    });
+    }
   }
 
   const window = (args: { since?: string | null; until?: string | null }, defaultDays = DEFAULT_DAYS) =>
@@ -95,7 +99,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
       },
     },
     Mutation: {
-      trackEvents: async (_, { events }, { client, log }) => {
+      trackEvents: async (_, { events }, { client, log, entityTags }) => {
         const failed: TrackEventFailure[] = [];
         const prepared: PreparedEvent[] = [];
         events.forEach((input, index) => {
@@ -109,7 +113,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
         for (const batch of batches) {
           const outcome = await client.importEvents(batch.map((item) => item.event));
           accepted += outcome.imported;
-          await record(batch, outcome.failed, log);
+          await record(batch, outcome.failed, log, entityTags);
           for (const record of outcome.failed) {
             const source = batch[record.index];
             failed.push({
