@@ -95,7 +95,8 @@ export function createAnalyticsSync(options: AnalyticsSyncOptions): AnalyticsSyn
         );
         return outcome;
       });
-      if (result.skipped > 0) log.warn({ vendor, skipped: result.skipped }, 'analytics sync skipped events it cannot store (U+0000 in a name or id)');
+      if (result.skipped > 0)
+        log.warn({ vendor, skipped: result.skipped }, 'analytics sync skipped events it cannot store (U+0000 in a name or id)');
       log.debug({ vendor, from: dayString(from), to: dayString(today), read: events.length }, 'analytics sync');
       return { status: 'synced', fromDay: dayString(from), toDay: dayString(today), read: events.length, ...result };
     } catch (error) {

@@ -222,7 +222,8 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
     async projectEventsOf(names: readonly string[], window: Window, now: number): Promise<RawEvent[]> {
       const range = toDayRange(window, now);
       if (!range || names.length === 0) return [];
-      if (await stored(window)) return storedProjectEvents.load(JSON.stringify([window.sinceMs, window.untilMs, [...new Set(names)].sort()]));
+      if (await stored(window))
+        return storedProjectEvents.load(JSON.stringify([window.sinceMs, window.untilMs, [...new Set(names)].sort()]));
       const events = await projectEvents.load(JSON.stringify([range.from, range.to, [...new Set(names)].sort()]));
       return events.filter(inWindow(window));
     },

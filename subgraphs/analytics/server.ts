@@ -51,7 +51,8 @@ export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions)
       ...(options.readModel ? { readModel: options.readModel } : {}),
     }),
     client,
-    createLoaders: (shared, tools) => createLoaders(shared, tools, {
+    createLoaders: (shared, tools) =>
+      createLoaders(shared, tools, {
         exportBatchSize: config.exportBatchSize,
         ...(options.readModel ? { readModel: options.readModel } : {}),
       }),

@@ -137,7 +137,9 @@ describe.each(kinds)('analytics read model sync on %s', (kind) => {
     const person = 'tracked@example.com';
     const event = { event: 'Tracked', properties: { distinct_id: person, time: clock - 1000, $insert_id: 'tracked-1', plan: 'pro' } };
     await importEvents([event]);
-    await readModel.record([{ name: 'Tracked', timeMs: clock - 1000, distinctId: person, insertId: 'tracked-1', properties: { plan: 'pro' } }]);
+    await readModel.record([
+      { name: 'Tracked', timeMs: clock - 1000, distinctId: person, insertId: 'tracked-1', properties: { plan: 'pro' } },
+    ]);
     expect(await stored(person, clock - DAY, clock + DAY)).toEqual([`Tracked|${clock - 1000}|tracked-1`]);
     clock += INTERVAL;
     expect((await sync.runOnce()).status).toBe('synced');
