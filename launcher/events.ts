@@ -133,6 +133,17 @@ export function buildAdapters(source: Env, emulators: EventEmulators, emulatorSe
   ];
 }
 
+/**
+ * The read model for an analytics subgraph started alone: only over a shared PostgreSQL (PGlite belongs to the
+ * one process that opened it) with ANALYTICS_SYNC on; the workers (`npm start -- worker`) run the sync.
+ */
+export async function openAnalyticsReadModel(source: Env): Promise<StartedAnalyticsSync | undefined> {
+  const database = readDatabaseConfig(source);
+  if (!database.url || !readAnalyticsSyncConfig(source).enabled) return undefined;
+  const db = await openDatabase({ ...database, poolSize: 5 });
+  return { readModel: createAnalyticsReadModel(db), close: () => db.close() };
+}
+
 export type StartedEvents = {
   pipeline: EventPipeline;
   db: Database;

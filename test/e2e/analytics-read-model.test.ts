@@ -74,7 +74,7 @@ describe.each(kinds)('the analytics read model through the gateway on %s', (kind
       if (Date.now() > deadline) throw new Error(`the first analytics sync did not finish: ${JSON.stringify(status)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.close();
@@ -150,7 +150,7 @@ describe.each(kinds)('the analytics read model through the gateway on %s', (kind
     }
     // Most seeded customers have events: the comparison is not of nulls.
     expect(seen).toBeGreaterThan(500);
-  }, 300_000);
+  }, 600_000);
 
   it('answers activity, eventCounts and project-wide counts from the read model too', async () => {
     const before = exports();
