@@ -6,10 +6,14 @@
 import { z } from 'zod';
 import { DEFAULT_ERP_USER, type ErpSoapEmulator } from '../emulators/erp-soap/index.js';
 import type { HubSpotEmulator } from '../emulators/hubspot/index.js';
+import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import {
+  createAnalyticsReadModel,
+  createAnalyticsSync,
   createEventPipeline,
   eventRoutes,
+  readAnalyticsSyncConfig,
   readEventsConfig,
   registerEventMetrics,
   summarizeEvents,
@@ -20,12 +24,14 @@ import {
   readAdminConfig,
   readDatabaseConfig,
   readEnv,
+  type AnalyticsReadModel,
   type Database,
   type Env,
   type Logger,
   type SharedState,
   type VendorAdapter,
 } from '../platform/index.js';
+import { createExportSource } from '../subgraphs/analytics/index.js';
 import { readCrmConfig } from '../subgraphs/crm/index.js';
 import { createHubSpotAdapter } from '../subgraphs/crm/webhooks.js';
 import { readErpConfig, readErpFeedConfig } from '../subgraphs/erp/index.js';
@@ -35,6 +41,8 @@ import { createStripeAdapter } from '../subgraphs/payments/webhooks.js';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { EventsPanel } from '../gateway/index.js';
+import { mixpanelAccess } from './analytics.js';
+import { readEmulatorRateLimits, unpaced } from './part.js';
 
 const secretList = () =>
   z
@@ -54,7 +62,46 @@ export function readWebhookSecrets(source: Env): { stripe: string[]; hubspot: st
 }
 
 /** The embedded emulators, when the stack started them. */
-export type EventEmulators = { stripe?: StripeEmulator; hubspot?: HubSpotEmulator; erp?: ErpSoapEmulator };
+export type EventEmulators = { stripe?: StripeEmulator; hubspot?: HubSpotEmulator; erp?: ErpSoapEmulator; mixpanel?: MixpanelEmulator };
+
+/** The analytics read model and, where this process syncs it, the sync's timer. */
+export type StartedAnalyticsSync = { readModel: AnalyticsReadModel; close(): Promise<void> };
+
+/**
+ * The analytics read model over the pipeline's database (ANALYTICS_SYNC, default on), and its sync from
+ * Mixpanel's export when `run` (the processes that run workers) and Mixpanel can be reached (configured, or the
+ * embedded emulator). Undefined when the sync is off.
+ */
+export function startAnalyticsSync(
+  source: Env,
+  db: Database,
+  log: Logger,
+  state: SharedState,
+  options: { run: boolean; mixpanel?: MixpanelEmulator },
+): StartedAnalyticsSync | undefined {
+  const config = readAnalyticsSyncConfig(source);
+  if (!config.enabled) return undefined;
+  const readModel = createAnalyticsReadModel(db);
+  const configured = mixpanelAccess(source);
+  const access = configured ?? mixpanelAccess(source, options.mixpanel);
+  if (!options.run || !access) return { readModel, close: async () => {} };
+  // As for the subgraph: an emulator with its limits lifted lifts our pacing too; a real vendor's never is.
+  const pacing = configured ? {} : unpaced({ emulatorRateLimits: readEmulatorRateLimits(source) }, access.quota);
+  const exportSource = createExportSource({
+    config: { ...access, ...pacing },
+    log,
+    state,
+  });
+  const sync = createAnalyticsSync({ db, source: exportSource, log: log.child({ part: 'analytics-sync' }), ...config });
+  sync.start();
+  return {
+    readModel,
+    async close() {
+      await sync.stop();
+      await exportSource.close?.();
+    },
+  };
+}
 
 /** The contact properties the CRM shows, each a HubSpot property-change subscription. */
 const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country', 'erp_customer_no'];
@@ -162,9 +209,22 @@ export function startPolling(pipeline: EventPipeline, adapters: readonly VendorA
   };
 }
 
+/**
+ * The read model for an analytics subgraph started alone: only over a shared PostgreSQL (PGlite belongs to the
+ * one process that opened it) with ANALYTICS_SYNC on; the workers (`npm start -- worker`) run the sync.
+ */
+export async function openAnalyticsReadModel(source: Env): Promise<StartedAnalyticsSync | undefined> {
+  const database = readDatabaseConfig(source);
+  if (!database.url || !readAnalyticsSyncConfig(source).enabled) return undefined;
+  const db = await openDatabase({ ...database, poolSize: 5 });
+  return { readModel: createAnalyticsReadModel(db), close: () => db.close() };
+}
+
 export type StartedEvents = {
   pipeline: EventPipeline;
   db: Database;
+  /** The analytics read model for the analytics subgraph; absent with ANALYTICS_SYNC=false. */
+  analytics?: AnalyticsReadModel;
   routes: Router;
   /** What the gateway's /status shows of the pipeline, and its redrive button. */
   panel: EventsPanel;
@@ -203,9 +263,12 @@ export async function startEvents(
     if (workers) await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
     // Polling belongs with the workers: where they run apart, `npm start -- worker` polls.
     const polling = workers ? startPolling(pipeline, adapters, eventsLog) : undefined;
+    // After the pipeline: its migrations made the read model's tables.
+    const analytics = startAnalyticsSync(source, db, log, state, { run: workers, mixpanel: emulators.mixpanel });
     return {
       pipeline,
       db,
+      ...(analytics ? { analytics: analytics.readModel } : {}),
       panel: { summary: () => summarizeEvents(pipeline), redrive: () => pipeline.redrive() },
       observe: (registry) => registerEventMetrics(registry, pipeline),
       routes: eventRoutes({ pipeline, log, admin: readAdminConfig(source), publicUrl: config.publicUrl }),
@@ -229,6 +292,7 @@ export async function startEvents(
       },
       async close() {
         await polling?.stop();
+        await analytics?.close();
         await pipeline.close();
         await Promise.all(adapters.map((adapter) => adapter.close?.()));
         await db.close();
