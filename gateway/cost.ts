@@ -63,13 +63,28 @@ function directiveArgs(
     : undefined;
 }
 
+// Read from the schema's directives once per field: the schema does not change while the gateway runs.
+const weights = new WeakMap<GraphQLField<unknown, unknown>, number>();
+const listSizes = new WeakMap<GraphQLField<unknown, unknown>, ListSize | undefined>();
+
 function weightOf(field: GraphQLField<unknown, unknown>): number {
+  let weight = weights.get(field);
+  if (weight === undefined) weights.set(field, (weight = readWeight(field)));
+  return weight;
+}
+
+function listSizeOf(field: GraphQLField<unknown, unknown>): ListSize | undefined {
+  if (!listSizes.has(field)) listSizes.set(field, readListSize(field));
+  return listSizes.get(field);
+}
+
+function readWeight(field: GraphQLField<unknown, unknown>): number {
   const cost = directiveArgs(field.astNode, 'cost') ?? directiveArgs(getNamedType(field.type).astNode as never, 'cost');
   if (typeof cost?.weight === 'number') return cost.weight;
   return isCompositeType(getNamedType(field.type)) ? 1 : 0;
 }
 
-function listSizeOf(field: GraphQLField<unknown, unknown>): ListSize | undefined {
+function readListSize(field: GraphQLField<unknown, unknown>): ListSize | undefined {
   const args = directiveArgs(field.astNode, 'listSize');
   if (!args) return undefined;
   return {

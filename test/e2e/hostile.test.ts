@@ -469,3 +469,66 @@ describe('a production gateway', () => {
     expect(other.status).toBe(200);
   });
 });
+
+describe('the penalty box', () => {
+  let gateway: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    const { log } = memoryLogger();
+    const config = readGatewayConfig({
+      NODE_ENV: 'test',
+      SUBGRAPH_SECRET: stack.subgraphSecret,
+      DEV_ISSUER_KEY_FILE: keyFile,
+      CLIENT_REGISTRY: registry,
+      ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
+      REFUSAL_LIMIT: '3',
+      REFUSAL_PENALTY_SECONDS: '120',
+    });
+    gateway = await createGateway({ config: { ...config, port: 0, subgraphUrls: stack.subgraphUrls }, log });
+    url = await gateway.listen();
+  });
+  afterAll(() => gateway.close());
+
+  const send = async (body: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+    return { status: response.status, code: json.errors?.[0]?.extensions?.code, retryAfter: response.headers.get('retry-after') };
+  };
+  const deep = JSON.stringify({ query: nested(12) });
+  const good = JSON.stringify({ query: '{ customer(id: "1001") { id } }' });
+
+  it('boxes a caller past REFUSAL_LIMIT refusals, before reading its body, and only that caller', async () => {
+    // A frontend key's refusals count against the key at its address, not against the address alone.
+    expect(await send(JSON.stringify({ query: '{ nope }' }), { 'x-api-key': WEB_KEY })).toMatchObject({ status: 400 });
+    for (let i = 0; i < 4; i++) expect(await send(deep)).toMatchObject({ status: 400, code: 'DEPTH_LIMIT_EXCEEDED' });
+    const boxed = await send(deep);
+    expect(boxed).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    expect(Number(boxed.retryAfter)).toBeGreaterThan(100);
+    // Refused from its headers: a body over the limit is not read (no 413), malformed JSON is not parsed.
+    expect(await send(`{ "query": "${'a '.repeat(600_000)}" }`)).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    expect(await send('{"query": ')).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    // The caller's own good requests wait out the penalty too.
+    expect(await send(good)).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    // Bad credentials from the boxed address get the box's answer.
+    expect(await send(good, { 'x-api-key': 'someone-elses-key-0123456789' })).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+
+    // Other callers from the same address are not touched: a frontend's key, a signed-in user.
+    expect(await send(good, { 'x-api-key': WEB_KEY })).toMatchObject({ status: 200 });
+    expect(await send(good, { authorization: `Bearer ${await token({ sub: 'grace', scope: 'crm:read' })}` })).toMatchObject({
+      status: 200,
+    });
+  });
+
+  it('refuses a body announced over the limit from its Content-Length', async () => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': WEB_KEY },
+      body: `{ "query": "${'a '.repeat(600_000)}" }`,
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
+  });
+});
