@@ -37,7 +37,14 @@ export type RequestState = {
   /** The parsed document of `body.query`, once a step parsed it (kept in step with `body.query`). */
   document?: DocumentNode;
   /** The static cost estimate of the operation, once the cost step ran. */
-  cost?: { estimated: number; limit: number; requested: boolean };
+  cost?: {
+    estimated: number;
+    limit: number;
+    /** The request asked for `extensions.cost`. */
+    requested: boolean;
+    /** Corrects the caller's budget from the estimate it was charged to the actual cost; set once charged. */
+    settle?: (actual: number) => Promise<void>;
+  };
   /** Fields the authorization step removed: they come back null with UNAUTHORIZED_FIELD_OR_TYPE errors. */
   removed?: ReadonlyArray<{ path: ReadonlyArray<string>; message: string; field: boolean }>;
   /** Set by the response cache's step on a miss: where to store this response, and who waits for it. */

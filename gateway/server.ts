@@ -33,7 +33,8 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
 import { authorizationPlugin, authorizationStep } from './authorization.js';
-import { costReportPlugin, costStep } from './cost.js';
+import { costReportPlugin } from './actual-cost.js';
+import { costStep } from './cost.js';
 import { loadDevKeys } from './dev-issuer.js';
 import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
@@ -144,7 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       authorizationPlugin(),
-      costReportPlugin(),
+      costReportPlugin(schema),
       ...(responseCache ? [responseCache.plugin] : []),
       ...(observed ? [observed.plugin] : []),
     ],

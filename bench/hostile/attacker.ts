@@ -1,7 +1,8 @@
 /**
  * The hostile benchmark's attacker, in its own process (forked by bench/hostile/run.ts with the gateway URL as
- * argument): `--connections` loops send HOSTILE round robin as fast as the answers come until the parent sends
- * `stop`, then it replies with the answers counted by status and code, and exits.
+ * argument): on `start`, `--connections` loops send HOSTILE round robin as fast as the answers come; on `stop`
+ * they finish their request and it replies with the answers since `start`, counted by status and code. One
+ * attacker lives through a whole mode, as a real one would: the penalty box remembers it between rounds.
  */
 import { parseArgs } from 'node:util';
 import { HOSTILE } from './matrix.js';
@@ -11,12 +12,14 @@ const { values, positionals } = parseArgs({
   options: { connections: { type: 'string', default: '2' } },
 });
 const url = `${positionals[0]}/graphql`;
-let running = true;
-const statuses: Record<string, number> = {};
+let running = false;
+let statuses: Record<string, number> = {};
+let next = 0;
 
-async function loop(offset: number): Promise<void> {
-  for (let i = offset; running; i++) {
-    const input = HOSTILE[i % HOSTILE.length]!;
+async function loop(): Promise<void> {
+  while (running) {
+    const input = HOSTILE[next++ % HOSTILE.length]!;
+    let key: string;
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -30,22 +33,26 @@ async function loop(offset: number): Promise<void> {
       } catch {
         code = 'not JSON';
       }
-      const key = `${response.status} ${code}`;
-      statuses[key] = (statuses[key] ?? 0) + 1;
+      key = `${response.status} ${code}`;
     } catch (error) {
-      const key = `network ${(error as Error).message}`;
-      statuses[key] = (statuses[key] ?? 0) + 1;
+      key = `network ${(error as Error).message}`;
     }
+    statuses[key] = (statuses[key] ?? 0) + 1;
   }
 }
 
-const loops = Array.from({ length: Number(values.connections) }, (_, i) => loop(i * 3));
+let loops: Array<Promise<void>> = [];
 process.on('message', (message) => {
-  if (message !== 'stop') return;
-  running = false;
-  void Promise.all(loops).then(() => {
-    process.send?.({ statuses });
+  if (message === 'start') {
+    running = true;
+    statuses = {};
+    loops = Array.from({ length: Number(values.connections) }, () => loop());
+    process.send?.({ started: true });
+  } else if (message === 'stop') {
+    running = false;
+    void Promise.all(loops).then(() => process.send?.({ statuses }));
+  } else if (message === 'exit') {
     process.exit(0);
-  });
+  }
 });
 process.send?.({ ready: true });

@@ -24,11 +24,13 @@ const { values: flags } = parseArgs({
     'attack-connections': { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     modes: { type: 'string', default: 'cached,cold' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const seconds = Number(flags.seconds);
 const connections = Number(flags.connections);
 const attackConnections = Number(flags['attack-connections']);
+const rounds = Number(flags.rounds);
 const PROFILES = fileURLToPath(new URL('../reports/profiles/', import.meta.url));
 
 const API_KEY = 'bench-hostile-frontend-0123456789';
@@ -90,10 +92,56 @@ async function load(url: string, body: string) {
   let fivexx = 0;
   for (const [code, count] of Object.entries(result.statusCodeStats ?? {}))
     if (Number(code) >= 500) fivexx += (count as { count: number }).count;
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors, fivexx };
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+    fivexx,
+  };
+}
+
+/**
+ * In cached mode: makes sure the cached answer will outlive the next alone + attacked pair, waiting for it to
+ * expire and be computed again if not. A refill (seconds of vendor calls with every connection waiting as a
+ * follower) inside one segment and not the other would swamp what is measured; the refill's cost is the cold
+ * mode's subject.
+ */
+async function freshen(url: string, body: string, pairSeconds: number): Promise<void> {
+  const ask = () =>
+    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body }).then(
+      async (response) => {
+        await response.arrayBuffer();
+        const maxAge = /max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1];
+        return { age: Number(response.headers.get('age') ?? 0), maxAge: maxAge === undefined ? undefined : Number(maxAge) };
+      },
+    );
+  const { age, maxAge } = await ask();
+  if (maxAge === undefined || age + pairSeconds + 5 < maxAge) return;
+  await new Promise((resolve) => setTimeout(resolve, (maxAge - age + 1) * 1000));
+  await ask();
+}
+
+type Usage = { cpuMicros: number; rss: number };
+type Tally = { requests: number; seconds: number; cpuMicros: number; p99: number[]; fivexx: number; non2xx: number };
+const tally = (): Tally => ({ requests: 0, seconds: 0, cpuMicros: 0, p99: [], fivexx: 0, non2xx: 0 });
+
+/** One measured segment: the load and the stack's CPU time it took. */
+async function segment(stack: ChildProcess, url: string, body: string, into: Tally) {
+  const before = await ask<Usage>(stack, 'usage');
+  const result = await load(url, body);
+  const after = await ask<Usage>(stack, 'usage');
+  into.requests += result.requests;
+  into.seconds += result.seconds;
+  into.cpuMicros += after.cpuMicros - before.cpuMicros;
+  into.p99.push(result.p99);
+  into.fivexx += result.fivexx;
+  into.non2xx += result.non2xx;
+  return after;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const rows: string[] = [];
 const attackerSeen: Record<string, number> = {};
 let attackerRequests = 0;
@@ -105,27 +153,43 @@ for (const [mode, env] of Object.entries(MODES).filter(([mode]) => flags.modes.s
   const profile = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}${mode}`] : [];
   const { child: stack, first } = await start<{ url: string }>('./stack.ts', [], env, ['--expose-gc', ...profile]);
   const { url } = first;
+  const { child: attacker } = await start('./attacker.ts', [url, '--connections', String(attackConnections)], {});
   try {
-    const rssStart = (await ask<{ rss: number }>(stack, 'rss')).rss;
+    const rssStart = (await ask<Usage>(stack, 'usage')).rss;
+    let rssEnd = rssStart;
     for (const operation of operations) {
       await load(url, operation.body); // warm-up round, not reported
-      const alone = await load(url, operation.body);
-      const { child: attacker } = await start('./attacker.ts', [url, '--connections', String(attackConnections)], {});
-      const underAttack = await load(url, operation.body);
-      const { statuses } = await ask<{ statuses: Record<string, number> }>(attacker, 'stop');
-      attackedSeconds += seconds;
-      for (const [key, count] of Object.entries(statuses)) {
-        attackerSeen[key] = (attackerSeen[key] ?? 0) + count;
-        attackerRequests += count;
+      const alone = tally();
+      const attacked = tally();
+      let hostile = 0;
+      // Alone and attacked interleaved, so the machine's other load weighs on both alike.
+      for (let round = 0; round < rounds; round++) {
+        await freshen(url, operation.body, 2 * seconds);
+        await segment(stack, url, operation.body, alone);
+        await ask(attacker, 'start');
+        rssEnd = (await segment(stack, url, operation.body, attacked)).rss;
+        const { statuses } = await ask<{ statuses: Record<string, number> }>(attacker, 'stop');
+        for (const [key, count] of Object.entries(statuses)) {
+          attackerSeen[key] = (attackerSeen[key] ?? 0) + count;
+          hostile += count;
+        }
       }
-      const rss = (await ask<{ rss: number }>(stack, 'rss')).rss;
-      const ratio = alone.rps > 0 ? `${((underAttack.rps / alone.rps) * 100).toFixed(0)}%` : 'n/a';
+      attackerRequests += hostile;
+      attackedSeconds += attacked.seconds;
+      const aloneRps = alone.requests / alone.seconds;
+      const attackedRps = attacked.requests / attacked.seconds;
+      const ratio = aloneRps > 0 ? `${((attackedRps / aloneRps) * 100).toFixed(0)}%` : 'n/a';
+      // The stack's CPU per normal request alone, and what is left of its CPU under attack once the normal
+      // requests are paid for that way: what the attacker's requests cost it, each.
+      const perRequest = alone.requests > 0 ? alone.cpuMicros / alone.requests : 0;
+      const perHostile = hostile > 0 ? Math.max(0, attacked.cpuMicros - attacked.requests * perRequest) / hostile : 0;
       rows.push(
-        `| ${mode} | ${operation.name} | ${alone.rps.toFixed(0)} | ${underAttack.rps.toFixed(0)} | ${ratio} | ${alone.p99} / ${underAttack.p99} | ${alone.fivexx + underAttack.fivexx} | ${alone.non2xx + underAttack.non2xx} | ${mb(rssStart)} → ${mb(rss)} |`,
+        `| ${mode} | ${operation.name} | ${aloneRps.toFixed(0)} | ${attackedRps.toFixed(0)} | ${ratio} | ${median(alone.p99)} / ${median(attacked.p99)} | ${(perRequest / 1000).toFixed(2)} | ${(hostile / attacked.seconds).toFixed(0)} | ${(perHostile / 1000).toFixed(2)} | ${alone.fivexx + attacked.fivexx} | ${alone.non2xx + attacked.non2xx} | ${mb(rssStart)} → ${mb(rssEnd)} |`,
       );
       console.log(rows.at(-1));
     }
   } finally {
+    attacker.send('exit');
     stack.send('close');
     await new Promise((resolve) => stack.once('exit', resolve));
   }
@@ -134,16 +198,21 @@ for (const [mode, env] of Object.entries(MODES).filter(([mode]) => flags.modes.s
 const lines = [
   '# Hostile traffic beside normal traffic',
   '',
-  `Generated by \`npm run bench:hostile -- --seconds ${seconds} --connections ${connections} --attack-connections ${attackConnections}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${cpus().length} cores, load average ${load0} at the start).`,
+  `Generated by \`npm run bench:hostile -- --seconds ${seconds} --connections ${connections} --rounds ${rounds} --attack-connections ${attackConnections}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${cpus().length} cores, load average ${load0} at the start).`,
   "Normal traffic: the economy benchmark's operations from a frontend API client, `autocannon` with " +
-    `${connections} connections for ${seconds} s each, measured alone and then while an anonymous attacker sends the hostile ` +
-    `matrix (bench/hostile/matrix.ts) in ${attackConnections} loops, one operation after the other in one run. Three ` +
-    'processes: the stack (gateway, subgraphs and emulators, as `npm start` runs them), the load generator, the attacker. ' +
-    '`cached`: the stack as deployed; `cold`: entity cache, response cache and deduplication off, so every request reaches ' +
-    "the vendor emulators. RSS is the stack process's (after a GC) when the mode started and after each attacked run.",
+    `${connections} connections, measured alone and while an anonymous attacker sends the hostile matrix ` +
+    `(bench/hostile/matrix.ts) in ${attackConnections} loops: ${rounds} rounds of ${seconds} s alone then ${seconds} s attacked per ` +
+    "operation, interleaved so that the machine's other load weighs on both alike. Three processes: the stack (gateway, " +
+    'subgraphs and emulators, as `npm start` runs them), the load generator, the attacker (one for the whole mode, so the ' +
+    'penalty box remembers it). `cached`: the stack as deployed; `cold`: entity cache, response cache and deduplication ' +
+    'off, so every request reaches the vendor emulators; in `cached`, each alone + attacked pair runs within one ' +
+    "lifetime of the cached answer (max-age 30 s), so neither segment pays a refill the other does not. `stack CPU ms/req`: the stack process's CPU time per normal " +
+    "request alone; `CPU ms/hostile`: the stack's CPU under attack beyond what the normal requests cost at that rate, per " +
+    "attacker request. RSS: the stack process's, after a full GC, when the mode started and after its last attacked round. " +
+    "p99: the median of the rounds'.",
   '',
-  '| mode | operation | req/s alone | req/s under attack | ratio | p99 ms alone / attacked | 5xx | non-2xx | RSS MB |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| mode | operation | req/s alone | req/s attacked | ratio | p99 ms alone / attacked | stack CPU ms/req | hostile req/s | CPU ms/hostile | 5xx | non-2xx | RSS MB |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   `The attacker's answers over the whole run (status and code), ${attackerRequests} requests (${(attackerRequests / attackedSeconds).toFixed(0)} a second on average): ` +

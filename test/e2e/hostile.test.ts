@@ -16,6 +16,9 @@ import { memoryLogger, startTestStack, type TestStack } from '../kit/stack.js';
 
 const WEB_KEY = 'web-key-0123456789abcdef';
 const PARTNER_KEY = 'partner-key-0123456789abcdef';
+const SCOPED_PARTNER_KEY = 'scoped-partner-key-0123456789abcdef';
+const CRM_APP_KEY = 'crm-app-key-0123456789abcdef';
+const BILLING_APP_KEY = 'billing-app-key-0123456789abcdef';
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'interchange-hostile-'));
 const keyFile = join(dir, 'dev-issuer.json');
@@ -26,6 +29,21 @@ writeFileSync(
     clients: [
       { name: 'web', kind: 'frontend', keySha256: hashApiKey(WEB_KEY), rateLimitPerMinute: 100_000 },
       { name: 'partner', kind: 'partner', keySha256: hashApiKey(PARTNER_KEY), rateLimitPerMinute: 100_000 },
+      {
+        name: 'scoped-partner',
+        kind: 'partner',
+        keySha256: hashApiKey(SCOPED_PARTNER_KEY),
+        rateLimitPerMinute: 100_000,
+        scopes: ['crm:read'],
+      },
+      { name: 'crm-app', kind: 'frontend', keySha256: hashApiKey(CRM_APP_KEY), rateLimitPerMinute: 100_000, scopes: ['crm:read'] },
+      {
+        name: 'billing-app',
+        kind: 'frontend',
+        keySha256: hashApiKey(BILLING_APP_KEY),
+        rateLimitPerMinute: 100_000,
+        scopes: ['crm:read', 'billing:read'],
+      },
     ],
   }),
 );
@@ -355,6 +373,66 @@ describe('users and scopes', () => {
     expect(stripe.count()).toBeGreaterThan(0);
   });
 
+  it("applies an API client's own scopes without a user, and bounds its users' scopes by them", async () => {
+    const billingOf = async (headers: Record<string, string>) => {
+      const result = await stack.query<{ customer: { id: string; billing: { id: string } | null } | null }>(CUSTOMER, undefined, headers);
+      return {
+        customer: result.data?.customer?.id ?? null,
+        billing: result.data?.customer?.billing ? 'seen' : null,
+        refused: (result.errors ?? []).map((error) => error.path?.join('.')),
+      };
+    };
+    const full = { scope: 'crm:read billing:read' };
+    // A client's scopes alone.
+    expect(await billingOf({ 'x-api-key': CRM_APP_KEY })).toEqual({ customer: '1001', billing: null, refused: ['customer.billing'] });
+    expect(await billingOf({ 'x-api-key': BILLING_APP_KEY })).toEqual({ customer: '1001', billing: 'seen', refused: [] });
+    // Both: the intersection. The crm-app key bounds a user who may see billing; a user without billing stays without.
+    expect(await billingOf({ 'x-api-key': CRM_APP_KEY, ...(await bearer({ sub: 'ivan', ...full })) })).toEqual({
+      customer: '1001',
+      billing: null,
+      refused: ['customer.billing'],
+    });
+    expect(await billingOf({ 'x-api-key': BILLING_APP_KEY, ...(await bearer({ sub: 'judy', scope: 'crm:read' })) })).toEqual({
+      customer: '1001',
+      billing: null,
+      refused: ['customer.billing'],
+    });
+    // A client declared without scopes bounds nothing: its user's token applies as it is.
+    expect(await billingOf({ 'x-api-key': WEB_KEY, ...(await bearer({ sub: 'ivan', ...full })) })).toEqual({
+      customer: '1001',
+      billing: 'seen',
+      refused: [],
+    });
+    expect(await billingOf({ 'x-api-key': WEB_KEY })).toEqual({ customer: null, billing: null, refused: ['customer'] });
+  });
+
+  it("runs a partner's persisted operation under the partner's scopes", async () => {
+    const { email } = (
+      await stack.query<{ customer: { email: string } }>(
+        '{ customer(id: "1001") { email } }',
+        undefined,
+        await bearer({ sub: 'kim', scope: 'crm:read' }),
+      )
+    ).data!.customer;
+    const profile = (key: string) =>
+      post(
+        { documentId: 'sha256:1c5f64cffd1d69bc1abdee64184e3f9be1ec376fb891e3b2efe0e3f7730bf3cb', variables: { email } },
+        { 'x-api-key': key },
+      ).then(
+        (response) =>
+          response.json() as Promise<{
+            data?: { customerByEmail: { email: string } | null };
+            errors?: Array<{ extensions: { code: string } }>;
+          }>,
+      );
+    const scoped = await profile(SCOPED_PARTNER_KEY);
+    expect(scoped.errors).toBeUndefined();
+    expect(scoped.data?.customerByEmail?.email).toBe(email);
+    const unscoped = await profile(PARTNER_KEY);
+    expect(unscoped.data?.customerByEmail).toBeNull();
+    expect(unscoped.errors?.[0]?.extensions.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+  });
+
   it('reads scopes from scp as well as scope', async () => {
     const result = await stack.query<{ customer: { billing: { id: string } } }>(
       CUSTOMER,
@@ -378,13 +456,20 @@ describe('users and scopes', () => {
     expect(other.data).toEqual(first.data);
   });
 
-  it('reports the estimated cost when asked', async () => {
-    const response = await post(
-      { query: '{ customers(first: 5) { nodes { id } } }', extensions: { cost: true } },
-      await bearer({ sub: 'alice', scope: 'crm:read' }),
+  it('reports the estimated and the actual cost when asked', async () => {
+    const ask = async (query: string, variables?: Record<string, unknown>) => {
+      const response = await post({ query, variables, extensions: { cost: true } }, await bearer({ sub: 'alice', scope: 'crm:read' }));
+      return ((await response.json()) as { extensions?: { cost?: { estimated: number; actual: number; limit: number } } }).extensions?.cost;
+    };
+    expect(await ask('{ customers(first: 5) { nodes { id } } }')).toEqual({ estimated: 6, actual: 6, limit: 5000 });
+    // The estimate counts `first` items in each list; the actual cost counts what came back.
+    const deals = await ask(
+      'query ($id: ID!) { customer(id: $id) { id deals(first: 50) { nodes { id } } } customers(first: 3) { nodes { id } } }',
+      { id: '1001' },
     );
-    const body = (await response.json()) as { extensions?: { cost?: { estimated: number; limit: number } } };
-    expect(body.extensions?.cost).toEqual({ estimated: 6, limit: 5000 });
+    expect(deals).toMatchObject({ estimated: 1 + 1 + 50 + 1 + 3 });
+    expect(deals!.actual).toBeLessThan(deals!.estimated);
+    expect(deals!.actual).toBeGreaterThanOrEqual(1 + 1 + 1 + 3);
   });
 });
 
@@ -413,10 +498,10 @@ describe('a production gateway', () => {
   });
   afterAll(() => gateway.close());
 
-  const user = (scope: string) =>
+  const user = (scope: string, sub = 'frank') =>
     new SignJWT({ scope })
       .setProtectedHeader({ alg: 'RS256' })
-      .setSubject('frank')
+      .setSubject(sub)
       .setIssuer(issuer)
       .setAudience(DEV_AUDIENCE)
       .setExpirationTime('5m')
@@ -452,6 +537,27 @@ describe('a production gateway', () => {
     expect(((await refused.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('FORBIDDEN');
     const allowed = await ask('{ customer(id: "1001") { id } }', { authorization: `Bearer ${await user('crm:read')}` });
     expect(allowed.status).toBe(200);
+  });
+
+  it('charges the estimate up front and corrects the budget by the actual cost', async () => {
+    const headers = { authorization: `Bearer ${await user('crm:read', 'heidi')}` };
+    const send = async () => {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ customer(id: "1001") { id deals(first: 20) { nodes { id } } } }', extensions: { cost: true } }),
+      });
+      const body = (await response.json()) as { errors?: unknown; extensions: { cost: { estimated: number; actual: number } } };
+      expect(body.errors).toBeUndefined();
+      return { remaining: Number(response.headers.get('x-cost-budget-remaining')), cost: body.extensions.cost };
+    };
+    const first = await send();
+    expect(first.cost.estimated).toBe(22);
+    expect(first.remaining).toBe(60 - 22);
+    expect(first.cost.actual).toBeLessThan(22);
+    // The second request sees the first charged at its actual cost only.
+    const second = await send();
+    expect(second.remaining).toBe(60 - first.cost.actual - 22);
   });
 
   it('one client exhausting its cost budget leaves another client answering', async () => {
