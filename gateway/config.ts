@@ -51,7 +51,9 @@ export type GatewayConfig = {
   users: UsersConfig | undefined;
   /**
    * AUTHORIZATION: `filter` removes what the caller may not see (null + UNAUTHORIZED_FIELD_OR_TYPE), `reject`
-   * refuses the request, `off` ignores @authenticated/@requiresScopes. Default filter in production, off elsewhere.
+   * refuses the request, `off` ignores @authenticated/@requiresScopes. Default filter in production, off elsewhere:
+   * development runs on the emulators' synthetic data, and the README's first query must answer whole without an
+   * identity provider or a token; the gateway logs a warning at start whenever it is off.
    */
   authorization: AuthorizationMode;
   /** SUBGRAPH_SECRET: the gateway signs every subgraph request with it; unset: unsigned (development only). */

@@ -219,6 +219,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     res.json({ purged, tags });
   });
   if (options.routes) app.use(options.routes);
+  if (config.authorization === 'off')
+    log.warn(
+      'authorization directives are not enforced (AUTHORIZATION=off, the default outside production): every caller sees every field; set AUTHORIZATION=filter to try scopes locally',
+    );
   // A query's way before Apollo plans it (DIRECTION.md): each step in its own module, in this order.
   const pipeline = createPipeline({
     identify: identifyCaller({ registry, requireApiKey: config.requireApiKey, users }),

@@ -35,7 +35,7 @@ export const HOSTILE: Array<{ body: string; headers?: Record<string, string> }> 
   query(`{ ${'a '.repeat(480_000)} }`),
   // Over the body limit: refused from its Content-Length.
   query(`{ ${'a '.repeat(600_000)} }`),
-  query('{ customers(first: 100) { nodes { company { customers(first: 100) { nodes { id } } } } } }'),
+  query('{ customers(first: 100) { nodes { company { customers(first: 100) { nodes { deals { nodes { id } } } } } } } }'),
   query('{ __typename }', { authorization: `Bearer ${unsigned}` }),
   query('{ __typename }', { authorization: `Bearer ${forged()}` }),
   query('{ __typename }', { 'x-api-key': 'not-a-key-0123456789' }),

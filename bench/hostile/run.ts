@@ -179,12 +179,18 @@ for (const [mode, env] of Object.entries(MODES).filter(([mode]) => flags.modes.s
       const aloneRps = alone.requests / alone.seconds;
       const attackedRps = attacked.requests / attacked.seconds;
       const ratio = aloneRps > 0 ? `${((attackedRps / aloneRps) * 100).toFixed(0)}%` : 'n/a';
+      // Normal requests per second of the stack's CPU, attacked over alone: the share of the stack's work that
+      // still goes to normal traffic, whatever CPU the machine's other processes left it.
+      const cpuRatio =
+        alone.requests > 0 && attacked.cpuMicros > 0
+          ? `${(((attacked.requests / attacked.cpuMicros) * 100) / (alone.requests / alone.cpuMicros)).toFixed(0)}%`
+          : 'n/a';
       // The stack's CPU per normal request alone, and what is left of its CPU under attack once the normal
       // requests are paid for that way: what the attacker's requests cost it, each.
       const perRequest = alone.requests > 0 ? alone.cpuMicros / alone.requests : 0;
       const perHostile = hostile > 0 ? Math.max(0, attacked.cpuMicros - attacked.requests * perRequest) / hostile : 0;
       rows.push(
-        `| ${mode} | ${operation.name} | ${aloneRps.toFixed(0)} | ${attackedRps.toFixed(0)} | ${ratio} | ${median(alone.p99)} / ${median(attacked.p99)} | ${(perRequest / 1000).toFixed(2)} | ${(hostile / attacked.seconds).toFixed(0)} | ${(perHostile / 1000).toFixed(2)} | ${alone.fivexx + attacked.fivexx} | ${alone.non2xx + attacked.non2xx} | ${mb(rssStart)} → ${mb(rssEnd)} |`,
+        `| ${mode} | ${operation.name} | ${aloneRps.toFixed(0)} | ${attackedRps.toFixed(0)} | ${ratio} | ${cpuRatio} | ${median(alone.p99)} / ${median(attacked.p99)} | ${(perRequest / 1000).toFixed(2)} | ${(hostile / attacked.seconds).toFixed(0)} | ${(perHostile / 1000).toFixed(2)} | ${alone.fivexx + attacked.fivexx} | ${alone.non2xx + attacked.non2xx} | ${mb(rssStart)} → ${mb(rssEnd)} |`,
       );
       console.log(rows.at(-1));
     }
@@ -208,11 +214,14 @@ const lines = [
     'off, so every request reaches the vendor emulators; in `cached`, each alone + attacked pair runs within one ' +
     "lifetime of the cached answer (max-age 30 s), so neither segment pays a refill the other does not. `stack CPU ms/req`: the stack process's CPU time per normal " +
     "request alone; `CPU ms/hostile`: the stack's CPU under attack beyond what the normal requests cost at that rate, per " +
-    "attacker request. RSS: the stack process's, after a full GC, when the mode started and after its last attacked round. " +
+    "attacker request. `ratio per stack CPU`: normal requests per second of the stack's CPU time, attacked over alone: " +
+    "the share of the stack's work that still serves normal traffic, whatever CPU the machine's other processes leave " +
+    "it (`ratio` is the wall-clock figure, which on a shared machine also pays for the attacker process's own CPU). " +
+    "RSS: the stack process's, after a full GC, when the mode started and after its last attacked round. " +
     "p99: the median of the rounds'.",
   '',
-  '| mode | operation | req/s alone | req/s attacked | ratio | p99 ms alone / attacked | stack CPU ms/req | hostile req/s | CPU ms/hostile | 5xx | non-2xx | RSS MB |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| mode | operation | req/s alone | req/s attacked | ratio | ratio per stack CPU | p99 ms alone / attacked | stack CPU ms/req | hostile req/s | CPU ms/hostile | 5xx | non-2xx | RSS MB |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   `The attacker's answers over the whole run (status and code), ${attackerRequests} requests (${(attackerRequests / attackedSeconds).toFixed(0)} a second on average): ` +
