@@ -62,7 +62,8 @@ const MODES = { cached: BASE, cold: { ...BASE, ENTITY_CACHE: 'false', RESPONSE_C
 /** Forks a TypeScript module (through tsx) and waits for its first message carrying `field`. */
 function start<T>(module: string, args: string[], env: Env, execArgv: string[] = []): Promise<{ child: ChildProcess; first: T }> {
   const child = fork(fileURLToPath(new URL(module, import.meta.url)), args, {
-    env: { ...process.env, ...env },
+    // The stack reads its configuration from BENCH_STACK_ENV only, as the benchmark sets it, not the machine's.
+    env: { ...process.env, BENCH_STACK_ENV: JSON.stringify(env) },
     execArgv: ['--import', 'tsx', ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -5,12 +5,13 @@
  * on `close`. Run the parent with `--profile` to have this process write a V8 CPU profile (node --cpu-prof).
  */
 import { startStack } from '../../launcher/stack.js';
-import { createLogger } from '../../platform/index.js';
+import { createLogger, type Env } from '../../platform/index.js';
 
 type Message = 'usage' | 'close';
 
 const send = (message: unknown) => process.send?.(message);
-const stack = await startStack({ env: process.env, ports: 'ephemeral', log: createLogger({ name: 'bench', level: 'silent' }) });
+const env = JSON.parse(process.env.BENCH_STACK_ENV ?? '{}') as Env;
+const stack = await startStack({ env, ports: 'ephemeral', log: createLogger({ name: 'bench', level: 'silent' }) });
 process.on('message', (message: Message) => {
   if (message === 'usage') {
     // CPU time first (the GC below would add to it), then the resident set after a full collection.
