@@ -88,7 +88,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const typed = emulators as Stack['emulators'];
     // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
     const events = EVENTS
-      ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot })
+      ? await (
+          await import('./events.js')
+        ).startEvents(source, log, state, {
+          stripe: typed.stripe,
+          hubspot: typed.hubspot,
+          erp: typed['erp-soap'],
+        })
       : undefined;
     if (events) closers.push(() => events.close());
 
