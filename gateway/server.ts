@@ -113,6 +113,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const httpServer: Server = createServer(app);
   let stopping = false;
 
+  // @apollo/gateway reports usage to Apollo over the internet, probing cloud metadata addresses on the way,
+  // unless this variable says no; it reads only the environment. Interchange calls nothing outside the
+  // deployment, so it is off unless the operator sets it.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     // The gateway refuses a supergraph with `for: SECURITY` features it does not enforce itself; the pipeline's
     // authorization step enforces them before the gateway sees the operation.
