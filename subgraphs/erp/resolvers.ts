@@ -13,6 +13,7 @@ import {
 } from '../kit/index.js';
 import type { CreateOrderInput, Resolvers, UpdateOrderInput } from './__generated__/resolvers.js';
 import type { ErpClient } from './client.js';
+import { blockErpCustomer, createErpCustomer, deleteErpCustomer } from './customers.js';
 import { navLiteral } from './filters.js';
 import { keyFromVersion, toCode, toLineElement } from './input.js';
 import {
@@ -222,6 +223,23 @@ export function createResolvers(localCurrency: string): Resolvers {
         // NAV's Delete answers only true, so the customer is not known here; their lists expire by maxAge.
         entityTags.add(`Order:${number}`);
         return { number };
+      },
+
+      // ---- ERP customers (sync/'s onboarding and offboarding sagas write through these) ----
+      createErpCustomer: async (_, { input }, { client, entityTags }) => {
+        const created = await createErpCustomer(client, input, localCurrency);
+        entityTags.add(`Customer:${created.erpCustomerNumber}`);
+        return created;
+      },
+      blockErpCustomer: async (_, { input }, { client, entityTags }) => {
+        const blocked = await blockErpCustomer(client, input);
+        entityTags.add(`Customer:${blocked.erpCustomerNumber}`);
+        return blocked;
+      },
+      deleteErpCustomer: async (_, { input }, { client, entityTags }) => {
+        const deleted = await deleteErpCustomer(client, input);
+        entityTags.add(`Customer:${deleted.erpCustomerNumber}`);
+        return deleted;
       },
     },
     Customer: {

@@ -62,6 +62,11 @@ export interface PaymentsClient extends VendorClient<PaymentsClient> {
     fields: FieldMap,
   ): Promise<WriteResult<StripeSubscription>>;
   pauseSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
+
+  // ---- Billing customers (written by sync/'s sagas through createBillingCustomer / deleteBillingCustomer) ----
+  createCustomer(params: Stripe.CustomerCreateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeCustomer>>;
+  /** DELETE /v1/customers/{id}: Stripe also cancels the customer's subscriptions. Takes no idempotency key. */
+  deleteCustomer(id: string, fields: FieldMap): Promise<void>;
 }
 
 /** Quota buckets: `default` for every call (see OPERATIONS). */
@@ -90,6 +95,10 @@ export const OPERATIONS = {
   cancelSubscription: { kind: 'write', idempotent: true },
   updateSubscription: { kind: 'write', idempotent: true },
   pauseSubscription: { kind: 'write', idempotent: true },
+  // Billing customers: a create carries its Idempotency-Key; a repeated DELETE changes nothing more (the
+  // second answers "No such customer", which the resolver reads as already deleted).
+  createCustomer: { kind: 'write', idempotent: true },
+  deleteCustomer: { kind: 'write', idempotent: true },
 } as const satisfies OperationTable<string>;
 
 type Operation = keyof typeof OPERATIONS;
@@ -190,6 +199,16 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
           write('updateSubscription', key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
         pauseSubscription: (id, key, fields) =>
           write('pauseSubscription', key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
+
+        createCustomer: (params, key, fields) =>
+          write('createCustomer', key, fields, (requestOptions) => stripe.customers.create(params, requestOptions)),
+        deleteCustomer: async (id, fields) => {
+          await call(
+            'deleteCustomer',
+            (signal) => pool.bind(signal, () => stripe.customers.del(id)),
+            (error) => toStripeError(error, fields),
+          );
+        },
       };
     },
   });

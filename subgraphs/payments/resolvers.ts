@@ -69,6 +69,8 @@ const FIELDS = {
   cancelPaymentIntent: { id: 'input.paymentIntentId', cancellation_reason: 'input.reason' },
   refundCharge: { charge: 'input.chargeId', amount: 'input.amount', reason: 'input.reason', metadata: 'input.metadata' },
   subscription: { id: 'input.subscriptionId' },
+  createBillingCustomer: { email: 'input.email', name: 'input.name', phone: 'input.phone', metadata: 'input.metadata' },
+  deleteBillingCustomer: { id: 'input.customerId' },
 } satisfies Record<string, FieldMap>;
 
 /** The key for a mutation; the caller's own is checked here so Stripe's 255-character limit is never hit. */
@@ -213,6 +215,38 @@ export function createResolvers(): Resolvers {
         const result = await client.pauseSubscription(input.subscriptionId, key, FIELDS.subscription);
         const { node, ...rest } = payload(result, toSubscription);
         return { subscription: node, ...rest };
+      },
+
+      // ---- Billing customers (sync/'s onboarding and offboarding sagas write through these) ----
+      createBillingCustomer: async (_, { input }, { client, entityTags }) => {
+        const key = idempotencyKeyFor('createBillingCustomer', input);
+        const result = await client.createCustomer(
+          {
+            email: input.email.trim().toLowerCase(),
+            ...(input.name ? { name: input.name } : {}),
+            ...(input.phone ? { phone: input.phone } : {}),
+            metadata: metadataOf(input.metadata),
+          },
+          key,
+          FIELDS.createBillingCustomer,
+        );
+        // Responses that showed "no billing for this email" must not outlive the create.
+        entityTags.add(`Customer:${result.object.email ?? ''}`);
+        const { node, ...rest } = payload(result, toBilling);
+        return { billing: node, ...rest };
+      },
+      deleteBillingCustomer: async (_, { input }, { client }) => {
+        const id = input.customerId.trim();
+        if (!/^cus_[A-Za-z0-9]+$/.test(id))
+          throw new BadUserInputError('input.customerId must be a Stripe customer id (cus_...).', 'input.customerId');
+        try {
+          await client.deleteCustomer(id, FIELDS.deleteBillingCustomer);
+          return { customerId: id, deleted: true, alreadyDeleted: false };
+        } catch (error) {
+          // Stripe takes no idempotency key on DELETE: a repeat answers "No such customer", the outcome asked for.
+          if (error instanceof NotFoundError) return { customerId: id, deleted: true, alreadyDeleted: true };
+          throw error;
+        }
       },
     },
   };

@@ -29,6 +29,12 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type BlockErpCustomerInput = {
+  /** Default ALL. */
+  blocked?: InputMaybe<ErpCustomerBlocked>;
+  number: Scalars['String']['input'];
+};
+
 /** How long a field may be cached, and for whom (Apollo's cache-control directive). */
 export type CacheControlScope =
   | 'PRIVATE'
@@ -44,6 +50,22 @@ export type CancelOrderPayload = {
   __typename?: 'CancelOrderPayload';
   /** The number of the order that was cancelled (deleted from the ERP's open orders). */
   number: Scalars['ID']['output'];
+};
+
+export type CreateErpCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** ISO-3166 alpha-2. */
+  country?: InputMaybe<Scalars['String']['input']>;
+  /** In minor units of the ERP's local currency. */
+  creditLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** ISO-4217; default the ERP's local currency. */
+  currency?: InputMaybe<Scalars['Currency']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** The customer number (NAV Code[20], stored upper-case). It is the create's idempotency key: a repeat with the same number and email answers the first customer. */
+  number: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CreateOrderInput = {
@@ -94,6 +116,34 @@ export type CustomerOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type DeleteErpCustomerInput = {
+  number: Scalars['String']['input'];
+};
+
+export type DeleteErpCustomerPayload = {
+  __typename?: 'DeleteErpCustomerPayload';
+  /** The customer was already gone (a repeated request): nothing changed. */
+  alreadyDeleted: Scalars['Boolean']['output'];
+  erpCustomerNumber: Scalars['String']['output'];
+};
+
+/** NAV's Blocked option: what the ERP refuses for the customer. */
+export type ErpCustomerBlocked =
+  | 'ALL'
+  | 'INVOICE'
+  | 'NONE'
+  | 'SHIP';
+
+export type ErpCustomerPayload = {
+  __typename?: 'ErpCustomerPayload';
+  blocked: ErpCustomerBlocked;
+  email?: Maybe<Scalars['String']['output']>;
+  erpCustomerNumber: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  /** The ERP already held this state (a repeated request): nothing changed. */
+  replayed: Scalars['Boolean']['output'];
+};
+
 /** How much of an item is in stock, in its base unit of measure. */
 export type Inventory = {
   __typename?: 'Inventory';
@@ -116,12 +166,23 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Sets the customer's Blocked option (ALL by default): the ERP then refuses new sales for them. */
+  blockErpCustomer?: Maybe<ErpCustomerPayload>;
   /** Cancels an order not yet posted: NAV deletes it. Needs the version you read, as updateOrder does. */
   cancelOrder?: Maybe<CancelOrderPayload>;
+  /** Creates an ERP customer with the number given, once (see CreateErpCustomerInput.number). */
+  createErpCustomer?: Maybe<ErpCustomerPayload>;
   /** Creates a sales order, once per customer and external document number. */
   createOrder?: Maybe<CreateOrderPayload>;
+  /** Deletes the customer (NAV refuses while they have open sales orders: CONFLICT-free BAD_USER_INPUT naming why). */
+  deleteErpCustomer?: Maybe<DeleteErpCustomerPayload>;
   /** Changes an order you read, if nobody changed it since (optimistic concurrency through `version`). */
   updateOrder?: Maybe<UpdateOrderPayload>;
+};
+
+
+export type MutationBlockErpCustomerArgs = {
+  input: BlockErpCustomerInput;
 };
 
 
@@ -130,8 +191,18 @@ export type MutationCancelOrderArgs = {
 };
 
 
+export type MutationCreateErpCustomerArgs = {
+  input: CreateErpCustomerInput;
+};
+
+
 export type MutationCreateOrderArgs = {
   input: CreateOrderInput;
+};
+
+
+export type MutationDeleteErpCustomerArgs = {
+  input: DeleteErpCustomerInput;
 };
 
 
@@ -465,19 +536,25 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  BlockErpCustomerInput: BlockErpCustomerInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CacheControlScope: CacheControlScope;
   CancelOrderInput: CancelOrderInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CancelOrderPayload: ResolverTypeWrapper<CancelOrderPayload>;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
+  CreateErpCustomerInput: CreateErpCustomerInput;
   CreateOrderInput: CreateOrderInput;
   CreateOrderPayload: ResolverTypeWrapper<Omit<CreateOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Currency: ResolverTypeWrapper<Scalars['Currency']['output']>;
   Customer: ResolverTypeWrapper<CustomerModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteErpCustomerInput: DeleteErpCustomerInput;
+  DeleteErpCustomerPayload: ResolverTypeWrapper<DeleteErpCustomerPayload>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  ErpCustomerBlocked: ErpCustomerBlocked;
+  ErpCustomerPayload: ResolverTypeWrapper<ErpCustomerPayload>;
   Inventory: ResolverTypeWrapper<Inventory>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -512,18 +589,23 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  BlockErpCustomerInput: BlockErpCustomerInput;
+  String: Scalars['String']['output'];
   CancelOrderInput: CancelOrderInput;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   CancelOrderPayload: CancelOrderPayload;
   CountryCode: Scalars['CountryCode']['output'];
+  CreateErpCustomerInput: CreateErpCustomerInput;
   CreateOrderInput: CreateOrderInput;
   CreateOrderPayload: Omit<CreateOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Currency: Scalars['Currency']['output'];
   Customer: CustomerModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeleteErpCustomerInput: DeleteErpCustomerInput;
+  DeleteErpCustomerPayload: DeleteErpCustomerPayload;
   EmailAddress: Scalars['EmailAddress']['output'];
+  ErpCustomerPayload: ErpCustomerPayload;
   Inventory: Inventory;
   Float: Scalars['Float']['output'];
   JSON: Scalars['JSON']['output'];
@@ -594,9 +676,22 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteErpCustomerPayload'] = ResolversParentTypes['DeleteErpCustomerPayload']> = ResolversObject<{
+  alreadyDeleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  erpCustomerNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['EmailAddress'], any> {
   name: 'EmailAddress';
 }
+
+export type ErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ErpCustomerPayload'] = ResolversParentTypes['ErpCustomerPayload']> = ResolversObject<{
+  blocked?: Resolver<ResolversTypes['ErpCustomerBlocked'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  erpCustomerNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
 
 export type InventoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Inventory'] = ResolversParentTypes['Inventory']> = ResolversObject<{
   available?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -615,8 +710,11 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  blockErpCustomer?: Resolver<Maybe<ResolversTypes['ErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationBlockErpCustomerArgs, 'input'>>;
   cancelOrder?: Resolver<Maybe<ResolversTypes['CancelOrderPayload']>, ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
+  createErpCustomer?: Resolver<Maybe<ResolversTypes['ErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationCreateErpCustomerArgs, 'input'>>;
   createOrder?: Resolver<Maybe<ResolversTypes['CreateOrderPayload']>, ParentType, ContextType, RequireFields<MutationCreateOrderArgs, 'input'>>;
+  deleteErpCustomer?: Resolver<Maybe<ResolversTypes['DeleteErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationDeleteErpCustomerArgs, 'input'>>;
   updateOrder?: Resolver<Maybe<ResolversTypes['UpdateOrderPayload']>, ParentType, ContextType, RequireFields<MutationUpdateOrderArgs, 'input'>>;
 }>;
 
@@ -745,7 +843,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Customer?: CustomerResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeleteErpCustomerPayload?: DeleteErpCustomerPayloadResolvers<ContextType>;
   EmailAddress?: GraphQLScalarType;
+  ErpCustomerPayload?: ErpCustomerPayloadResolvers<ContextType>;
   Inventory?: InventoryResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
