@@ -18,6 +18,8 @@ export type ErpCustomerModel = {
   name: string;
   email: string | null;
   blocked: ErpCustomerBlocked;
+  /** blockErpCustomer only: the option before the change (so an offboarding can be undone). */
+  previousBlocked?: ErpCustomerBlocked;
   replayed: boolean;
 };
 
@@ -157,9 +159,11 @@ export async function blockErpCustomer(client: ErpClient, input: BlockErpCustome
   for (let attempt = 0; ; attempt++) {
     const existing = await client.read('Customer', number);
     if (!existing) throw new NotFoundError('ErpCustomer', number, { upstream: 'erp' });
-    if (BLOCKED[fieldText(existing, 'Blocked')] === blocked) return toErpCustomer(existing, true);
+    const previousBlocked = BLOCKED[fieldText(existing, 'Blocked')] ?? 'ALL';
+    if (previousBlocked === blocked) return { ...toErpCustomer(existing, true), previousBlocked };
     try {
-      return toErpCustomer(await client.update('Customer', { Key: fieldText(existing, 'Key'), Blocked: BLOCKED_OPTION[blocked] }), false);
+      const updated = await client.update('Customer', { Key: fieldText(existing, 'Key'), Blocked: BLOCKED_OPTION[blocked] });
+      return { ...toErpCustomer(updated, false), previousBlocked };
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt > 0) throw error;
     }

@@ -140,6 +140,8 @@ export type ErpCustomerPayload = {
   email?: Maybe<Scalars['String']['output']>;
   erpCustomerNumber: Scalars['String']['output'];
   name: Scalars['String']['output'];
+  /** blockErpCustomer only: the option before this change (null from createErpCustomer). */
+  previousBlocked?: Maybe<ErpCustomerBlocked>;
   /** The ERP already held this state (a repeated request): nothing changed. */
   replayed: Scalars['Boolean']['output'];
 };
@@ -690,6 +692,7 @@ export type ErpCustomerPayloadResolvers<ContextType = Context, ParentType extend
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   erpCustomerNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  previousBlocked?: Resolver<Maybe<ResolversTypes['ErpCustomerBlocked']>, ParentType, ContextType>;
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
