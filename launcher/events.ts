@@ -105,10 +105,12 @@ export async function startEvents(
   log: Logger,
   state: SharedState,
   emulators: EventEmulators,
-  options: { workers?: boolean } = {},
+  options: { workers?: boolean; database?: Database } = {},
 ): Promise<StartedEvents> {
   const config = readEventsConfig(source);
-  const db = await openDatabase(readDatabaseConfig(source));
+  // A database handed in belongs to the caller (the stack, whose sync subgraph reads it too), which closes it.
+  const owned = options.database === undefined;
+  const db = options.database ?? (await openDatabase(readDatabaseConfig(source)));
   const emulatorSecrets = { stripe: [] as string[] };
   try {
     const pipeline = await createEventPipeline({
@@ -149,11 +151,11 @@ export async function startEvents(
       },
       async close() {
         await pipeline.close();
-        await db.close();
+        if (owned) await db.close();
       },
     };
   } catch (error) {
-    await db.close();
+    if (owned) await db.close();
     throw error;
   }
 }

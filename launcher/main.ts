@@ -74,7 +74,11 @@ async function start(part: string): Promise<Running> {
       const state = createSharedState(process.env, log);
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
-      const { server, emulator } = await startPart(process.env, log, {
+      const {
+        server,
+        emulator,
+        close: closePart,
+      } = await startPart(process.env, log, {
         ephemeral: false,
         state,
         emulatorRateLimits: readEmulatorRateLimits(process.env),
@@ -86,6 +90,7 @@ async function start(part: string): Promise<Running> {
       return {
         close: async () => {
           await server.close();
+          await closePart?.();
           await telemetry.shutdown();
           await emulator?.close();
           await state.close();

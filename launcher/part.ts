@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Emulator } from '../emulators/shared/server.js';
-import { env, readEnv, type AdminConfig, type Env, type Logger, type SharedState } from '../platform/index.js';
+import { env, readEnv, type AdminConfig, type Database, type Env, type Logger, type SharedState } from '../platform/index.js';
 import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
@@ -24,6 +24,11 @@ export type PartOptions = {
    * each emulator's default (HubSpot 3 s, Stripe 5 s), 0 makes search see writes at once.
    */
   emulatorSearchLagMs?: number;
+  /**
+   * The database of the process, when the stack opened one (the event pipeline's); null when the stack runs
+   * without one (EVENTS=false); undefined when the part runs alone and opens its own if it needs one.
+   */
+  database?: Database | null;
 };
 
 /** Reads the launcher's own switches from the environment. */
@@ -51,6 +56,11 @@ export function unpaced(
 }
 
 /** A started subgraph (not yet listening) and the emulator started for it, if no real vendor is configured. */
-export type StartedPart<E extends Emulator = Emulator> = { server: SubgraphServer; emulator?: E };
+export type StartedPart<E extends Emulator = Emulator> = {
+  server: SubgraphServer;
+  emulator?: E;
+  /** Releases what the part opened for itself besides server and emulator (a database), after the server closed. */
+  close?: () => Promise<void>;
+};
 
 export type StartPart = (env: Env, log: Logger, options: PartOptions) => Promise<StartedPart>;

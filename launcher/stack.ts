@@ -9,7 +9,18 @@ import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { SUBGRAPHS, createLogger, createSharedState, env, readAdminConfig, readEnv, type Env, type Logger } from '../platform/index.js';
+import {
+  SUBGRAPHS,
+  createLogger,
+  createSharedState,
+  env,
+  openDatabase,
+  readAdminConfig,
+  readDatabaseConfig,
+  readEnv,
+  type Env,
+  type Logger,
+} from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import type { StartedEvents } from './events.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
@@ -60,13 +71,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // One trace store for the process, so /status shows each trace across the gateway and every subgraph.
   const telemetryFor = createPartTelemetry(source, { processMetrics: 'gateway' });
   try {
+    // The event pipeline: webhooks into the log, workers applying them (EVENTS=false leaves it out). Its database
+    // is opened first: the sync subgraph reads its records from it.
+    const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
+    const database = EVENTS ? await openDatabase(readDatabaseConfig(source)) : null;
+    if (database) closers.push(() => database.close());
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
       const telemetry = await telemetryFor(name);
       closers.push(() => telemetry.shutdown());
-      const { server, emulator } = await startPart(source, log, {
+      const started = await startPart(source, log, {
         ephemeral,
         seed: options.seed,
         state,
@@ -74,7 +90,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...readEmulatorSearchLag(source),
         telemetry: createSubgraphTelemetry(telemetry, name),
         admin,
+        database,
       });
+      const { server, emulator } = started;
+      if (started.close) closers.push(started.close);
       if (emulator) {
         closers.push(() => emulator.close());
         emulators[emulator.name] = emulator;
@@ -83,12 +102,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
-    // The event pipeline: webhooks into the log, workers applying them (EVENTS=false leaves it out).
-    const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
     const typed = emulators as Stack['emulators'];
-    // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
-    const events = EVENTS
-      ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot })
+    // Loaded only when on: the job engine is a heavy import for a stack that does not use it.
+    const events = database
+      ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }, { database })
       : undefined;
     if (events) closers.push(() => events.close());
 
