@@ -78,6 +78,7 @@ async function start(part: string): Promise<Running> {
         server,
         emulator,
         close: closePart,
+        connect,
       } = await startPart(process.env, log, {
         ephemeral: false,
         state,
@@ -87,8 +88,12 @@ async function start(part: string): Promise<Running> {
         admin: readAdminConfig(),
       });
       const url = await server.listen(PORT, '0.0.0.0');
+      // The sync subgraph alone writes through the gateway SYNC_GATEWAY_URL names (its sagas).
+      const gatewayUrl = process.env.SYNC_GATEWAY_URL;
+      const disconnect = connect && gatewayUrl ? await connect(gatewayUrl) : undefined;
       return {
         close: async () => {
+          await disconnect?.();
           await server.close();
           await closePart?.();
           await telemetry.shutdown();

@@ -61,6 +61,11 @@ export type StartedPart<E extends Emulator = Emulator> = {
   emulator?: E;
   /** Releases what the part opened for itself besides server and emulator (a database), after the server closed. */
   close?: () => Promise<void>;
+  /**
+   * Called once the gateway listens, with its URL: parts that write through the gateway (the sagas) start then.
+   * Answers what stops that work, which runs before the gateway closes (in-flight sagas still reach it).
+   */
+  connect?: (gatewayUrl: string) => Promise<() => Promise<void>>;
 };
 
 export type StartPart = (env: Env, log: Logger, options: PartOptions) => Promise<StartedPart>;

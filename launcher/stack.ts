@@ -23,7 +23,7 @@ import {
 } from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import type { StartedEvents } from './events.js';
-import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
+import { readEmulatorRateLimits, readEmulatorSearchLag, type StartedPart } from './part.js';
 import { createPartTelemetry } from './telemetry.js';
 import { PARTS } from './parts.js';
 
@@ -78,6 +78,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (database) closers.push(() => database.close());
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
+    /** Parts that start work through the gateway once it listens (StartedPart.connect). */
+    const connecting: Array<NonNullable<StartedPart['connect']>> = [];
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
       const telemetry = await telemetryFor(name);
@@ -94,6 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       const { server, emulator } = started;
       if (started.close) closers.push(started.close);
+      if (started.connect) connecting.push(started.connect);
       if (emulator) {
         closers.push(() => emulator.close());
         emulators[emulator.name] = emulator;
@@ -126,6 +129,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       routes: events?.routes,
     });
     const gatewayUrl = await gateway.listen();
+    // After the gateway's own closer, so what they started stops while the gateway still answers.
+    for (const connect of connecting) closers.push(await connect(gatewayUrl));
     closers.push(() => gateway.close());
     events?.connectEmulators(gatewayUrl);
     const sizes = () => ({

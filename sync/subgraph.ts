@@ -4,6 +4,7 @@ import { createSyncClient } from './client.js';
 import { createLoaders } from './loaders.js';
 import { SYNC_MIGRATIONS } from './migrations.js';
 import { createResolvers } from './resolvers.js';
+import type { SagaEngine } from './saga/engine.js';
 
 export type SyncSubgraphOptions = {
   /**
@@ -16,6 +17,8 @@ export type SyncSubgraphOptions = {
   runtime?: SubgraphRuntime;
   telemetry?: SubgraphTelemetry;
   admin?: AdminConfig;
+  /** The saga engine behind onboardCustomer / offboardCustomer (needs the database and the service identity). */
+  sagas?: SagaEngine;
 };
 
 /** The sync subgraph (Customer.sync), served by the kit's server like a vendor's: build it, then `listen()`. */
@@ -23,7 +26,7 @@ export async function createSyncSubgraph(options: SyncSubgraphOptions): Promise<
   if (options.db) await migrate(options.db, 'sync', SYNC_MIGRATIONS);
   return createSubgraphServer({
     name: 'sync',
-    resolvers: createResolvers(),
+    resolvers: createResolvers(options.sagas),
     client: createSyncClient(options.db),
     createLoaders,
     log: options.log.child({ subgraph: 'sync' }),

@@ -4,6 +4,8 @@ import type { CustomerModel } from '../mapping.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -58,6 +60,82 @@ export type Money = {
   formatted: Scalars['String']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Blocks the customer in the ERP, cancels their Stripe subscriptions and archives the CRM contact. A failure before
+   * the cancellations unblocks the ERP customer again; the cancellations cannot be undone, so a failure after them
+   * is retried until the contact is archived.
+   */
+  offboardCustomer?: Maybe<OffboardCustomerPayload>;
+  /**
+   * Creates the customer in HubSpot, Stripe and the ERP and links them, all or nothing. idempotencyKey (1 to 200
+   * characters; a UUID per customer is right) makes a retry safe: it answers the first request's outcome.
+   */
+  onboardCustomer?: Maybe<OnboardCustomerPayload>;
+};
+
+
+export type MutationOffboardCustomerArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input: OffboardCustomerInput;
+};
+
+
+export type MutationOnboardCustomerArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input: OnboardCustomerInput;
+};
+
+export type OffboardCustomerInput = {
+  /** The CRM (HubSpot contact) id. */
+  customerId: Scalars['ID']['input'];
+};
+
+export type OffboardCustomerPayload = {
+  __typename?: 'OffboardCustomerPayload';
+  /** The ERP customer blocked (Blocked = ALL), when the contact has an ERP number. */
+  blockedErpCustomerNumber?: Maybe<Scalars['String']['output']>;
+  /** The Stripe subscriptions canceled. */
+  canceledSubscriptionIds: Array<Scalars['ID']['output']>;
+  customer: Customer;
+  replayed: Scalars['Boolean']['output'];
+  saga: Saga;
+};
+
+export type OnboardCustomerInput = {
+  /** At most 100 characters (ERP only). */
+  address?: InputMaybe<Scalars['String']['input']>;
+  /** At most 30 characters (the ERP's limit). */
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** ISO-3166 alpha-2, e.g. DE. */
+  country?: InputMaybe<Scalars['String']['input']>;
+  /** The ERP credit limit in minor units of the ERP's local currency. */
+  creditLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** The currency the ERP bills the customer in; default the ERP's local currency. */
+  currency?: InputMaybe<Scalars['Currency']['input']>;
+  email: Scalars['EmailAddress']['input'];
+  /** The ERP customer number (1 to 20 letters, digits or dashes); default one derived from the saga, IX-XXXXXXXXX. */
+  erpCustomerNumber?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** At most 30 characters (the ERP's limit). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type OnboardCustomerPayload = {
+  __typename?: 'OnboardCustomerPayload';
+  /** The onboarded customer (the CRM contact): its billing and ERP records join through it. */
+  customer: Customer;
+  /** The ERP customer number, also on the contact (erpCustomerNumber). */
+  erpCustomerNumber: Scalars['String']['output'];
+  /** The idempotency key was seen before: this is the first request's outcome, and nothing was written now. */
+  replayed: Scalars['Boolean']['output'];
+  saga: Saga;
+  /** The Stripe customer id (cus_...); its metadata holds hubspot_contact_id. */
+  stripeCustomerId: Scalars['ID']['output'];
+};
+
 /** Relay connection paging. Cursors are opaque: pass them back as `after`, never build them. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -66,6 +144,71 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
 };
+
+export type Query = {
+  __typename?: 'Query';
+  /** A saga by id (from a SAGA_FAILED or SAGA_IN_PROGRESS error's extensions.sagaId). */
+  saga?: Maybe<Saga>;
+};
+
+
+export type QuerySagaArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type Saga = {
+  __typename?: 'Saga';
+  createdAt: Scalars['DateTime']['output'];
+  error?: Maybe<SagaFailure>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** onboardCustomer or offboardCustomer. */
+  kind: Scalars['String']['output'];
+  status: SagaStatus;
+  steps: Array<SagaStep>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** Why a saga failed: the step, its system, and the code of the error it met. */
+export type SagaFailure = {
+  __typename?: 'SagaFailure';
+  code: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+  step: Scalars['String']['output'];
+  system: Scalars['String']['output'];
+};
+
+export type SagaStatus =
+  /** A step failed; what the steps before it did is being undone (or waits to be retried: see the steps' compensationError). */
+  | 'COMPENSATING'
+  | 'COMPLETED'
+  /** A step failed and everything done before it was undone. */
+  | 'FAILED'
+  /** Steps are being carried out. */
+  | 'RUNNING';
+
+export type SagaStep = {
+  __typename?: 'SagaStep';
+  /** How often the step was begun (more than 1 after a crash). */
+  attempts: Scalars['Int']['output'];
+  /** Why the last attempt to undo the step failed (it is retried). */
+  compensationError?: Maybe<Scalars['String']['output']>;
+  error?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  /** What the step created (ids). */
+  result?: Maybe<Scalars['JSON']['output']>;
+  status: SagaStepStatus;
+  /** The vendor the step writes to: hubspot, stripe or erp. */
+  system: Scalars['String']['output'];
+};
+
+export type SagaStepStatus =
+  /** Undone (or nothing to undo). */
+  | 'COMPENSATED'
+  | 'DONE'
+  | 'FAILED'
+  /** Begun; its outcome is not recorded yet. */
+  | 'STARTED';
 
 /** One field whose value in a system differs from its owner's. */
 export type SyncDrift = {
@@ -197,8 +340,19 @@ export type ResolversTypes = ResolversObject<{
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OffboardCustomerInput: OffboardCustomerInput;
+  OffboardCustomerPayload: ResolverTypeWrapper<Omit<OffboardCustomerPayload, 'customer'> & { customer: ResolversTypes['Customer'] }>;
+  OnboardCustomerInput: OnboardCustomerInput;
+  OnboardCustomerPayload: ResolverTypeWrapper<Omit<OnboardCustomerPayload, 'customer'> & { customer: ResolversTypes['Customer'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PhoneNumber: ResolverTypeWrapper<Scalars['PhoneNumber']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Saga: ResolverTypeWrapper<Saga>;
+  SagaFailure: ResolverTypeWrapper<SagaFailure>;
+  SagaStatus: SagaStatus;
+  SagaStep: ResolverTypeWrapper<SagaStep>;
+  SagaStepStatus: SagaStepStatus;
   SyncDrift: ResolverTypeWrapper<SyncDrift>;
   SyncStatus: SyncStatus;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
@@ -219,8 +373,17 @@ export type ResolversParentTypes = ResolversObject<{
   JSON: Scalars['JSON']['output'];
   Money: Money;
   String: Scalars['String']['output'];
+  Mutation: Record<PropertyKey, never>;
+  OffboardCustomerInput: OffboardCustomerInput;
+  OffboardCustomerPayload: Omit<OffboardCustomerPayload, 'customer'> & { customer: ResolversParentTypes['Customer'] };
+  OnboardCustomerInput: OnboardCustomerInput;
+  OnboardCustomerPayload: Omit<OnboardCustomerPayload, 'customer'> & { customer: ResolversParentTypes['Customer'] };
   PageInfo: PageInfo;
   PhoneNumber: Scalars['PhoneNumber']['output'];
+  Query: Record<PropertyKey, never>;
+  Saga: Saga;
+  SagaFailure: SagaFailure;
+  SagaStep: SagaStep;
   SyncDrift: SyncDrift;
   URL: Scalars['URL']['output'];
   Boolean: Scalars['Boolean']['output'];
@@ -277,6 +440,27 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
   formatted?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  offboardCustomer?: Resolver<Maybe<ResolversTypes['OffboardCustomerPayload']>, ParentType, ContextType, RequireFields<MutationOffboardCustomerArgs, 'idempotencyKey' | 'input'>>;
+  onboardCustomer?: Resolver<Maybe<ResolversTypes['OnboardCustomerPayload']>, ParentType, ContextType, RequireFields<MutationOnboardCustomerArgs, 'idempotencyKey' | 'input'>>;
+}>;
+
+export type OffboardCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OffboardCustomerPayload'] = ResolversParentTypes['OffboardCustomerPayload']> = ResolversObject<{
+  blockedErpCustomerNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  canceledSubscriptionIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  saga?: Resolver<ResolversTypes['Saga'], ParentType, ContextType>;
+}>;
+
+export type OnboardCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OnboardCustomerPayload'] = ResolversParentTypes['OnboardCustomerPayload']> = ResolversObject<{
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  erpCustomerNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  saga?: Resolver<ResolversTypes['Saga'], ParentType, ContextType>;
+  stripeCustomerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -287,6 +471,38 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export interface PhoneNumberScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['PhoneNumber'], any> {
   name: 'PhoneNumber';
 }
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  saga?: Resolver<Maybe<ResolversTypes['Saga']>, ParentType, ContextType, RequireFields<QuerySagaArgs, 'id'>>;
+}>;
+
+export type SagaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Saga'] = ResolversParentTypes['Saga']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['SagaFailure']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SagaStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['SagaStep']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type SagaFailureResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SagaFailure'] = ResolversParentTypes['SagaFailure']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SagaStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SagaStep'] = ResolversParentTypes['SagaStep']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  compensationError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SagaStepStatus'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type SyncDriftResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SyncDrift'] = ResolversParentTypes['SyncDrift']> = ResolversObject<{
   actual?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -309,8 +525,15 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   EmailAddress?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  OffboardCustomerPayload?: OffboardCustomerPayloadResolvers<ContextType>;
+  OnboardCustomerPayload?: OnboardCustomerPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PhoneNumber?: GraphQLScalarType;
+  Query?: QueryResolvers<ContextType>;
+  Saga?: SagaResolvers<ContextType>;
+  SagaFailure?: SagaFailureResolvers<ContextType>;
+  SagaStep?: SagaStepResolvers<ContextType>;
   SyncDrift?: SyncDriftResolvers<ContextType>;
   URL?: GraphQLScalarType;
 }>;

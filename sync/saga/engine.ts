@@ -72,6 +72,17 @@ export class StepRefusedError extends Error {
   }
 }
 
+/**
+ * Raised by a step past the point of no return (subscriptions already canceled): the saga is not undone but
+ * stays running, and the step is tried again after `retryCompensationMs` by whichever process takes it then.
+ */
+export class RetryLaterError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'RetryLaterError';
+  }
+}
+
 /** A saga as the engine reports it: the row and its steps. */
 export type SagaView = SagaRow & { steps: StepRow[] };
 
@@ -120,7 +131,8 @@ export type SagaEngine = {
   close(): Promise<void>;
 };
 
-const hashOf = (kind: string, input: Json): string => createHash('sha256').update(kind).update('\0').update(JSON.stringify(input)).digest('hex');
+const hashOf = (kind: string, input: Json): string =>
+  createHash('sha256').update(kind).update('\0').update(JSON.stringify(input)).digest('hex');
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -173,9 +185,12 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
 
   /** Keeps the lease while a step's vendor call runs longer than a lease would last. */
   async function withHeartbeat<T>(id: string, work: () => Promise<T>): Promise<T> {
-    const beat = setInterval(() => {
-      owned(id, async () => {}).catch((error: unknown) => log.warn({ err: error, saga: id }, 'saga lease not renewed'));
-    }, Math.max(250, leaseMs / 3));
+    const beat = setInterval(
+      () => {
+        owned(id, async () => {}).catch((error: unknown) => log.warn({ err: error, saga: id }, 'saga lease not renewed'));
+      },
+      Math.max(250, leaseMs / 3),
+    );
     try {
       return await work();
     } finally {
@@ -194,13 +209,20 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     if (saga.status === 'running') {
       const age = now().getTime() - saga.createdAt.getTime();
       if (saga.runs > 1 && age > resumeWithinMs) {
-        const failure = { system: 'interchange', step: '', code: 'SAGA_EXPIRED', message: 'The saga was interrupted too long ago to finish it.' };
+        const failure = {
+          system: 'interchange',
+          step: '',
+          code: 'SAGA_EXPIRED',
+          message: 'The saga was interrupted too long ago to finish it.',
+        };
         await owned(saga.id, (tx) => store.compensating(tx, saga.id, failure));
       } else {
         let failed = false;
         for (const [position, step] of definition.steps.entries()) {
           if (steps[position]?.status === 'done') continue;
-          const started = await owned(saga.id, (tx) => store.stepStarted(tx, saga.id, { position, name: step.name, system: step.system }, now()));
+          const started = await owned(saga.id, (tx) =>
+            store.stepStarted(tx, saga.id, { position, name: step.name, system: step.system }, now()),
+          );
           const context = contextFor(saga, position, started, results, step.name);
           try {
             const result = await withHeartbeat(saga.id, () => step.run(context));
@@ -208,6 +230,16 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
             results[step.name] = result;
           } catch (error) {
             if (error instanceof LeaseLostError) throw error;
+            if (error instanceof RetryLaterError) {
+              const failure = failureOf(step as SagaStep<never>, error.cause);
+              log.warn({ saga: saga.id, kind: saga.kind, failure }, 'saga step failed past the point of no return; retried later');
+              const retryAt = new Date(now().getTime() + retryCompensationMs);
+              await owned(saga.id, async (tx) => {
+                await store.stepFailed(tx, saga.id, position, failure);
+                await store.release(tx, saga.id, retryAt, null);
+              });
+              return;
+            }
             const failure = failureOf(step as SagaStep<never>, error);
             log.warn({ saga: saga.id, kind: saga.kind, failure }, 'saga step failed; compensating');
             await owned(saga.id, async (tx) => {
@@ -283,8 +315,8 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
       const saga = await view(id);
       if (!saga) throw new Error(`saga ${id} vanished`);
       const finished = saga.status === 'completed' || saga.status === 'failed';
-      // A drive that ended with a compensation left to retry (lease released) has told all it can for now.
-      const parked = saga.status === 'compensating' && saga.leaseOwner === null;
+      // A drive that ended with a step or a compensation left to retry (lease released) has told all it can for now.
+      const parked = saga.leaseOwner === null;
       if (finished || parked || Date.now() >= deadline) return saga;
       if (!driving.has(id)) {
         // Nobody here drives it: take it over if its holder's lease ran out, else look again shortly.

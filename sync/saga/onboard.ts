@@ -84,7 +84,10 @@ export function onboardSaga(vendors: SagaVendors): SagaDefinition<OnboardInput> 
           if (existing) {
             // Found after our own check said absent: an earlier attempt of this step created it.
             if (checked) return { contactId: existing.id };
-            throw new StepRefusedError('CUSTOMER_EXISTS', `A CRM contact with the email ${input.email} exists already (id ${existing.id}).`);
+            throw new StepRefusedError(
+              'CUSTOMER_EXISTS',
+              `A CRM contact with the email ${input.email} exists already (id ${existing.id}).`,
+            );
           }
           await context.checkpoint({ absent: 'yes' });
           const created = await vendors.createContact({

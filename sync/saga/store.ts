@@ -188,7 +188,12 @@ export function createSagaStore(db: Database) {
     },
 
     /** Ends the saga and gives up its lease. */
-    async finish(tx: Queryable, id: string, outcome: { status: 'completed'; result: Json } | { status: 'failed' }, now: Date): Promise<void> {
+    async finish(
+      tx: Queryable,
+      id: string,
+      outcome: { status: 'completed'; result: Json } | { status: 'failed' },
+      now: Date,
+    ): Promise<void> {
       await tx.query(
         `UPDATE sagas SET status = $2, result = $3::jsonb, compensated = CASE WHEN $2 = 'failed' THEN true ELSE NULL END,
            finished_at = $4, updated_at = $4, lease_owner = NULL, lease_until = NULL WHERE id = $1`,
@@ -198,7 +203,11 @@ export function createSagaStore(db: Database) {
 
     /** Gives up the lease until `retryAt` (a compensation that must be tried again later, by any process). */
     async release(tx: Queryable, id: string, retryAt: Date, compensated: boolean | null): Promise<void> {
-      await tx.query(`UPDATE sagas SET lease_owner = NULL, lease_until = $2, compensated = $3 WHERE id = $1`, [id, iso(retryAt), compensated]);
+      await tx.query(`UPDATE sagas SET lease_owner = NULL, lease_until = $2, compensated = $3 WHERE id = $1`, [
+        id,
+        iso(retryAt),
+        compensated,
+      ]);
     },
   };
 }

@@ -79,6 +79,8 @@ export type GatewayVendorsOptions = {
   gatewayUrl: () => string;
   /** The service identity's bearer token (read on each call, so a rotated token is picked up). */
   token: () => Promise<string>;
+  /** An API client key sent as `x-api-key` (the service's own rate limit and budgets); default none. */
+  apiKey?: string;
   /** Per call; default 30 s (above the gateway's own request deadline, so its typed timeout arrives first). */
   timeoutMs?: number;
 };
@@ -98,6 +100,7 @@ export function createGatewayVendors(options: GatewayVendorsOptions): SagaVendor
         headers: {
           'content-type': 'application/json',
           authorization: `Bearer ${await options.token()}`,
+          ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
           ...(read ? { 'cache-control': 'no-cache' } : {}),
         },
         body: JSON.stringify({ query, variables }),
@@ -107,32 +110,45 @@ export function createGatewayVendors(options: GatewayVendorsOptions): SagaVendor
       throw new VendorCallError('GATEWAY_UNREACHABLE', `The gateway could not be reached: ${(error as Error).message}`, undefined);
     }
     const body = (await response.json().catch(() => ({}))) as GraphQLBody<Data>;
+    // A read answers null for what it did not find, with NOT_FOUND at that path; other errors fail the call.
     const error = body.errors?.[0];
     if (error) {
       const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
       const upstream = typeof error.extensions?.upstream === 'string' ? error.extensions.upstream : undefined;
       throw new VendorCallError(code, error.message, upstream);
     }
-    if (!body.data) throw new VendorCallError('INTERNAL_SERVER_ERROR', `The gateway answered HTTP ${response.status} without data.`, undefined);
+    if (!body.data)
+      throw new VendorCallError('INTERNAL_SERVER_ERROR', `The gateway answered HTTP ${response.status} without data.`, undefined);
     return body.data;
   }
 
+  /** A read whose NOT_FOUND means "none". */
+  const orNull = <T>(read: Promise<T>): Promise<T | null> =>
+    read.catch((error: unknown) => {
+      if (error instanceof VendorCallError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    });
+
   return {
     async contactByEmail(email) {
-      const data = await send<{ customerByEmail: { id: string; email: string | null; erpCustomerNumber: string | null } | null }>(
-        `query SagaContactByEmail($email: EmailAddress!) { customerByEmail(email: $email) { ${CONTACT_FIELDS} } }`,
-        { email },
-        true,
+      const data = await orNull(
+        send<{ customerByEmail: { id: string; email: string | null; erpCustomerNumber: string | null } | null }>(
+          `query SagaContactByEmail($email: EmailAddress!) { customerByEmail(email: $email) { ${CONTACT_FIELDS} } }`,
+          { email },
+          true,
+        ),
       );
-      return data.customerByEmail;
+      return data?.customerByEmail ?? null;
     },
     async contactById(id) {
-      const data = await send<{ customer: { id: string; email: string | null; erpCustomerNumber: string | null } | null }>(
-        `query SagaContact($id: ID!) { customer(id: $id) { ${CONTACT_FIELDS} } }`,
-        { id },
-        true,
+      const data = await orNull(
+        send<{ customer: { id: string; email: string | null; erpCustomerNumber: string | null } | null }>(
+          `query SagaContact($id: ID!) { customer(id: $id) { ${CONTACT_FIELDS} } }`,
+          { id },
+          true,
+        ),
       );
-      return data.customer;
+      return data?.customer ?? null;
     },
     async createContact(input) {
       const data = await send<{ createCustomer: { id: string } }>(
@@ -158,19 +174,24 @@ export function createGatewayVendors(options: GatewayVendorsOptions): SagaVendor
       return { id: data.createBillingCustomer.billing.id, replayed: data.createBillingCustomer.replayed };
     },
     async deleteBillingCustomer(id) {
-      await send(`mutation SagaDeleteBilling($input: DeleteBillingCustomerInput!) { deleteBillingCustomer(input: $input) { customerId } }`, {
-        input: { customerId: id },
-      });
+      await send(
+        `mutation SagaDeleteBilling($input: DeleteBillingCustomerInput!) { deleteBillingCustomer(input: $input) { customerId } }`,
+        {
+          input: { customerId: id },
+        },
+      );
     },
     async billingSubscriptions(email) {
-      const data = await send<{
-        customerByEmail: { billing: { id: string; subscriptions: { nodes: SubscriptionRef[] } } | null } | null;
-      }>(
-        `query SagaSubscriptions($email: EmailAddress!) { customerByEmail(email: $email) { billing { id subscriptions(first: 100) { nodes { id status } } } } }`,
-        { email },
-        true,
+      const data = await orNull(
+        send<{
+          customerByEmail: { billing: { id: string; subscriptions: { nodes: SubscriptionRef[] } } | null } | null;
+        }>(
+          `query SagaSubscriptions($email: EmailAddress!) { customerByEmail(email: $email) { billing { id subscriptions(first: 100) { nodes { id status } } } } }`,
+          { email },
+          true,
+        ),
       );
-      const billing = data.customerByEmail?.billing;
+      const billing = data?.customerByEmail?.billing;
       return billing ? { customerId: billing.id, subscriptions: billing.subscriptions.nodes } : null;
     },
     async cancelSubscription(id, idempotencyKey) {
@@ -194,9 +215,12 @@ export function createGatewayVendors(options: GatewayVendorsOptions): SagaVendor
       return { number: data.blockErpCustomer.erpCustomerNumber, previousBlocked: data.blockErpCustomer.previousBlocked };
     },
     async deleteErpCustomer(number) {
-      await send(`mutation SagaDeleteErpCustomer($input: DeleteErpCustomerInput!) { deleteErpCustomer(input: $input) { erpCustomerNumber } }`, {
-        input: { number },
-      });
+      await send(
+        `mutation SagaDeleteErpCustomer($input: DeleteErpCustomerInput!) { deleteErpCustomer(input: $input) { erpCustomerNumber } }`,
+        {
+          input: { number },
+        },
+      );
     },
   };
 }
