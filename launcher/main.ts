@@ -6,6 +6,7 @@
  *   npm start -- worker        event workers alone (DATABASE_URL shared with the gateway that ingests)
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
+import { z } from 'zod';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readAdminConfig, readEnv } from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
@@ -21,7 +22,9 @@ async function start(part: string): Promise<Running> {
   const log = createLogger({ name: part, level: gatewayConfig.logLevel });
   switch (part) {
     case 'all': {
-      const stack = await startStack({ log });
+      // STACK_PORTS=ephemeral: every part on a free port (a test running the whole stack as a child process).
+      const { STACK_PORTS } = readEnv({ STACK_PORTS: z.enum(['fixed', 'ephemeral']).default('fixed') });
+      const stack = await startStack({ log, ports: STACK_PORTS });
       return {
         close: stack.close,
         lines: [
