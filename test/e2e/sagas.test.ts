@@ -215,3 +215,64 @@ describe('onboardCustomer', () => {
     expect(result.errors![0]!.extensions!.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
   });
 });
+
+const OFFBOARD = `mutation Offboard($input: OffboardCustomerInput!, $key: String!) {
+  offboardCustomer(input: $input, idempotencyKey: $key) {
+    customer { id } canceledSubscriptionIds blockedErpCustomerNumber replayed saga { status steps { name status } }
+  }
+}`;
+
+type Offboarded = {
+  offboardCustomer: { canceledSubscriptionIds: string[]; blockedErpCustomerNumber: string | null; replayed: boolean; saga: { status: string } } | null;
+};
+
+describe('offboardCustomer', () => {
+  async function onboarded(tag: string) {
+    const input = person(tag);
+    const result = await stack.query<Onboarded>(ONBOARD, { input, key: randomUUID() }, auth);
+    expect(result.errors).toBeUndefined();
+    const payload = result.data!.onboardCustomer!;
+    const price = (await stripe.prices.list({ limit: 100 })).data.find((candidate) => candidate.recurring && candidate.active)!;
+    const subscription = await stripe.subscriptions.create({ customer: payload.stripeCustomerId, items: [{ price: price.id }] });
+    return { input, payload, subscription };
+  }
+
+  it('blocks the ERP customer, cancels the Stripe subscriptions and archives the contact; a repeat changes nothing', async () => {
+    const { payload, subscription } = await onboarded('leaving');
+    const key = randomUUID();
+    const result = await stack.query<Offboarded>(OFFBOARD, { input: { customerId: payload.customer.id }, key }, auth);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.offboardCustomer).toMatchObject({
+      canceledSubscriptionIds: [subscription.id],
+      blockedErpCustomerNumber: payload.erpCustomerNumber,
+      replayed: false,
+      saga: { status: 'COMPLETED' },
+    });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe('canceled');
+    expect(await erpCustomer(payload.erpCustomerNumber)).toMatchObject({ Blocked: 'All' });
+    const archived = await hubspot.crm.contacts.basicApi.getById(payload.customer.id, ['email'], undefined, undefined, true);
+    expect(archived.archived).toBe(true);
+
+    const calls = vendorCalls();
+    const again = await stack.query<Offboarded>(OFFBOARD, { input: { customerId: payload.customer.id }, key }, auth);
+    expect(again.data!.offboardCustomer).toMatchObject({ canceledSubscriptionIds: [subscription.id], replayed: true });
+    expect(vendorCalls()).toBe(calls);
+  });
+
+  it('with Stripe failing before any cancellation, unblocks the ERP customer again and names Stripe', async () => {
+    const { payload, subscription } = await onboarded('staying');
+    const stripeEmulator = stack.emulators.stripe!;
+    stripeEmulator.faults.set([{ route: 'POST /v1/subscriptions/**', status: 400 }, { route: 'DELETE /v1/subscriptions/**', status: 400 }]);
+    let result;
+    try {
+      result = await stack.query<Offboarded>(OFFBOARD, { input: { customerId: payload.customer.id }, key: randomUUID() }, auth);
+    } finally {
+      stripeEmulator.faults.clear();
+    }
+    expect(result.errors![0]!.extensions).toMatchObject({ code: 'SAGA_FAILED', system: 'stripe', step: 'subscriptions', compensated: true });
+    expect(await erpCustomer(payload.erpCustomerNumber)).toMatchObject({ Blocked: '_blank_' });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).not.toBe('canceled');
+    const contact = await hubspot.crm.contacts.basicApi.getById(payload.customer.id, ['email']);
+    expect(contact.archived).toBeFalsy();
+  });
+});
