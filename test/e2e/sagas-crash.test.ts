@@ -84,7 +84,8 @@ async function waitFor<T>(read: () => Promise<T | undefined>, what: string, time
   for (;;) {
     const value = await read();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${children.map((child) => child.output.join('')).join('\n---\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}:\n${children.map((child) => child.output.join('')).join('\n---\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -96,7 +97,10 @@ const ONBOARD = `mutation Onboard($input: OnboardCustomerInput!, $key: String!) 
 describe.skipIf(!reachable)('a saga interrupted by SIGKILL', () => {
   it('is finished by the next process: one contact, one Stripe customer, one ERP customer, linked', async () => {
     const first = await startChild();
-    const token = await mintDevToken(await loadDevKeys(keyFile), { sub: 'ops', scope: 'crm:read customers:write billing:read billing:write' });
+    const token = await mintDevToken(await loadDevKeys(keyFile), {
+      sub: 'ops',
+      scope: 'crm:read customers:write billing:read billing:write',
+    });
     const email = `killed-${randomUUID().slice(0, 8)}@example.com`;
     const key = randomUUID();
     const send = (gatewayUrl: string) =>
@@ -132,7 +136,15 @@ describe.skipIf(!reachable)('a saga interrupted by SIGKILL', () => {
 
     // The caller sends its key again and gets the outcome; the ERP step ran twice, once cut off.
     const answer = (await (await send(second.gatewayUrl)).json()) as {
-      data: { onboardCustomer: { customer: { id: string }; stripeCustomerId: string; erpCustomerNumber: string; replayed: boolean; saga: { steps: Array<{ name: string; attempts: number }> } } };
+      data: {
+        onboardCustomer: {
+          customer: { id: string };
+          stripeCustomerId: string;
+          erpCustomerNumber: string;
+          replayed: boolean;
+          saga: { steps: Array<{ name: string; attempts: number }> };
+        };
+      };
     };
     const payload = answer.data.onboardCustomer;
     expect(payload.replayed).toBe(true);

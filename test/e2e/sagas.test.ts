@@ -223,7 +223,12 @@ const OFFBOARD = `mutation Offboard($input: OffboardCustomerInput!, $key: String
 }`;
 
 type Offboarded = {
-  offboardCustomer: { canceledSubscriptionIds: string[]; blockedErpCustomerNumber: string | null; replayed: boolean; saga: { status: string } } | null;
+  offboardCustomer: {
+    canceledSubscriptionIds: string[];
+    blockedErpCustomerNumber: string | null;
+    replayed: boolean;
+    saga: { status: string };
+  } | null;
 };
 
 describe('offboardCustomer', () => {
@@ -262,14 +267,22 @@ describe('offboardCustomer', () => {
   it('with Stripe failing before any cancellation, unblocks the ERP customer again and names Stripe', async () => {
     const { payload, subscription } = await onboarded('staying');
     const stripeEmulator = stack.emulators.stripe!;
-    stripeEmulator.faults.set([{ route: 'POST /v1/subscriptions/**', status: 400 }, { route: 'DELETE /v1/subscriptions/**', status: 400 }]);
+    stripeEmulator.faults.set([
+      { route: 'POST /v1/subscriptions/**', status: 400 },
+      { route: 'DELETE /v1/subscriptions/**', status: 400 },
+    ]);
     let result;
     try {
       result = await stack.query<Offboarded>(OFFBOARD, { input: { customerId: payload.customer.id }, key: randomUUID() }, auth);
     } finally {
       stripeEmulator.faults.clear();
     }
-    expect(result.errors![0]!.extensions).toMatchObject({ code: 'SAGA_FAILED', system: 'stripe', step: 'subscriptions', compensated: true });
+    expect(result.errors![0]!.extensions).toMatchObject({
+      code: 'SAGA_FAILED',
+      system: 'stripe',
+      step: 'subscriptions',
+      compensated: true,
+    });
     expect(await erpCustomer(payload.erpCustomerNumber)).toMatchObject({ Blocked: '_blank_' });
     expect((await stripe.subscriptions.retrieve(subscription.id)).status).not.toBe('canceled');
     const contact = await hubspot.crm.contacts.basicApi.getById(payload.customer.id, ['email']);
