@@ -62,6 +62,14 @@ export interface PaymentsClient extends VendorClient<PaymentsClient> {
     fields: FieldMap,
   ): Promise<WriteResult<StripeSubscription>>;
   pauseSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
+  // ---- customer details (customer sync) ----
+  /** POST /v1/customers/{id}: name, email, phone, address, metadata (merged by key); default payment method expanded. */
+  updateCustomer(
+    id: string,
+    params: Stripe.CustomerUpdateParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripeCustomer>>;
 }
 
 /** Quota buckets: `default` for every call (see OPERATIONS). */
@@ -90,6 +98,8 @@ export const OPERATIONS = {
   cancelSubscription: { kind: 'write', idempotent: true },
   updateSubscription: { kind: 'write', idempotent: true },
   pauseSubscription: { kind: 'write', idempotent: true },
+  // ---- customer details (customer sync) ----
+  updateCustomer: { kind: 'write', idempotent: true },
 } as const satisfies OperationTable<string>;
 
 type Operation = keyof typeof OPERATIONS;
@@ -190,6 +200,17 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
           write('updateSubscription', key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
         pauseSubscription: (id, key, fields) =>
           write('pauseSubscription', key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
+
+        // ---- customer details (customer sync) ----
+        updateCustomer: (id, params, key, fields) =>
+          write('updateCustomer', key, fields, async (requestOptions) => {
+            const customer = await stripe.customers.update(
+              id,
+              { ...params, expand: ['invoice_settings.default_payment_method'] },
+              requestOptions,
+            );
+            return customer as unknown as WithResponse<StripeCustomer>;
+          }),
       };
     },
   });

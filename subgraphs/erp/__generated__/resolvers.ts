@@ -70,6 +70,8 @@ export type CreateOrderPayload = {
 
 export type Customer = {
   __typename?: 'Customer';
+  /** The customer's own card in the ERP; null when the ERP has no customer with this number. */
+  account?: Maybe<ErpAccount>;
   erpCustomerNumber?: Maybe<Scalars['String']['output']>;
   /** The customer's posted sales invoices, newest first. Null (with an error) when the ERP could not be asked. */
   invoices?: Maybe<PostedInvoiceConnection>;
@@ -92,6 +94,26 @@ export type CustomerOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<OrderFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A customer's card in the ERP (NAV's Customer page). */
+export type ErpAccount = {
+  __typename?: 'ErpAccount';
+  /** The street address. */
+  address?: Maybe<Scalars['String']['output']>;
+  city?: Maybe<Scalars['String']['output']>;
+  countryCode?: Maybe<Scalars['String']['output']>;
+  /** The credit limit in the local currency, as NAV's decimal text (e.g. 5000 or 1250.50). */
+  creditLimit?: Maybe<Scalars['String']['output']>;
+  /** The customer's currency; empty in NAV means the local currency, shown as null. */
+  currency?: Maybe<Scalars['Currency']['output']>;
+  email?: Maybe<Scalars['String']['output']>;
+  name?: Maybe<Scalars['String']['output']>;
+  /** The ERP customer number, e.g. C00042. */
+  number: Scalars['ID']['output'];
+  phone?: Maybe<Scalars['String']['output']>;
+  /** The card's current version, opaque; updateErpCustomer takes it back. Every change gives a new version. */
+  version: Scalars['String']['output'];
 };
 
 /** How much of an item is in stock, in its base unit of measure. */
@@ -120,6 +142,8 @@ export type Mutation = {
   cancelOrder?: Maybe<CancelOrderPayload>;
   /** Creates a sales order, once per customer and external document number. */
   createOrder?: Maybe<CreateOrderPayload>;
+  /** Changes a customer's card (name, contact, address, currency, credit limit), with optimistic concurrency. */
+  updateErpCustomer?: Maybe<UpdateErpCustomerPayload>;
   /** Changes an order you read, if nobody changed it since (optimistic concurrency through `version`). */
   updateOrder?: Maybe<UpdateOrderPayload>;
 };
@@ -132,6 +156,11 @@ export type MutationCancelOrderArgs = {
 
 export type MutationCreateOrderArgs = {
   input: CreateOrderInput;
+};
+
+
+export type MutationUpdateErpCustomerArgs = {
+  input: UpdateErpCustomerInput;
 };
 
 
@@ -338,6 +367,31 @@ export type QueryProductsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Changes a customer's card: only the fields given change; a String field given as "" is cleared. */
+export type UpdateErpCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  countryCode?: InputMaybe<Scalars['String']['input']>;
+  /** A decimal in the local currency, e.g. 5000 or 1250.50. */
+  creditLimit?: InputMaybe<Scalars['String']['input']>;
+  currency?: InputMaybe<Scalars['Currency']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  number: Scalars['ID']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The version you read (ErpAccount.version): a stale one fails with CONFLICT. Without it the card is read and
+   * written with its current version (the last writer wins).
+   */
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateErpCustomerPayload = {
+  __typename?: 'UpdateErpCustomerPayload';
+  /** The card as changed, with its new version. */
+  account: ErpAccount;
+};
+
 /** Only the fields given change. */
 export type UpdateOrderInput = {
   /** Lines to append. */
@@ -478,6 +532,7 @@ export type ResolversTypes = ResolversObject<{
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  ErpAccount: ResolverTypeWrapper<ErpAccount>;
   Inventory: ResolverTypeWrapper<Inventory>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -504,6 +559,8 @@ export type ResolversTypes = ResolversObject<{
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateErpCustomerInput: UpdateErpCustomerInput;
+  UpdateErpCustomerPayload: ResolverTypeWrapper<UpdateErpCustomerPayload>;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: ResolverTypeWrapper<Omit<UpdateOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -524,6 +581,7 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   EmailAddress: Scalars['EmailAddress']['output'];
+  ErpAccount: ErpAccount;
   Inventory: Inventory;
   Float: Scalars['Float']['output'];
   JSON: Scalars['JSON']['output'];
@@ -548,6 +606,8 @@ export type ResolversParentTypes = ResolversObject<{
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
   URL: Scalars['URL']['output'];
+  UpdateErpCustomerInput: UpdateErpCustomerInput;
+  UpdateErpCustomerPayload: UpdateErpCustomerPayload;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: Omit<UpdateOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Boolean: Scalars['Boolean']['output'];
@@ -581,6 +641,7 @@ export interface CurrencyScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  account?: Resolver<Maybe<ResolversTypes['ErpAccount']>, ParentType, ContextType>;
   erpCustomerNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['PostedInvoiceConnection']>, ParentType, ContextType, RequireFields<CustomerInvoicesArgs, 'first'>>;
   orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
@@ -597,6 +658,19 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['EmailAddress'], any> {
   name: 'EmailAddress';
 }
+
+export type ErpAccountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ErpAccount'] = ResolversParentTypes['ErpAccount']> = ResolversObject<{
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  countryCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  creditLimit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  currency?: Resolver<Maybe<ResolversTypes['Currency']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type InventoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Inventory'] = ResolversParentTypes['Inventory']> = ResolversObject<{
   available?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -617,6 +691,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelOrder?: Resolver<Maybe<ResolversTypes['CancelOrderPayload']>, ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
   createOrder?: Resolver<Maybe<ResolversTypes['CreateOrderPayload']>, ParentType, ContextType, RequireFields<MutationCreateOrderArgs, 'input'>>;
+  updateErpCustomer?: Resolver<Maybe<ResolversTypes['UpdateErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateErpCustomerArgs, 'input'>>;
   updateOrder?: Resolver<Maybe<ResolversTypes['UpdateOrderPayload']>, ParentType, ContextType, RequireFields<MutationUpdateOrderArgs, 'input'>>;
 }>;
 
@@ -733,6 +808,10 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
   name: 'URL';
 }
 
+export type UpdateErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateErpCustomerPayload'] = ResolversParentTypes['UpdateErpCustomerPayload']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['ErpAccount'], ParentType, ContextType>;
+}>;
+
 export type UpdateOrderPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateOrderPayload'] = ResolversParentTypes['UpdateOrderPayload']> = ResolversObject<{
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 }>;
@@ -746,6 +825,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   EmailAddress?: GraphQLScalarType;
+  ErpAccount?: ErpAccountResolvers<ContextType>;
   Inventory?: InventoryResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
@@ -765,6 +845,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   URL?: GraphQLScalarType;
+  UpdateErpCustomerPayload?: UpdateErpCustomerPayloadResolvers<ContextType>;
   UpdateOrderPayload?: UpdateOrderPayloadResolvers<ContextType>;
 }>;
 

@@ -4,6 +4,7 @@ import type { CustomerModel, BillingModel } from '../mapping.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -34,6 +35,8 @@ export type Scalars = {
  */
 export type Billing = {
   __typename?: 'Billing';
+  /** The billing address; null when Stripe has none. */
+  address?: Maybe<BillingAddress>;
   /**
    * Stripe's customer balance, applied to the next invoice: positive is owed by the customer, negative is
    * credit. Null while the customer has no currency.
@@ -110,6 +113,35 @@ export type BillingSubscriptionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SubscriptionFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A postal address as Stripe keeps it. */
+export type BillingAddress = {
+  __typename?: 'BillingAddress';
+  city?: Maybe<Scalars['String']['output']>;
+  /** ISO-3166-1 alpha-2 as Stripe takes it; Stripe does not check it. */
+  country?: Maybe<Scalars['String']['output']>;
+  line1?: Maybe<Scalars['String']['output']>;
+  line2?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  state?: Maybe<Scalars['String']['output']>;
+};
+
+/** Only the fields given change; an address field given as "" is cleared. */
+export type BillingAddressInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  line1?: InputMaybe<Scalars['String']['input']>;
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type BillingCustomerPayload = {
+  __typename?: 'BillingCustomerPayload';
+  billing: Billing;
+  idempotencyKey: Scalars['String']['output'];
+  replayed: Scalars['Boolean']['output'];
 };
 
 export type BillingInterval =
@@ -396,6 +428,8 @@ export type Mutation = {
   pauseSubscription?: Maybe<BillingSubscriptionPayload>;
   /** Refunds a charge in full (default) or in part. */
   refundCharge?: Maybe<RefundPayload>;
+  /** Changes a Stripe customer's name, email, phone, address or metadata. */
+  updateBillingCustomer?: Maybe<BillingCustomerPayload>;
 };
 
 
@@ -431,6 +465,11 @@ export type MutationPauseSubscriptionArgs = {
 
 export type MutationRefundChargeArgs = {
   input: RefundChargeInput;
+};
+
+
+export type MutationUpdateBillingCustomerArgs = {
+  input: UpdateBillingCustomerInput;
 };
 
 /** Relay connection paging. Cursors are opaque: pass them back as `after`, never build them. */
@@ -590,6 +629,19 @@ export type SubscriptionFilter = {
   status?: InputMaybe<Array<BillingSubscriptionStatus>>;
 };
 
+/** Only the fields given change. Metadata keys are merged into the customer's; a key given as "" is removed. */
+export type UpdateBillingCustomerInput = {
+  address?: InputMaybe<BillingAddressInput>;
+  /** The Stripe customer id (Billing.id). */
+  customerId: Scalars['ID']['input'];
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
+  /** At most 200 characters; default: derived from the input. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -688,6 +740,9 @@ export type ResolversTypes = ResolversObject<{
   Billing: ResolverTypeWrapper<BillingModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  BillingAddress: ResolverTypeWrapper<BillingAddress>;
+  BillingAddressInput: BillingAddressInput;
+  BillingCustomerPayload: ResolverTypeWrapper<Omit<BillingCustomerPayload, 'billing'> & { billing: ResolversTypes['Billing'] }>;
   BillingInterval: BillingInterval;
   BillingSubscription: ResolverTypeWrapper<BillingSubscription>;
   BillingSubscriptionConnection: ResolverTypeWrapper<BillingSubscriptionConnection>;
@@ -741,6 +796,7 @@ export type ResolversTypes = ResolversObject<{
   RefundStatus: RefundStatus;
   SubscriptionFilter: SubscriptionFilter;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateBillingCustomerInput: UpdateBillingCustomerInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -750,6 +806,9 @@ export type ResolversParentTypes = ResolversObject<{
   Billing: BillingModel;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  BillingAddress: BillingAddress;
+  BillingAddressInput: BillingAddressInput;
+  BillingCustomerPayload: Omit<BillingCustomerPayload, 'billing'> & { billing: ResolversParentTypes['Billing'] };
   BillingSubscription: BillingSubscription;
   BillingSubscriptionConnection: BillingSubscriptionConnection;
   BillingSubscriptionEdge: BillingSubscriptionEdge;
@@ -793,6 +852,7 @@ export type ResolversParentTypes = ResolversObject<{
   RefundPayload: RefundPayload;
   SubscriptionFilter: SubscriptionFilter;
   URL: Scalars['URL']['output'];
+  UpdateBillingCustomerInput: UpdateBillingCustomerInput;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -806,6 +866,7 @@ export type CacheControlDirectiveArgs = {
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type BillingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = ResolversObject<{
+  address?: Resolver<Maybe<ResolversTypes['BillingAddress']>, ParentType, ContextType>;
   balance?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   charges?: Resolver<ResolversTypes['ChargeConnection'], ParentType, ContextType, RequireFields<BillingChargesArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -821,6 +882,21 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
   paymentIntents?: Resolver<ResolversTypes['PaymentIntentConnection'], ParentType, ContextType, RequireFields<BillingPaymentIntentsArgs, 'first'>>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subscriptions?: Resolver<ResolversTypes['BillingSubscriptionConnection'], ParentType, ContextType, RequireFields<BillingSubscriptionsArgs, 'first'>>;
+}>;
+
+export type BillingAddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingAddress'] = ResolversParentTypes['BillingAddress']> = ResolversObject<{
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line1?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type BillingCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingCustomerPayload'] = ResolversParentTypes['BillingCustomerPayload']> = ResolversObject<{
+  billing?: Resolver<ResolversTypes['Billing'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type BillingSubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingSubscription'] = ResolversParentTypes['BillingSubscription']> = ResolversObject<{
@@ -988,6 +1064,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createPaymentIntent?: Resolver<Maybe<ResolversTypes['PaymentIntentPayload']>, ParentType, ContextType, RequireFields<MutationCreatePaymentIntentArgs, 'input'>>;
   pauseSubscription?: Resolver<Maybe<ResolversTypes['BillingSubscriptionPayload']>, ParentType, ContextType, RequireFields<MutationPauseSubscriptionArgs, 'input'>>;
   refundCharge?: Resolver<Maybe<ResolversTypes['RefundPayload']>, ParentType, ContextType, RequireFields<MutationRefundChargeArgs, 'input'>>;
+  updateBillingCustomer?: Resolver<Maybe<ResolversTypes['BillingCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateBillingCustomerArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -1073,6 +1150,8 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Billing?: BillingResolvers<ContextType>;
+  BillingAddress?: BillingAddressResolvers<ContextType>;
+  BillingCustomerPayload?: BillingCustomerPayloadResolvers<ContextType>;
   BillingSubscription?: BillingSubscriptionResolvers<ContextType>;
   BillingSubscriptionConnection?: BillingSubscriptionConnectionResolvers<ContextType>;
   BillingSubscriptionEdge?: BillingSubscriptionEdgeResolvers<ContextType>;
