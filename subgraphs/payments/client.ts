@@ -67,6 +67,14 @@ export interface PaymentsClient extends VendorClient<PaymentsClient> {
   createCustomer(params: Stripe.CustomerCreateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeCustomer>>;
   /** DELETE /v1/customers/{id}: Stripe also cancels the customer's subscriptions. Takes no idempotency key. */
   deleteCustomer(id: string, fields: FieldMap): Promise<void>;
+  // ---- customer details (customer sync) ----
+  /** POST /v1/customers/{id}: name, email, phone, address, metadata (merged by key); default payment method expanded. */
+  updateCustomer(
+    id: string,
+    params: Stripe.CustomerUpdateParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripeCustomer>>;
 }
 
 /** Quota buckets: `default` for every call (see OPERATIONS). */
@@ -99,6 +107,8 @@ export const OPERATIONS = {
   // second answers "No such customer", which the resolver reads as already deleted).
   createCustomer: { kind: 'write', idempotent: true },
   deleteCustomer: { kind: 'write', idempotent: true },
+  // ---- customer details (customer sync) ----
+  updateCustomer: { kind: 'write', idempotent: true },
 } as const satisfies OperationTable<string>;
 
 type Operation = keyof typeof OPERATIONS;
@@ -209,6 +219,16 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
             (error) => toStripeError(error, fields),
           );
         },
+        // ---- customer details (customer sync) ----
+        updateCustomer: (id, params, key, fields) =>
+          write('updateCustomer', key, fields, async (requestOptions) => {
+            const customer = await stripe.customers.update(
+              id,
+              { ...params, expand: ['invoice_settings.default_payment_method'] },
+              requestOptions,
+            );
+            return customer as unknown as WithResponse<StripeCustomer>;
+          }),
       };
     },
   });

@@ -3,7 +3,7 @@ import type { Resolvers } from './__generated__/resolvers.js';
 import type { PaymentsClient, WriteResult } from './client.js';
 import type { FieldMap } from './errors.js';
 import { MAX_CLIENT_IDEMPOTENCY_KEY, toIdempotencyKey } from './idempotency.js';
-import { toCaptureMethodParam, toMetadataParam } from './input.js';
+import { toCaptureMethodParam, toCustomerUpdateParams, toMetadataParam } from './input.js';
 import { MAX_REACH, type CustomerRows, type RowsKey } from './loaders.js';
 import { toBilling, toCharge, toInvoice, toPaymentIntent, toRefund, toSubscription } from './mapping.js';
 import { matchesFilter, toListFilter, type FilterInput } from './search.js';
@@ -71,6 +71,14 @@ const FIELDS = {
   subscription: { id: 'input.subscriptionId' },
   createBillingCustomer: { email: 'input.email', name: 'input.name', phone: 'input.phone', metadata: 'input.metadata' },
   deleteBillingCustomer: { id: 'input.customerId' },
+  updateCustomer: {
+    id: 'input.customerId',
+    name: 'input.name',
+    email: 'input.email',
+    phone: 'input.phone',
+    address: 'input.address',
+    metadata: 'input.metadata',
+  },
 } satisfies Record<string, FieldMap>;
 
 /** The key for a mutation; the caller's own is checked here so Stripe's 255-character limit is never hit. */
@@ -247,6 +255,18 @@ export function createResolvers(): Resolvers {
           if (error instanceof NotFoundError) return { customerId: id, deleted: true, alreadyDeleted: true };
           throw error;
         }
+      },
+      // ---- customer details (customer sync) ----
+      updateBillingCustomer: async (_, { input }, { client, entityTags }) => {
+        const built = toCustomerUpdateParams(input);
+        if ('problem' in built) throw new BadUserInputError(`${built.problem}.`, built.field);
+        const key = idempotencyKeyFor('updateCustomer', input);
+        const result = await client.updateCustomer(input.customerId, built.params, key, FIELDS.updateCustomer);
+        // The payments subgraph's Customer is keyed by email: the old address's cached billing is purged by the
+        // webhook Stripe sends for the change (it names the previous email).
+        if (result.object.email) entityTags.add(`Customer:${result.object.email}`);
+        const { node, ...rest } = payload(result, toBilling);
+        return { billing: node, ...rest };
       },
     },
   };

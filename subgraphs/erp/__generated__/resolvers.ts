@@ -92,6 +92,8 @@ export type CreateOrderPayload = {
 
 export type Customer = {
   __typename?: 'Customer';
+  /** The customer's own card in the ERP; null when the ERP has no customer with this number. */
+  account?: Maybe<ErpAccount>;
   erpCustomerNumber?: Maybe<Scalars['String']['output']>;
   /** The customer's posted sales invoices, newest first. Null (with an error) when the ERP could not be asked. */
   invoices?: Maybe<PostedInvoiceConnection>;
@@ -125,6 +127,26 @@ export type DeleteErpCustomerPayload = {
   /** The customer was already gone (a repeated request): nothing changed. */
   alreadyDeleted: Scalars['Boolean']['output'];
   erpCustomerNumber: Scalars['String']['output'];
+};
+
+/** A customer's card in the ERP (NAV's Customer page). */
+export type ErpAccount = {
+  __typename?: 'ErpAccount';
+  /** The street address. */
+  address?: Maybe<Scalars['String']['output']>;
+  city?: Maybe<Scalars['String']['output']>;
+  countryCode?: Maybe<Scalars['String']['output']>;
+  /** The credit limit in the local currency, as NAV's decimal text (e.g. 5000 or 1250.50). */
+  creditLimit?: Maybe<Scalars['String']['output']>;
+  /** The customer's currency; empty in NAV means the local currency, shown as null. */
+  currency?: Maybe<Scalars['Currency']['output']>;
+  email?: Maybe<Scalars['String']['output']>;
+  name?: Maybe<Scalars['String']['output']>;
+  /** The ERP customer number, e.g. C00042. */
+  number: Scalars['ID']['output'];
+  phone?: Maybe<Scalars['String']['output']>;
+  /** The card's current version, opaque; updateErpCustomer takes it back. Every change gives a new version. */
+  version: Scalars['String']['output'];
 };
 
 /** NAV's Blocked option: what the ERP refuses for the customer. */
@@ -178,6 +200,8 @@ export type Mutation = {
   createOrder?: Maybe<CreateOrderPayload>;
   /** Deletes the customer (NAV refuses while they have open sales orders: CONFLICT-free BAD_USER_INPUT naming why). */
   deleteErpCustomer?: Maybe<DeleteErpCustomerPayload>;
+  /** Changes a customer's card (name, contact, address, currency, credit limit), with optimistic concurrency. */
+  updateErpCustomer?: Maybe<UpdateErpCustomerPayload>;
   /** Changes an order you read, if nobody changed it since (optimistic concurrency through `version`). */
   updateOrder?: Maybe<UpdateOrderPayload>;
 };
@@ -205,6 +229,11 @@ export type MutationCreateOrderArgs = {
 
 export type MutationDeleteErpCustomerArgs = {
   input: DeleteErpCustomerInput;
+};
+
+
+export type MutationUpdateErpCustomerArgs = {
+  input: UpdateErpCustomerInput;
 };
 
 
@@ -411,6 +440,31 @@ export type QueryProductsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Changes a customer's card: only the fields given change; a String field given as "" is cleared. */
+export type UpdateErpCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  countryCode?: InputMaybe<Scalars['String']['input']>;
+  /** A decimal in the local currency, e.g. 5000 or 1250.50. */
+  creditLimit?: InputMaybe<Scalars['String']['input']>;
+  currency?: InputMaybe<Scalars['Currency']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  number: Scalars['ID']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The version you read (ErpAccount.version): a stale one fails with CONFLICT. Without it the card is read and
+   * written with its current version (the last writer wins).
+   */
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateErpCustomerPayload = {
+  __typename?: 'UpdateErpCustomerPayload';
+  /** The card as changed, with its new version. */
+  account: ErpAccount;
+};
+
 /** Only the fields given change. */
 export type UpdateOrderInput = {
   /** Lines to append. */
@@ -555,6 +609,7 @@ export type ResolversTypes = ResolversObject<{
   DeleteErpCustomerInput: DeleteErpCustomerInput;
   DeleteErpCustomerPayload: ResolverTypeWrapper<DeleteErpCustomerPayload>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  ErpAccount: ResolverTypeWrapper<ErpAccount>;
   ErpCustomerBlocked: ErpCustomerBlocked;
   ErpCustomerPayload: ResolverTypeWrapper<ErpCustomerPayload>;
   Inventory: ResolverTypeWrapper<Inventory>;
@@ -583,6 +638,8 @@ export type ResolversTypes = ResolversObject<{
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateErpCustomerInput: UpdateErpCustomerInput;
+  UpdateErpCustomerPayload: ResolverTypeWrapper<UpdateErpCustomerPayload>;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: ResolverTypeWrapper<Omit<UpdateOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -607,6 +664,7 @@ export type ResolversParentTypes = ResolversObject<{
   DeleteErpCustomerInput: DeleteErpCustomerInput;
   DeleteErpCustomerPayload: DeleteErpCustomerPayload;
   EmailAddress: Scalars['EmailAddress']['output'];
+  ErpAccount: ErpAccount;
   ErpCustomerPayload: ErpCustomerPayload;
   Inventory: Inventory;
   Float: Scalars['Float']['output'];
@@ -632,6 +690,8 @@ export type ResolversParentTypes = ResolversObject<{
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
   URL: Scalars['URL']['output'];
+  UpdateErpCustomerInput: UpdateErpCustomerInput;
+  UpdateErpCustomerPayload: UpdateErpCustomerPayload;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: Omit<UpdateOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Boolean: Scalars['Boolean']['output'];
@@ -665,6 +725,7 @@ export interface CurrencyScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  account?: Resolver<Maybe<ResolversTypes['ErpAccount']>, ParentType, ContextType>;
   erpCustomerNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['PostedInvoiceConnection']>, ParentType, ContextType, RequireFields<CustomerInvoicesArgs, 'first'>>;
   orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
@@ -686,6 +747,19 @@ export type DeleteErpCustomerPayloadResolvers<ContextType = Context, ParentType 
 export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['EmailAddress'], any> {
   name: 'EmailAddress';
 }
+
+export type ErpAccountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ErpAccount'] = ResolversParentTypes['ErpAccount']> = ResolversObject<{
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  countryCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  creditLimit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  currency?: Resolver<Maybe<ResolversTypes['Currency']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type ErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ErpCustomerPayload'] = ResolversParentTypes['ErpCustomerPayload']> = ResolversObject<{
   blocked?: Resolver<ResolversTypes['ErpCustomerBlocked'], ParentType, ContextType>;
@@ -718,6 +792,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createErpCustomer?: Resolver<Maybe<ResolversTypes['ErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationCreateErpCustomerArgs, 'input'>>;
   createOrder?: Resolver<Maybe<ResolversTypes['CreateOrderPayload']>, ParentType, ContextType, RequireFields<MutationCreateOrderArgs, 'input'>>;
   deleteErpCustomer?: Resolver<Maybe<ResolversTypes['DeleteErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationDeleteErpCustomerArgs, 'input'>>;
+  updateErpCustomer?: Resolver<Maybe<ResolversTypes['UpdateErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateErpCustomerArgs, 'input'>>;
   updateOrder?: Resolver<Maybe<ResolversTypes['UpdateOrderPayload']>, ParentType, ContextType, RequireFields<MutationUpdateOrderArgs, 'input'>>;
 }>;
 
@@ -834,6 +909,10 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
   name: 'URL';
 }
 
+export type UpdateErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateErpCustomerPayload'] = ResolversParentTypes['UpdateErpCustomerPayload']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['ErpAccount'], ParentType, ContextType>;
+}>;
+
 export type UpdateOrderPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateOrderPayload'] = ResolversParentTypes['UpdateOrderPayload']> = ResolversObject<{
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 }>;
@@ -848,6 +927,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   DeleteErpCustomerPayload?: DeleteErpCustomerPayloadResolvers<ContextType>;
   EmailAddress?: GraphQLScalarType;
+  ErpAccount?: ErpAccountResolvers<ContextType>;
   ErpCustomerPayload?: ErpCustomerPayloadResolvers<ContextType>;
   Inventory?: InventoryResolvers<ContextType>;
   JSON?: GraphQLScalarType;
@@ -868,6 +948,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   URL?: GraphQLScalarType;
+  UpdateErpCustomerPayload?: UpdateErpCustomerPayloadResolvers<ContextType>;
   UpdateOrderPayload?: UpdateOrderPayloadResolvers<ContextType>;
 }>;
 

@@ -35,6 +35,8 @@ export type Scalars = {
  */
 export type Billing = {
   __typename?: 'Billing';
+  /** The billing address; null when Stripe has none. */
+  address?: Maybe<BillingAddress>;
   /**
    * Stripe's customer balance, applied to the next invoice: positive is owed by the customer, negative is
    * credit. Null while the customer has no currency.
@@ -111,6 +113,28 @@ export type BillingSubscriptionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SubscriptionFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A postal address as Stripe keeps it. */
+export type BillingAddress = {
+  __typename?: 'BillingAddress';
+  city?: Maybe<Scalars['String']['output']>;
+  /** ISO-3166-1 alpha-2 as Stripe takes it; Stripe does not check it. */
+  country?: Maybe<Scalars['String']['output']>;
+  line1?: Maybe<Scalars['String']['output']>;
+  line2?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  state?: Maybe<Scalars['String']['output']>;
+};
+
+/** Only the fields given change; an address field given as "" is cleared. */
+export type BillingAddressInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  line1?: InputMaybe<Scalars['String']['input']>;
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  state?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type BillingCustomerPayload = {
@@ -431,6 +455,8 @@ export type Mutation = {
   pauseSubscription?: Maybe<BillingSubscriptionPayload>;
   /** Refunds a charge in full (default) or in part. */
   refundCharge?: Maybe<RefundPayload>;
+  /** Changes a Stripe customer's name, email, phone, address or metadata. */
+  updateBillingCustomer?: Maybe<BillingCustomerPayload>;
 };
 
 
@@ -476,6 +502,11 @@ export type MutationPauseSubscriptionArgs = {
 
 export type MutationRefundChargeArgs = {
   input: RefundChargeInput;
+};
+
+
+export type MutationUpdateBillingCustomerArgs = {
+  input: UpdateBillingCustomerInput;
 };
 
 /** Relay connection paging. Cursors are opaque: pass them back as `after`, never build them. */
@@ -635,6 +666,19 @@ export type SubscriptionFilter = {
   status?: InputMaybe<Array<BillingSubscriptionStatus>>;
 };
 
+/** Only the fields given change. Metadata keys are merged into the customer's; a key given as "" is removed. */
+export type UpdateBillingCustomerInput = {
+  address?: InputMaybe<BillingAddressInput>;
+  /** The Stripe customer id (Billing.id). */
+  customerId: Scalars['ID']['input'];
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
+  /** At most 200 characters; default: derived from the input. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -733,6 +777,8 @@ export type ResolversTypes = ResolversObject<{
   Billing: ResolverTypeWrapper<BillingModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  BillingAddress: ResolverTypeWrapper<BillingAddress>;
+  BillingAddressInput: BillingAddressInput;
   BillingCustomerPayload: ResolverTypeWrapper<Omit<BillingCustomerPayload, 'billing'> & { billing: ResolversTypes['Billing'] }>;
   BillingInterval: BillingInterval;
   BillingSubscription: ResolverTypeWrapper<BillingSubscription>;
@@ -790,6 +836,7 @@ export type ResolversTypes = ResolversObject<{
   RefundStatus: RefundStatus;
   SubscriptionFilter: SubscriptionFilter;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateBillingCustomerInput: UpdateBillingCustomerInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -799,6 +846,8 @@ export type ResolversParentTypes = ResolversObject<{
   Billing: BillingModel;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  BillingAddress: BillingAddress;
+  BillingAddressInput: BillingAddressInput;
   BillingCustomerPayload: Omit<BillingCustomerPayload, 'billing'> & { billing: ResolversParentTypes['Billing'] };
   BillingSubscription: BillingSubscription;
   BillingSubscriptionConnection: BillingSubscriptionConnection;
@@ -846,6 +895,7 @@ export type ResolversParentTypes = ResolversObject<{
   RefundPayload: RefundPayload;
   SubscriptionFilter: SubscriptionFilter;
   URL: Scalars['URL']['output'];
+  UpdateBillingCustomerInput: UpdateBillingCustomerInput;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -859,6 +909,7 @@ export type CacheControlDirectiveArgs = {
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type BillingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = ResolversObject<{
+  address?: Resolver<Maybe<ResolversTypes['BillingAddress']>, ParentType, ContextType>;
   balance?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   charges?: Resolver<ResolversTypes['ChargeConnection'], ParentType, ContextType, RequireFields<BillingChargesArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -874,6 +925,15 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
   paymentIntents?: Resolver<ResolversTypes['PaymentIntentConnection'], ParentType, ContextType, RequireFields<BillingPaymentIntentsArgs, 'first'>>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subscriptions?: Resolver<ResolversTypes['BillingSubscriptionConnection'], ParentType, ContextType, RequireFields<BillingSubscriptionsArgs, 'first'>>;
+}>;
+
+export type BillingAddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingAddress'] = ResolversParentTypes['BillingAddress']> = ResolversObject<{
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line1?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type BillingCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingCustomerPayload'] = ResolversParentTypes['BillingCustomerPayload']> = ResolversObject<{
@@ -1055,6 +1115,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteBillingCustomer?: Resolver<Maybe<ResolversTypes['DeleteBillingCustomerPayload']>, ParentType, ContextType, RequireFields<MutationDeleteBillingCustomerArgs, 'input'>>;
   pauseSubscription?: Resolver<Maybe<ResolversTypes['BillingSubscriptionPayload']>, ParentType, ContextType, RequireFields<MutationPauseSubscriptionArgs, 'input'>>;
   refundCharge?: Resolver<Maybe<ResolversTypes['RefundPayload']>, ParentType, ContextType, RequireFields<MutationRefundChargeArgs, 'input'>>;
+  updateBillingCustomer?: Resolver<Maybe<ResolversTypes['BillingCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateBillingCustomerArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -1140,6 +1201,7 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Billing?: BillingResolvers<ContextType>;
+  BillingAddress?: BillingAddressResolvers<ContextType>;
   BillingCustomerPayload?: BillingCustomerPayloadResolvers<ContextType>;
   BillingSubscription?: BillingSubscriptionResolvers<ContextType>;
   BillingSubscriptionConnection?: BillingSubscriptionConnectionResolvers<ContextType>;
