@@ -289,3 +289,65 @@ describe('offboardCustomer', () => {
     expect(contact.archived).toBeFalsy();
   });
 });
+
+describe('the vendor mutations the sagas write through, each safe to repeat', () => {
+  it('createErpCustomer answers a repeat as replayed, refuses a taken number, and deleteErpCustomer twice is harmless', async () => {
+    const create = `mutation($input: CreateErpCustomerInput!) { createErpCustomer(input: $input) { erpCustomerNumber name email blocked replayed } }`;
+    const number = `T-${randomUUID().slice(0, 8)}`.toUpperCase();
+    const input = { number, name: 'Repeat Ltd', email: 'repeat@example.com', creditLimit: 150000 };
+    const first = await stack.query(create, { input }, auth);
+    expect(first.data).toEqual({
+      createErpCustomer: { erpCustomerNumber: number, name: 'Repeat Ltd', email: 'repeat@example.com', blocked: 'NONE', replayed: false },
+    });
+    expect(await erpCustomer(number)).toMatchObject({ Credit_Limit_LCY: '1500.00' });
+    expect((await stack.query(create, { input }, auth)).data).toMatchObject({ createErpCustomer: { replayed: true } });
+    const taken = await stack.query(create, { input: { ...input, email: 'someone-else@example.com' } }, auth);
+    expect(taken.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', upstream: 'erp' });
+
+    const block = `mutation($input: BlockErpCustomerInput!) { blockErpCustomer(input: $input) { blocked previousBlocked replayed } }`;
+    expect((await stack.query(block, { input: { number } }, auth)).data).toEqual({
+      blockErpCustomer: { blocked: 'ALL', previousBlocked: 'NONE', replayed: false },
+    });
+    expect((await stack.query(block, { input: { number } }, auth)).data).toMatchObject({ blockErpCustomer: { replayed: true } });
+
+    const remove = `mutation($input: DeleteErpCustomerInput!) { deleteErpCustomer(input: $input) { erpCustomerNumber alreadyDeleted } }`;
+    expect((await stack.query(remove, { input: { number } }, auth)).data).toEqual({
+      deleteErpCustomer: { erpCustomerNumber: number, alreadyDeleted: false },
+    });
+    expect((await stack.query(remove, { input: { number } }, auth)).data).toEqual({
+      deleteErpCustomer: { erpCustomerNumber: number, alreadyDeleted: true },
+    });
+    expect(await erpCustomer(number)).toBeNull();
+    const bad = await stack.query(create, { input: { ...input, number: 'no spaces allowed' } }, auth);
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.number' });
+  });
+
+  it('createBillingCustomer answers the same key with the same customer; deleteBillingCustomer and archiveCustomer twice are harmless', async () => {
+    const create = `mutation($input: CreateBillingCustomerInput!) { createBillingCustomer(input: $input) { billing { id email metadata } replayed } }`;
+    const email = `billing-${randomUUID().slice(0, 8)}@example.com`;
+    const input = { email, name: 'Twice', metadata: { source: 'test' }, idempotencyKey: randomUUID() };
+    const first = await stack.query<{ createBillingCustomer: { billing: { id: string }; replayed: boolean } }>(create, { input }, auth);
+    expect(first.data!.createBillingCustomer).toMatchObject({ billing: { email, metadata: { source: 'test' } }, replayed: false });
+    const second = await stack.query<{ createBillingCustomer: { billing: { id: string }; replayed: boolean } }>(create, { input }, auth);
+    expect(second.data!.createBillingCustomer).toMatchObject({
+      billing: { id: first.data!.createBillingCustomer.billing.id },
+      replayed: true,
+    });
+    expect((await stripeCustomersByEmail(email)).length).toBe(1);
+
+    const remove = `mutation($input: DeleteBillingCustomerInput!) { deleteBillingCustomer(input: $input) { deleted alreadyDeleted } }`;
+    const customerId = first.data!.createBillingCustomer.billing.id;
+    expect((await stack.query(remove, { input: { customerId } }, auth)).data).toEqual({
+      deleteBillingCustomer: { deleted: true, alreadyDeleted: false },
+    });
+    expect((await stack.query(remove, { input: { customerId } }, auth)).data).toEqual({
+      deleteBillingCustomer: { deleted: true, alreadyDeleted: true },
+    });
+
+    const contact = await hubspot.crm.contacts.basicApi.create({ properties: { email }, associations: [] });
+    const archive = `mutation($id: ID!) { archiveCustomer(id: $id) { id archived } }`;
+    expect((await stack.query(archive, { id: contact.id }, auth)).data).toEqual({ archiveCustomer: { id: contact.id, archived: true } });
+    expect((await stack.query(archive, { id: contact.id }, auth)).data).toEqual({ archiveCustomer: { id: contact.id, archived: true } });
+    expect((await stack.query(archive, { id: 'abc' }, auth)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+});

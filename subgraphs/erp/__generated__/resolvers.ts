@@ -198,7 +198,7 @@ export type Mutation = {
   createErpCustomer?: Maybe<ErpCustomerPayload>;
   /** Creates a sales order, once per customer and external document number. */
   createOrder?: Maybe<CreateOrderPayload>;
-  /** Deletes the customer (NAV refuses while they have open sales orders: CONFLICT-free BAD_USER_INPUT naming why). */
+  /** Deletes the customer; NAV refuses while they have open sales orders (BAD_USER_INPUT saying so). Repeating it is harmless. */
   deleteErpCustomer?: Maybe<DeleteErpCustomerPayload>;
   /** Changes a customer's card (name, contact, address, currency, credit limit), with optimistic concurrency. */
   updateErpCustomer?: Maybe<UpdateErpCustomerPayload>;
