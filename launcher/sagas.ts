@@ -27,7 +27,13 @@ const TOKEN_LIFETIME_SECONDS = 3600;
 /** The service identity's token source, or undefined when there is none. */
 function serviceToken(source: Env, configured: string | undefined): (() => Promise<string>) | undefined {
   if (configured) return async () => configured;
-  const users = readGatewayConfig(source).users;
+  let users;
+  try {
+    users = readGatewayConfig(source).users;
+  } catch {
+    // The sync subgraph alone may run without the gateway's settings: then only SYNC_SERVICE_TOKEN can identify it.
+    return undefined;
+  }
   if (users?.keys.kind !== 'dev') return undefined;
   const keyFile = users.keys.keyFile;
   let cached: { token: string; renewAt: number } | undefined;

@@ -43,7 +43,9 @@ export function derivedErpNumber(sagaId: string): string {
 const erpNumberOf = (context: StepContext<OnboardInput>): string =>
   context.input.erpCustomerNumber?.trim().toUpperCase() || derivedErpNumber(context.sagaId);
 
-const displayName = (input: OnboardInput): string => [input.firstName, input.lastName].filter(Boolean).join(' ').trim() || input.email;
+/** First and last name, else the email; cut to the ERP's 100 characters (NAV's Name is Text[100]). */
+const displayName = (input: OnboardInput): string =>
+  ([input.firstName, input.lastName].filter(Boolean).join(' ').trim() || input.email).slice(0, 100);
 
 const transient = (error: unknown): boolean => !(error instanceof VendorCallError) || TRANSIENT_CODES.has(error.code);
 
