@@ -157,32 +157,6 @@ describe('onboardCustomer', () => {
     expect(reused.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
-  it('with the ERP failing, leaves no contact and no Stripe customer behind and names the ERP', async () => {
-    const input = person('erp-down');
-    const key = randomUUID();
-    const erp = stack.emulators['erp-soap']!;
-    erp.faults.set([{ route: 'POST /WS/*/Page/Customer', status: 503 }]);
-    let result;
-    try {
-      result = await stack.query<Onboarded>(ONBOARD, { input, key }, auth);
-    } finally {
-      erp.faults.clear();
-    }
-    expect(result.data?.onboardCustomer).toBeNull();
-    const error = result.errors![0]!;
-    expect(error.extensions).toMatchObject({ code: 'SAGA_FAILED', system: 'erp', step: 'erp', reason: 'UPSTREAM_UNAVAILABLE' });
-    expect(error.message).toMatch(/onboardCustomer failed at erp/);
-
-    expect(await contactByEmail(input.email)).toEqual([]);
-    expect(await stripeCustomersByEmail(input.email)).toEqual([]);
-
-    // The same key answers the same failure, with no vendor call.
-    const calls = vendorCalls();
-    const again = await stack.query<Onboarded>(ONBOARD, { input, key }, auth);
-    expect(again.errors![0]!.extensions).toEqual(error.extensions);
-    expect(vendorCalls()).toBe(calls);
-  });
-
   it('refuses a customer whose email the CRM has already, creating nothing', async () => {
     const input = person('exists');
     await hubspot.crm.contacts.basicApi.create({ properties: { email: input.email }, associations: [] });
@@ -349,5 +323,34 @@ describe('the vendor mutations the sagas write through, each safe to repeat', ()
     expect((await stack.query(archive, { id: contact.id }, auth)).data).toEqual({ archiveCustomer: { id: contact.id, archived: true } });
     expect((await stack.query(archive, { id: contact.id }, auth)).data).toEqual({ archiveCustomer: { id: contact.id, archived: true } });
     expect((await stack.query(archive, { id: 'abc' }, auth)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+});
+
+// Last in the file: the ERP outage opens the ERP subgraph's circuit breaker for a while.
+describe('onboardCustomer with the ERP down', () => {
+  it('with the ERP failing, leaves no contact and no Stripe customer behind and names the ERP', async () => {
+    const input = person('erp-down');
+    const key = randomUUID();
+    const erp = stack.emulators['erp-soap']!;
+    erp.faults.set([{ route: 'POST /WS/*/Page/Customer', status: 503 }]);
+    let result;
+    try {
+      result = await stack.query<Onboarded>(ONBOARD, { input, key }, auth);
+    } finally {
+      erp.faults.clear();
+    }
+    expect(result.data?.onboardCustomer).toBeNull();
+    const error = result.errors![0]!;
+    expect(error.extensions).toMatchObject({ code: 'SAGA_FAILED', system: 'erp', step: 'erp', reason: 'UPSTREAM_UNAVAILABLE' });
+    expect(error.message).toMatch(/onboardCustomer failed at erp/);
+
+    expect(await contactByEmail(input.email)).toEqual([]);
+    expect(await stripeCustomersByEmail(input.email)).toEqual([]);
+
+    // The same key answers the same failure, with no vendor call.
+    const calls = vendorCalls();
+    const again = await stack.query<Onboarded>(ONBOARD, { input, key }, auth);
+    expect(again.errors![0]!.extensions).toEqual(error.extensions);
+    expect(vendorCalls()).toBe(calls);
   });
 });
