@@ -77,12 +77,15 @@ async function start(part: string): Promise<Running> {
       const state = createSharedState(process.env, log);
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
+      // The analytics subgraph alone reads the read model the workers keep, when they share a PostgreSQL.
+      const readModel = subgraph.name === 'analytics' ? await (await import('./events.js')).openAnalyticsReadModel(process.env) : undefined;
       const {
         server,
         emulator,
         close: closePart,
         connect,
       } = await startPart(process.env, log, {
+        ...(readModel ? { analyticsReadModel: readModel.readModel } : {}),
         ephemeral: false,
         state,
         emulatorRateLimits: readEmulatorRateLimits(process.env),
@@ -99,6 +102,7 @@ async function start(part: string): Promise<Running> {
           await disconnect?.();
           await server.close();
           await closePart?.();
+          await readModel?.close();
           await telemetry.shutdown();
           await emulator?.close();
           await state.close();
