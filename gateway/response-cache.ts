@@ -84,7 +84,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       // The body as the earlier steps left it (a manifest id resolved, unauthorized fields removed).
       const keys = responseKeys(state.body, cacheScope(state));
       if (!keys) return;
-      if (caching) {
+      // RFC 9111 5.2.1.4: a request with `Cache-Control: no-cache` is not answered from a stored response (sync/'s
+      // sagas read the vendors' present state this way); its fresh answer is stored as usual.
+      const revalidate = /\bno-cache\b/i.test(req.headers['cache-control'] ?? '');
+      if (caching && !revalidate) {
         for (const key of keys.privateKey ? [keys.privateKey, keys.publicKey] : [keys.publicKey]) {
           const hit = await store.get(key);
           if (!hit) continue;
@@ -95,7 +98,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
           return;
         }
       }
-      if (deduping && keys.readOnly) {
+      if (deduping && keys.readOnly && !revalidate) {
         const leader = inFlight.get(keys.flightKey);
         if (leader) {
           try {

@@ -241,10 +241,12 @@ export async function startEvents(
   log: Logger,
   state: SharedState,
   emulators: EventEmulators,
-  options: { workers?: boolean } = {},
+  options: { workers?: boolean; database?: Database } = {},
 ): Promise<StartedEvents> {
   const config = readEventsConfig(source);
-  const db = await openDatabase(readDatabaseConfig(source));
+  // A database handed in belongs to the caller (the stack, whose sync subgraph reads it too), which closes it.
+  const owned = options.database === undefined;
+  const db = options.database ?? (await openDatabase(readDatabaseConfig(source)));
   const emulatorSecrets = { stripe: [] as string[] };
   const eventsLog = log.child({ part: 'events' });
   const adapters = buildAdapters(source, emulators, emulatorSecrets, eventsLog);
@@ -295,12 +297,12 @@ export async function startEvents(
         await analytics?.close();
         await pipeline.close();
         await Promise.all(adapters.map((adapter) => adapter.close?.()));
-        await db.close();
+        if (owned) await db.close();
       },
     };
   } catch (error) {
     await Promise.all(adapters.map((adapter) => adapter.close?.()));
-    await db.close();
+    if (owned) await db.close();
     throw error;
   }
 }

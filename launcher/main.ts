@@ -6,6 +6,7 @@
  *   npm start -- worker        event workers alone (DATABASE_URL shared with the gateway that ingests)
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
+import { z } from 'zod';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readAdminConfig, readEnv } from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
@@ -21,7 +22,9 @@ async function start(part: string): Promise<Running> {
   const log = createLogger({ name: part, level: gatewayConfig.logLevel });
   switch (part) {
     case 'all': {
-      const stack = await startStack({ log });
+      // STACK_PORTS=ephemeral: every part on a free port (a test running the whole stack as a child process).
+      const { STACK_PORTS } = readEnv({ STACK_PORTS: z.enum(['fixed', 'ephemeral']).default('fixed') });
+      const stack = await startStack({ log, ports: STACK_PORTS });
       return {
         close: stack.close,
         lines: [
@@ -76,7 +79,12 @@ async function start(part: string): Promise<Running> {
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
       // The analytics subgraph alone reads the read model the workers keep, when they share a PostgreSQL.
       const readModel = subgraph.name === 'analytics' ? await (await import('./events.js')).openAnalyticsReadModel(process.env) : undefined;
-      const { server, emulator } = await startPart(process.env, log, {
+      const {
+        server,
+        emulator,
+        close: closePart,
+        connect,
+      } = await startPart(process.env, log, {
         ...(readModel ? { analyticsReadModel: readModel.readModel } : {}),
         ephemeral: false,
         state,
@@ -86,9 +94,14 @@ async function start(part: string): Promise<Running> {
         admin: readAdminConfig(),
       });
       const url = await server.listen(PORT, '0.0.0.0');
+      // The sync subgraph alone writes through the gateway SYNC_GATEWAY_URL names (its sagas).
+      const gatewayUrl = process.env.SYNC_GATEWAY_URL;
+      const disconnect = connect && gatewayUrl ? await connect(gatewayUrl) : undefined;
       return {
         close: async () => {
+          await disconnect?.();
           await server.close();
+          await closePart?.();
           await readModel?.close();
           await telemetry.shutdown();
           await emulator?.close();

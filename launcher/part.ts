@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { Emulator } from '../emulators/shared/server.js';
-import { env, readEnv, type AdminConfig, type AnalyticsReadModel, type Env, type Logger, type SharedState } from '../platform/index.js';
+import {
+  env,
+  readEnv,
+  type AdminConfig,
+  type AnalyticsReadModel,
+  type Database,
+  type Env,
+  type Logger,
+  type SharedState,
+} from '../platform/index.js';
 import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
@@ -24,6 +33,11 @@ export type PartOptions = {
    * each emulator's default (HubSpot 3 s, Stripe 5 s), 0 makes search see writes at once.
    */
   emulatorSearchLagMs?: number;
+  /**
+   * The database of the process, when the stack opened one (the event pipeline's); null when the stack runs
+   * without one (EVENTS=false); undefined when the part runs alone and opens its own if it needs one.
+   */
+  database?: Database | null;
   /**
    * The analytics read model (events/, ANALYTICS_SYNC) when this process runs the event pipeline; only the
    * analytics part reads it. Absent: the analytics fields ask Mixpanel on every request, as before.
@@ -56,6 +70,16 @@ export function unpaced(
 }
 
 /** A started subgraph (not yet listening) and the emulator started for it, if no real vendor is configured. */
-export type StartedPart<E extends Emulator = Emulator> = { server: SubgraphServer; emulator?: E };
+export type StartedPart<E extends Emulator = Emulator> = {
+  server: SubgraphServer;
+  emulator?: E;
+  /** Releases what the part opened for itself besides server and emulator (a database), after the server closed. */
+  close?: () => Promise<void>;
+  /**
+   * Called once the gateway listens, with its URL: parts that write through the gateway (the sagas) start then.
+   * Answers what stops that work, which runs before the gateway closes (in-flight sagas still reach it).
+   */
+  connect?: (gatewayUrl: string) => Promise<() => Promise<void>>;
+};
 
 export type StartPart = (env: Env, log: Logger, options: PartOptions) => Promise<StartedPart>;

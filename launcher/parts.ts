@@ -2,6 +2,7 @@ import { startAnalytics } from './analytics.js';
 import { startCrm } from './crm.js';
 import { startErp } from './erp.js';
 import { startPayments } from './payments.js';
+import { startSync } from './sync.js';
 import type { SubgraphName } from '../platform/index.js';
 import type { StartPart } from './part.js';
 
@@ -14,4 +15,5 @@ export const PARTS: Record<SubgraphName, StartPart> = {
   payments: startPayments,
   analytics: startAnalytics,
   erp: startErp,
+  sync: startSync,
 };

@@ -9,11 +9,22 @@ import type { MixpanelEmulator } from '../emulators/mixpanel/index.js';
 import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { SUBGRAPHS, createLogger, createSharedState, env, readAdminConfig, readEnv, type Env, type Logger } from '../platform/index.js';
+import {
+  SUBGRAPHS,
+  createLogger,
+  createSharedState,
+  env,
+  openDatabase,
+  readAdminConfig,
+  readDatabaseConfig,
+  readEnv,
+  type Env,
+  type Logger,
+} from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import type { StartedEvents } from './events.js';
 import { lateReadModel } from './analytics.js';
-import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
+import { readEmulatorRateLimits, readEmulatorSearchLag, type StartedPart } from './part.js';
 import { createPartTelemetry } from './telemetry.js';
 import { PARTS } from './parts.js';
 
@@ -65,13 +76,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The analytics subgraph starts before the pipeline that owns the database; it gets the read model once it exists.
   const analyticsReadModel = EVENTS && ANALYTICS_SYNC ? lateReadModel() : undefined;
   try {
+    // The event pipeline's database is opened first: the sync subgraph reads its records from it.
+    const database = EVENTS ? await openDatabase(readDatabaseConfig(source)) : null;
+    if (database) closers.push(() => database.close());
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
+    /** Parts that start work through the gateway once it listens (StartedPart.connect). */
+    const connecting: Array<NonNullable<StartedPart['connect']>> = [];
     for (const { name, port } of SUBGRAPHS) {
       const startPart = PARTS[name];
       const telemetry = await telemetryFor(name);
       closers.push(() => telemetry.shutdown());
-      const { server, emulator } = await startPart(source, log, {
+      const started = await startPart(source, log, {
         ephemeral,
         seed: options.seed,
         state,
@@ -79,8 +95,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...readEmulatorSearchLag(source),
         telemetry: createSubgraphTelemetry(telemetry, name),
         admin,
+        database,
         ...(analyticsReadModel ? { analyticsReadModel } : {}),
       });
+      const { server, emulator } = started;
+      if (started.close) closers.push(started.close);
+      if (started.connect) connecting.push(started.connect);
       if (emulator) {
         closers.push(() => emulator.close());
         emulators[emulator.name] = emulator;
@@ -89,18 +109,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
-    // The event pipeline: webhooks into the log, workers applying them.
     const typed = emulators as Stack['emulators'];
-    // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
-    const events = EVENTS
+    // Loaded only when on: the job engine is a heavy import for a stack that does not use it.
+    const events = database
       ? await (
           await import('./events.js')
-        ).startEvents(source, log, state, {
-          stripe: typed.stripe,
-          hubspot: typed.hubspot,
-          erp: typed['erp-soap'],
-          mixpanel: typed.mixpanel,
-        })
+        ).startEvents(
+          source,
+          log,
+          state,
+          { stripe: typed.stripe, hubspot: typed.hubspot, erp: typed['erp-soap'], mixpanel: typed.mixpanel },
+          { database },
+        )
       : undefined;
     if (events) closers.push(() => events.close());
     if (events?.analytics) analyticsReadModel?.bind(events.analytics);
@@ -122,6 +142,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       routes: events?.routes,
     });
     const gatewayUrl = await gateway.listen();
+    // After the gateway's own closer, so what they started stops while the gateway still answers.
+    for (const connect of connecting) closers.push(await connect(gatewayUrl));
     closers.push(() => gateway.close());
     events?.connectEmulators(gatewayUrl);
     const sizes = () => ({

@@ -51,6 +51,13 @@ export enum ErrorCode {
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   /** A webhook delivery whose signature is missing, stale or wrong (answered 400/401, nothing stored). */
   WEBHOOK_SIGNATURE_INVALID = 'WEBHOOK_SIGNATURE_INVALID',
+  // Sagas (sync/saga/): onboarding and offboarding across the vendors.
+  /** A saga step failed and what the saga did was undone; `extensions.system` names the vendor, `extensions.reason` its code. */
+  SAGA_FAILED = 'SAGA_FAILED',
+  /** The saga is still running (it goes on); send the same idempotency key again for its outcome. */
+  SAGA_IN_PROGRESS = 'SAGA_IN_PROGRESS',
+  /** An idempotency key sent again with a different request. */
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
 }
 
 /** Codes Apollo Server and the gateway raise themselves that are also safe to show to callers. */

@@ -10,7 +10,18 @@ import { paramsOf } from './params.js';
 const LIST = ['limit', 'starting_after', 'ending_before', 'created', 'expand'];
 const SEARCH = ['query', 'limit', 'page', 'expand'];
 const RETRIEVE = ['expand'];
-const CUSTOMER_WRITE = ['email', 'name', 'phone', 'description', 'balance', 'metadata', 'payment_method', 'invoice_settings', 'expand'];
+const CUSTOMER_WRITE = [
+  'email',
+  'name',
+  'phone',
+  'description',
+  'address',
+  'balance',
+  'metadata',
+  'payment_method',
+  'invoice_settings',
+  'expand',
+];
 const INTENT_WRITE = [
   'amount',
   'currency',

@@ -27,11 +27,21 @@ export type SearchResult<T = unknown> = {
   total_count?: number;
 };
 
+export type CustomerAddress = {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  postal_code: string | null;
+  state: string | null;
+  country: string | null;
+};
+
 export type Customer = StripeObject & {
   object: 'customer';
   email: string | null;
   name: string | null;
   phone: string | null;
+  address: CustomerAddress | null;
   balance: number;
   currency: string | null;
   metadata: Metadata;

@@ -40,6 +40,8 @@ export interface CrmClient extends VendorClient<CrmClient> {
     associateWith?: { type: CrmObjectType; id: string; typeId: number },
   ): Promise<HubSpotObject>;
   update(type: CrmObjectType, id: string, properties: Record<string, string>): Promise<HubSpotObject>;
+  /** DELETE: HubSpot archives the object (restorable for 90 days); archiving one already archived is a no-op. */
+  archive(type: CrmObjectType, id: string): Promise<void>;
 }
 
 /** Quota buckets: `default` (every call but search) and `search` (see OPERATIONS). */
@@ -63,6 +65,8 @@ export const OPERATIONS = {
   associations: { kind: 'read' },
   create: { kind: 'write' },
   update: { kind: 'write', idempotent: true },
+  // Archiving lands on the same state however often it is sent (HubSpot answers 204 again).
+  archive: { kind: 'write', idempotent: true },
 } as const satisfies OperationTable<string>;
 
 type Operation = keyof typeof OPERATIONS;
@@ -259,6 +263,10 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
               client.crm.objects.basicApi.update(type, id, { properties }, undefined, CONFIGURED_MIDDLEWARE),
             ),
           );
+        },
+
+        async archive(type, id) {
+          await call('archive', (client) => client.crm.objects.basicApi.archive(type, id, CONFIGURED_MIDDLEWARE));
         },
       };
     },

@@ -125,6 +125,14 @@ export function createResolvers(defaultCurrency: string): Resolvers {
         if (Object.keys(properties).length === 0) throw new BadUserInputError('input names no field to change.', 'input');
         return toCustomer(await client.update('contacts', id, properties));
       },
+
+      // ---- Archiving (sync/'s offboarding saga, and the onboarding saga's compensation) ----
+      archiveCustomer: async (_, { id }, { client, entityTags }) => {
+        if (!/^\d+$/.test(id)) throw new BadUserInputError('id must be a CRM contact id.', 'id');
+        await client.archive('contacts', id);
+        entityTags.add(`Customer:${id}`);
+        return { id, archived: true };
+      },
     },
     Customer: {
       __resolveReference: async (reference, { loaders }) => {

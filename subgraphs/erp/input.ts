@@ -61,3 +61,41 @@ export function toLineElement(line: OrderLineInput | OrderLineChange, currency: 
     element.Unit_Price = toDecimalText(line.unitPrice, currency, `${field}.unitPrice`);
   return element;
 }
+
+// ---- customer card (customer sync) ----
+
+/** NAV's Customer field lengths (Text[100] name and address, Text[80] email, Text[30] phone and city, Code[10]). */
+const CUSTOMER_FIELDS = [
+  ['name', 'Name', 100],
+  ['email', 'E_Mail', 80],
+  ['phone', 'Phone_No', 30],
+  ['address', 'Address', 100],
+  ['city', 'City', 30],
+  ['countryCode', 'Country_Region_Code', 10],
+  ['currency', 'Currency_Code', 10],
+] as const;
+
+export type CustomerCardInput = Partial<Record<(typeof CUSTOMER_FIELDS)[number][0] | 'creditLimit', string | null>>;
+
+/**
+ * updateErpCustomer's fields as the Customer page's Update element after `Key`, in the WSDL's order (pure).
+ * Fields not given are left out (NAV keeps them); "" clears a text field.
+ */
+export function toCustomerElement(input: CustomerCardInput): Record<string, string> {
+  const element: Record<string, string> = {};
+  for (const [from, to, max] of CUSTOMER_FIELDS) {
+    const value = input[from];
+    if (value === undefined || value === null) continue;
+    const text = from === 'countryCode' || from === 'currency' ? value.trim().toUpperCase() : value;
+    if (text.length > max)
+      throw new BadUserInputError(`input.${from} is longer than ${max} characters (NAV's field length).`, `input.${from}`);
+    element[to] = text;
+  }
+  if (input.creditLimit !== undefined && input.creditLimit !== null) {
+    if (!/^\d{1,12}(\.\d{1,2})?$/.test(input.creditLimit.trim()))
+      throw new BadUserInputError('input.creditLimit must be a decimal such as 5000 or 1250.50.', 'input.creditLimit');
+    element.Credit_Limit_LCY = input.creditLimit.trim();
+  }
+  if (Object.keys(element).length === 0) throw new BadUserInputError('input names no field to change.', 'input');
+  return element;
+}

@@ -86,6 +86,9 @@ export function createLoaders(client: ErpClient, tools: LoaderTools) {
       maxBatchSize,
     }),
     item: new DataLoader<string, NavRecord | null>(tools.cached('Product', byNumber(client, 'Item')), { maxBatchSize }),
+    // ---- customer card (customer sync) ----
+    // Never entity-cached: its version must be the ERP's current one, as an order's.
+    account: new DataLoader<string, NavRecord | null>(byNumber(client, 'Customer'), { maxBatchSize }),
 
     /** Records rows a list already returned, so resolving them again by number costs no request. */
     prime(page: 'SalesOrder' | 'PostedSalesInvoice' | 'Item', rows: readonly NavRecord[]): void {

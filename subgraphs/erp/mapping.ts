@@ -207,3 +207,36 @@ export function toProduct(item: NavRecord, localCurrency: string): ProductModel 
 export function newestFirst(left: { number: string }, right: { number: string }): number {
   return right.number.localeCompare(left.number, 'en', { numeric: true });
 }
+
+// ---- customer card (customer sync) ----
+
+export type ErpAccountModel = {
+  number: string;
+  version: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  city: string | null;
+  countryCode: string | null;
+  currency: string | null;
+  creditLimit: string | null;
+};
+
+/** A Customer page record as the schema's ErpAccount; its version binds the record's Key to its number. */
+export function toErpAccount(record: NavRecord): ErpAccountModel {
+  const number = fieldText(record, 'No');
+  const text = (field: string) => optional(fieldText(record, field));
+  return {
+    number,
+    version: toVersion(number, fieldText(record, 'Key')),
+    name: text('Name'),
+    email: text('E_Mail'),
+    phone: text('Phone_No'),
+    address: text('Address'),
+    city: text('City'),
+    countryCode: text('Country_Region_Code'),
+    currency: text('Currency_Code')?.toUpperCase() ?? null,
+    creditLimit: text('Credit_Limit_LCY'),
+  };
+}

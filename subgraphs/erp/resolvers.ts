@@ -13,8 +13,9 @@ import {
 } from '../kit/index.js';
 import type { CreateOrderInput, Resolvers, UpdateOrderInput } from './__generated__/resolvers.js';
 import type { ErpClient } from './client.js';
+import { blockErpCustomer, createErpCustomer, deleteErpCustomer } from './customers.js';
 import { navLiteral } from './filters.js';
-import { keyFromVersion, toCode, toLineElement } from './input.js';
+import { keyFromVersion, toCode, toCustomerElement, toLineElement } from './input.js';
 import {
   currencyOf,
   fieldText,
@@ -24,6 +25,7 @@ import {
   toPostedInvoice,
   toProduct,
   toStatusOption,
+  toErpAccount,
   type CustomerModel,
   type OrderModel,
 } from './mapping.js';
@@ -223,6 +225,41 @@ export function createResolvers(localCurrency: string): Resolvers {
         entityTags.add(`Order:${number}`);
         return { number };
       },
+
+      // ---- ERP customers (sync/'s onboarding and offboarding sagas write through these) ----
+      createErpCustomer: async (_, { input }, { client, entityTags }) => {
+        const created = await createErpCustomer(client, input, localCurrency);
+        entityTags.add(`Customer:${created.erpCustomerNumber}`);
+        return created;
+      },
+      blockErpCustomer: async (_, { input }, { client, entityTags }) => {
+        const blocked = await blockErpCustomer(client, input);
+        entityTags.add(`Customer:${blocked.erpCustomerNumber}`);
+        return blocked;
+      },
+      deleteErpCustomer: async (_, { input }, { client, entityTags }) => {
+        const deleted = await deleteErpCustomer(client, input);
+        entityTags.add(`Customer:${deleted.erpCustomerNumber}`);
+        return deleted;
+      },
+
+      // ---- customer card (customer sync) ----
+      updateErpCustomer: async (_, { input }, { client, entityTags }) => {
+        const number = toCode(input.number);
+        const fields = toCustomerElement(input);
+        let key: string;
+        if (input.version) key = keyFromVersion(input.version, number);
+        else {
+          // No version: the card as it is now (last writer wins); a write between this read and the Update is
+          // still refused by NAV as a conflict, never overwritten unseen.
+          const current = await client.read('Customer', number);
+          if (!current) throw new NotFoundError('Customer', number, { upstream: 'erp' });
+          key = fieldText(current, 'Key');
+        }
+        const updated = await client.update('Customer', { Key: key, ...fields });
+        entityTags.add(`Customer:${number}`);
+        return { account: toErpAccount(updated) };
+      },
     },
     Customer: {
       // The ERP adds fields to any customer number; whether the ERP knows it shows in empty lists, not an error.
@@ -235,6 +272,11 @@ export function createResolvers(localCurrency: string): Resolvers {
         });
         loaders.prime('SalesOrder', rows);
         return connectionFromArray(rows.map(order).sort(newestFirst), args, (model) => model);
+      },
+      account: async (customer, _, { loaders }) => {
+        if (!customer.erpCustomerNumber) return null;
+        const row = await loaders.account.load(toCode(customer.erpCustomerNumber));
+        return row ? toErpAccount(row) : null;
       },
       invoices: async (customer, args, { loaders }) => {
         if (!customer.erpCustomerNumber) return connectionFromArray([], args, invoice);

@@ -62,6 +62,19 @@ export interface PaymentsClient extends VendorClient<PaymentsClient> {
     fields: FieldMap,
   ): Promise<WriteResult<StripeSubscription>>;
   pauseSubscription(id: string, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeSubscription>>;
+
+  // ---- Billing customers (written by sync/'s sagas through createBillingCustomer / deleteBillingCustomer) ----
+  createCustomer(params: Stripe.CustomerCreateParams, idempotencyKey: string, fields: FieldMap): Promise<WriteResult<StripeCustomer>>;
+  /** DELETE /v1/customers/{id}: Stripe also cancels the customer's subscriptions. Takes no idempotency key. */
+  deleteCustomer(id: string, fields: FieldMap): Promise<void>;
+  // ---- customer details (customer sync) ----
+  /** POST /v1/customers/{id}: name, email, phone, address, metadata (merged by key); default payment method expanded. */
+  updateCustomer(
+    id: string,
+    params: Stripe.CustomerUpdateParams,
+    idempotencyKey: string,
+    fields: FieldMap,
+  ): Promise<WriteResult<StripeCustomer>>;
 }
 
 /** Quota buckets: `default` for every call (see OPERATIONS). */
@@ -90,6 +103,12 @@ export const OPERATIONS = {
   cancelSubscription: { kind: 'write', idempotent: true },
   updateSubscription: { kind: 'write', idempotent: true },
   pauseSubscription: { kind: 'write', idempotent: true },
+  // Billing customers: a create carries its Idempotency-Key; a repeated DELETE changes nothing more (the
+  // second answers "No such customer", which the resolver reads as already deleted).
+  createCustomer: { kind: 'write', idempotent: true },
+  deleteCustomer: { kind: 'write', idempotent: true },
+  // ---- customer details (customer sync) ----
+  updateCustomer: { kind: 'write', idempotent: true },
 } as const satisfies OperationTable<string>;
 
 type Operation = keyof typeof OPERATIONS;
@@ -190,6 +209,26 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
           write('updateSubscription', key, fields, (requestOptions) => stripe.subscriptions.update(id, params, requestOptions)),
         pauseSubscription: (id, key, fields) =>
           write('pauseSubscription', key, fields, (requestOptions) => stripe.subscriptions.pause(id, {}, requestOptions)),
+
+        createCustomer: (params, key, fields) =>
+          write('createCustomer', key, fields, (requestOptions) => stripe.customers.create(params, requestOptions)),
+        deleteCustomer: async (id, fields) => {
+          await call(
+            'deleteCustomer',
+            (signal) => pool.bind(signal, () => stripe.customers.del(id)),
+            (error) => toStripeError(error, fields),
+          );
+        },
+        // ---- customer details (customer sync) ----
+        updateCustomer: (id, params, key, fields) =>
+          write('updateCustomer', key, fields, async (requestOptions) => {
+            const customer = await stripe.customers.update(
+              id,
+              { ...params, expand: ['invoice_settings.default_payment_method'] },
+              requestOptions,
+            );
+            return customer as unknown as WithResponse<StripeCustomer>;
+          }),
       };
     },
   });

@@ -22,6 +22,7 @@ import type {
 import type {
   Ref,
   StripeCharge,
+  StripeAddress,
   StripeCustomer,
   StripeInvoice,
   StripeInvoiceLine,
@@ -49,8 +50,32 @@ export type BillingModel = {
   delinquent: boolean;
   defaultPaymentMethod: PaymentMethod | null;
   metadata: StripeMetadata;
+  address: BillingAddress | null;
   createdAt: string;
 };
+
+export type BillingAddress = {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  postalCode: string | null;
+  state: string | null;
+  country: string | null;
+};
+
+/** Stripe's address, or null when it has none (an address of empty parts included). */
+export function toBillingAddress(address: StripeAddress | null | undefined): BillingAddress | null {
+  if (!address) return null;
+  const model = {
+    line1: address.line1 || null,
+    line2: address.line2 || null,
+    city: address.city || null,
+    postalCode: address.postal_code || null,
+    state: address.state || null,
+    country: address.country || null,
+  };
+  return Object.values(model).some((part) => part !== null) ? model : null;
+}
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 const isoOrNull = (seconds: number | null | undefined): string | null => (seconds === null || seconds === undefined ? null : iso(seconds));
@@ -89,6 +114,7 @@ export function toBilling(customer: StripeCustomer): BillingModel {
     // Unexpanded (a bare id) only when the request did not ask: the loaders always expand it.
     defaultPaymentMethod: preferred && typeof preferred === 'object' ? toPaymentMethod(preferred) : null,
     metadata: customer.metadata,
+    address: toBillingAddress(customer.address),
     createdAt: iso(customer.created),
   };
 }

@@ -3,7 +3,7 @@ import type { Resolvers } from './__generated__/resolvers.js';
 import type { PaymentsClient, WriteResult } from './client.js';
 import type { FieldMap } from './errors.js';
 import { MAX_CLIENT_IDEMPOTENCY_KEY, toIdempotencyKey } from './idempotency.js';
-import { toCaptureMethodParam, toMetadataParam } from './input.js';
+import { toCaptureMethodParam, toCustomerUpdateParams, toMetadataParam } from './input.js';
 import { MAX_REACH, type CustomerRows, type RowsKey } from './loaders.js';
 import { toBilling, toCharge, toInvoice, toPaymentIntent, toRefund, toSubscription } from './mapping.js';
 import { matchesFilter, toListFilter, type FilterInput } from './search.js';
@@ -69,6 +69,16 @@ const FIELDS = {
   cancelPaymentIntent: { id: 'input.paymentIntentId', cancellation_reason: 'input.reason' },
   refundCharge: { charge: 'input.chargeId', amount: 'input.amount', reason: 'input.reason', metadata: 'input.metadata' },
   subscription: { id: 'input.subscriptionId' },
+  createBillingCustomer: { email: 'input.email', name: 'input.name', phone: 'input.phone', metadata: 'input.metadata' },
+  deleteBillingCustomer: { id: 'input.customerId' },
+  updateCustomer: {
+    id: 'input.customerId',
+    name: 'input.name',
+    email: 'input.email',
+    phone: 'input.phone',
+    address: 'input.address',
+    metadata: 'input.metadata',
+  },
 } satisfies Record<string, FieldMap>;
 
 /** The key for a mutation; the caller's own is checked here so Stripe's 255-character limit is never hit. */
@@ -213,6 +223,50 @@ export function createResolvers(): Resolvers {
         const result = await client.pauseSubscription(input.subscriptionId, key, FIELDS.subscription);
         const { node, ...rest } = payload(result, toSubscription);
         return { subscription: node, ...rest };
+      },
+
+      // ---- Billing customers (sync/'s onboarding and offboarding sagas write through these) ----
+      createBillingCustomer: async (_, { input }, { client, entityTags }) => {
+        const key = idempotencyKeyFor('createBillingCustomer', input);
+        const result = await client.createCustomer(
+          {
+            email: input.email.trim().toLowerCase(),
+            ...(input.name ? { name: input.name } : {}),
+            ...(input.phone ? { phone: input.phone } : {}),
+            metadata: metadataOf(input.metadata),
+          },
+          key,
+          FIELDS.createBillingCustomer,
+        );
+        // Responses that showed "no billing for this email" must not outlive the create.
+        entityTags.add(`Customer:${result.object.email ?? ''}`);
+        const { node, ...rest } = payload(result, toBilling);
+        return { billing: node, ...rest };
+      },
+      deleteBillingCustomer: async (_, { input }, { client }) => {
+        const id = input.customerId.trim();
+        if (!/^cus_[A-Za-z0-9]+$/.test(id))
+          throw new BadUserInputError('input.customerId must be a Stripe customer id (cus_...).', 'input.customerId');
+        try {
+          await client.deleteCustomer(id, FIELDS.deleteBillingCustomer);
+          return { customerId: id, deleted: true, alreadyDeleted: false };
+        } catch (error) {
+          // Stripe takes no idempotency key on DELETE: a repeat answers "No such customer", the outcome asked for.
+          if (error instanceof NotFoundError) return { customerId: id, deleted: true, alreadyDeleted: true };
+          throw error;
+        }
+      },
+      // ---- customer details (customer sync) ----
+      updateBillingCustomer: async (_, { input }, { client, entityTags }) => {
+        const built = toCustomerUpdateParams(input);
+        if ('problem' in built) throw new BadUserInputError(`${built.problem}.`, built.field);
+        const key = idempotencyKeyFor('updateCustomer', input);
+        const result = await client.updateCustomer(input.customerId, built.params, key, FIELDS.updateCustomer);
+        // The payments subgraph's Customer is keyed by email: the old address's cached billing is purged by the
+        // webhook Stripe sends for the change (it names the previous email).
+        if (result.object.email) entityTags.add(`Customer:${result.object.email}`);
+        const { node, ...rest } = payload(result, toBilling);
+        return { billing: node, ...rest };
       },
     },
   };

@@ -13,6 +13,15 @@ export type StripePaymentMethod = {
   card?: { brand: string; last4: string; exp_month: number; exp_year: number } | null;
 };
 
+export type StripeAddress = {
+  line1?: string | null;
+  line2?: string | null;
+  city?: string | null;
+  postal_code?: string | null;
+  state?: string | null;
+  country?: string | null;
+};
+
 export type StripeCustomer = {
   id: string;
   created: number;
@@ -23,6 +32,7 @@ export type StripeCustomer = {
   currency?: string | null;
   delinquent?: boolean | null;
   metadata: StripeMetadata;
+  address?: StripeAddress | null;
   invoice_settings: { default_payment_method: string | StripePaymentMethod | null };
   /** Present when the request expanded `subscriptions` (the customer's current ones, first 10). */
   subscriptions?: StripeList<StripeSubscription>;

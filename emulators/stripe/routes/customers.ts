@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { nowSeconds, requestInfo, type StripeContext } from '../context.js';
 import { previousAttributes } from '../events.js';
-import { noSuch } from '../errors.js';
+import { invalidRequest, noSuch } from '../errors.js';
 import { listRoute, mustGet, send } from '../list.js';
 import { buildCustomer } from '../objects.js';
 import { intParam, mergeMetadata, nullableString, paramsOf, stringParam, type Params } from '../params.js';
 import { resolvePaymentMethod } from '../payments.js';
 import { searchRoute, type SearchFields } from '../search.js';
-import type { Customer } from '../types.js';
+import type { Customer, CustomerAddress } from '../types.js';
 
 /** What Stripe documents as searchable on customers. */
 export const CUSTOMER_SEARCH_FIELDS: SearchFields<Customer> = {
@@ -23,6 +23,30 @@ function invoicePrefix(id: string): string {
     .slice(4, 12)
     .toUpperCase()
     .replace(/[^A-Z0-9]/g, 'X');
+}
+
+const ADDRESS_PARTS = ['line1', 'line2', 'city', 'postal_code', 'state', 'country'] as const;
+
+/**
+ * The `address` parameter as Stripe reads it: a hash of the parts, each string; given, it replaces the whole
+ * address (parts left out become null), and `address=` (empty) removes it. Undefined when not given.
+ */
+function addressParam(params: Params): CustomerAddress | null | undefined {
+  const value = params.address;
+  if (value === undefined) return undefined;
+  if (value === '') return null;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidRequest('Invalid address: must be a hash of line1, line2, city, postal_code, state, country', { param: 'address' });
+  const given = value as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!(ADDRESS_PARTS as readonly string[]).includes(key))
+      throw invalidRequest(`Received unknown parameter: address[${key}]`, { param: `address[${key}]` });
+    if (typeof given[key] !== 'string') throw invalidRequest(`Invalid string: address[${key}]`, { param: `address[${key}]` });
+  }
+  const address = Object.fromEntries(
+    ADDRESS_PARTS.map((part) => [part, typeof given[part] === 'string' && given[part] !== '' ? given[part] : null]),
+  ) as CustomerAddress;
+  return address;
 }
 
 export function customerRoutes(context: StripeContext): Router {
@@ -55,6 +79,8 @@ export function customerRoutes(context: StripeContext): Router {
       metadata: mergeMetadata({}, params.metadata),
       invoicePrefix: invoicePrefix(id),
     });
+    const address = addressParam(params);
+    if (address !== undefined) customer.address = address;
     applyDefaultPaymentMethod(customer, params);
     store.customers.insert(customer);
     context.events.record('customer.created', customer, requestInfo(res));
@@ -84,6 +110,8 @@ export function customerRoutes(context: StripeContext): Router {
       const value = nullableString(params, field);
       if (value !== undefined) customer[field] = value;
     }
+    const address = addressParam(params);
+    if (address !== undefined) customer.address = address;
     const balance = intParam(params, 'balance');
     if (balance !== undefined) customer.balance = balance;
     customer.metadata = mergeMetadata(customer.metadata, params.metadata);

@@ -29,6 +29,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type ArchiveCustomerPayload = {
+  __typename?: 'ArchiveCustomerPayload';
+  archived: Scalars['Boolean']['output'];
+  /** The CRM contact id. */
+  id: Scalars['ID']['output'];
+};
+
 /** How long a field may be cached, and for whom (Apollo's cache-control directive). */
 export type CacheControlScope =
   | 'PRIVATE'
@@ -220,8 +227,15 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Archives the contact (HubSpot keeps it restorable for 90 days); repeating it is harmless. */
+  archiveCustomer: ArchiveCustomerPayload;
   createCustomer: Customer;
   updateCustomer: Customer;
+};
+
+
+export type MutationArchiveCustomerArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -414,10 +428,11 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ArchiveCustomerPayload: ResolverTypeWrapper<ArchiveCustomerPayload>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CacheControlScope: CacheControlScope;
   Company: ResolverTypeWrapper<CompanyModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CompanyConnection: ResolverTypeWrapper<Omit<CompanyConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CompanyEdge']>, nodes: Array<ResolversTypes['Company']> }>;
   CompanyEdge: ResolverTypeWrapper<Omit<CompanyEdge, 'node'> & { node: ResolversTypes['Company'] }>;
   CompanyFilter: CompanyFilter;
@@ -450,9 +465,10 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  ArchiveCustomerPayload: ArchiveCustomerPayload;
+  ID: Scalars['ID']['output'];
   Company: CompanyModel;
   String: Scalars['String']['output'];
-  ID: Scalars['ID']['output'];
   CompanyConnection: Omit<CompanyConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CompanyEdge']>, nodes: Array<ResolversParentTypes['Company']> };
   CompanyEdge: Omit<CompanyEdge, 'node'> & { node: ResolversParentTypes['Company'] };
   CompanyFilter: CompanyFilter;
@@ -489,6 +505,11 @@ export type CacheControlDirectiveArgs = {
 };
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ArchiveCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ArchiveCustomerPayload'] = ResolversParentTypes['ArchiveCustomerPayload']> = ResolversObject<{
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
 
 export type CompanyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Company'] = ResolversParentTypes['Company'], FederationReferenceType extends FederationReferenceTypes['Company'] = FederationReferenceTypes['Company']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Company']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -605,6 +626,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  archiveCustomer?: Resolver<ResolversTypes['ArchiveCustomerPayload'], ParentType, ContextType, RequireFields<MutationArchiveCustomerArgs, 'id'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
 }>;
@@ -635,6 +657,7 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 }
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  ArchiveCustomerPayload?: ArchiveCustomerPayloadResolvers<ContextType>;
   Company?: CompanyResolvers<ContextType>;
   CompanyConnection?: CompanyConnectionResolvers<ContextType>;
   CompanyEdge?: CompanyEdgeResolvers<ContextType>;

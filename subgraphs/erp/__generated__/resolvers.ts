@@ -29,6 +29,12 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type BlockErpCustomerInput = {
+  /** Default ALL. */
+  blocked?: InputMaybe<ErpCustomerBlocked>;
+  number: Scalars['String']['input'];
+};
+
 /** How long a field may be cached, and for whom (Apollo's cache-control directive). */
 export type CacheControlScope =
   | 'PRIVATE'
@@ -44,6 +50,22 @@ export type CancelOrderPayload = {
   __typename?: 'CancelOrderPayload';
   /** The number of the order that was cancelled (deleted from the ERP's open orders). */
   number: Scalars['ID']['output'];
+};
+
+export type CreateErpCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** ISO-3166 alpha-2. */
+  country?: InputMaybe<Scalars['String']['input']>;
+  /** In minor units of the ERP's local currency. */
+  creditLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** ISO-4217; default the ERP's local currency. */
+  currency?: InputMaybe<Scalars['Currency']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** The customer number (NAV Code[20], stored upper-case). It is the create's idempotency key: a repeat with the same number and email answers the first customer. */
+  number: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CreateOrderInput = {
@@ -70,6 +92,8 @@ export type CreateOrderPayload = {
 
 export type Customer = {
   __typename?: 'Customer';
+  /** The customer's own card in the ERP; null when the ERP has no customer with this number. */
+  account?: Maybe<ErpAccount>;
   erpCustomerNumber?: Maybe<Scalars['String']['output']>;
   /** The customer's posted sales invoices, newest first. Null (with an error) when the ERP could not be asked. */
   invoices?: Maybe<PostedInvoiceConnection>;
@@ -94,6 +118,56 @@ export type CustomerOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type DeleteErpCustomerInput = {
+  number: Scalars['String']['input'];
+};
+
+export type DeleteErpCustomerPayload = {
+  __typename?: 'DeleteErpCustomerPayload';
+  /** The customer was already gone (a repeated request): nothing changed. */
+  alreadyDeleted: Scalars['Boolean']['output'];
+  erpCustomerNumber: Scalars['String']['output'];
+};
+
+/** A customer's card in the ERP (NAV's Customer page). */
+export type ErpAccount = {
+  __typename?: 'ErpAccount';
+  /** The street address. */
+  address?: Maybe<Scalars['String']['output']>;
+  city?: Maybe<Scalars['String']['output']>;
+  countryCode?: Maybe<Scalars['String']['output']>;
+  /** The credit limit in the local currency, as NAV's decimal text (e.g. 5000 or 1250.50). */
+  creditLimit?: Maybe<Scalars['String']['output']>;
+  /** The customer's currency; empty in NAV means the local currency, shown as null. */
+  currency?: Maybe<Scalars['Currency']['output']>;
+  email?: Maybe<Scalars['String']['output']>;
+  name?: Maybe<Scalars['String']['output']>;
+  /** The ERP customer number, e.g. C00042. */
+  number: Scalars['ID']['output'];
+  phone?: Maybe<Scalars['String']['output']>;
+  /** The card's current version, opaque; updateErpCustomer takes it back. Every change gives a new version. */
+  version: Scalars['String']['output'];
+};
+
+/** NAV's Blocked option: what the ERP refuses for the customer. */
+export type ErpCustomerBlocked =
+  | 'ALL'
+  | 'INVOICE'
+  | 'NONE'
+  | 'SHIP';
+
+export type ErpCustomerPayload = {
+  __typename?: 'ErpCustomerPayload';
+  blocked: ErpCustomerBlocked;
+  email?: Maybe<Scalars['String']['output']>;
+  erpCustomerNumber: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  /** blockErpCustomer only: the option before this change (null from createErpCustomer). */
+  previousBlocked?: Maybe<ErpCustomerBlocked>;
+  /** The ERP already held this state (a repeated request): nothing changed. */
+  replayed: Scalars['Boolean']['output'];
+};
+
 /** How much of an item is in stock, in its base unit of measure. */
 export type Inventory = {
   __typename?: 'Inventory';
@@ -116,12 +190,25 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Sets the customer's Blocked option (ALL by default): the ERP then refuses new sales for them. */
+  blockErpCustomer?: Maybe<ErpCustomerPayload>;
   /** Cancels an order not yet posted: NAV deletes it. Needs the version you read, as updateOrder does. */
   cancelOrder?: Maybe<CancelOrderPayload>;
+  /** Creates an ERP customer with the number given, once (see CreateErpCustomerInput.number). */
+  createErpCustomer?: Maybe<ErpCustomerPayload>;
   /** Creates a sales order, once per customer and external document number. */
   createOrder?: Maybe<CreateOrderPayload>;
+  /** Deletes the customer; NAV refuses while they have open sales orders (BAD_USER_INPUT saying so). Repeating it is harmless. */
+  deleteErpCustomer?: Maybe<DeleteErpCustomerPayload>;
+  /** Changes a customer's card (name, contact, address, currency, credit limit), with optimistic concurrency. */
+  updateErpCustomer?: Maybe<UpdateErpCustomerPayload>;
   /** Changes an order you read, if nobody changed it since (optimistic concurrency through `version`). */
   updateOrder?: Maybe<UpdateOrderPayload>;
+};
+
+
+export type MutationBlockErpCustomerArgs = {
+  input: BlockErpCustomerInput;
 };
 
 
@@ -130,8 +217,23 @@ export type MutationCancelOrderArgs = {
 };
 
 
+export type MutationCreateErpCustomerArgs = {
+  input: CreateErpCustomerInput;
+};
+
+
 export type MutationCreateOrderArgs = {
   input: CreateOrderInput;
+};
+
+
+export type MutationDeleteErpCustomerArgs = {
+  input: DeleteErpCustomerInput;
+};
+
+
+export type MutationUpdateErpCustomerArgs = {
+  input: UpdateErpCustomerInput;
 };
 
 
@@ -338,6 +440,31 @@ export type QueryProductsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Changes a customer's card: only the fields given change; a String field given as "" is cleared. */
+export type UpdateErpCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  countryCode?: InputMaybe<Scalars['String']['input']>;
+  /** A decimal in the local currency, e.g. 5000 or 1250.50. */
+  creditLimit?: InputMaybe<Scalars['String']['input']>;
+  currency?: InputMaybe<Scalars['Currency']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  number: Scalars['ID']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The version you read (ErpAccount.version): a stale one fails with CONFLICT. Without it the card is read and
+   * written with its current version (the last writer wins).
+   */
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateErpCustomerPayload = {
+  __typename?: 'UpdateErpCustomerPayload';
+  /** The card as changed, with its new version. */
+  account: ErpAccount;
+};
+
 /** Only the fields given change. */
 export type UpdateOrderInput = {
   /** Lines to append. */
@@ -465,19 +592,26 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  BlockErpCustomerInput: BlockErpCustomerInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CacheControlScope: CacheControlScope;
   CancelOrderInput: CancelOrderInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CancelOrderPayload: ResolverTypeWrapper<CancelOrderPayload>;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
+  CreateErpCustomerInput: CreateErpCustomerInput;
   CreateOrderInput: CreateOrderInput;
   CreateOrderPayload: ResolverTypeWrapper<Omit<CreateOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Currency: ResolverTypeWrapper<Scalars['Currency']['output']>;
   Customer: ResolverTypeWrapper<CustomerModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteErpCustomerInput: DeleteErpCustomerInput;
+  DeleteErpCustomerPayload: ResolverTypeWrapper<DeleteErpCustomerPayload>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  ErpAccount: ResolverTypeWrapper<ErpAccount>;
+  ErpCustomerBlocked: ErpCustomerBlocked;
+  ErpCustomerPayload: ResolverTypeWrapper<ErpCustomerPayload>;
   Inventory: ResolverTypeWrapper<Inventory>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -504,6 +638,8 @@ export type ResolversTypes = ResolversObject<{
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateErpCustomerInput: UpdateErpCustomerInput;
+  UpdateErpCustomerPayload: ResolverTypeWrapper<UpdateErpCustomerPayload>;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: ResolverTypeWrapper<Omit<UpdateOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -512,18 +648,24 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  BlockErpCustomerInput: BlockErpCustomerInput;
+  String: Scalars['String']['output'];
   CancelOrderInput: CancelOrderInput;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   CancelOrderPayload: CancelOrderPayload;
   CountryCode: Scalars['CountryCode']['output'];
+  CreateErpCustomerInput: CreateErpCustomerInput;
   CreateOrderInput: CreateOrderInput;
   CreateOrderPayload: Omit<CreateOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Currency: Scalars['Currency']['output'];
   Customer: CustomerModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeleteErpCustomerInput: DeleteErpCustomerInput;
+  DeleteErpCustomerPayload: DeleteErpCustomerPayload;
   EmailAddress: Scalars['EmailAddress']['output'];
+  ErpAccount: ErpAccount;
+  ErpCustomerPayload: ErpCustomerPayload;
   Inventory: Inventory;
   Float: Scalars['Float']['output'];
   JSON: Scalars['JSON']['output'];
@@ -548,6 +690,8 @@ export type ResolversParentTypes = ResolversObject<{
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
   URL: Scalars['URL']['output'];
+  UpdateErpCustomerInput: UpdateErpCustomerInput;
+  UpdateErpCustomerPayload: UpdateErpCustomerPayload;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: Omit<UpdateOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Boolean: Scalars['Boolean']['output'];
@@ -581,6 +725,7 @@ export interface CurrencyScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  account?: Resolver<Maybe<ResolversTypes['ErpAccount']>, ParentType, ContextType>;
   erpCustomerNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['PostedInvoiceConnection']>, ParentType, ContextType, RequireFields<CustomerInvoicesArgs, 'first'>>;
   orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
@@ -594,9 +739,36 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteErpCustomerPayload'] = ResolversParentTypes['DeleteErpCustomerPayload']> = ResolversObject<{
+  alreadyDeleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  erpCustomerNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['EmailAddress'], any> {
   name: 'EmailAddress';
 }
+
+export type ErpAccountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ErpAccount'] = ResolversParentTypes['ErpAccount']> = ResolversObject<{
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  countryCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  creditLimit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  currency?: Resolver<Maybe<ResolversTypes['Currency']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ErpCustomerPayload'] = ResolversParentTypes['ErpCustomerPayload']> = ResolversObject<{
+  blocked?: Resolver<ResolversTypes['ErpCustomerBlocked'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  erpCustomerNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  previousBlocked?: Resolver<Maybe<ResolversTypes['ErpCustomerBlocked']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
 
 export type InventoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Inventory'] = ResolversParentTypes['Inventory']> = ResolversObject<{
   available?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -615,8 +787,12 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  blockErpCustomer?: Resolver<Maybe<ResolversTypes['ErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationBlockErpCustomerArgs, 'input'>>;
   cancelOrder?: Resolver<Maybe<ResolversTypes['CancelOrderPayload']>, ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
+  createErpCustomer?: Resolver<Maybe<ResolversTypes['ErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationCreateErpCustomerArgs, 'input'>>;
   createOrder?: Resolver<Maybe<ResolversTypes['CreateOrderPayload']>, ParentType, ContextType, RequireFields<MutationCreateOrderArgs, 'input'>>;
+  deleteErpCustomer?: Resolver<Maybe<ResolversTypes['DeleteErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationDeleteErpCustomerArgs, 'input'>>;
+  updateErpCustomer?: Resolver<Maybe<ResolversTypes['UpdateErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateErpCustomerArgs, 'input'>>;
   updateOrder?: Resolver<Maybe<ResolversTypes['UpdateOrderPayload']>, ParentType, ContextType, RequireFields<MutationUpdateOrderArgs, 'input'>>;
 }>;
 
@@ -733,6 +909,10 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
   name: 'URL';
 }
 
+export type UpdateErpCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateErpCustomerPayload'] = ResolversParentTypes['UpdateErpCustomerPayload']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['ErpAccount'], ParentType, ContextType>;
+}>;
+
 export type UpdateOrderPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateOrderPayload'] = ResolversParentTypes['UpdateOrderPayload']> = ResolversObject<{
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 }>;
@@ -745,7 +925,10 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Customer?: CustomerResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeleteErpCustomerPayload?: DeleteErpCustomerPayloadResolvers<ContextType>;
   EmailAddress?: GraphQLScalarType;
+  ErpAccount?: ErpAccountResolvers<ContextType>;
+  ErpCustomerPayload?: ErpCustomerPayloadResolvers<ContextType>;
   Inventory?: InventoryResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
@@ -765,6 +948,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   URL?: GraphQLScalarType;
+  UpdateErpCustomerPayload?: UpdateErpCustomerPayloadResolvers<ContextType>;
   UpdateOrderPayload?: UpdateOrderPayloadResolvers<ContextType>;
 }>;
 

@@ -4,6 +4,7 @@ import type { CustomerModel, BillingModel } from '../mapping.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -34,6 +35,8 @@ export type Scalars = {
  */
 export type Billing = {
   __typename?: 'Billing';
+  /** The billing address; null when Stripe has none. */
+  address?: Maybe<BillingAddress>;
   /**
    * Stripe's customer balance, applied to the next invoice: positive is owed by the customer, negative is
    * credit. Null while the customer has no currency.
@@ -110,6 +113,35 @@ export type BillingSubscriptionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SubscriptionFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A postal address as Stripe keeps it. */
+export type BillingAddress = {
+  __typename?: 'BillingAddress';
+  city?: Maybe<Scalars['String']['output']>;
+  /** ISO-3166-1 alpha-2 as Stripe takes it; Stripe does not check it. */
+  country?: Maybe<Scalars['String']['output']>;
+  line1?: Maybe<Scalars['String']['output']>;
+  line2?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  state?: Maybe<Scalars['String']['output']>;
+};
+
+/** Only the fields given change; an address field given as "" is cleared. */
+export type BillingAddressInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  line1?: InputMaybe<Scalars['String']['input']>;
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type BillingCustomerPayload = {
+  __typename?: 'BillingCustomerPayload';
+  billing: Billing;
+  idempotencyKey: Scalars['String']['output'];
+  replayed: Scalars['Boolean']['output'];
 };
 
 export type BillingInterval =
@@ -281,6 +313,16 @@ export type ConfirmPaymentIntentInput = {
   paymentMethod?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CreateBillingCustomerInput = {
+  email: Scalars['EmailAddress']['input'];
+  /** At most 200 characters; default: derived from the input. The same key within 24 hours answers the first customer. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** String values by string keys, stored with the customer on Stripe (the onboarding saga puts the CRM contact id here). */
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type CreatePaymentIntentInput = {
   /** In the currency's minor units: 1250 with EUR is 12.50 EUR. */
   amount: Scalars['Int']['input'];
@@ -304,6 +346,19 @@ export type Customer = {
   /** The customer's Stripe record; null when there is none for this email. */
   billing?: Maybe<Billing>;
   email?: Maybe<Scalars['EmailAddress']['output']>;
+};
+
+export type DeleteBillingCustomerInput = {
+  /** The Stripe customer id (cus_...). Stripe cancels the customer's subscriptions with it. */
+  customerId: Scalars['ID']['input'];
+};
+
+export type DeleteBillingCustomerPayload = {
+  __typename?: 'DeleteBillingCustomerPayload';
+  /** The customer was already deleted (a repeated request): nothing changed. */
+  alreadyDeleted: Scalars['Boolean']['output'];
+  customerId: Scalars['ID']['output'];
+  deleted: Scalars['Boolean']['output'];
 };
 
 export type Invoice = {
@@ -391,11 +446,17 @@ export type Mutation = {
   cancelSubscription?: Maybe<BillingSubscriptionPayload>;
   capturePaymentIntent?: Maybe<PaymentIntentPayload>;
   confirmPaymentIntent?: Maybe<PaymentIntentPayload>;
+  /** Creates a Stripe customer, once per idempotency key. */
+  createBillingCustomer?: Maybe<BillingCustomerPayload>;
   createPaymentIntent?: Maybe<PaymentIntentPayload>;
+  /** Deletes a Stripe customer (and ends their subscriptions); repeating it is harmless. */
+  deleteBillingCustomer?: Maybe<DeleteBillingCustomerPayload>;
   /** Pauses the subscription (status PAUSED) until it is resumed. */
   pauseSubscription?: Maybe<BillingSubscriptionPayload>;
   /** Refunds a charge in full (default) or in part. */
   refundCharge?: Maybe<RefundPayload>;
+  /** Changes a Stripe customer's name, email, phone, address or metadata. */
+  updateBillingCustomer?: Maybe<BillingCustomerPayload>;
 };
 
 
@@ -419,8 +480,18 @@ export type MutationConfirmPaymentIntentArgs = {
 };
 
 
+export type MutationCreateBillingCustomerArgs = {
+  input: CreateBillingCustomerInput;
+};
+
+
 export type MutationCreatePaymentIntentArgs = {
   input: CreatePaymentIntentInput;
+};
+
+
+export type MutationDeleteBillingCustomerArgs = {
+  input: DeleteBillingCustomerInput;
 };
 
 
@@ -431,6 +502,11 @@ export type MutationPauseSubscriptionArgs = {
 
 export type MutationRefundChargeArgs = {
   input: RefundChargeInput;
+};
+
+
+export type MutationUpdateBillingCustomerArgs = {
+  input: UpdateBillingCustomerInput;
 };
 
 /** Relay connection paging. Cursors are opaque: pass them back as `after`, never build them. */
@@ -590,6 +666,19 @@ export type SubscriptionFilter = {
   status?: InputMaybe<Array<BillingSubscriptionStatus>>;
 };
 
+/** Only the fields given change. Metadata keys are merged into the customer's; a key given as "" is removed. */
+export type UpdateBillingCustomerInput = {
+  address?: InputMaybe<BillingAddressInput>;
+  /** The Stripe customer id (Billing.id). */
+  customerId: Scalars['ID']['input'];
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
+  /** At most 200 characters; default: derived from the input. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -688,6 +777,9 @@ export type ResolversTypes = ResolversObject<{
   Billing: ResolverTypeWrapper<BillingModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  BillingAddress: ResolverTypeWrapper<BillingAddress>;
+  BillingAddressInput: BillingAddressInput;
+  BillingCustomerPayload: ResolverTypeWrapper<Omit<BillingCustomerPayload, 'billing'> & { billing: ResolversTypes['Billing'] }>;
   BillingInterval: BillingInterval;
   BillingSubscription: ResolverTypeWrapper<BillingSubscription>;
   BillingSubscriptionConnection: ResolverTypeWrapper<BillingSubscriptionConnection>;
@@ -707,11 +799,14 @@ export type ResolversTypes = ResolversObject<{
   ChargeStatus: ChargeStatus;
   ConfirmPaymentIntentInput: ConfirmPaymentIntentInput;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
+  CreateBillingCustomerInput: CreateBillingCustomerInput;
   CreatePaymentIntentInput: CreatePaymentIntentInput;
   Currency: ResolverTypeWrapper<Scalars['Currency']['output']>;
   Customer: ResolverTypeWrapper<CustomerModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteBillingCustomerInput: DeleteBillingCustomerInput;
+  DeleteBillingCustomerPayload: ResolverTypeWrapper<DeleteBillingCustomerPayload>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
   Invoice: ResolverTypeWrapper<Invoice>;
   InvoiceConnection: ResolverTypeWrapper<InvoiceConnection>;
@@ -741,6 +836,7 @@ export type ResolversTypes = ResolversObject<{
   RefundStatus: RefundStatus;
   SubscriptionFilter: SubscriptionFilter;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateBillingCustomerInput: UpdateBillingCustomerInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -750,6 +846,9 @@ export type ResolversParentTypes = ResolversObject<{
   Billing: BillingModel;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  BillingAddress: BillingAddress;
+  BillingAddressInput: BillingAddressInput;
+  BillingCustomerPayload: Omit<BillingCustomerPayload, 'billing'> & { billing: ResolversParentTypes['Billing'] };
   BillingSubscription: BillingSubscription;
   BillingSubscriptionConnection: BillingSubscriptionConnection;
   BillingSubscriptionEdge: BillingSubscriptionEdge;
@@ -764,11 +863,14 @@ export type ResolversParentTypes = ResolversObject<{
   ChargeFilter: ChargeFilter;
   ConfirmPaymentIntentInput: ConfirmPaymentIntentInput;
   CountryCode: Scalars['CountryCode']['output'];
+  CreateBillingCustomerInput: CreateBillingCustomerInput;
   CreatePaymentIntentInput: CreatePaymentIntentInput;
   Currency: Scalars['Currency']['output'];
   Customer: CustomerModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeleteBillingCustomerInput: DeleteBillingCustomerInput;
+  DeleteBillingCustomerPayload: DeleteBillingCustomerPayload;
   EmailAddress: Scalars['EmailAddress']['output'];
   Invoice: Invoice;
   InvoiceConnection: InvoiceConnection;
@@ -793,6 +895,7 @@ export type ResolversParentTypes = ResolversObject<{
   RefundPayload: RefundPayload;
   SubscriptionFilter: SubscriptionFilter;
   URL: Scalars['URL']['output'];
+  UpdateBillingCustomerInput: UpdateBillingCustomerInput;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -806,6 +909,7 @@ export type CacheControlDirectiveArgs = {
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type BillingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = ResolversObject<{
+  address?: Resolver<Maybe<ResolversTypes['BillingAddress']>, ParentType, ContextType>;
   balance?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   charges?: Resolver<ResolversTypes['ChargeConnection'], ParentType, ContextType, RequireFields<BillingChargesArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -821,6 +925,21 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
   paymentIntents?: Resolver<ResolversTypes['PaymentIntentConnection'], ParentType, ContextType, RequireFields<BillingPaymentIntentsArgs, 'first'>>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subscriptions?: Resolver<ResolversTypes['BillingSubscriptionConnection'], ParentType, ContextType, RequireFields<BillingSubscriptionsArgs, 'first'>>;
+}>;
+
+export type BillingAddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingAddress'] = ResolversParentTypes['BillingAddress']> = ResolversObject<{
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line1?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type BillingCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingCustomerPayload'] = ResolversParentTypes['BillingCustomerPayload']> = ResolversObject<{
+  billing?: Resolver<ResolversTypes['Billing'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type BillingSubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BillingSubscription'] = ResolversParentTypes['BillingSubscription']> = ResolversObject<{
@@ -922,6 +1041,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteBillingCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteBillingCustomerPayload'] = ResolversParentTypes['DeleteBillingCustomerPayload']> = ResolversObject<{
+  alreadyDeleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['EmailAddress'], any> {
   name: 'EmailAddress';
 }
@@ -985,9 +1110,12 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   cancelSubscription?: Resolver<Maybe<ResolversTypes['BillingSubscriptionPayload']>, ParentType, ContextType, RequireFields<MutationCancelSubscriptionArgs, 'input'>>;
   capturePaymentIntent?: Resolver<Maybe<ResolversTypes['PaymentIntentPayload']>, ParentType, ContextType, RequireFields<MutationCapturePaymentIntentArgs, 'input'>>;
   confirmPaymentIntent?: Resolver<Maybe<ResolversTypes['PaymentIntentPayload']>, ParentType, ContextType, RequireFields<MutationConfirmPaymentIntentArgs, 'input'>>;
+  createBillingCustomer?: Resolver<Maybe<ResolversTypes['BillingCustomerPayload']>, ParentType, ContextType, RequireFields<MutationCreateBillingCustomerArgs, 'input'>>;
   createPaymentIntent?: Resolver<Maybe<ResolversTypes['PaymentIntentPayload']>, ParentType, ContextType, RequireFields<MutationCreatePaymentIntentArgs, 'input'>>;
+  deleteBillingCustomer?: Resolver<Maybe<ResolversTypes['DeleteBillingCustomerPayload']>, ParentType, ContextType, RequireFields<MutationDeleteBillingCustomerArgs, 'input'>>;
   pauseSubscription?: Resolver<Maybe<ResolversTypes['BillingSubscriptionPayload']>, ParentType, ContextType, RequireFields<MutationPauseSubscriptionArgs, 'input'>>;
   refundCharge?: Resolver<Maybe<ResolversTypes['RefundPayload']>, ParentType, ContextType, RequireFields<MutationRefundChargeArgs, 'input'>>;
+  updateBillingCustomer?: Resolver<Maybe<ResolversTypes['BillingCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateBillingCustomerArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -1073,6 +1201,8 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Billing?: BillingResolvers<ContextType>;
+  BillingAddress?: BillingAddressResolvers<ContextType>;
+  BillingCustomerPayload?: BillingCustomerPayloadResolvers<ContextType>;
   BillingSubscription?: BillingSubscriptionResolvers<ContextType>;
   BillingSubscriptionConnection?: BillingSubscriptionConnectionResolvers<ContextType>;
   BillingSubscriptionEdge?: BillingSubscriptionEdgeResolvers<ContextType>;
@@ -1086,6 +1216,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Customer?: CustomerResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeleteBillingCustomerPayload?: DeleteBillingCustomerPayloadResolvers<ContextType>;
   EmailAddress?: GraphQLScalarType;
   Invoice?: InvoiceResolvers<ContextType>;
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;

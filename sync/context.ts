@@ -1,0 +1,6 @@
+import type { SubgraphContext } from '../subgraphs/kit/index.js';
+import type { SyncClient } from './client.js';
+import type { SyncLoaders } from './loaders.js';
+
+/** What every resolver of the sync subgraph gets (codegen's `contextType`). */
+export type Context = SubgraphContext<SyncClient, SyncLoaders>;

@@ -1,0 +1,24 @@
+import { scalarResolvers } from '../subgraphs/kit/index.js';
+import type { Resolvers } from './__generated__/resolvers.js';
+import { toCustomerSync } from './mapping.js';
+import type { SagaEngine } from './saga/engine.js';
+import { sagaResolvers } from './saga/resolvers.js';
+
+/**
+ * The sync subgraph's resolvers. Customer.sync comes from the sync records (outbox, audit drift); a customer sync
+ * never saw answers null.
+ */
+export function createResolvers(sagas?: SagaEngine): Resolvers {
+  return {
+    ...scalarResolvers,
+    // onboardCustomer, offboardCustomer and saga (sync/saga/); without a saga engine they refuse with a clear error.
+    ...sagaResolvers(sagas),
+    Customer: {
+      __resolveReference: (reference) => ({ id: reference.id }),
+      sync: async (customer, _, { loaders }) => {
+        const record = await loaders.customerSync.load(customer.id);
+        return record.known ? toCustomerSync(record) : null;
+      },
+    },
+  };
+}
