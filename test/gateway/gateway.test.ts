@@ -41,6 +41,19 @@ describe('health and readiness', () => {
   });
 });
 
+describe('outbound calls', () => {
+  it("turns off @apollo/gateway's usage reporting to Apollo unless the operator chose otherwise", async () => {
+    delete process.env.APOLLO_TELEMETRY_DISABLED;
+    const { log } = memoryLogger();
+    const gateway = await createGateway({ config: { ...readGatewayConfig({ NODE_ENV: 'test' }), port: 0 }, log });
+    try {
+      expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
 describe('request identity', () => {
   it('generates an x-request-id and a traceparent when the caller sends none', async () => {
     const result = await stack.query('{ __typename }');
