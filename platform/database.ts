@@ -81,11 +81,20 @@ async function openPostgres(url: string, schema: string, max: number): Promise<D
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
+/**
+ * Settings of the embedded database. Postgres' default buffer pool (shared_buffers 128 MB) is sized for a
+ * server of its own; in PGlite it lives in this process's WebAssembly memory, which grows as pages are touched
+ * and never shrinks, and it held about 200 MB of the whole stack's RSS under the soak (bench/reports/soak.md).
+ * The embedded database holds one process's event log and job queue, so 16 MB of buffers is plenty (the
+ * files stay in the operating system's page cache either way); WAL buffers follow it (1/32 of it).
+ */
+const EMBEDDED_POSTGRES_CONF = ['shared_buffers=16MB'];
+
 async function openPglite(dataDir: string | undefined, schema: string): Promise<Database> {
   const { PGlite: Engine } = await import('@electric-sql/pglite');
   // PGlite creates only the last folder of its path: on a fresh clone `.data/` does not exist yet.
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await Engine.create(dataDir ? { dataDir } : {});
+  const db = await Engine.create({ ...(dataDir ? { dataDir } : {}), postgresqlconf: EMBEDDED_POSTGRES_CONF });
   const run = async (target: PgliteLike, text: string, params?: readonly unknown[]) => {
     // PGlite's extended protocol takes one statement; a parameterless script goes through exec instead.
     if (params && params.length > 0) return { rows: (await target.query(text, params as unknown[])).rows as never[] };

@@ -24,8 +24,20 @@ const { values: flags } = parseArgs({
     'warmup-minutes': { type: 'string' },
     'sample-seconds': { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/reports/soak.md' },
+    /** KEY=VALUE for the stack's environment (repeatable), to measure a setting's effect on memory. */
+    env: { type: 'string', multiple: true, default: [] },
+    /** A Node/V8 flag for the stack process (repeatable), e.g. --node-arg=--max-semi-space-size=4. */
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
+const extraEnv = Object.fromEntries(
+  flags.env!.map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--env takes KEY=VALUE (got ${pair})`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const nodeArgs = flags['node-arg']!;
 const positive = (name: string, value: string | undefined) => {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} must be a positive number (got ${value})`);
@@ -81,16 +93,47 @@ function rssBytes(pid: number): number | null {
   }
 }
 
+type OwnMemory = { seconds: number; heapUsed: number; heapTotal: number; external: number };
+
+/** The `memory {...}` lines the stack printed (bench/soak/stack.ts), as seconds since the load started. */
+function ownMemory(logFile: string, t0: number): OwnMemory[] {
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('memory '))
+    .map((line) => {
+      const report = JSON.parse(line.slice('memory '.length)) as OwnMemory & { at: number };
+      return {
+        seconds: Math.round((report.at - t0) / 1000),
+        heapUsed: report.heapUsed,
+        heapTotal: report.heapTotal,
+        external: report.external,
+      };
+    });
+}
+
 async function startSoakStack(): Promise<{ child: Child; url: string }> {
-  const child = startChild('soak-stack', 'bench/soak/stack.ts', {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    CLIENT_REGISTRY: registry,
-    EMULATOR_RATE_LIMITS: 'false',
-    MIXPANEL_MAX_WINDOW_DAYS: '36500',
-    // One load generator is one address: the anonymous share must not be refused by the per-address limit.
-    ANONYMOUS_RATE_LIMIT_PER_MINUTE: '100000000',
-  });
+  const child = startChild(
+    'soak-stack',
+    'bench/soak/stack.ts',
+    {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      CLIENT_REGISTRY: registry,
+      EMULATOR_RATE_LIMITS: 'false',
+      MIXPANEL_MAX_WINDOW_DAYS: '36500',
+      // The callers carry no user token: authorization directives off, as in the economy benchmark (the soak measures
+      // memory under the mix, not who may see what; with them on, every answer would be an authorization error), and
+      // cost budgets lifted (one frontend key sends the whole mix: its per-minute budget would refuse most of it).
+      AUTHORIZATION: 'off',
+      COST_BUDGET_PER_MINUTE: '1000000000',
+      // One load generator is one address: the anonymous share must not be refused by the per-address limit.
+      ANONYMOUS_RATE_LIMIT_PER_MINUTE: '100000000',
+      // The stack reports its own heap, external and array-buffer bytes at the sampling interval.
+      SOAK_MEMORY_SECONDS: String(sampleSeconds),
+      ...extraEnv,
+    },
+    nodeArgs,
+  );
   let url = '';
   await waitFor(
     child,
@@ -155,6 +198,7 @@ async function main(): Promise<void> {
   })();
   await Promise.all([...Array.from({ length: concurrency }, () => worker(url, until)), sampler]);
   await child.stop();
+  const inside = ownMemory(child.logFile, t0);
 
   const afterWarmup = samples.filter((sample) => sample.seconds >= warmupMinutes * 60);
   const trend = trendMbPerMinute(afterWarmup);
@@ -190,9 +234,17 @@ async function main(): Promise<void> {
     '',
     '## Series',
     '',
-    '| minute | RSS MB |',
-    '|---:|---:|',
-    ...samples.map((sample) => `| ${(sample.seconds / 60).toFixed(2)} | ${mb(sample.rssBytes)} |`),
+    'RSS from /proc; the rest as the stack process reported it (`process.memoryUsage()` at the nearest earlier report): V8 heap',
+    "used and reserved, and `external` (memory outside the V8 heap that JavaScript objects own: the embedded database's",
+    'WebAssembly memory, buffers).',
+    '',
+    '| minute | RSS MB | heap used MB | heap total MB | external MB |',
+    '|---:|---:|---:|---:|---:|',
+    ...samples.map((sample) => {
+      const own = [...inside].reverse().find((report) => report.seconds <= sample.seconds);
+      const cells = own ? [own.heapUsed, own.heapTotal, own.external].map((bytes) => String(mb(bytes))) : ['—', '—', '—'];
+      return `| ${(sample.seconds / 60).toFixed(2)} | ${mb(sample.rssBytes)} | ${cells.join(' | ')} |`;
+    }),
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average (1 min) ${loadStart[0]!.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
     '(the machine is shared: a high load average means other work competed with the stack and the load generator).',

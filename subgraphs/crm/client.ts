@@ -9,7 +9,7 @@ import {
 } from '../kit/index.js';
 import { createTokenSource } from './auth.js';
 import type { HubSpotAuth } from './config.js';
-import { HUBSPOT, isExpiredToken } from './errors.js';
+import { HUBSPOT, isApiException, isExpiredToken } from './errors.js';
 import type { SearchFilter } from './search.js';
 import type { HubSpotObject } from './wire.js';
 
@@ -26,6 +26,15 @@ export interface CrmClient extends VendorClient<CrmClient> {
     type: CrmObjectType,
     options: { limit: number; after?: string; properties: string[]; associations?: CrmObjectType[] },
   ): Promise<Page & { associations: Map<string, AssociationMap> }>;
+  /**
+   * One object by id (or by a unique property) with its associations to `associations` in the same call (v3
+   * GET), null when there is none. A type whose inline list HubSpot paged is absent from `associations`.
+   */
+  read(
+    type: CrmObjectType,
+    id: string,
+    options: { properties: string[]; associations: CrmObjectType[]; idProperty?: string },
+  ): Promise<{ object: HubSpotObject; associations: Map<string, AssociationMap> } | null>;
   /** Objects by id (or by a unique property); ids with no object are absent from the map. At most 100 ids. */
   batchRead(type: CrmObjectType, ids: readonly string[], properties: string[], idProperty?: string): Promise<Map<string, HubSpotObject>>;
   search(
@@ -60,6 +69,7 @@ export type CrmClientOptions = PolicyClientOptions & {
  */
 export const OPERATIONS = {
   list: { kind: 'read' },
+  read: { kind: 'read' },
   batchRead: { kind: 'read' },
   search: { kind: 'read', bucket: 'search' },
   associations: { kind: 'read' },
@@ -85,6 +95,42 @@ export const DEFAULT_ASSOCIATION: Record<string, number> = {
 const PRIMARY_TYPE_IDS = new Set([1, 2, 5, 6]);
 
 const singular = (type: string): string => (type === 'companies' ? 'company' : type.slice(0, -1));
+
+type InlineAssociations = Record<string, { results: Array<{ id: string; type: string }>; paging?: { next?: unknown } }>;
+
+/**
+ * The associations a v3 read or list returned inline (`associations=companies,deals`), by type and then by the
+ * row's id. Every requested type gets an entry for every row, so "no deals" is known without another call
+ * (HubSpot leaves out a type with none). A type HubSpot paged (`paging.next`) is left out for every row:
+ * its list is incomplete, so the association loader asks the v4 API instead.
+ */
+function inlineAssociations(
+  type: CrmObjectType,
+  rows: ReadonlyArray<{ id: string; associations?: InlineAssociations }>,
+  requested: readonly CrmObjectType[],
+): Map<string, AssociationMap> {
+  const byType = new Map<string, AssociationMap>(requested.map((toType) => [toType, new Map(rows.map((raw) => [raw.id, []]))]));
+  for (const raw of rows) {
+    for (const [toType, collection] of Object.entries(raw.associations ?? {})) {
+      const map = byType.get(toType) ?? new Map();
+      byType.set(toType, map);
+      // v3 names the primary association "contact_to_company" and the plain one "..._unlabeled".
+      const primaryType = `${singular(type)}_to_${singular(toType)}`;
+      const entries = new Map<string, boolean>();
+      for (const association of collection.results) {
+        entries.set(association.id, (entries.get(association.id) ?? false) || association.type === primaryType);
+      }
+      map.set(
+        raw.id,
+        [...entries].map(([id, primary]) => ({ id, primary })),
+      );
+    }
+  }
+  for (const raw of rows) {
+    for (const [toType, collection] of Object.entries(raw.associations ?? {})) if (collection.paging?.next) byType.delete(toType);
+  }
+  return byType;
+}
 
 /**
  * Passed as the last argument of every SDK call. SDK 13's generated APIs apply the middleware a Client is
@@ -165,27 +211,21 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
           const page = await call('list', (client) =>
             client.crm.objects.basicApi.getPage(type, limit, after, properties, undefined, associations, false, CONFIGURED_MIDDLEWARE),
           );
-          // Every requested type gets an entry for every row, so "no deals" is known without another call.
-          const byType = new Map<string, AssociationMap>(
-            (associations ?? []).map((toType) => [toType, new Map(page.results.map((raw) => [raw.id, []]))]),
+          return {
+            results: page.results.map(toObject),
+            next: page.paging?.next?.after,
+            associations: inlineAssociations(type, page.results, associations ?? []),
+          };
+        },
+
+        async read(type, id, { properties, associations, idProperty }) {
+          const raw = await call('read', (client) =>
+            client.crm.objects.basicApi
+              .getById(type, id, properties, undefined, associations, false, idProperty, CONFIGURED_MIDDLEWARE)
+              // No such object is an answer, not a failure: it must not count against HubSpot's health.
+              .catch((error: unknown) => (isApiException(error) && error.code === 404 ? null : Promise.reject(error))),
           );
-          for (const raw of page.results) {
-            for (const [toType, collection] of Object.entries(raw.associations ?? {})) {
-              const map = byType.get(toType) ?? new Map();
-              byType.set(toType, map);
-              // v3 names the primary association "contact_to_company" and the plain one "..._unlabeled".
-              const primaryType = `${singular(type)}_to_${singular(toType)}`;
-              const entries = new Map<string, boolean>();
-              for (const association of collection.results) {
-                entries.set(association.id, (entries.get(association.id) ?? false) || association.type === primaryType);
-              }
-              map.set(
-                raw.id,
-                [...entries].map(([id, primary]) => ({ id, primary })),
-              );
-            }
-          }
-          return { results: page.results.map(toObject), next: page.paging?.next?.after, associations: byType };
+          return raw ? { object: toObject(raw), associations: inlineAssociations(type, [raw], associations) } : null;
         },
 
         async batchRead(type, ids, properties, idProperty) {

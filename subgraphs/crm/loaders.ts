@@ -11,10 +11,25 @@ export type Associated = Array<{ id: string; primary: boolean }>;
 /** The schema type each HubSpot object type becomes (the entity cache keeps it as long as its @cacheControl says). */
 const TYPENAME: Record<CrmObjectType, string> = { contacts: 'Customer', companies: 'Company', deals: 'Deal' };
 
+/** The associations the schema follows from each object type (Customer.company/deals, Company.customers/deals, ...). */
+const FOLLOWED: Record<CrmObjectType, CrmObjectType[]> = {
+  contacts: ['companies', 'deals'],
+  companies: ['contacts', 'deals'],
+  deals: ['companies', 'contacts'],
+};
+
 /** The per-request loaders: every entity and association lookup of one operation goes through these. */
 export function createLoaders(client: CrmClient, tools: LoaderTools) {
   const maxBatchSize = tools.maxBatchSize(BATCH);
   const batchRead = (type: CrmObjectType, properties: string[], idProperty?: string) => async (keys: readonly string[]) => {
+    if (keys.length === 1) {
+      // One object (a customer view, its company): the single read brings its associations in the same call,
+      // so following Customer.company or Company.customers costs no second round trip to HubSpot. One
+      // request either way; a batch of several stays one batch read, its associations one v4 call per type.
+      const found = await client.read(type, keys[0]!, { properties, associations: FOLLOWED[type], ...(idProperty ? { idProperty } : {}) });
+      if (found) loaders.primeAssociations(type, found.associations);
+      return [found?.object ?? null];
+    }
     const found = await client.batchRead(type, keys, properties, idProperty);
     return keys.map((key) => found.get(idProperty === 'email' ? key.toLowerCase() : key) ?? null);
   };
@@ -55,7 +70,7 @@ export function createLoaders(client: CrmClient, tools: LoaderTools) {
       for (const row of rows) loader.prime(row.id, row);
     },
 
-    /** Records associations a list returned inline (`associations=companies,deals`). */
+    /** Records associations a list or single read returned inline (`associations=companies,deals`). */
     primeAssociations(type: CrmObjectType, byType: Map<string, AssociationMap>): void {
       const target: Partial<Record<string, DataLoader<string, Associated>>> =
         type === 'contacts'

@@ -50,10 +50,10 @@ describe('CRM over OAuth', () => {
     expect(second.data!.customer.id).toBe('1002');
     expect(emulator.requests.list().map((entry) => `${entry.path} ${entry.status}`)).toEqual([
       '/oauth/v1/token 200',
-      '/crm/v3/objects/contacts/batch/read 200',
-      '/crm/v3/objects/contacts/batch/read 401',
+      '/crm/v3/objects/contacts/1001 200',
+      '/crm/v3/objects/contacts/1002 401',
       '/oauth/v1/token 200',
-      '/crm/v3/objects/contacts/batch/read 200',
+      '/crm/v3/objects/contacts/1002 200',
     ]);
   });
 

@@ -127,6 +127,27 @@ describe('single customers', () => {
     });
   });
 
+  it('reads one customer with its company and deals in the same HubSpot call, and a missing email as NOT_FOUND', async () => {
+    const contact = [...stack.emulators.hubspot!.store.all('contacts')].at(-3)!;
+    const result = await stack.query<{ customerByEmail: { id: string; company: { id: string } | null; deals: { nodes: unknown[] } } }>(
+      `query($email: EmailAddress!) {
+        customerByEmail(email: $email) { id company { id customers(first: 3) { nodes { id } } } deals(first: 3) { nodes { id name } } }
+      }`,
+      { email: contact.properties.email },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.customerByEmail.id).toBe(contact.id);
+    expect(result.data!.customerByEmail.company).not.toBeNull();
+    // The contact's companies and deals came inline with it (GET ...?associations=companies,deals&idProperty=email):
+    // following them cost no call to the associations API.
+    expect(hubspot().count({ method: 'GET', path: `/crm/v3/objects/contacts/${encodeURIComponent(contact.properties.email!)}` })).toBe(1);
+    expect(hubspot().count({ path: /^\/crm\/v4\/associations\/contacts\// })).toBe(0);
+
+    const missing = await stack.query('{ customerByEmail(email: "nobody-at-all@example.com") { id } }');
+    expect(missing.data).toEqual({ customerByEmail: null });
+    expect(missing.errors![0]).toMatchObject({ path: ['customerByEmail'], extensions: { code: 'NOT_FOUND', upstream: 'hubspot' } });
+  });
+
   it('answers a missing id with null and NOT_FOUND, keeping the rest, from one 207 batch read', async () => {
     const contact = [...stack.emulators.hubspot!.store.all('contacts')][0]!;
     const result = await stack.query<{ found: { id: string } | null; missing: { id: string } | null }>(

@@ -84,7 +84,7 @@ describe('response cache fast path', () => {
         const racing = read(id);
         // Wait until the contact has been read (the old title is in the answer being computed).
         const until = Date.now() + 5000;
-        while (hubspot.count({ method: 'POST', path: '/crm/v3/objects/contacts/batch/read' }) === 0) {
+        while (hubspot.count({ method: 'GET', path: `/crm/v3/objects/contacts/${id}` }) === 0) {
           expect(Date.now()).toBeLessThan(until);
           await new Promise((resolve) => setTimeout(resolve, 2));
         }
