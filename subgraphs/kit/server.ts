@@ -118,6 +118,11 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   const app = express();
   app.disable('x-powered-by');
   const httpServer: Server = createServer(app);
+  // Idle keep-alive connections outlive the gateway's pool (gateway/datasource.ts keeps them at most 60 s): the
+  // client, not the server, closes an idle connection, so the gateway never reuses one the subgraph has just
+  // closed (ECONNRESET under load with Node's 5 s default).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const state = options.state ?? createMemoryState();
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
   const telemetry = options.telemetry;
