@@ -24,6 +24,8 @@ export type JobEngineOptions = {
   jobTimeoutSeconds?: number;
   /** How often pg-boss looks for timed-out jobs, in seconds; default 30. */
   maintenanceSeconds?: number;
+  /** Whether this process runs pg-boss's maintenance and cron clock; default true (see EventPipelineOptions). */
+  maintenance?: boolean;
 };
 
 export type JobEngine = {
@@ -75,6 +77,8 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
     schema,
     maintenanceIntervalSeconds: options.maintenanceSeconds ?? 30,
     monitorStateIntervalSeconds: 3600,
+    supervise: options.maintenance !== false,
+    schedule: options.maintenance !== false,
   });
   boss.on('error', (error) => options.log.error({ err: error }, 'job engine error'));
   await boss.start();

@@ -33,6 +33,12 @@ export type EventPipelineOptions = {
   jobTimeoutSeconds?: number;
   /** How often timed-out jobs are looked for; default 30 s. */
   maintenanceSeconds?: number;
+  /**
+   * Whether this process keeps the job engine's house: expiring a killed worker's jobs, archiving, firing cron
+   * schedules; default true. A process that only ingests (the gateway when workers run apart) can leave it to
+   * the workers, sparing the database a maintenance transaction every `maintenanceSeconds`; some process must.
+   */
+  maintenance?: boolean;
 };
 
 export type WorkerOptions = {
@@ -96,6 +102,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     retryDelaySeconds: options.retryDelaySeconds,
     jobTimeoutSeconds: options.jobTimeoutSeconds,
     maintenanceSeconds: options.maintenanceSeconds,
+    maintenance: options.maintenance,
   });
   const adapters = new Map((options.adapters ?? []).map((adapter) => [adapter.vendor, adapter]));
   const hooks = options.hooks ?? {};

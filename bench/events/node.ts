@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createEventPipeline, eventRoutes } from '../../events/index.js';
 import { createLogger, createMemoryState, openDatabase, readDatabaseConfig, type Database } from '../../platform/index.js';
 import { createHubSpotAdapter } from '../../subgraphs/crm/webhooks.js';
@@ -15,7 +16,7 @@ import { createStripeAdapter } from '../../subgraphs/payments/webhooks.js';
 import { BENCH_SECRETS } from './secrets.js';
 
 const mode = process.argv[2] ?? 'all';
-// `--profile <dir>` of the benchmark: a CPU profile of this process, written when it is stopped (SIGTERM).
+// BENCH_PROFILE_DIR=<dir>: a CPU profile of this process, written there when it is stopped (SIGTERM).
 const profileDir = process.env.BENCH_PROFILE_DIR;
 const profiler = profileDir ? new Session() : undefined;
 if (profiler) {
@@ -28,25 +29,28 @@ const database = await openDatabase(readDatabaseConfig(process.env));
 
 // Where an ack's time goes, for the report: the whole request inside this process, and the one statement that
 // appends and enqueues (with the number of events it carried: group commit's batch size).
-const timings = { request: [] as number[], append: [] as number[], batch: [] as number[] };
-const bySql = new Map<string, { n: number; ms: number }>();
-const timed = (text: string, params: readonly unknown[] | undefined, run: () => Promise<{ rows: never[] }>) => {
-  if (process.env.BENCH_SQL_STATS) {
-    const key = text.replace(/\s+/g, ' ').trim().slice(0, 90);
-    const t0 = performance.now();
-    return run().finally(() => {
-      const e = bySql.get(key) ?? { n: 0, ms: 0 };
-      e.n++;
-      e.ms += performance.now() - t0;
-      bySql.set(key, e);
-    });
-  }
-  if (!text.trimStart().startsWith('WITH appended')) return run();
+const timings = { request: [] as number[], append: [] as number[], batch: [] as number[], lagP99: [] as number[] };
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+// BENCH_SQL_STATS=<dir>: also the time and count of every kind of statement, written there on SIGTERM.
+const bySql = new Map<string, { count: number; ms: number }>();
+const timed = async (text: string, params: readonly unknown[] | undefined, run: () => Promise<{ rows: never[] }>) => {
   const started = performance.now();
-  return run().finally(() => {
-    timings.append.push(performance.now() - started);
-    timings.batch.push((params?.[0] as unknown[] | undefined)?.length ?? 0);
-  });
+  try {
+    return await run();
+  } finally {
+    const took = performance.now() - started;
+    if (text.trimStart().startsWith('WITH appended')) {
+      timings.append.push(took);
+      timings.batch.push((params?.[0] as unknown[] | undefined)?.length ?? 0);
+    }
+    if (process.env.BENCH_SQL_STATS) {
+      const kind = bySql.get(text.replace(/\s+/g, ' ').trim().slice(0, 90)) ?? { count: 0, ms: 0 };
+      kind.count++;
+      kind.ms += took;
+      bySql.set(text.replace(/\s+/g, ' ').trim().slice(0, 90), kind);
+    }
+  }
 };
 const db: Database = {
   kind: database.kind,
@@ -60,15 +64,23 @@ const pipeline = await createEventPipeline({
   state: createMemoryState(),
   log,
   adapters: [
-    createStripeAdapter({ webhookSecrets: [BENCH_SECRETS.stripe] }),
+    createStripeAdapter({ webhookSecrets: [process.env.BENCH_STRIPE_SECRET ?? BENCH_SECRETS.stripe] }),
     createHubSpotAdapter({ webhookSecrets: [BENCH_SECRETS.hubspot] }),
   ],
   jobTimeoutSeconds: 3,
   maintenanceSeconds: 1,
   retryDelaySeconds: 1,
+  // Ingest alone leaves pg-boss's maintenance to the worker process (which must run it: it expires the killed one's jobs).
+  maintenance: mode !== 'ingest',
 });
 if (mode === 'worker' || mode === 'all') {
-  await pipeline.startWorkers({ concurrency: 2, batchSize: 50, eventsPerTransaction: Number(process.env.BENCH_PER_TRANSACTION ?? 10), reconcileCron: null, reconcileAtStart: false });
+  await pipeline.startWorkers({
+    concurrency: 2,
+    batchSize: 50,
+    eventsPerTransaction: Number(process.env.BENCH_PER_TRANSACTION ?? 10),
+    reconcileCron: null,
+    reconcileAtStart: false,
+  });
   console.log('working');
 }
 if (mode === 'ingest' || mode === 'all') {
@@ -84,6 +96,7 @@ if (mode === 'ingest' || mode === 'all') {
   });
 }
 process.on('SIGTERM', () => {
+  timings.lagP99.push(lag.percentile(99) / 1e6);
   console.log(`timings ${JSON.stringify(timings)}`);
   if (process.env.BENCH_SQL_STATS)
     writeFileSync(
