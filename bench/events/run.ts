@@ -14,7 +14,7 @@
  * Then the log is audited: every event the emulators emitted is in it, none applied twice, no forged one
  * accepted, and each entity's applied state (entity_state) equals the emulator's own store.
  */
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,9 @@ const { values } = parseArgs({
     events: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '16' },
     backends: { type: 'string', default: 'pglite,postgres' },
+    // Results of another run (its `result {…}` lines, one per backend) to report beside this one's, for runs
+    // of the two backends made at the same time in two processes.
+    with: { type: 'string' },
   },
 });
 const TOTAL = Number(values.events);
@@ -455,11 +458,16 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
   };
 }
 
-const results: Result[] = [];
-for (const backend of values.backends!.split(',') as Array<'pglite' | 'postgres'>) {
+const results: Result[] = values.with
+  ? readFileSync(values.with, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('result '))
+      .map((line) => JSON.parse(line.slice('result '.length)) as Result)
+  : [];
+for (const backend of values.backends!.split(',').filter(Boolean) as Array<'pglite' | 'postgres'>) {
   console.log(`running ${backend}…`);
   const result = await runBackend(backend);
-  console.log(result);
+  console.log(`result ${JSON.stringify(result)}`);
   results.push(result);
 }
 
