@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Emulator } from '../emulators/shared/server.js';
-import { env, readEnv, type AdminConfig, type Env, type Logger, type SharedState } from '../platform/index.js';
+import { env, readEnv, type AdminConfig, type AnalyticsReadModel, type Env, type Logger, type SharedState } from '../platform/index.js';
 import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
@@ -24,6 +24,11 @@ export type PartOptions = {
    * each emulator's default (HubSpot 3 s, Stripe 5 s), 0 makes search see writes at once.
    */
   emulatorSearchLagMs?: number;
+  /**
+   * The analytics read model (events/, ANALYTICS_SYNC) when this process runs the event pipeline; only the
+   * analytics part reads it. Absent: the analytics fields ask Mixpanel on every request, as before.
+   */
+  analyticsReadModel?: AnalyticsReadModel;
 };
 
 /** Reads the launcher's own switches from the environment. */

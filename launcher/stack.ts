@@ -12,6 +12,7 @@ import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import { SUBGRAPHS, createLogger, createSharedState, env, readAdminConfig, readEnv, type Env, type Logger } from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import type { StartedEvents } from './events.js';
+import { lateReadModel } from './analytics.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { createPartTelemetry } from './telemetry.js';
 import { PARTS } from './parts.js';
@@ -59,6 +60,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const admin = readAdminConfig(source);
   // One trace store for the process, so /status shows each trace across the gateway and every subgraph.
   const telemetryFor = createPartTelemetry(source, { processMetrics: 'gateway' });
+  // The event pipeline (EVENTS=false leaves it out) and with it the analytics read model (ANALYTICS_SYNC=false).
+  const { EVENTS, ANALYTICS_SYNC } = readEnv({ EVENTS: env.flag(true), ANALYTICS_SYNC: env.flag(true) }, source);
+  // The analytics subgraph starts before the pipeline that owns the database; it gets the read model once it exists.
+  const analyticsReadModel = EVENTS && ANALYTICS_SYNC ? lateReadModel() : undefined;
   try {
     const emulators: Record<string, Emulator> = {};
     const subgraphUrls: Record<string, string> = {};
@@ -74,6 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...readEmulatorSearchLag(source),
         telemetry: createSubgraphTelemetry(telemetry, name),
         admin,
+        ...(analyticsReadModel ? { analyticsReadModel } : {}),
       });
       if (emulator) {
         closers.push(() => emulator.close());
@@ -83,14 +89,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
-    // The event pipeline: webhooks into the log, workers applying them (EVENTS=false leaves it out).
-    const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
+    // The event pipeline: webhooks into the log, workers applying them.
     const typed = emulators as Stack['emulators'];
     // Loaded only when on: the job engine and database drivers are heavy imports for a stack that does not use them.
     const events = EVENTS
-      ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot })
+      ? await (
+          await import('./events.js')
+        ).startEvents(source, log, state, {
+          stripe: typed.stripe,
+          hubspot: typed.hubspot,
+          erp: typed['erp-soap'],
+          mixpanel: typed.mixpanel,
+        })
       : undefined;
     if (events) closers.push(() => events.close());
+    if (events?.analytics) analyticsReadModel?.bind(events.analytics);
 
     const gatewayTelemetry = await telemetryFor('gateway');
     closers.push(() => gatewayTelemetry.shutdown());

@@ -1,6 +1,6 @@
 import { createEventPipeline, readEventsConfig } from '../events/index.js';
 import { createSharedState, openDatabase, readDatabaseConfig, type Env, type Logger } from '../platform/index.js';
-import { buildAdapters } from './events.js';
+import { buildAdapters, startAnalyticsSync, startPolling } from './events.js';
 
 /**
  * `npm start -- worker`: event workers alone, against the database the ingesting gateway writes (DATABASE_URL),
@@ -11,22 +11,31 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
   const state = createSharedState(source, log);
   await state.ready();
   const db = await openDatabase(readDatabaseConfig(source));
+  const eventsLog = log.child({ part: 'events' });
+  // Catch-up only reaches configured vendors here: a worker alone starts no emulator.
+  const adapters = buildAdapters(source, {}, { stripe: [] }, eventsLog);
   const pipeline = await createEventPipeline({
     db,
     state,
-    log: log.child({ part: 'events' }),
-    // Catch-up only reaches configured vendors here: a worker alone starts no emulator.
-    adapters: buildAdapters(source, {}, { stripe: [] }),
+    log: eventsLog,
+    adapters,
     retryLimit: config.retryLimit,
     retryDelaySeconds: config.retryDelaySeconds,
     jobTimeoutSeconds: config.jobTimeoutSeconds,
     maintenanceSeconds: config.maintenanceSeconds,
   });
   await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
+  // Vendors without webhooks (the ERP) are polled where the workers run.
+  const polling = startPolling(pipeline, adapters, eventsLog);
+  // The analytics sync, when Mixpanel is configured: the database's slot keeps every worker to one export per interval.
+  const analytics = startAnalyticsSync(source, db, log, state, { run: true });
   return {
     lines: [`event worker on ${db.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'} (schema ${db.schema}), ${config.concurrency} pollers`],
     async close() {
+      await polling.stop();
+      await analytics?.close();
       await pipeline.close();
+      await Promise.all(adapters.map((adapter) => adapter.close?.()));
       await db.close();
       await state.close();
     },
