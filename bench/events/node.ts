@@ -97,7 +97,8 @@ if (mode === 'ingest' || mode === 'all') {
 }
 process.on('SIGTERM', () => {
   timings.lagP99.push(lag.percentile(99) / 1e6);
-  console.log(`timings ${JSON.stringify(timings)}`);
+  if (process.env.BENCH_TIMINGS_DIR)
+    writeFileSync(join(process.env.BENCH_TIMINGS_DIR, `${mode}-${process.pid}.json`), JSON.stringify(timings));
   if (process.env.BENCH_SQL_STATS)
     writeFileSync(
       join(process.env.BENCH_SQL_STATS, `${mode}-${process.pid}.json`),

@@ -14,7 +14,7 @@
  * Then the log is audited: every event the emulators emitted is in it, none applied twice, no forged one
  * accepted, and each entity's applied state (entity_state) equals the emulator's own store.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,6 +153,7 @@ function track(deliverer: Deliverer, read: (body: string) => Array<{ id: string;
 
 type Result = {
   backend: string;
+  events: number;
   ingestSeconds: number;
   acksPerSecond: number;
   p50: number;
@@ -244,6 +245,8 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
   }
+  const timingsDir = mkdtempSync(join(tmpdir(), 'bench-timings-'));
+  env.BENCH_TIMINGS_DIR = timingsDir;
   const children: ChildRun[] = [];
   const start = async (mode: string) => {
     const child = runScript('bench/events/node.ts', [mode], env);
@@ -381,12 +384,12 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
   for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGTERM');
   await Promise.all(children.map((child) => child.exited));
   const timings = { request: [] as number[], append: [] as number[], batch: [] as number[], lagP99: [] as number[] };
-  for (const child of children) {
-    const line = /^timings (.*)$/m.exec(child.output.join(''));
-    if (!line) continue;
-    const parsed = JSON.parse(line[1]!) as typeof timings;
+  // Each process writes its own file (its stdout and stderr share one stream here, which can split a line).
+  for (const file of readdirSync(timingsDir)) {
+    const parsed = JSON.parse(readFileSync(join(timingsDir, file), 'utf8')) as typeof timings;
     for (const key of ['request', 'append', 'batch', 'lagP99'] as const) timings[key].push(...parsed[key]);
   }
+  rmSync(timingsDir, { recursive: true, force: true });
 
   // Audit: the log and entity_state, straight from the database, against the emulators' stores.
   const db: Database = await openDatabase(backend === 'postgres' ? { url: POSTGRES_URL, schema } : { dataDir });
@@ -429,6 +432,7 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
   const append = sortedOf(timings.append);
   return {
     backend,
+    events: TOTAL,
     ingestSeconds,
     acksPerSecond: latencies.length / ingestSeconds,
     p50: percentile(latencies, 50),
@@ -492,6 +496,7 @@ bare express server, as the gateway mounts it) and the workers in their own.
 
 | | ${results.map((result) => (result.backend === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL')).join(' | ')} |
 |---|${results.map(() => '---').join('|')}|
+${row('vendor changes (events) in this run', (r) => String(r.events))}
 ${row('acknowledged deliveries', (r) => String(r.deliveries))}
 ${row('ingest throughput (acks/s)', (r) => r.acksPerSecond.toFixed(0))}
 ${row('ack latency p50, at the vendor (ms)', (r) => ms(r.p50))}
