@@ -24,14 +24,42 @@ export type JobEngineOptions = {
   jobTimeoutSeconds?: number;
   /** How often pg-boss looks for timed-out jobs, in seconds; default 30. */
   maintenanceSeconds?: number;
+  /** Whether this process runs pg-boss's maintenance and cron clock; default true (see EventPipelineOptions). */
+  maintenance?: boolean;
 };
 
 export type JobEngine = {
   readonly boss: PgBoss;
   /** Enqueues apply jobs inside the caller's transaction: they exist exactly when the appended rows do. */
   enqueueApply(tx: Queryable, jobs: readonly ApplyJob[]): Promise<void>;
+  /**
+   * The SQL that enqueues one apply job per row of `source` (a FROM item aliased `s`, with columns `id` and `replay`), for a
+   * statement that appends and enqueues at once (events/log.ts): one round trip, one implicit transaction.
+   */
+  applyJobsFrom(source: string): string;
   stop(): Promise<void>;
 };
+
+/**
+ * pg-boss's job insert, for the apply queue, as SQL that can be part of a larger statement. It writes the
+ * row `boss.insert` would (pg-boss 10.4 plans.insertJobs): the queue row's retry, backoff, expiry, retention and
+ * dead-letter settings, which startJobEngine keeps current with updateQueue. Ingest used a second round trip
+ * for boss.insert inside its transaction; this takes the enqueue into the append's own statement.
+ * test/events/jobs.test.ts checks the two stay equal.
+ */
+export function applyJobsSql(bossSchema: string, source: string): string {
+  return `INSERT INTO ${bossSchema}.job (name, data, dead_letter, expire_in, keep_until, retry_limit, retry_delay, retry_backoff, policy)
+    SELECT q.name,
+      CASE WHEN s.replay THEN jsonb_build_object('id', s.id, 'replay', true) ELSE jsonb_build_object('id', s.id) END,
+      q.dead_letter,
+      COALESCE(q.expire_seconds * interval '1 second', interval '15 minutes'),
+      now() + COALESCE(q.retention_minutes * interval '1 minute', interval '14 days'),
+      COALESCE(q.retry_limit, 2),
+      CASE WHEN COALESCE(q.retry_backoff, false) THEN GREATEST(COALESCE(q.retry_delay, 0), 1) ELSE COALESCE(q.retry_delay, 0) END,
+      COALESCE(q.retry_backoff, false),
+      q.policy
+    FROM ${source} JOIN ${bossSchema}.queue q ON q.name = '${APPLY_QUEUE}'`;
+}
 
 /** pg-boss's own tables live beside ours: in `pgboss`, or `<schema>_jobs` when the database has its own schema. */
 function bossSchema(db: Database): string {
@@ -43,11 +71,14 @@ function asBossDb(target: Queryable): PgBoss.Db {
 }
 
 export async function startJobEngine(options: JobEngineOptions): Promise<JobEngine> {
+  const schema = bossSchema(options.db);
   const boss = new PgBoss({
     db: asBossDb(options.db),
-    schema: bossSchema(options.db),
+    schema,
     maintenanceIntervalSeconds: options.maintenanceSeconds ?? 30,
     monitorStateIntervalSeconds: 3600,
+    supervise: options.maintenance !== false,
+    schedule: options.maintenance !== false,
   });
   boss.on('error', (error) => options.log.error({ err: error }, 'job engine error'));
   await boss.start();
@@ -66,11 +97,12 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
     boss,
     async enqueueApply(tx, jobs) {
       if (jobs.length === 0) return;
-      await boss.insert(
-        jobs.map((data) => ({ name: APPLY_QUEUE, data, ...retry, deadLetter: DEAD_QUEUE })),
-        { db: asBossDb(tx) },
-      );
+      await tx.query(applyJobsSql(schema, 'unnest($1::bigint[], $2::boolean[]) AS s (id, replay)'), [
+        jobs.map((job) => String(job.id)),
+        jobs.map((job) => job.replay === true),
+      ]);
     },
+    applyJobsFrom: (source) => applyJobsSql(schema, source),
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
   };
 }

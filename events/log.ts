@@ -75,18 +75,32 @@ function toLoggedEvent(row: Row): LoggedEvent {
   };
 }
 
+/** A row the append created: its log id and the vendor's key it was created for. */
+export type AppendedEvent = { id: number; vendor: string; vendorEventId: string };
+
 /**
- * Appends events; a (vendor, vendor id) already in the log is skipped. Returns the new rows' ids, so only
- * those are enqueued: a duplicate delivery is acknowledged and never applied again.
+ * Appends events in one statement; a (vendor, vendor id) already in the log, or earlier in the same batch, is
+ * skipped. Returns the rows created, in id order, so only those are enqueued: a duplicate delivery is
+ * acknowledged and never applied again. `enqueue(source)` gives SQL run over the new rows as part of the same
+ * statement (events/jobs.ts applyJobsFrom): appended and enqueued in one round trip and one transaction, even
+ * without an explicit one, so neither can exist without the other.
  */
-export async function appendEvents(db: Queryable, events: readonly VendorEvent[], source: 'webhook' | 'catch-up'): Promise<number[]> {
+export async function appendEvents(
+  db: Queryable,
+  events: readonly VendorEvent[],
+  source: 'webhook' | 'catch-up',
+  enqueue?: (source: string) => string,
+): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
-  // One statement for the batch (a HubSpot delivery carries up to 100 events): unnest keeps it parameterized.
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO event_log (vendor, vendor_event_id, type, entity, occurred_at, source, payload, change, state)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[], $9::jsonb[])
-     ON CONFLICT (vendor, vendor_event_id) DO NOTHING
-     RETURNING id`,
+  // unnest keeps a batch (many deliveries, or a HubSpot delivery of up to 100 events) one parameterized statement.
+  const { rows } = await db.query<{ id: string; vendor: string; vendor_event_id: string }>(
+    `WITH appended AS (
+       INSERT INTO event_log (vendor, vendor_event_id, type, entity, occurred_at, source, payload, change, state)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[], $9::jsonb[])
+       ON CONFLICT (vendor, vendor_event_id) DO NOTHING
+       RETURNING id, vendor, vendor_event_id
+     )${enqueue ? `, enqueued AS (${enqueue('(SELECT id, false AS replay FROM appended) AS s')})` : ''}
+     SELECT id, vendor, vendor_event_id FROM appended ORDER BY id`,
     [
       events.map((event) => event.vendor),
       events.map((event) => event.id),
@@ -99,7 +113,7 @@ export async function appendEvents(db: Queryable, events: readonly VendorEvent[]
       events.map((event) => (event.state === undefined ? null : JSON.stringify(event.state))),
     ],
   );
-  return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+  return rows.map((row) => ({ id: Number(row.id), vendor: row.vendor, vendorEventId: row.vendor_event_id }));
 }
 
 function where(filter: EventFilter): { clause: string; params: unknown[] } {

@@ -7,10 +7,12 @@ import {
   type Logger,
   type SharedState,
   type VendorAdapter,
+  type VendorEvent,
   type WebhookRequest,
 } from '../platform/index.js';
-import { applyEvent, recordDead, recordFailure, type ApplyHooks } from './apply.js';
+import { applyEvent, applyEvents, recordDead, recordFailure, type ApplyHooks } from './apply.js';
 import { APPLY_QUEUE, DEAD_QUEUE, RECONCILE_QUEUE, startJobEngine, type ApplyJob, type JobEngine } from './jobs.js';
+import { createGroupCommit } from './group-commit.js';
 import { appendEvents, countByStatus, matchingIds, type EventFilter, type EventStatus } from './log.js';
 import { EVENT_MIGRATIONS } from './migrations.js';
 
@@ -31,6 +33,12 @@ export type EventPipelineOptions = {
   jobTimeoutSeconds?: number;
   /** How often timed-out jobs are looked for; default 30 s. */
   maintenanceSeconds?: number;
+  /**
+   * Whether this process keeps the job engine's house: expiring a killed worker's jobs, archiving, firing cron
+   * schedules; default true. A process that only ingests (the gateway when workers run apart) can leave it to
+   * the workers, sparing the database a maintenance transaction every `maintenanceSeconds`; some process must.
+   */
+  maintenance?: boolean;
 };
 
 export type WorkerOptions = {
@@ -38,6 +46,11 @@ export type WorkerOptions = {
   concurrency?: number;
   /** Jobs fetched per poll; default 20. */
   batchSize?: number;
+  /**
+   * Events applied in one transaction, from one fetched batch; default 10. More means fewer commits; on PGlite,
+   * one connection, it also means ingest waits longer behind each apply transaction.
+   */
+  eventsPerTransaction?: number;
   /** Seconds between polls when the queue is empty; default 0.5 (pg-boss's minimum). */
   pollingIntervalSeconds?: number;
   /** Catch-up schedule (cron, minute resolution); default every 5 minutes; null: only at start. */
@@ -89,11 +102,29 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     retryDelaySeconds: options.retryDelaySeconds,
     jobTimeoutSeconds: options.jobTimeoutSeconds,
     maintenanceSeconds: options.maintenanceSeconds,
+    maintenance: options.maintenance,
   });
   const adapters = new Map((options.adapters ?? []).map((adapter) => [adapter.vendor, adapter]));
   const hooks = options.hooks ?? {};
   const rejections: Record<string, Record<string, number>> = {};
   const workerIds: string[] = [];
+
+  // Webhook appends share statements under load (events/group-commit.ts): one round trip and one commit for
+  // every delivery that arrived while the previous statement was being written.
+  const appender = createGroupCommit<readonly VendorEvent[], IngestResult>(
+    async (deliveries) => {
+      const appended = await appendEvents(db, deliveries.flat(), 'webhook', engine.applyJobsFrom);
+      const created = new Set(appended.map((row) => `${row.vendor}\u0000${row.vendorEventId}`));
+      // A row is credited to the first delivery carrying it; the same event delivered twice in one batch is
+      // a duplicate for the second, as it would be a batch later.
+      return deliveries.map((events) => {
+        let accepted = 0;
+        for (const event of events) if (created.delete(`${event.vendor}\u0000${event.id}`)) accepted++;
+        return { accepted, duplicates: events.length - accepted };
+      });
+    },
+    { weight: (events) => events.length },
+  );
 
   const reject = (vendor: string, reason: string) => {
     const byReason = (rejections[vendor] ??= {});
@@ -118,17 +149,31 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     return ids.length;
   }
 
-  async function handleApply(jobs: PgBoss.Job<ApplyJob>[]): Promise<void> {
-    for (const job of jobs) {
+  async function handleApply(jobs: PgBoss.Job<ApplyJob>[], perTransaction: number): Promise<void> {
+    for (let start = 0; start < jobs.length; start += perTransaction) {
+      const chunk = jobs.slice(start, start + perTransaction);
       try {
-        await applyEvent(db, state, hooks, job.data.id, job.data.replay === true);
+        await applyEvents(
+          db,
+          state,
+          hooks,
+          chunk.map((job) => job.data),
+        );
       } catch (error) {
-        log.warn({ err: error, eventId: job.data.id }, 'applying an event failed; it will be retried');
-        await recordFailure(db, job.data.id, error);
-        // Failing this job alone: the rest of the batch completes when the handler returns.
-        await engine.boss.fail(APPLY_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) });
+        // One event failing rolls its whole batch back: apply them one by one, so only that one is retried.
+        if (chunk.length === 1) await failed(chunk[0]!, error);
+        else
+          for (const job of chunk)
+            await applyEvent(db, state, hooks, job.data.id, job.data.replay === true).catch((cause: unknown) => failed(job, cause));
       }
     }
+  }
+
+  async function failed(job: PgBoss.Job<ApplyJob>, error: unknown): Promise<void> {
+    log.warn({ err: error, eventId: job.data.id }, 'applying an event failed; it will be retried');
+    await recordFailure(db, job.data.id, error);
+    // Failing this job alone: the rest of the batch completes when the handler returns.
+    await engine.boss.fail(APPLY_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) });
   }
 
   const pipeline: EventPipeline = {
@@ -151,15 +196,8 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
         else if (error instanceof PayloadError) reject(vendor, 'payload');
         throw error;
       }
-      const appended = await db.transaction(async (tx) => {
-        const ids = await appendEvents(tx, events, 'webhook');
-        await engine.enqueueApply(
-          tx,
-          ids.map((id) => ({ id })),
-        );
-        return ids.length;
-      });
-      return { accepted: appended, duplicates: events.length - appended };
+      if (events.length === 0) return { accepted: 0, duplicates: 0 };
+      return appender.submit(events);
     },
     async reconcile(vendors) {
       const result: ReconcileResult = {};
@@ -177,12 +215,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
             outcome.appended += await db.transaction(async (tx) => {
               let appended = 0;
               for (let start = 0; start < page.events.length; start += CHUNK) {
-                const ids = await appendEvents(tx, page.events.slice(start, start + CHUNK), 'catch-up');
-                await engine.enqueueApply(
-                  tx,
-                  ids.map((id) => ({ id })),
-                );
-                appended += ids.length;
+                appended += (await appendEvents(tx, page.events.slice(start, start + CHUNK), 'catch-up', engine.applyJobsFrom)).length;
               }
               await tx.query(
                 `INSERT INTO catch_up_cursors (vendor, cursor) VALUES ($1, $2) ON CONFLICT (vendor) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()`,
@@ -209,8 +242,9 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     async startWorkers(workerOptions = {}) {
       const { boss } = engine;
       const poll = { batchSize: workerOptions.batchSize ?? 20, pollingIntervalSeconds: workerOptions.pollingIntervalSeconds ?? 0.5 };
+      const perTransaction = workerOptions.eventsPerTransaction ?? 10;
       for (let index = 0; index < (workerOptions.concurrency ?? 2); index++) {
-        workerIds.push(await boss.work<ApplyJob>(APPLY_QUEUE, poll, handleApply));
+        workerIds.push(await boss.work<ApplyJob>(APPLY_QUEUE, poll, (jobs) => handleApply(jobs, perTransaction)));
       }
       workerIds.push(
         await boss.work<ApplyJob>(DEAD_QUEUE, poll, async (jobs) => {
@@ -229,6 +263,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     },
     counts: (filter) => countByStatus(db, filter),
     async close() {
+      await appender.drain();
       for (const id of workerIds.splice(0)) await engine.boss.offWork({ id }).catch(() => {});
       await engine.stop();
     },

@@ -251,6 +251,7 @@ export async function startEvents(
   const eventsLog = log.child({ part: 'events' });
   const adapters = buildAdapters(source, emulators, emulatorSecrets, eventsLog);
   try {
+    const workers = options.workers ?? config.inProcessWorkers;
     const pipeline = await createEventPipeline({
       db,
       state,
@@ -260,8 +261,9 @@ export async function startEvents(
       retryDelaySeconds: config.retryDelaySeconds,
       jobTimeoutSeconds: config.jobTimeoutSeconds,
       maintenanceSeconds: config.maintenanceSeconds,
+      // A gateway that only ingests leaves pg-boss's maintenance and schedules to the processes running workers.
+      maintenance: workers,
     });
-    const workers = options.workers ?? config.inProcessWorkers;
     if (workers) await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
     // Polling belongs with the workers: where they run apart, `npm start -- worker` polls.
     const polling = workers ? startPolling(pipeline, adapters, eventsLog) : undefined;

@@ -68,7 +68,8 @@ describe.each(kinds)('event pipeline on %s', (kind) => {
       retryDelaySeconds: 1,
     });
     await pipeline.startWorkers({ reconcileCron: null, reconcileAtStart: false });
-  });
+    // pg-boss creating its schema in PGlite takes most of a minute on a loaded machine.
+  }, 120_000);
 
   it('appends a verified delivery, acknowledges, applies it and purges its tags', async () => {
     const now = Math.floor(Date.now() / 1000);
