@@ -32,6 +32,7 @@ import { createStripeAdapter } from '../subgraphs/payments/webhooks.js';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { EventsPanel } from '../gateway/index.js';
+import { buildSync, type StartedSync } from './sync.js';
 
 const secretList = () =>
   z
@@ -88,6 +89,8 @@ export function buildAdapters(source: Env, emulators: EventEmulators, emulatorSe
 
 export type StartedEvents = {
   pipeline: EventPipeline;
+  /** Customer sync (propagation through the gateway); absent with SYNC=false. */
+  sync?: StartedSync;
   db: Database;
   routes: Router;
   /** What the gateway's /status shows of the pipeline, and its redrive button. */
@@ -113,25 +116,33 @@ export async function startEvents(
   const db = options.database ?? (await openDatabase(readDatabaseConfig(source)));
   const emulatorSecrets = { stripe: [] as string[] };
   try {
+    // Customer sync rides on the pipeline: its hook enqueues propagations in the apply transaction.
+    const sync = buildSync(source, log, db);
     const pipeline = await createEventPipeline({
       db,
       state,
       log: log.child({ part: 'events' }),
       adapters: buildAdapters(source, emulators, emulatorSecrets),
+      ...(sync ? { hooks: sync.engine.hooks } : {}),
       retryLimit: config.retryLimit,
       retryDelaySeconds: config.retryDelaySeconds,
       jobTimeoutSeconds: config.jobTimeoutSeconds,
       maintenanceSeconds: config.maintenanceSeconds,
     });
-    if (options.workers ?? config.inProcessWorkers)
+    await sync?.engine.attach(pipeline.boss);
+    if (options.workers ?? config.inProcessWorkers) {
       await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
+      await sync?.engine.startWorkers({ concurrency: config.concurrency });
+    }
     return {
       pipeline,
+      ...(sync ? { sync } : {}),
       db,
       panel: { summary: () => summarizeEvents(pipeline), redrive: () => pipeline.redrive() },
       observe: (registry) => registerEventMetrics(registry, pipeline),
       routes: eventRoutes({ pipeline, log, admin: readAdminConfig(source), publicUrl: config.publicUrl }),
       connectEmulators(gatewayUrl) {
+        sync?.connect(gatewayUrl);
         if (emulators.stripe) {
           emulatorSecrets.stripe.push(
             emulators.stripe.webhooks.register({ url: `${gatewayUrl}/webhooks/stripe`, enabled_events: ['*'] }).secret,
@@ -150,6 +161,7 @@ export async function startEvents(
         });
       },
       async close() {
+        await sync?.engine.stop();
         await pipeline.close();
         if (owned) await db.close();
       },
