@@ -53,7 +53,11 @@ export function serviceIdentity(source: Env, config: SyncConfig): ServiceIdentit
     ...apiKey,
     async token() {
       if (!cached || cached.until < Date.now()) {
-        const token = await mintDevToken(await loadDevKeys(keyFile), { sub: 'interchange-sync', scope: SYNC_SCOPES, expiresInSeconds: 3600 });
+        const token = await mintDevToken(await loadDevKeys(keyFile), {
+          sub: 'interchange-sync',
+          scope: SYNC_SCOPES,
+          expiresInSeconds: 3600,
+        });
         cached = { token, until: Date.now() + 3_000_000 };
       }
       return cached.token;

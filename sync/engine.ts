@@ -62,7 +62,11 @@ const ALIAS: Record<System, string> = { hubspot: 'crm', stripe: 'billing', erp: 
 const ERP_CONFLICT_RETRIES = 3;
 
 /** The contact, Stripe customer or ERP customer an event is about, from its log entity (`contact:1001:phone`). */
-function subjectOf(system: System, entity: string, email: string | undefined): Pick<PropagateJob, 'contactId' | 'stripeId' | 'erpNo' | 'email'> {
+function subjectOf(
+  system: System,
+  entity: string,
+  email: string | undefined,
+): Pick<PropagateJob, 'contactId' | 'stripeId' | 'erpNo' | 'email'> {
   const [, id = ''] = entity.split(':');
   const subject = email ? { email } : {};
   if (system === 'hubspot') return { ...subject, contactId: id };
@@ -76,7 +80,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const { db, rules, gateway, log } = options;
   const now = options.now ?? Date.now;
   const echoWindowMs = options.echoWindowMs ?? 3_600_000;
-  const retry = { retryLimit: options.retryLimit ?? 5, retryDelay: options.retryDelaySeconds ?? 1, retryBackoff: true, expireInSeconds: 120 };
+  const retry = {
+    retryLimit: options.retryLimit ?? 5,
+    retryDelay: options.retryDelaySeconds ?? 1,
+    retryBackoff: true,
+    expireInSeconds: 120,
+  };
   const counters: SyncCounters = { jobs: 0, writes: 0, echoes: 0, conflicts: 0, retries: 0, failures: 0 };
   const ruleOf = new Map(rules.fields.map((rule) => [rule.field, rule]));
   let boss: PgBoss | undefined;
@@ -92,21 +101,34 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     ...retry,
   });
 
-  async function record(tx: Queryable, entry: {
-    contactId: string;
-    field: string;
-    system: string;
-    kind: 'echo' | 'conflict' | 'reported' | 'retry';
-    winner: string;
-    value: unknown;
-    rejected?: unknown;
-    reason: string;
-    eventId: number | null;
-  }) {
+  async function record(
+    tx: Queryable,
+    entry: {
+      contactId: string;
+      field: string;
+      system: string;
+      kind: 'echo' | 'conflict' | 'reported' | 'retry';
+      winner: string;
+      value: unknown;
+      rejected?: unknown;
+      reason: string;
+      eventId: number | null;
+    },
+  ) {
     await tx.query(
       `INSERT INTO sync_resolutions (contact_id, field, system, kind, winner, value, rejected, reason, event_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [entry.contactId, entry.field, entry.system, entry.kind, entry.winner, JSON.stringify(entry.value ?? null), JSON.stringify(entry.rejected ?? null), entry.reason, entry.eventId],
+      [
+        entry.contactId,
+        entry.field,
+        entry.system,
+        entry.kind,
+        entry.winner,
+        JSON.stringify(entry.value ?? null),
+        JSON.stringify(entry.rejected ?? null),
+        entry.reason,
+        entry.eventId,
+      ],
     );
   }
 
@@ -115,7 +137,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (job.contactId) return job.contactId;
     const column = job.stripeId ? 'stripe_id' : job.erpNo ? 'erp_no' : undefined;
     if (column) {
-      const { rows } = await db.query<{ contact_id: string }>(`SELECT contact_id FROM sync_links WHERE ${column} = $1`, [job.stripeId ?? job.erpNo]);
+      const { rows } = await db.query<{ contact_id: string }>(`SELECT contact_id FROM sync_links WHERE ${column} = $1`, [
+        job.stripeId ?? job.erpNo,
+      ]);
       if (rows[0]) return rows[0].contact_id;
     }
     if (!job.email) return undefined;
@@ -127,7 +151,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const { data, errors } = await gateway.request<{ customer: CustomerSnapshot | null }>(SNAPSHOT_QUERY, { id: contactId });
     // A system that could not be read leaves its part null with an error: comparing against it would be wrong.
     const failed = errors.filter((error) => error.path?.[0] === 'customer');
-    if (failed.length > 0) throw new GatewayError(`Reading customer ${contactId} failed: ${failed.map((e) => e.message).join('; ')}`, failed);
+    if (failed.length > 0)
+      throw new GatewayError(`Reading customer ${contactId} failed: ${failed.map((e) => e.message).join('; ')}`, failed);
     return data.customer;
   }
 
@@ -195,7 +220,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         const error = errors.find((candidate) => candidate.path?.[0] === ALIAS[target]);
         if (!error && data[ALIAS[target]]) {
           counters.writes++;
-          await db.query(`UPDATE sync_writes SET status = 'done', done_at = now(), vendor_calls = vendor_calls + 1, last_error = NULL WHERE id = $1`, [id]);
+          await db.query(
+            `UPDATE sync_writes SET status = 'done', done_at = now(), vendor_calls = vendor_calls + 1, last_error = NULL WHERE id = $1`,
+            [id],
+          );
           continue;
         }
         const message = error?.message ?? 'no answer';
@@ -217,7 +245,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           if (!fresh?.account) continue;
           current = fresh;
           const values = new Map<string, string | null>();
-          for (const [field, value] of pending.get('erp')!) if (fieldValue(fresh, ruleOf.get(field)!, 'erp') !== value) values.set(field, value);
+          for (const [field, value] of pending.get('erp')!)
+            if (fieldValue(fresh, ruleOf.get(field)!, 'erp') !== value) values.set(field, value);
           if (values.size > 0) next.set('erp', values);
           continue;
         }
@@ -247,7 +276,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       `INSERT INTO sync_links (contact_id, email, stripe_id, erp_no) VALUES ($1, $2, $3, $4)
        ON CONFLICT (contact_id) DO UPDATE SET email = EXCLUDED.email, stripe_id = COALESCE(EXCLUDED.stripe_id, sync_links.stripe_id),
          erp_no = COALESCE(EXCLUDED.erp_no, sync_links.erp_no), updated_at = now()`,
-      [contactId, snapshot.email, snapshot.billing?.id ?? job.stripeId ?? null, snapshot.account?.number ?? snapshot.erpCustomerNumber ?? job.erpNo ?? null],
+      [
+        contactId,
+        snapshot.email,
+        snapshot.billing?.id ?? job.stripeId ?? null,
+        snapshot.account?.number ?? snapshot.erpCustomerNumber ?? job.erpNo ?? null,
+      ],
     );
     const occurredAt = new Date(job.occurredAt);
     const plan = new Map<System, Map<string, string | null>>();
@@ -293,10 +327,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const current = fieldValue(snapshot, rule, job.system);
       if (current === undefined || current === ownerValue) continue;
       counters.conflicts++;
-      const { rows } = await db.query<{ occurred_at: Date | string }>('SELECT occurred_at FROM sync_fields WHERE contact_id = $1 AND field = $2', [
-        contactId,
-        field,
-      ]);
+      const { rows } = await db.query<{ occurred_at: Date | string }>(
+        'SELECT occurred_at FROM sync_fields WHERE contact_id = $1 AND field = $2',
+        [contactId, field],
+      );
       const ownerAt = rows[0] ? new Date(rows[0].occurred_at).getTime() : undefined;
       const close = ownerAt !== undefined && Math.abs(occurredAt.getTime() - ownerAt) <= rules.clockSkewMs;
       if (rule.onConflict === 'revert' || close) {

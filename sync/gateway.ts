@@ -10,7 +10,11 @@ export type ServiceIdentity = {
   apiKey?: string;
 };
 
-export type GraphQLError = { message: string; path?: ReadonlyArray<string | number>; extensions?: { code?: string } & Record<string, unknown> };
+export type GraphQLError = {
+  message: string;
+  path?: ReadonlyArray<string | number>;
+  extensions?: { code?: string } & Record<string, unknown>;
+};
 
 /** Raised when the gateway answers with no data at all (refused, down): the job is retried. */
 export class GatewayError extends Error {
@@ -30,7 +34,11 @@ export type GatewayClient = {
   readonly sent: number;
 };
 
-export function createGatewayClient(options: { url: () => string | undefined; identity: ServiceIdentity; timeoutMs?: number }): GatewayClient {
+export function createGatewayClient(options: {
+  url: () => string | undefined;
+  identity: ServiceIdentity;
+  timeoutMs?: number;
+}): GatewayClient {
   let sent = 0;
   return {
     get sent() {
