@@ -22,6 +22,8 @@ export type PropagateJob = {
   stripeId?: string;
   erpNo?: string;
   email?: string;
+  /** Other emails the subject had (a Stripe change of email names the previous one): the contact may hold one. */
+  emails?: string[];
   fields: string[];
   values: Record<string, string | null>;
   occurredAt: string;
@@ -142,9 +144,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       ]);
       if (rows[0]) return rows[0].contact_id;
     }
-    if (!job.email) return undefined;
-    const { data } = await gateway.request<{ customerByEmail: { id: string } | null }>(CONTACT_BY_EMAIL_QUERY, { email: job.email });
-    return data.customerByEmail?.id;
+    for (const email of new Set([...(job.email ? [job.email] : []), ...(job.emails ?? [])])) {
+      const { data } = await gateway.request<{ customerByEmail: { id: string } | null }>(CONTACT_BY_EMAIL_QUERY, { email });
+      if (data.customerByEmail) return data.customerByEmail.id;
+    }
+    return undefined;
   }
 
   async function snapshotOf(contactId: string): Promise<CustomerSnapshot | null> {
@@ -324,7 +328,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         });
         continue;
       }
-      const current = fieldValue(snapshot, rule, job.system);
+      // The gateway joins Stripe by the contact's email: after a change of email in Stripe the join finds no
+      // record, and the event's own value is what Stripe holds.
+      const current = fieldValue(snapshot, rule, job.system) ?? reported;
       if (current === undefined || current === ownerValue) continue;
       counters.conflicts++;
       const { rows } = await db.query<{ occurred_at: Date | string }>(
@@ -395,6 +401,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           eventId,
           system,
           ...subjectOf(system, entity, change.email),
+          emails: change.tags.filter((tag) => tag.startsWith('Customer:') && tag.includes('@')).map((tag) => tag.slice('Customer:'.length)),
           fields: [...changed.keys()],
           values,
           occurredAt: change.occurredAt,

@@ -133,5 +133,45 @@ for (const kind of ['pglite', 'postgres'] as const) {
       expect(hubspotWrites()).toBe(writes.hubspot);
       expect(stack.emulators.stripe!.requests.count({ method: 'POST', path: `/v1/customers/${customer.stripeId}` })).toBe(1);
     });
+
+    it("a CRM-owned phone changed in Stripe is reverted to the owner's value, and the resolution is recorded", async (context) => {
+      if (skip) context.skip();
+      const customer = linked[1]!;
+      const owner = await hubspot.crm.contacts.basicApi.getById(customer.contactId, ['phone']);
+      const ownerPhone = owner.properties.phone;
+      await stripe.customers.update(customer.stripeId, { phone: '+19990000001' });
+      const reverted = await eventually(
+        async () => ((await stripe.customers.retrieve(customer.stripeId)) as Stripe.Customer).phone,
+        (phone) => phone === ownerPhone,
+      );
+      expect(reverted).toBe(ownerPhone);
+      const { rows } = await stack.events!.db.query<{ kind: string; winner: string; reason: string }>(
+        `SELECT kind, winner, reason FROM sync_resolutions WHERE contact_id = $1 AND field = 'phone' AND system = 'stripe'`,
+        [customer.contactId],
+      );
+      expect(rows).toContainEqual(expect.objectContaining({ kind: 'conflict', winner: 'hubspot' }));
+    });
+
+    it('a CRM-owned email changed in Stripe is only reported (the rule says report): Customer.sync shows the drift', async (context) => {
+      if (skip) context.skip();
+      const customer = linked[2]!;
+      await stripe.customers.update(customer.stripeId, { email: `changed.${customer.email}` });
+      const token = await stack.devToken({ sub: 'ops', scope: 'crm:read' });
+      const query = 'query($id: ID!) { customer(id: $id) { sync { status drift { field system expected actual } } } }';
+      const result = await eventually(
+        () =>
+          stack.query<{ customer: { sync: { status: string; drift: unknown[] } | null } }>(
+            query,
+            { id: customer.contactId },
+            { authorization: `Bearer ${token}` },
+          ),
+        (answer) => answer.data?.customer.sync?.status === 'DRIFTED',
+      );
+      expect(result.data?.customer.sync).toEqual({
+        status: 'DRIFTED',
+        drift: [{ field: 'email', system: 'stripe', expected: customer.email, actual: `changed.${customer.email}` }],
+      });
+      expect(((await stripe.customers.retrieve(customer.stripeId)) as Stripe.Customer).email).toBe(`changed.${customer.email}`);
+    });
   });
 }
