@@ -182,7 +182,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const rows = new Map<System, number>();
       for (const [target, values] of pending) {
         const input = toMutationInput(rules, target, values, current);
-        const idempotencyKey = `sync:${job.key}:${target}:${shortHash(input)}`;
+        const idempotencyKey = `sync:${job.key}:${contactId}:${target}:${shortHash(input)}`;
         const { rows: inserted } = await db.query<{ id: string }>(
           `INSERT INTO sync_writes (contact_id, target, fields, event_id, reason, idempotency_key)
            VALUES ($1, $2, $3, $4, $5, $6)

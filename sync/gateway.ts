@@ -48,17 +48,25 @@ export function createGatewayClient(options: {
       const base = options.url();
       if (!base) throw new GatewayError('The gateway is not listening yet; the propagation is retried.');
       sent++;
-      const response = await fetch(`${base}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${await options.identity.token()}`,
-          ...(options.identity.apiKey ? { 'x-api-key': options.identity.apiKey } : {}),
-          // Not a browser: the gateway's CSRF prevention asks for this on every non-JSON-only request.
-          'apollo-require-preflight': 'true',
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      const send = async () =>
+        fetch(`${base}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await options.identity.token()}`,
+            ...(options.identity.apiKey ? { 'x-api-key': options.identity.apiKey } : {}),
+            // Not a browser: the gateway's CSRF prevention asks for this on every non-JSON-only request.
+            'apollo-require-preflight': 'true',
+          },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+        });
+      // A kept-alive socket the gateway closed while idle fails the next request before it is sent: one retry
+      // on a fresh socket. Sync's writes are idempotent (Stripe keys, ERP versions), so even a repeat is safe.
+      const response = await send().catch((error: unknown) => {
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return send();
+        throw error;
       });
       const text = await response.text();
       let body: { data?: T | null; errors?: GraphQLError[] };

@@ -5,3 +5,4 @@ export { loadRules, parseRules, RulesError, DEFAULT_RULES_FILE, type SyncRules, 
 export { readSyncConfig, type SyncConfig } from './config.js';
 export { SYNC_MIGRATIONS } from './migrations.js';
 export { createSyncSubgraph, type SyncSubgraphOptions } from './subgraph.js';
+export { runAudit, fixJobs, toCsv, compareCustomer, type AuditResult, type Difference } from './audit.js';

@@ -9,6 +9,7 @@ import { WSSecurity, createClientAsync } from 'soap';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ERP_USER, ERP_WSDL_FILES } from '../../emulators/erp-soap/index.js';
+import { createGatewayClient, fixJobs, loadRules, runAudit, toCsv } from '../../sync/index.js';
 import { SNAPSHOT_QUERY } from '../../sync/values.js';
 import { TEST_DATABASE_URL, postgresReachable } from '../kit/database.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
@@ -173,5 +174,37 @@ for (const kind of ['pglite', 'postgres'] as const) {
       });
       expect(((await stripe.customers.retrieve(customer.stripeId)) as Stripe.Customer).email).toBe(`changed.${customer.email}`);
     });
+
+    it("the audit finds a difference made behind sync's back, and its fix writes the owner's values", async (context) => {
+      if (skip) context.skip();
+      const customer = linked[3]!;
+      const soap = stack.emulators['erp-soap']!;
+      const client = await createClientAsync(ERP_WSDL_FILES.Customer, { endpoint: soap.pageUrl('Customer') });
+      client.setSecurity(
+        new WSSecurity(DEFAULT_ERP_USER.username, DEFAULT_ERP_USER.password, { passwordType: 'PasswordDigest', hasNonce: true }),
+      );
+      const card = await erpCustomer(customer.erpNo);
+      // The ERP has no webhooks: a change there reaches sync only through the audit (or the ERP change feed).
+      await (client as unknown as { UpdateAsync(args: object): Promise<unknown> }).UpdateAsync({
+        Customer: { Key: card.Key, Phone_No: '+4930000000' },
+      });
+      const token = await stack.devToken({ sub: 'auditor', scope: 'crm:read billing:read orders:read' });
+      const gateway = createGatewayClient({ url: () => stack.gatewayUrl, identity: { token: async () => token } });
+      const rules = loadRules();
+      const first = await runAudit({ db: stack.events!.db, gateway, rules });
+      const mine = first.differences.filter((difference) => difference.contactId === customer.contactId);
+      expect(mine).toContainEqual(expect.objectContaining({ field: 'phone', owner: 'hubspot', system: 'erp', actual: '+4930000000' }));
+      expect(first.linked).toBeGreaterThan(0);
+      expect(toCsv(mine).split('\r\n')[0]).toBe('contact_id,email,field,owner,system,expected,actual');
+
+      await stack.events!.sync!.engine.enqueue(fixJobs({ ...first, differences: mine }, 'test'));
+      const fixed = await eventually(
+        async () => (await erpCustomer(customer.erpNo)).Phone_No,
+        (phone) => phone !== '+4930000000',
+      );
+      expect(fixed).toBe(mine.find((difference) => difference.field === 'phone')!.expected);
+      const second = await runAudit({ db: stack.events!.db, gateway, rules });
+      expect(second.differences.filter((difference) => difference.contactId === customer.contactId)).toEqual([]);
+    }, 60_000);
   });
 }
