@@ -1,6 +1,7 @@
 import { createEventPipeline, readEventsConfig } from '../events/index.js';
 import { createSharedState, openDatabase, readDatabaseConfig, type Env, type Logger } from '../platform/index.js';
 import { buildAdapters } from './events.js';
+import { buildSync } from './sync.js';
 
 /**
  * `npm start -- worker`: event workers alone, against the database the ingesting gateway writes (DATABASE_URL),
@@ -11,8 +12,11 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
   const state = createSharedState(source, log);
   await state.ready();
   const db = await openDatabase(readDatabaseConfig(source));
+  // Sync writes through the gateway: apart from it, SYNC_GATEWAY_URL says where it is.
+  const sync = buildSync(source, log, db);
   const pipeline = await createEventPipeline({
     db,
+    ...(sync ? { hooks: sync.engine.hooks } : {}),
     state,
     log: log.child({ part: 'events' }),
     // Catch-up only reaches configured vendors here: a worker alone starts no emulator.
@@ -22,10 +26,13 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
     jobTimeoutSeconds: config.jobTimeoutSeconds,
     maintenanceSeconds: config.maintenanceSeconds,
   });
+  await sync?.engine.attach(pipeline.boss);
   await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
+  await sync?.engine.startWorkers({ concurrency: config.concurrency });
   return {
     lines: [`event worker on ${db.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'} (schema ${db.schema}), ${config.concurrency} pollers`],
     async close() {
+      await sync?.engine.stop();
       await pipeline.close();
       await db.close();
       await state.close();
