@@ -14,3 +14,6 @@ export { listEvents, getEvent, countByStatus, EVENT_STATUSES, type LoggedEvent, 
 export type { ApplyHooks, ApplyOutcome } from './apply.js';
 export { asBossDb } from './jobs.js';
 export { summarizeEvents, registerEventMetrics, oldestUnapplied, type EventsSummary } from './status.js';
+export { createAnalyticsReadModel, storeEvents, collapseCopies } from './analytics.js';
+export { createAnalyticsSync, type AnalyticsSync, type AnalyticsSyncOptions, type SyncOutcome } from './analytics-sync.js';
+export { readAnalyticsSyncConfig, type AnalyticsSyncConfig } from './analytics-config.js';

@@ -21,6 +21,7 @@ import {
 import { ErrorCode } from '../platform/index.js';
 import type { GatewayContext } from './context.js';
 import { Refusal, type PipelineStep } from './pipeline.js';
+import type { Caller } from './caller.js';
 import type { User } from './users.js';
 
 /**
@@ -52,15 +53,31 @@ function requirementOf(node: ASTNode | null | undefined, into: Requirement): voi
   }
 }
 
-function allows(requirement: Requirement, user: User | undefined): boolean {
-  if ((requirement.authenticated || requirement.scopes) && !user) return false;
-  return !requirement.scopes || requirement.scopes.some((all) => all.every((scope) => user!.scopes.has(scope)));
+/** What a request may reach: whether someone authenticated (a user, or a client with scopes), and its scopes. */
+export type Grant = { authenticated: boolean; scopes: ReadonlySet<string> };
+
+/**
+ * The request's grant from its user and its API client. A user token alone: the token's scopes. A client with
+ * registry scopes alone (a partner's server calling for itself): the client's scopes, and it counts as
+ * authenticated. Both: the intersection, because the app's key bounds what its users can reach through it (a
+ * client without registry scopes bounds nothing). Neither: nothing.
+ */
+export function grantOf(caller: Caller, user: User | undefined): Grant {
+  const bound = caller.kind === 'anonymous' ? undefined : caller.scopes;
+  if (user) return { authenticated: true, scopes: bound ? new Set([...user.scopes].filter((scope) => bound.has(scope))) : user.scopes };
+  if (bound) return { authenticated: true, scopes: bound };
+  return { authenticated: false, scopes: new Set() };
+}
+
+function allows(requirement: Requirement, grant: Grant): boolean {
+  if ((requirement.authenticated || requirement.scopes) && !grant.authenticated) return false;
+  return !requirement.scopes || requirement.scopes.some((all) => all.every((scope) => grant.scopes.has(scope)));
 }
 
 function describe(requirement: Requirement): string {
   if (requirement.scopes)
     return `requires the scope${requirement.scopes.length > 1 ? 's of one of' : ''} ${requirement.scopes.map((all) => all.join(' + ')).join(' | ')}`;
-  return 'requires a signed-in user';
+  return 'requires a signed-in user (or an API client with scopes)';
 }
 
 /** Requirements by `Type` or `Type.field`, read once from the supergraph's directives. */
@@ -84,11 +101,11 @@ function requirementsIndex(schema: GraphQLSchema): (type: GraphQLNamedType, fiel
   };
 }
 
-/** Removes what `user` may not see from every operation, inlining fragments; returns the document and what went. */
+/** Removes what `grant` may not reach from every operation, inlining fragments; returns the document and what went. */
 export function authorizeDocument(
   schema: GraphQLSchema,
   document: DocumentNode,
-  user: User | undefined,
+  grant: Grant,
   requirements = requirementsIndex(schema),
 ): { document: DocumentNode; removed: Removed[] } {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -114,7 +131,7 @@ export function authorizeDocument(
           continue;
         }
         const requirement = requirements(parent, name);
-        if (!allows(requirement, user)) {
+        if (!allows(requirement, grant)) {
           remove([...path, responseKey], `${parent.name}.${name}`, requirement, true);
           continue;
         }
@@ -132,7 +149,7 @@ export function authorizeDocument(
       const condition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : parent;
       if (!condition || !(isObjectType(condition) || isAbstractType(condition))) continue;
       const requirement = requirements(condition);
-      if (!allows(requirement, user)) {
+      if (!allows(requirement, grant)) {
         remove(path, condition.name, requirement, false);
         continue;
       }
@@ -174,12 +191,13 @@ export function authorizationStep(schema: GraphQLSchema, mode: Exclude<Authoriza
     name: 'authorization',
     run({ state }) {
       if (!state.document) return;
-      const { document, removed } = authorizeDocument(schema, state.document, state.user, requirements);
+      const grant = grantOf(state.caller, state.user);
+      const { document, removed } = authorizeDocument(schema, state.document, grant, requirements);
       if (removed.length === 0) return;
       if (mode === 'reject') {
         throw new Refusal(
-          state.user ? 403 : 401,
-          state.user ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED,
+          grant.authenticated ? 403 : 401,
+          grant.authenticated ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED,
           removed.map((entry) => entry.message).join(' '),
           {
             extensions: { unauthorizedPaths: removed.map((entry) => entry.path.join('.')) },

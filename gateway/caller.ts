@@ -9,7 +9,14 @@ import type { User, UserVerifier } from './users.js';
  * (refused when REQUIRE_API_KEY is on). The client name scopes rate limits and budgets.
  */
 export type Caller =
-  { kind: 'frontend' | 'partner'; name: string; rateLimitPerMinute: number } | { kind: 'anonymous'; name: undefined; address: string };
+  | {
+      kind: 'frontend' | 'partner';
+      name: string;
+      rateLimitPerMinute: number;
+      /** The client's own scopes from the registry; undefined: none declared (see Client.scopes). */
+      scopes?: ReadonlySet<string> | undefined;
+    }
+  | { kind: 'anonymous'; name: undefined; address: string };
 
 export type CallerOptions = {
   /** The declared API clients; undefined: every caller is anonymous. */
@@ -43,7 +50,12 @@ function clientOf(req: Request, options: CallerOptions): Caller {
   if (typeof key === 'string' && key !== '') {
     const client = options.registry?.find(key);
     if (!client) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'Unknown API key.');
-    return { kind: client.kind, name: client.name, rateLimitPerMinute: client.rateLimitPerMinute };
+    return {
+      kind: client.kind,
+      name: client.name,
+      rateLimitPerMinute: client.rateLimitPerMinute,
+      scopes: client.scopes ? new Set(client.scopes) : undefined,
+    };
   }
   if (options.requireApiKey) throw new Refusal(401, ErrorCode.UNAUTHENTICATED, 'An API key is required: send it in the x-api-key header.');
   return { kind: 'anonymous', name: undefined, address: req.socket.remoteAddress ?? 'unknown' };

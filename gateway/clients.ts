@@ -11,7 +11,16 @@ export type Client = {
   keySha256: string;
   /** Requests a minute this client may make. */
   rateLimitPerMinute: number;
+  /**
+   * Scopes granted to the client itself (e.g. a partner's `billing:read`): what authorization allows it without a
+   * user token, and the most its users' tokens can reach through it. Absent: the client is granted nothing of its
+   * own and bounds nothing (its users' tokens apply as they are).
+   */
+  scopes?: string[] | undefined;
 };
+
+/** A scope token as OAuth 2.0 defines it (RFC 6749 §3.3): printable ASCII but space, `"` and `\`. */
+export const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 const registrySchema = z.object({
   clients: z.array(
@@ -20,6 +29,7 @@ const registrySchema = z.object({
       kind: z.enum(['frontend', 'partner']),
       keySha256: z.string().regex(/^[\da-f]{64}$/, 'the SHA-256 of the key, 64 lower-case hex digits'),
       rateLimitPerMinute: z.number().int().positive(),
+      scopes: z.array(z.string().regex(SCOPE, 'a scope such as billing:read (no spaces or quotes)')).optional(),
     }),
   ),
 });

@@ -6,6 +6,7 @@ import type { AuthorizationMode } from './authorization.js';
 import { DEFAULT_COST, type CostOptions } from './cost.js';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
 import { DEFAULT_LIMITS, type DocumentLimits } from './limits.js';
+import { DEFAULT_PENALTY, type PenaltyOptions } from './penalty-box.js';
 
 export type GatewayConfig = {
   port: number;
@@ -50,13 +51,17 @@ export type GatewayConfig = {
   users: UsersConfig | undefined;
   /**
    * AUTHORIZATION: `filter` removes what the caller may not see (null + UNAUTHORIZED_FIELD_OR_TYPE), `reject`
-   * refuses the request, `off` ignores @authenticated/@requiresScopes. Default filter in production, off elsewhere.
+   * refuses the request, `off` ignores @authenticated/@requiresScopes. Default filter in production, off elsewhere:
+   * development runs on the emulators' synthetic data, and the README's first query must answer whole without an
+   * identity provider or a token; the gateway logs a warning at start whenever it is off.
    */
   authorization: AuthorizationMode;
   /** SUBGRAPH_SECRET: the gateway signs every subgraph request with it; unset: unsigned (development only). */
   subgraphSecret: string | undefined;
   /** Demand control: per-request maximum and per-minute budgets (COST_*; see gateway/cost.ts for defaults). */
   cost: CostOptions;
+  /** The penalty box for callers refused too often (REFUSAL_*; see gateway/penalty-box.ts); refusals 0: off. */
+  penalty: PenaltyOptions;
 };
 
 export type UsersConfig = {
@@ -149,6 +154,9 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       COST_MAX_PER_REQUEST: env.positiveInt(DEFAULT_COST.maxPerRequest),
       COST_BUDGET_PER_MINUTE: env.positiveInt(DEFAULT_COST.budgetPerMinute),
       COST_BUDGET_ANONYMOUS_PER_MINUTE: env.positiveInt(DEFAULT_COST.anonymousBudgetPerMinute),
+      REFUSAL_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_PENALTY.refusals),
+      REFUSAL_WINDOW_SECONDS: env.positiveInt(DEFAULT_PENALTY.windowSeconds),
+      REFUSAL_PENALTY_SECONDS: env.positiveInt(DEFAULT_PENALTY.penaltySeconds),
       AUTHORIZATION: z.enum(['filter', 'reject', 'off']).optional(),
       MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
       MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
@@ -214,6 +222,11 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       maxPerRequest: vars.COST_MAX_PER_REQUEST,
       budgetPerMinute: vars.COST_BUDGET_PER_MINUTE,
       anonymousBudgetPerMinute: vars.COST_BUDGET_ANONYMOUS_PER_MINUTE,
+    },
+    penalty: {
+      refusals: vars.REFUSAL_LIMIT,
+      windowSeconds: vars.REFUSAL_WINDOW_SECONDS,
+      penaltySeconds: vars.REFUSAL_PENALTY_SECONDS,
     },
     authorization: vars.AUTHORIZATION ?? (development ? 'off' : 'filter'),
   };

@@ -3,6 +3,7 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import { STATUS_CODES } from 'node:http';
 import { Agent } from 'undici';
 import { DEADLINE_HEADER, IDENTITY_HEADERS, SIGNATURE_HEADER, signRequest } from '../platform/index.js';
+import { grantOf } from './authorization.js';
 import type { GatewayContext } from './context.js';
 
 /** Headers the gateway passes on to every subgraph request. */
@@ -107,10 +108,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
     // Who is asking, for row-level checks in the subgraphs (signed with the request).
     const { user, caller } = context.request;
-    if (user) {
-      headers.set(IDENTITY_HEADERS.user, user.sub);
-      headers.set(IDENTITY_HEADERS.scopes, [...user.scopes].join(' '));
-    }
+    if (user) headers.set(IDENTITY_HEADERS.user, user.sub);
+    // The scopes the gateway authorized the request with: the user's, bounded by its API client's (grantOf).
+    const grant = grantOf(caller, user);
+    if (grant.authenticated) headers.set(IDENTITY_HEADERS.scopes, [...grant.scopes].join(' '));
     if (caller.name) headers.set(IDENTITY_HEADERS.client, caller.name);
     // The fetch's own span, when traced, is the subgraph's parent rather than the request's span.
     const traceparent = this.fetchTraceparents.get(request);

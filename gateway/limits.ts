@@ -1,4 +1,5 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { LRUCache } from 'lru-cache';
 import {
   GraphQLError,
   Kind,
@@ -139,6 +140,13 @@ function checkShape(document: DocumentNode, limits: DocumentLimits): void {
   }
 }
 
+/** A document's verdict: refused, or its parsed document (undefined: a syntax error Apollo Server reports). */
+type Verdict = { refusal: Refusal } | { document: DocumentNode | undefined };
+/** Documents up to this many characters have their verdict remembered... */
+const CACHED_QUERY_CHARS = 20_000;
+/** ...up to this many characters of documents in all (a few MB with their syntax trees). */
+const VERDICT_CACHE_CHARS = 1_000_000;
+
 /**
  * The limits step: parses `body.query` under the token limit, checks the shape, then runs graphql-armor's
  * depth, alias and directive rules against the API schema. Sets `state.document`.
@@ -165,17 +173,39 @@ export function documentLimits(schema: GraphQLSchema, limits: DocumentLimits): P
     blockFieldSuggestion: { enabled: false },
   }).protect();
 
-  return {
-    name: 'limits',
-    run({ state }) {
-      if (typeof state.body.query !== 'string') return;
-      const document = parseLimited(state.body.query, limits.tokens);
-      if (!document) return;
+  const check = (query: string): Verdict => {
+    try {
+      const document = parseLimited(query, limits.tokens);
+      if (!document) return { document: undefined };
       checkShape(document, limits);
       const [error] = validate(schema, document, validationRules, { maxErrors: 1 });
       if (error)
-        throw new Refusal(400, error.extensions.code as ErrorCode, error.message, { extensions: { limit: error.extensions.limit } });
-      state.document = document;
+        return {
+          refusal: new Refusal(400, error.extensions.code as ErrorCode, error.message, { extensions: { limit: error.extensions.limit } }),
+        };
+      return { document };
+    } catch (error) {
+      if (error instanceof Refusal) return { refusal: error };
+      throw error;
+    }
+  };
+  // The verdict depends on the text alone, and callers send the same few operations over and over: parsing and
+  // walking each of them once keeps the limits nearly free for normal traffic. Only short texts are kept, so
+  // the cache stays small and a hostile megabyte is never stored (nor is it read twice: it stops at the limit).
+  const verdicts = new LRUCache<string, Verdict>({ maxSize: VERDICT_CACHE_CHARS, sizeCalculation: (_verdict, query) => query.length });
+
+  return {
+    name: 'limits',
+    run({ state }) {
+      const query = state.body.query;
+      if (typeof query !== 'string') return;
+      let verdict = verdicts.get(query);
+      if (!verdict) {
+        verdict = check(query);
+        if (query.length <= CACHED_QUERY_CHARS) verdicts.set(query, verdict);
+      }
+      if ('refusal' in verdict) throw verdict.refusal;
+      if (verdict.document) state.document = verdict.document;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { parse, type DocumentNode } from 'graphql';
 import { z } from 'zod';
 import { ErrorCode, type Logger } from '../platform/index.js';
 import { Refusal, type GraphQLBody, type PipelineStep } from './pipeline.js';
@@ -17,14 +18,20 @@ const manifestSchema = z.object({
   ),
 });
 
-export type Manifest = Map<string, { name: string; body: string }>;
+export type Manifest = Map<string, { name: string; body: string; document: DocumentNode }>;
 
 export function loadManifest(path: string, log: Logger): () => Manifest {
   return reloadingFile(
     path,
     (json) => {
       const manifest = manifestSchema.parse(json);
-      return new Map(manifest.operations.map((operation) => [operation.id, { name: operation.name, body: operation.body }]));
+      // Parsed once per load: the cost and authorization steps read the document of a persisted operation too.
+      return new Map(
+        manifest.operations.map((operation) => [
+          operation.id,
+          { name: operation.name, body: operation.body, document: parse(operation.body) },
+        ]),
+      );
     },
     log.child({ part: 'persisted-documents' }),
   );
@@ -40,12 +47,14 @@ function requestedId(body: GraphQLBody): string | undefined {
 /**
  * Trusted documents. Partners may run only manifest operations, by id; any other caller may also run a
  * manifest operation by id, or send any operation (and use APQ). A known id is replaced by the manifest's
- * text before Apollo Server sees the request.
+ * text before Apollo Server sees the request, and its parsed document goes on to the cost and authorization steps:
+ * a trusted document is trusted not to need the limits, but its caller still pays for it and sees only what it may.
  */
 export function persistedDocuments(manifest: () => Manifest): PipelineStep {
   return {
     name: 'persisted documents',
-    run({ req, state: { caller, body } }) {
+    run({ req, state }) {
+      const { caller, body } = state;
       const partner = caller.kind === 'partner';
       if (req.method !== 'POST') {
         if (partner)
@@ -74,6 +83,7 @@ export function persistedDocuments(manifest: () => Manifest): PipelineStep {
         return;
       }
       body.query = document.body;
+      state.document = document.document;
       delete body.documentId;
       if (body.extensions) delete body.extensions.persistedQuery;
     },

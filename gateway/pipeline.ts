@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { DocumentNode } from 'graphql';
 import { ErrorCode } from '../platform/index.js';
 import type { Caller } from './caller.js';
+import type { PenaltyBox } from './penalty-box.js';
 import type { PendingResponse } from './response-cache.js';
 import type { User } from './users.js';
 
@@ -11,6 +12,9 @@ import type { User } from './users.js';
  * cost estimate and budget → authorization → Apollo. Each step reads and fills one typed per-request state; a
  * step refuses by throwing a `Refusal` (answered as a GraphQL-shaped error with its HTTP status), or answers
  * the request itself (a cache fast path) by returning `'answered'`. New steps slot in by position in the list.
+ *
+ * Two halves around body parsing: `gate` (headers only: identification and the penalty box, so a caller who
+ * keeps being refused is turned away before its body is read) and `handler` (the steps, on the parsed body).
  */
 
 /** The GraphQL request as sent (POST JSON body, or a GET query string), as the steps rewrite it. */
@@ -33,7 +37,14 @@ export type RequestState = {
   /** The parsed document of `body.query`, once a step parsed it (kept in step with `body.query`). */
   document?: DocumentNode;
   /** The static cost estimate of the operation, once the cost step ran. */
-  cost?: { estimated: number; limit: number; requested: boolean };
+  cost?: {
+    estimated: number;
+    limit: number;
+    /** The request asked for `extensions.cost`. */
+    requested: boolean;
+    /** Corrects the caller's budget from the estimate it was charged to the actual cost; set once charged. */
+    settle?: (actual: number) => Promise<void>;
+  };
   /** Fields the authorization step removed: they come back null with UNAUTHORIZED_FIELD_OR_TYPE errors. */
   removed?: ReadonlyArray<{ path: ReadonlyArray<string>; message: string; field: boolean }>;
   /** Set by the response cache's step on a miss: where to store this response, and who waits for it. */
@@ -73,16 +84,38 @@ export function refuse(res: Response, refusal: Refusal): void {
 export type PipelineOptions = {
   /** Identifies the caller (API key) and the user (bearer token); throws a Refusal for bad credentials. */
   identify(req: Request): Promise<{ caller: Caller; user: User | undefined }>;
+  /** Callers refused too often are answered TOO_MANY_REFUSALS before their body is read; undefined: no box. */
+  penalty?: PenaltyBox | undefined;
   /** The steps after identification, in order. */
   steps: ReadonlyArray<PipelineStep>;
 };
 
 export type Pipeline = {
-  /** The express handler running identification and every step; calls next() for Apollo when all passed. */
+  /** Before the body is read: identification and the penalty box. */
+  gate: RequestHandler;
+  /** After the body is parsed: every step in order; calls next() for Apollo when all passed. */
   handler: RequestHandler;
   /** The state the pipeline built for this request (Apollo's context reads it). Throws if it did not run. */
   stateOf(req: Request): RequestState;
 };
+
+/** Refusals that say nothing bad of the caller: the box's own answer, and a persisted id to send in full next. */
+const NOT_COUNTED: ReadonlySet<ErrorCode> = new Set([ErrorCode.TOO_MANY_REFUSALS, ErrorCode.PERSISTED_QUERY_NOT_FOUND]);
+/** Answers that count as a refusal of the caller: bad request, credentials, forbidden, too large, too many. */
+const REFUSED_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 413, 429]);
+
+/**
+ * Whom the penalty box counts a request against: the user; else a partner's client (its key is a secret); else,
+ * for a frontend's key (public: it ships in the page) or no key, the address, so one visitor cannot get a whole
+ * frontend boxed.
+ */
+export function offenderOf(identity: { caller: Caller; user: User | undefined } | undefined, req: Request): string {
+  const address = req.socket.remoteAddress ?? 'unknown';
+  if (identity?.user) return `user:${identity.user.issuer}:${identity.user.sub}`;
+  if (identity?.caller.kind === 'partner') return `client:${identity.caller.name}`;
+  if (identity?.caller.kind === 'frontend') return `client:${identity.caller.name}@${address}`;
+  return `ip:${address}`;
+}
 
 /** The body as the steps see it: the JSON body of a POST, or the GraphQL parameters of a GET. */
 function readBody(req: Request): GraphQLBody {
@@ -116,13 +149,47 @@ function writeGetBody(req: Request, body: GraphQLBody): void {
 }
 
 export function createPipeline(options: PipelineOptions): Pipeline {
+  const { penalty } = options;
   // Keyed by the request object itself: no cast through res.locals, and nothing outlives the request.
+  const identities = new WeakMap<Request, { caller: Caller; user: User | undefined }>();
   const states = new WeakMap<Request, RequestState>();
+  const uncounted = new WeakSet<Response>();
+  const answer = (res: Response, next: (error?: unknown) => void) => (error: unknown) => {
+    if (!(error instanceof Refusal)) return next(error);
+    if (NOT_COUNTED.has(error.code)) uncounted.add(res);
+    refuse(res, error);
+  };
+  /** Counts the answer against `offender` once it is sent, if it is a refusal (ours, the body parser's or Apollo's). */
+  const countRefusal = (res: Response, offender: string) =>
+    res.once('finish', () => {
+      if (penalty && REFUSED_STATUSES.has(res.statusCode) && !uncounted.has(res)) void penalty.refused(offender);
+    });
   return {
+    gate: (req, res, next) => {
+      const run = async (): Promise<void> => {
+        let identity: { caller: Caller; user: User | undefined };
+        try {
+          identity = await options.identify(req);
+        } catch (error) {
+          // Credentials that fail count against the address; a boxed address gets the box's answer.
+          const offender = offenderOf(undefined, req);
+          countRefusal(res, offender);
+          if (error instanceof Refusal) penalty?.check(offender);
+          throw error;
+        }
+        const offender = offenderOf(identity, req);
+        countRefusal(res, offender);
+        penalty?.check(offender);
+        identities.set(req, identity);
+        next();
+      };
+      run().catch(answer(res, next));
+    },
     handler: (req, res, next) => {
       const run = async (): Promise<void> => {
-        const { caller, user } = await options.identify(req);
-        const state: RequestState = { caller, user, body: readBody(req) };
+        const identity = identities.get(req);
+        if (!identity) throw new Error('the pipeline gate did not run for this request');
+        const state: RequestState = { ...identity, body: readBody(req) };
         states.set(req, state);
         const query = state.body.query;
         for (const step of options.steps) {
@@ -131,7 +198,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         if (req.method !== 'POST' && state.body.query !== query) writeGetBody(req, state.body);
         next();
       };
-      run().catch((error: unknown) => (error instanceof Refusal ? refuse(res, error) : next(error)));
+      run().catch(answer(res, next));
     },
     stateOf(req) {
       const state = states.get(req);

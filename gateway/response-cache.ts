@@ -79,6 +79,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   const serveHits: PipelineStep = {
     name: 'response-cache',
     run: async ({ req, res, state }) => {
+      // Asking for extensions.cost is asking how much this execution costs: it runs, and its answer is not stored.
+      if (state.cost?.requested) return;
       // The body as the earlier steps left it (a manifest id resolved, unauthorized fields removed).
       const keys = responseKeys(state.body, cacheScope(state));
       if (!keys) return;

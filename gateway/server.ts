@@ -4,7 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { buildASTSchema, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -33,10 +33,12 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource, createFetcher, createSubgraphAgent } from './datasource.js';
 import { maskErrors } from './errors.js';
 import { authorizationPlugin, authorizationStep } from './authorization.js';
-import { costReportPlugin, costStep } from './cost.js';
+import { costReportPlugin } from './actual-cost.js';
+import { costStep } from './cost.js';
 import { loadDevKeys } from './dev-issuer.js';
 import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
+import { createPenaltyBox } from './penalty-box.js';
 import { Refusal, createPipeline, refuse } from './pipeline.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
@@ -143,7 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       authorizationPlugin(),
-      costReportPlugin(),
+      costReportPlugin(schema),
       ...(responseCache ? [responseCache.plugin] : []),
       ...(observed ? [observed.plugin] : []),
     ],
@@ -217,9 +219,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     res.json({ purged, tags });
   });
   if (options.routes) app.use(options.routes);
+  if (config.authorization === 'off')
+    log.warn(
+      'authorization directives are not enforced (AUTHORIZATION=off, the default outside production): every caller sees every field; set AUTHORIZATION=filter to try scopes locally',
+    );
   // A query's way before Apollo plans it (DIRECTION.md): each step in its own module, in this order.
   const pipeline = createPipeline({
     identify: identifyCaller({ registry, requireApiKey: config.requireApiKey, users }),
+    penalty: config.penalty.refusals > 0 ? createPenaltyBox(state, config.penalty) : undefined,
     steps: [
       ...(config.anonymousRateLimit > 0 || registry ? [rateLimitCallers(state, config.anonymousRateLimit)] : []),
       documentLimits(schema, config.limits),
@@ -232,6 +239,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.use(
     '/graphql',
+    // Identification and the penalty box read headers only: a boxed caller's body is never read or parsed.
+    pipeline.gate,
+    refuseOversized(config.bodyLimit),
     express.json({ limit: config.bodyLimit }),
     pipeline.handler,
     expressMiddleware(apollo, {
@@ -292,6 +302,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await agent.close();
     },
     sizes: () => ({ ...responseCache?.sizes() }),
+  };
+}
+
+/** Bytes in a BODY_LIMIT such as `100kb` or `1mb` (the forms its validation accepts). */
+export function bodyLimitBytes(limit: string): number {
+  const [, amount, unit] = /^(\d+)(b|kb|mb)$/i.exec(limit) ?? [];
+  return Number(amount) * ({ b: 1, kb: 1024, mb: 1024 * 1024 }[unit!.toLowerCase() as 'b' | 'kb' | 'mb'] ?? 1);
+}
+
+/**
+ * A body announced larger than the limit is refused from its Content-Length, before a byte of it is read (the
+ * JSON parser would read and discard it all first); the connection closes, so the rest is never parsed.
+ */
+function refuseOversized(limit: string): RequestHandler {
+  const max = bodyLimitBytes(limit);
+  return (req, res, next) => {
+    const length = Number(req.headers['content-length']);
+    if (!(length > max)) return next();
+    res.set('Connection', 'close');
+    refuse(res, new Refusal(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than the limit of ${max} bytes.`));
   };
 }
 

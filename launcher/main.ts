@@ -74,11 +74,14 @@ async function start(part: string): Promise<Running> {
       const state = createSharedState(process.env, log);
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
+      // The analytics subgraph alone reads the read model the workers keep, when they share a PostgreSQL.
+      const readModel = subgraph.name === 'analytics' ? await (await import('./events.js')).openAnalyticsReadModel(process.env) : undefined;
       const {
         server,
         emulator,
         close: closePart,
       } = await startPart(process.env, log, {
+        ...(readModel ? { analyticsReadModel: readModel.readModel } : {}),
         ephemeral: false,
         state,
         emulatorRateLimits: readEmulatorRateLimits(process.env),
@@ -91,6 +94,7 @@ async function start(part: string): Promise<Running> {
         close: async () => {
           await server.close();
           await closePart?.();
+          await readModel?.close();
           await telemetry.shutdown();
           await emulator?.close();
           await state.close();

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { Emulator } from '../emulators/shared/server.js';
-import { env, readEnv, type AdminConfig, type Database, type Env, type Logger, type SharedState } from '../platform/index.js';
+import {
+  env,
+  readEnv,
+  type AdminConfig,
+  type AnalyticsReadModel,
+  type Database,
+  type Env,
+  type Logger,
+  type SharedState,
+} from '../platform/index.js';
 import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
 
 export type PartOptions = {
@@ -29,6 +38,11 @@ export type PartOptions = {
    * without one (EVENTS=false); undefined when the part runs alone and opens its own if it needs one.
    */
   database?: Database | null;
+  /**
+   * The analytics read model (events/, ANALYTICS_SYNC) when this process runs the event pipeline; only the
+   * analytics part reads it. Absent: the analytics fields ask Mixpanel on every request, as before.
+   */
+  analyticsReadModel?: AnalyticsReadModel;
 };
 
 /** Reads the launcher's own switches from the environment. */

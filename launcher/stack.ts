@@ -23,6 +23,7 @@ import {
 } from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import type { StartedEvents } from './events.js';
+import { lateReadModel } from './analytics.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { createPartTelemetry } from './telemetry.js';
 import { PARTS } from './parts.js';
@@ -70,10 +71,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const admin = readAdminConfig(source);
   // One trace store for the process, so /status shows each trace across the gateway and every subgraph.
   const telemetryFor = createPartTelemetry(source, { processMetrics: 'gateway' });
+  // The event pipeline (EVENTS=false leaves it out) and with it the analytics read model (ANALYTICS_SYNC=false).
+  const { EVENTS, ANALYTICS_SYNC } = readEnv({ EVENTS: env.flag(true), ANALYTICS_SYNC: env.flag(true) }, source);
+  // The analytics subgraph starts before the pipeline that owns the database; it gets the read model once it exists.
+  const analyticsReadModel = EVENTS && ANALYTICS_SYNC ? lateReadModel() : undefined;
   try {
-    // The event pipeline: webhooks into the log, workers applying them (EVENTS=false leaves it out). Its database
-    // is opened first: the sync subgraph reads its records from it.
-    const { EVENTS } = readEnv({ EVENTS: env.flag(true) }, source);
+    // The pipeline's database is opened first: the sync subgraph reads its records from it.
     const database = EVENTS ? await openDatabase(readDatabaseConfig(source)) : null;
     if (database) closers.push(() => database.close());
     const emulators: Record<string, Emulator> = {};
@@ -91,6 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         telemetry: createSubgraphTelemetry(telemetry, name),
         admin,
         database,
+        ...(analyticsReadModel ? { analyticsReadModel } : {}),
       });
       const { server, emulator } = started;
       if (started.close) closers.push(started.close);
@@ -102,12 +106,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
+    // The event pipeline: webhooks into the log, workers applying them.
     const typed = emulators as Stack['emulators'];
     // Loaded only when on: the job engine is a heavy import for a stack that does not use it.
     const events = database
-      ? await (await import('./events.js')).startEvents(source, log, state, { stripe: typed.stripe, hubspot: typed.hubspot }, { database })
+      ? await (
+          await import('./events.js')
+        ).startEvents(
+          source,
+          log,
+          state,
+          { stripe: typed.stripe, hubspot: typed.hubspot, erp: typed['erp-soap'], mixpanel: typed.mixpanel },
+          { database },
+        )
       : undefined;
     if (events) closers.push(() => events.close());
+    if (events?.analytics) analyticsReadModel?.bind(events.analytics);
 
     const gatewayTelemetry = await telemetryFor('gateway');
     closers.push(() => gatewayTelemetry.shutdown());

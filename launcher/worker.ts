@@ -1,6 +1,6 @@
 import { createEventPipeline, readEventsConfig } from '../events/index.js';
 import { createSharedState, openDatabase, readDatabaseConfig, type Env, type Logger } from '../platform/index.js';
-import { buildAdapters } from './events.js';
+import { buildAdapters, startAnalyticsSync, startPolling } from './events.js';
 import { buildSync } from './sync.js';
 
 /**
@@ -14,13 +14,15 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
   const db = await openDatabase(readDatabaseConfig(source));
   // Sync writes through the gateway: apart from it, SYNC_GATEWAY_URL says where it is.
   const sync = buildSync(source, log, db);
+  const eventsLog = log.child({ part: 'events' });
+  // Catch-up only reaches configured vendors here: a worker alone starts no emulator.
+  const adapters = buildAdapters(source, {}, { stripe: [] }, eventsLog);
   const pipeline = await createEventPipeline({
     db,
     ...(sync ? { hooks: sync.engine.hooks } : {}),
     state,
-    log: log.child({ part: 'events' }),
-    // Catch-up only reaches configured vendors here: a worker alone starts no emulator.
-    adapters: buildAdapters(source, {}, { stripe: [] }),
+    log: eventsLog,
+    adapters,
     retryLimit: config.retryLimit,
     retryDelaySeconds: config.retryDelaySeconds,
     jobTimeoutSeconds: config.jobTimeoutSeconds,
@@ -29,11 +31,18 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
   await sync?.engine.attach(pipeline.boss);
   await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
   await sync?.engine.startWorkers({ concurrency: config.concurrency });
+  // Vendors without webhooks (the ERP) are polled where the workers run.
+  const polling = startPolling(pipeline, adapters, eventsLog);
+  // The analytics sync, when Mixpanel is configured: the database's slot keeps every worker to one export per interval.
+  const analytics = startAnalyticsSync(source, db, log, state, { run: true });
   return {
     lines: [`event worker on ${db.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'} (schema ${db.schema}), ${config.concurrency} pollers`],
     async close() {
       await sync?.engine.stop();
+      await polling.stop();
+      await analytics?.close();
       await pipeline.close();
+      await Promise.all(adapters.map((adapter) => adapter.close?.()));
       await db.close();
       await state.close();
     },

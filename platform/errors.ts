@@ -27,6 +27,8 @@ export enum ErrorCode {
   BAD_REQUEST = 'BAD_REQUEST',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** The caller was refused too often lately (limits, credentials, budgets): answered before its body is read (HTTP 429). */
+  TOO_MANY_REFUSALS = 'TOO_MANY_REFUSALS',
   PERSISTED_QUERY_REQUIRED = 'PERSISTED_QUERY_REQUIRED',
   PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
 

@@ -51,3 +51,4 @@ export {
   type CatchUpPage,
 } from './webhooks.js';
 export { SIGNATURE_HEADER, IDENTITY_HEADERS, GatewaySignatureError, signRequest, verifyRequest, type SignedRequest } from './signature.js';
+export type { AnalyticsEvent, AnalyticsExportSource, AnalyticsReadModel, ReadModelStatus, TimeWindow } from './analytics.js';

@@ -21,10 +21,20 @@ export type WebhookRequest = {
  * answers the change makes stale; `fields` holds the changed fields as the vendor reported them.
  */
 export type DomainChange = {
-  kind: 'CustomerChanged' | 'CustomerDeleted' | 'CompanyChanged' | 'CompanyDeleted' | 'DealChanged' | 'DealDeleted' | 'BillingChanged';
+  kind:
+    | 'CustomerChanged'
+    | 'CustomerDeleted'
+    | 'CompanyChanged'
+    | 'CompanyDeleted'
+    | 'DealChanged'
+    | 'DealDeleted'
+    | 'BillingChanged'
+    | 'OrderChanged';
   source: string;
   occurredAt: string;
   email?: string;
+  /** The ERP customer number the change is about (ERP customers and orders), which links it to a CRM contact. */
+  erpCustomerNumber?: string;
   fields: Record<string, unknown>;
   tags: string[];
 };
@@ -56,9 +66,15 @@ export type CatchUpPage = {
   more: boolean;
 };
 
-/** One vendor's side of the pipeline. Webhook vendors verify; every vendor can catch up. */
+/**
+ * One vendor's side of the pipeline. Webhook vendors verify; every vendor can catch up. A vendor with no
+ * webhooks (the ERP: NAV has none) has no `verify` and a `pollIntervalMs`: its catch-up is how changes arrive,
+ * so it runs that often besides the reconciliation schedule, through the same code path.
+ */
 export interface VendorAdapter {
   readonly vendor: string;
+  /** For a vendor without webhooks: how often to run its catch-up, in ms; absent for webhook vendors. */
+  readonly pollIntervalMs?: number;
   /**
    * Verifies the delivery's signature and returns its events, normalized. Throws SignatureError when the
    * delivery is not proven to come from the vendor, PayloadError when it is signed but unreadable.
@@ -66,6 +82,8 @@ export interface VendorAdapter {
   verify?(request: WebhookRequest): VendorEvent[];
   /** Reads what changed at the vendor since the cursor (null: the reader's own starting point). */
   catchUp?(cursor: CatchUpCursor): Promise<CatchUpPage>;
+  /** Releases what the adapter holds (connections); the launcher calls it on shutdown. */
+  close?(): Promise<void>;
 }
 
 export type SignatureProblem = 'missing' | 'malformed' | 'stale' | 'mismatch' | 'no-secret';

@@ -1,20 +1,33 @@
 /**
- * Declares an API client: `npm run client:add -- <name> <frontend|partner> [requests-per-minute] [registry-file]`.
+ * Declares an API client:
+ * `npm run client:add -- <name> <frontend|partner> [requests-per-minute] [registry-file] [--scopes "billing:read crm:read"]`.
  * Prints the new API key once (only its SHA-256 is stored) and writes the registry, which the gateway reloads
  * without a restart, and says what to do next. Default registry: config/clients.json (which the gateway reads by
- * default); default limit: 600 requests a minute.
+ * default); default limit: 600 requests a minute. `--scopes` grants the client scopes of its own: what it may reach
+ * without a user token, and the most its users' tokens reach through it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { hashApiKey } from '../gateway/clients.js';
+import { parseArgs } from 'node:util';
+import { SCOPE, hashApiKey } from '../gateway/clients.js';
 import { DEFAULT_CLIENT_REGISTRY } from '../gateway/config.js';
 
-const [name, kind, limit = '600', file = DEFAULT_CLIENT_REGISTRY] = process.argv.slice(2);
+const USAGE = 'usage: npm run client:add -- <name> <frontend|partner> [requests-per-minute] [registry-file] [--scopes "a:read b:read"]';
 const fail = (message: string): never => {
-  console.error(`${message}\nusage: npm run client:add -- <name> <frontend|partner> [requests-per-minute] [registry-file]`);
+  console.error(`${message}\n${USAGE}`);
   process.exit(1);
 };
+const args = (() => {
+  try {
+    return parseArgs({ allowPositionals: true, options: { scopes: { type: 'string' } } });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+})();
+const [name, kind, limit = '600', file = DEFAULT_CLIENT_REGISTRY] = args.positionals;
+const scopes = args.values.scopes?.split(/\s+/).filter((scope) => scope !== '');
+for (const scope of scopes ?? []) if (!SCOPE.test(scope)) fail(`scopes: "${scope}" is not a scope (no quotes or backslashes)`);
 if (!name || !/^[\w.-]{1,64}$/.test(name)) fail('name: letters, digits, dots, dashes or underscores, at most 64');
 if (kind !== 'frontend' && kind !== 'partner') fail('kind: frontend or partner');
 const rateLimitPerMinute = Number(limit);
@@ -23,10 +36,12 @@ if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) fail('reque
 const registry = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { clients: Array<{ name: string }> }) : { clients: [] };
 if (registry.clients.some((client) => client.name === name)) fail(`a client named ${name} exists already in ${file}`);
 const key = `ix_${kind === 'partner' ? 'p' : 'f'}_${randomBytes(24).toString('base64url')}`;
-registry.clients.push({ name, kind, keySha256: hashApiKey(key), rateLimitPerMinute } as { name: string });
+registry.clients.push({ name, kind, keySha256: hashApiKey(key), rateLimitPerMinute, ...(scopes ? { scopes } : {}) } as { name: string });
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, `${JSON.stringify(registry, null, 2)}\n`);
-console.log(`Added ${kind} client "${name}" (${rateLimitPerMinute} requests a minute) to ${file}.`);
+console.log(
+  `Added ${kind} client "${name}" (${rateLimitPerMinute} requests a minute${scopes ? `, scopes: ${scopes.join(' ') || 'none'}` : ''}) to ${file}.`,
+);
 console.log(`API key (shown once; send it as the x-api-key header): ${key}`);
 console.log('');
 console.log('Next:');

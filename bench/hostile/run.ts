@@ -1,51 +1,51 @@
 /**
- * `npm run bench:hostile [-- --seconds 5 --connections 10]` → bench/reports/hostile.md: the economy benchmark's
- * operations (a frontend client with an API key) measured alone and again while a second, anonymous client
- * sends a matrix of hostile inputs in a loop, side by side in one run, for the stack as deployed (caches on)
- * and cold (caches off). The attacker also spends its cost budget with heavy valid queries: the frontend's
- * vendor-backed operations must keep answering.
+ * `npm run bench:hostile [-- --seconds 5 --connections 10 --attack-connections 2 --profile]` →
+ * bench/reports/hostile.md: the economy benchmark's operations (a frontend client with an API key) measured
+ * alone and again while a second, anonymous client sends a matrix of hostile inputs in a loop, side by side in
+ * one run, for the stack as deployed (caches on) and cold (caches off). Three processes: the stack
+ * (bench/hostile/stack.ts), the load generator (this one, autocannon) and the attacker (bench/hostile/attacker.ts),
+ * so neither client's own work is counted against the stack. `--profile` writes the stack's V8 CPU profiles
+ * (node --cpu-prof) to bench/reports/profiles/.
  */
 import autocannon from 'autocannon';
-import { writeFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startStack, type Stack } from '../../launcher/stack.js';
-import { createLogger, type Env } from '../../platform/index.js';
+import type { Env } from '../../platform/index.js';
 import { loadEconomyOperations, writeFrontendRegistry } from '../economy/operations.js';
 
 const { values: flags } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+    'attack-connections': { type: 'string', default: '2' },
+    profile: { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'cached,cold' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
 const seconds = Number(flags.seconds);
 const connections = Number(flags.connections);
+const attackConnections = Number(flags['attack-connections']);
+const rounds = Number(flags.rounds);
+const PROFILES = fileURLToPath(new URL('../reports/profiles/', import.meta.url));
 
 const API_KEY = 'bench-hostile-frontend-0123456789';
 const registry = writeFrontendRegistry('frontend', API_KEY);
 const operations = loadEconomyOperations().map(({ name, query, variables }) => ({ name, body: JSON.stringify({ query, variables }) }));
-
-function nested(levels: number): string {
-  let inner = 'id';
-  for (let level = 0; level < levels; level++) inner = level % 2 ? `company { ${inner} }` : `customers(first: 100) { nodes { ${inner} } }`;
-  return `{ customer(id: "1001") { ${inner} } }`;
-}
-const forged = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`;
-
-/** What the attacker sends, round robin: refused inputs, and heavy valid queries that spend its cost budget. */
-const HOSTILE: Array<{ body: string; headers?: Record<string, string> }> = [
-  { body: JSON.stringify({ query: nested(12) }) },
-  { body: JSON.stringify({ query: nested(60) }) },
-  { body: JSON.stringify({ query: `{ ${Array.from({ length: 5000 }, (_, i) => `a${i}: __typename`).join(' ')} }` }) },
-  { body: JSON.stringify({ query: `{ customer(id: "1001") { ${'id '.repeat(2000)} } }` }) },
-  { body: JSON.stringify({ query: `{ ${'a '.repeat(200_000)} }` }) },
-  { body: JSON.stringify({ query: '{ customers(first: 100) { nodes { company { customers(first: 100) { nodes { id } } } } } }' }) },
-  { body: JSON.stringify({ query: '{ __typename }' }), headers: { authorization: `Bearer ${forged}` } },
-  { body: JSON.stringify({ query: '{ __typename }' }), headers: { 'x-api-key': 'not-a-key-0123456789' } },
-  { body: JSON.stringify({ query: '{ customers(first: 100) { nodes { id deals(first: 30) { nodes { id } } } } }' }) },
-];
+// A real issuer's key, so the attacker's forged tokens cost the gateway a real signature check.
+const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 const BASE: Env = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'silent',
+  EVENTS: 'false',
   CLIENT_REGISTRY: registry,
+  JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  JWT_ISSUER: 'https://idp.bench.invalid/',
   // The frontend carries no user token here: authorization is the test suite's subject, not this benchmark's.
   AUTHORIZATION: 'off',
   COST_BUDGET_PER_MINUTE: '1000000000',
@@ -59,9 +59,31 @@ const MODES = { cached: BASE, cold: { ...BASE, ENTITY_CACHE: 'false', RESPONSE_C
   Env
 >;
 
-async function load(stack: Stack, body: string) {
+/** Forks a TypeScript module (through tsx) and waits for its first message carrying `field`. */
+function start<T>(module: string, args: string[], env: Env, execArgv: string[] = []): Promise<{ child: ChildProcess; first: T }> {
+  const child = fork(fileURLToPath(new URL(module, import.meta.url)), args, {
+    // The stack reads its configuration from BENCH_STACK_ENV only, as the benchmark sets it, not the machine's.
+    env: { ...process.env, BENCH_STACK_ENV: JSON.stringify(env) },
+    execArgv: ['--import', 'tsx', ...execArgv],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (first) => resolve({ child, first: first as T }));
+    child.once('exit', (code) => reject(new Error(`${module} exited with ${code} before it was ready`)));
+  });
+}
+
+/** Sends `message` and waits for the child's answer. */
+function ask<T>(child: ChildProcess, message: string): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (answer) => resolve(answer as T));
+    child.send(message);
+  });
+}
+
+async function load(url: string, body: string) {
   const result = await autocannon({
-    url: `${stack.gatewayUrl}/graphql`,
+    url: `${url}/graphql`,
     method: 'POST',
     connections,
     duration: seconds,
@@ -71,77 +93,142 @@ async function load(stack: Stack, body: string) {
   let fivexx = 0;
   for (const [code, count] of Object.entries(result.statusCodeStats ?? {}))
     if (Number(code) >= 500) fivexx += (count as { count: number }).count;
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors, fivexx };
-}
-
-/** The attacker: one loop sending HOSTILE round robin until stopped; counts answers by status. */
-function attack(stack: Stack): { stop(): Promise<Record<string, number>> } {
-  let running = true;
-  const statuses: Record<string, number> = {};
-  const loop = (async () => {
-    for (let i = 0; running; i++) {
-      const input = HOSTILE[i % HOSTILE.length]!;
-      const response = await fetch(`${stack.gatewayUrl}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...input.headers },
-        body: input.body,
-      });
-      const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
-      const key = `${response.status} ${body.errors?.[0]?.extensions?.code ?? 'ok'}`;
-      statuses[key] = (statuses[key] ?? 0) + 1;
-    }
-  })();
   return {
-    async stop() {
-      running = false;
-      await loop;
-      return statuses;
-    },
+    requests: result.requests.total,
+    seconds: result.duration,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+    fivexx,
   };
 }
 
+/**
+ * In cached mode: makes sure the cached answer will outlive the next alone + attacked pair, waiting for it to
+ * expire and be computed again if not. A refill (seconds of vendor calls with every connection waiting as a
+ * follower) inside one segment and not the other would swamp what is measured; the refill's cost is the cold
+ * mode's subject.
+ */
+async function freshen(url: string, body: string, pairSeconds: number): Promise<void> {
+  const ask = () =>
+    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body }).then(
+      async (response) => {
+        await response.arrayBuffer();
+        const maxAge = /max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1];
+        return { age: Number(response.headers.get('age') ?? 0), maxAge: maxAge === undefined ? undefined : Number(maxAge) };
+      },
+    );
+  const { age, maxAge } = await ask();
+  if (maxAge === undefined || age + pairSeconds + 5 < maxAge) return;
+  await new Promise((resolve) => setTimeout(resolve, (maxAge - age + 1) * 1000));
+  await ask();
+}
+
+type Usage = { cpuMicros: number; rss: number };
+type Tally = { requests: number; seconds: number; cpuMicros: number; p99: number[]; fivexx: number; non2xx: number };
+const tally = (): Tally => ({ requests: 0, seconds: 0, cpuMicros: 0, p99: [], fivexx: 0, non2xx: 0 });
+
+/** One measured segment: the load and the stack's CPU time it took. */
+async function segment(stack: ChildProcess, url: string, body: string, into: Tally) {
+  const before = await ask<Usage>(stack, 'usage');
+  const result = await load(url, body);
+  const after = await ask<Usage>(stack, 'usage');
+  into.requests += result.requests;
+  into.seconds += result.seconds;
+  into.cpuMicros += after.cpuMicros - before.cpuMicros;
+  into.p99.push(result.p99);
+  into.fivexx += result.fivexx;
+  into.non2xx += result.non2xx;
+  return after;
+}
+
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
-const lines: string[] = [];
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const rows: string[] = [];
 const attackerSeen: Record<string, number> = {};
-for (const [mode, env] of Object.entries(MODES)) {
-  const stack = await startStack({ env, ports: 'ephemeral', log: createLogger({ name: 'bench', level: 'silent' }) });
+let attackerRequests = 0;
+let attackedSeconds = 0;
+const load0 = loadavg()[0]!.toFixed(1);
+if (flags.profile) mkdirSync(PROFILES, { recursive: true });
+for (const [mode, env] of Object.entries(MODES).filter(([mode]) => flags.modes.split(',').includes(mode))) {
+  // One file per thread (tsx's loader runs in a worker): the largest in each mode's folder is the stack's.
+  const profile = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}${mode}`] : [];
+  const { child: stack, first } = await start<{ url: string }>('./stack.ts', [], env, ['--expose-gc', ...profile]);
+  const { url } = first;
+  const { child: attacker } = await start('./attacker.ts', [url, '--connections', String(attackConnections)], {});
   try {
+    const rssStart = (await ask<Usage>(stack, 'usage')).rss;
+    let rssEnd = rssStart;
     for (const operation of operations) {
-      await load(stack, operation.body); // warm-up round, not reported
-      const rssBefore = process.memoryUsage().rss;
-      const alone = await load(stack, operation.body);
-      const attacker = attack(stack);
-      const underAttack = await load(stack, operation.body);
-      const seen = await attacker.stop();
-      for (const [key, count] of Object.entries(seen)) attackerSeen[key] = (attackerSeen[key] ?? 0) + count;
-      const rssAfter = process.memoryUsage().rss;
+      await load(url, operation.body); // warm-up round, not reported
+      const alone = tally();
+      const attacked = tally();
+      let hostile = 0;
+      // Alone and attacked interleaved, so the machine's other load weighs on both alike.
+      for (let round = 0; round < rounds; round++) {
+        await freshen(url, operation.body, 2 * seconds);
+        await segment(stack, url, operation.body, alone);
+        await ask(attacker, 'start');
+        rssEnd = (await segment(stack, url, operation.body, attacked)).rss;
+        const { statuses } = await ask<{ statuses: Record<string, number> }>(attacker, 'stop');
+        for (const [key, count] of Object.entries(statuses)) {
+          attackerSeen[key] = (attackerSeen[key] ?? 0) + count;
+          hostile += count;
+        }
+      }
+      attackerRequests += hostile;
+      attackedSeconds += attacked.seconds;
+      const aloneRps = alone.requests / alone.seconds;
+      const attackedRps = attacked.requests / attacked.seconds;
+      const ratio = aloneRps > 0 ? `${((attackedRps / aloneRps) * 100).toFixed(0)}%` : 'n/a';
+      // Normal requests per second of the stack's CPU, attacked over alone: the share of the stack's work that
+      // still goes to normal traffic, whatever CPU the machine's other processes left it.
+      const cpuRatio =
+        alone.requests > 0 && attacked.cpuMicros > 0
+          ? `${(((attacked.requests / attacked.cpuMicros) * 100) / (alone.requests / alone.cpuMicros)).toFixed(0)}%`
+          : 'n/a';
+      // The stack's CPU per normal request alone, and what is left of its CPU under attack once the normal
+      // requests are paid for that way: what the attacker's requests cost it, each.
+      const perRequest = alone.requests > 0 ? alone.cpuMicros / alone.requests : 0;
+      const perHostile = hostile > 0 ? Math.max(0, attacked.cpuMicros - attacked.requests * perRequest) / hostile : 0;
       rows.push(
-        `| ${mode} | ${operation.name} | ${alone.rps.toFixed(0)} | ${underAttack.rps.toFixed(0)} | ${alone.rps > 0 ? `${((underAttack.rps / alone.rps) * 100).toFixed(0)}%` : 'n/a'} | ${alone.p99} / ${underAttack.p99} | ${alone.fivexx + underAttack.fivexx} | ${alone.non2xx + underAttack.non2xx} | ${mb(rssBefore)} → ${mb(rssAfter)} |`,
+        `| ${mode} | ${operation.name} | ${aloneRps.toFixed(0)} | ${attackedRps.toFixed(0)} | ${ratio} | ${cpuRatio} | ${median(alone.p99)} / ${median(attacked.p99)} | ${(perRequest / 1000).toFixed(2)} | ${(hostile / attacked.seconds).toFixed(0)} | ${(perHostile / 1000).toFixed(2)} | ${alone.fivexx + attacked.fivexx} | ${alone.non2xx + attacked.non2xx} | ${mb(rssStart)} → ${mb(rssEnd)} |`,
       );
       console.log(rows.at(-1));
     }
   } finally {
-    await stack.close();
+    attacker.send('exit');
+    stack.send('close');
+    await new Promise((resolve) => stack.once('exit', resolve));
   }
 }
 
-lines.push(
+const lines = [
   '# Hostile traffic beside normal traffic',
   '',
-  `Generated by \`npm run bench:hostile -- --seconds ${seconds} --connections ${connections}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}).`,
+  `Generated by \`npm run bench:hostile -- --seconds ${seconds} --connections ${connections} --rounds ${rounds} --attack-connections ${attackConnections}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${cpus().length} cores, load average ${load0} at the start).`,
   "Normal traffic: the economy benchmark's operations from a frontend API client, `autocannon` with " +
-    `${connections} connections for ${seconds} s each, measured alone and then while an anonymous client sends the hostile ` +
-    'matrix below in a loop (same process, same stack, one after the other). `cached`: the stack as deployed; `cold`: entity ' +
-    'cache, response cache and deduplication off, so every request reaches the vendor emulators. RSS is the whole process ' +
-    '(gateway, subgraphs, emulators and the load generator) before the alone run and after the attacked run.',
+    `${connections} connections, measured alone and while an anonymous attacker sends the hostile matrix ` +
+    `(bench/hostile/matrix.ts) in ${attackConnections} loops: ${rounds} rounds of ${seconds} s alone then ${seconds} s attacked per ` +
+    "operation, interleaved so that the machine's other load weighs on both alike. Three processes: the stack (gateway, " +
+    'subgraphs and emulators, as `npm start` runs them), the load generator, the attacker (one for the whole mode, so the ' +
+    'penalty box remembers it). `cached`: the stack as deployed; `cold`: entity cache, response cache and deduplication ' +
+    'off, so every request reaches the vendor emulators; in `cached`, each alone + attacked pair runs within one ' +
+    "lifetime of the cached answer (max-age 30 s), so neither segment pays a refill the other does not. `stack CPU ms/req`: the stack process's CPU time per normal " +
+    "request alone; `CPU ms/hostile`: the stack's CPU under attack beyond what the normal requests cost at that rate, per " +
+    "attacker request. `ratio per stack CPU`: normal requests per second of the stack's CPU time, attacked over alone: " +
+    "the share of the stack's work that still serves normal traffic, whatever CPU the machine's other processes leave " +
+    "it (`ratio` is the wall-clock figure, which on a shared machine also pays for the attacker process's own CPU). " +
+    "RSS: the stack process's, after a full GC, when the mode started and after its last attacked round. " +
+    "p99: the median of the rounds'.",
   '',
-  '| mode | operation | req/s alone | req/s under attack | ratio | p99 ms alone / attacked | 5xx | non-2xx | RSS MB |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| mode | operation | req/s alone | req/s attacked | ratio | ratio per stack CPU | p99 ms alone / attacked | stack CPU ms/req | hostile req/s | CPU ms/hostile | 5xx | non-2xx | RSS MB |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
-  "The attacker's answers over the whole run (status and code): the hostile inputs are refused before planning; its heavy " +
-    'valid queries run until its anonymous cost budget (20000 a minute) is spent, then get `COST_BUDGET_EXCEEDED` while the ' +
+  `The attacker's answers over the whole run (status and code), ${attackerRequests} requests (${(attackerRequests / attackedSeconds).toFixed(0)} a second on average): ` +
+    'the first refusals come from the limits, credentials and the body size; once the attacker has been refused ' +
+    '`REFUSAL_LIMIT` times in a window it is answered `TOO_MANY_REFUSALS` before its body is read. Its heavy valid ' +
+    'queries run until its anonymous cost budget (20000 a minute) is spent, then get `COST_BUDGET_EXCEEDED`; the ' +
     "frontend's vendor-backed operations keep answering.",
   '',
   '| answer | count |',
@@ -150,7 +237,6 @@ lines.push(
     .sort()
     .map(([key, count]) => `| ${key} | ${count} |`),
   '',
-);
+];
 writeFileSync(new URL('../reports/hostile.md', import.meta.url), lines.join('\n'));
 console.log('Wrote bench/reports/hostile.md');
-process.exit(0);

@@ -1,6 +1,6 @@
 import { clientFault } from './faults.js';
 import type { FieldSpec } from './page-schemas.js';
-import { isIsoDate, parseBoolean, parseDecimal } from './values.js';
+import { isIsoDate, parseBoolean, parseDateTime, parseDecimal } from './values.js';
 
 /**
  * NAV's filter syntax for one field's Criteria: `A|B` (OR), `A&B` (AND), ranges `10..20`, `..20`, `10..`,
@@ -67,6 +67,13 @@ export function compileFilter(page: string, field: FieldSpec, criteria: string):
       case 'date':
         if (text === '' || isIsoDate(text)) return text;
         throw invalid(`The value "${text}" can't be evaluated into type Date (use YYYY-MM-DD).`);
+      case 'datetime': {
+        const value = parseDateTime(text);
+        if (value === undefined) {
+          throw invalid(`The value "${text}" can't be evaluated into type DateTime (use ISO 8601, e.g. 2026-11-30T07:00:00Z).`);
+        }
+        return value;
+      }
       case 'decimal': {
         const value = parseDecimal(text);
         if (value === undefined) throw invalid(`The value "${text}" can't be evaluated into type Decimal.`);

@@ -1,6 +1,6 @@
 import { createEmulatorApp, toEmulator, type Emulator, type FaultRule } from '../shared/server.js';
 import { DEFAULT_SEED } from '../shared/people.js';
-import { createPageService, type PageRecord, type PageService } from './page-service.js';
+import { createPageService, type ModifiedStamps, type PageRecord, type PageService } from './page-service.js';
 import { PAGE_NAMES, type PageName } from './page-schemas.js';
 import { customerPage } from './pages/customer.js';
 import { itemPage } from './pages/item.js';
@@ -21,6 +21,8 @@ export type { FaultStyle } from './faults.js';
 export { VAT_PERCENT } from './seed.js';
 
 export const DEFAULT_ERP_PORT = 4104;
+/** When the seeded records were last modified: the first at this instant, each next one a minute later. */
+export const SEEDED_AT = Date.parse('2026-01-05T08:00:00Z');
 export const DEFAULT_ERP_COMPANY = 'CRONUS';
 export const DEFAULT_ERP_USER: ErpUser = { username: 'INTERCHANGE', password: 'emulator-password' };
 export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -28,7 +30,10 @@ export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 export type ErpSoapEmulatorOptions = {
   /** Seed for the generated customers, items, orders and invoices; default DEFAULT_SEED (42). */
   seed?: number;
-  /** The clock (ms since epoch) for token freshness and new orders' Order_Date; default Date.now. */
+  /**
+   * The clock (ms since epoch) for token freshness, new orders' Order_Date and the Last_Modified_Date_Time
+   * stamped on every write; default Date.now.
+   */
   clock?: () => number;
   /** Company name in the service URLs `/WS/<company>/Page/<page>`; default 'CRONUS'. */
   company?: string;
@@ -40,6 +45,11 @@ export type ErpSoapEmulatorOptions = {
   tokenMaxAgeMs?: number;
   /** How far in the future a UsernameToken's Created may be, in ms; default 60000. */
   tokenFutureSkewMs?: number;
+  /**
+   * Resolution of Last_Modified_Date_Time in ms; default 1000 (whole seconds), so several writes share a
+   * timestamp as they do on a busy NAV and a change poller must handle ties.
+   */
+  modifiedResolutionMs?: number;
   /** Fault rules in force from the start (see emulators/shared/faults.ts); default none. */
   faults?: readonly FaultRule[];
   /**
@@ -70,10 +80,14 @@ export function createErpSoapEmulator(options: ErpSoapEmulatorOptions = {}): Erp
   const faultStyle = options.faultStyle ?? 'nav';
   const store = createStore(seedErpTables(options.seed ?? DEFAULT_SEED));
   const onWrite = () => store.touch();
+  const resolutionMs = options.modifiedResolutionMs ?? 1000;
+  if (!Number.isInteger(resolutionMs) || resolutionMs < 1) throw new Error('modifiedResolutionMs must be a positive integer');
+  // Seeded records were last written before the emulator started, a minute apart, at fixed times (not the clock).
+  const stamps: ModifiedStamps = { clock, resolutionMs, seededAt: (position) => SEEDED_AT + position * 60_000 };
 
   const services: Record<PageName, PageService> = {
-    Customer: createPageService(customerPage(store), onWrite),
-    SalesOrder: createPageService(salesOrderPage(store, clock), onWrite),
+    Customer: createPageService(customerPage(store), onWrite, stamps),
+    SalesOrder: createPageService(salesOrderPage(store, clock), onWrite, stamps),
     PostedSalesInvoice: createPageService(postedSalesInvoicePage(store), onWrite),
     Item: createPageService(itemPage(store), onWrite),
   };

@@ -1,6 +1,6 @@
 import { clientFault } from './faults.js';
 import type { FieldSpec } from './page-schemas.js';
-import { isIsoDate, parseBoolean, parseDecimal } from './values.js';
+import { isIsoDate, parseBoolean, parseDateTime, parseDecimal } from './values.js';
 
 /**
  * Turns a record element as the soap server parsed it into typed values. The server is configured to hand over
@@ -86,6 +86,11 @@ export function readValue(recordName: string, field: FieldSpec, raw: SoapValue):
     case 'date':
       if (text !== '' && !isIsoDate(text)) throw invalid('Date (YYYY-MM-DD)');
       return text;
+    case 'datetime': {
+      const value = parseDateTime(text);
+      if (value === undefined) throw invalid('DateTime (ISO 8601)');
+      return value;
+    }
     case 'boolean': {
       const value = parseBoolean(text);
       if (value === undefined) throw invalid('Boolean');

@@ -12,9 +12,10 @@ const ALL_OPERATIONS: readonly OperationName[] = ['Read', 'ReadMultiple', 'Creat
 
 /**
  * `code` is NAV's Code type (upper-cased, compared as stored), `text` free text; `decimal` values are kept as
- * integer hundredths so money never meets floating point; `option` is NAV's enum, `_blank_` standing for " ".
+ * integer hundredths so money never meets floating point; `option` is NAV's enum, `_blank_` standing for " ";
+ * `datetime` is NAV's DateTime, kept as ms since the epoch (UTC) and served as xsd:dateTime.
  */
-export type FieldKind = 'code' | 'text' | 'decimal' | 'integer' | 'date' | 'boolean' | 'option';
+export type FieldKind = 'code' | 'text' | 'decimal' | 'integer' | 'date' | 'datetime' | 'boolean' | 'option';
 
 /** `create`: settable on Create only; `never`: computed or assigned by the server (FlowFields, No, totals). */
 export type Editable = 'always' | 'create' | 'never';
@@ -36,6 +37,17 @@ export type PageSchema = {
   operations: readonly OperationName[];
   fields: readonly FieldSpec[];
 };
+
+/**
+ * The change-tracking fields NAV pages expose: the date (Last_Date_Modified, as on the Customer card) and the
+ * date-time (Last_Modified_Date_Time) of the record's last write. The page service stamps them on every Create
+ * and Update; nothing else writes them. Polling ReadMultiple with a filter on them is how changes are found:
+ * NAV has no webhooks.
+ */
+export const LAST_MODIFIED_FIELDS: readonly FieldSpec[] = [
+  { name: 'Last_Date_Modified', kind: 'date', editable: 'never' },
+  { name: 'Last_Modified_Date_Time', kind: 'datetime', editable: 'never' },
+];
 
 export const SALES_ORDER_STATUSES = ['Open', 'Released', 'Pending_Approval', 'Pending_Prepayment'] as const;
 export const CUSTOMER_BLOCKED = ['_blank_', 'Ship', 'Invoice', 'All'] as const;
@@ -60,6 +72,7 @@ export const CUSTOMER_SCHEMA: PageSchema = {
     { name: 'Credit_Limit_LCY', kind: 'decimal', editable: 'always' },
     { name: 'Balance_LCY', kind: 'decimal', editable: 'never' },
     { name: 'Blocked', kind: 'option', options: CUSTOMER_BLOCKED, editable: 'always' },
+    ...LAST_MODIFIED_FIELDS,
   ],
 };
 
@@ -79,6 +92,7 @@ export const SALES_ORDER_SCHEMA: PageSchema = {
     { name: 'Currency_Code', kind: 'code', length: 10, editable: 'always' },
     { name: 'Amount', kind: 'decimal', editable: 'never' },
     { name: 'Amount_Including_VAT', kind: 'decimal', editable: 'never' },
+    ...LAST_MODIFIED_FIELDS,
   ],
 };
 

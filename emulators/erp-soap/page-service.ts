@@ -3,7 +3,7 @@ import { compileFilter, type FieldPredicate, type FieldValue } from './filter.js
 import { asList, asText, isSoapObject, type SoapObject, type SoapValue } from './input.js';
 import { decodeKey, encodeKey } from './keys.js';
 import type { OperationName, PageSchema } from './page-schemas.js';
-import { formatDecimal } from './values.js';
+import { formatDecimal, isoDate } from './values.js';
 
 /**
  * The one mechanism behind every page: Read, ReadMultiple, Create, CreateMultiple, Update and Delete over a
@@ -51,15 +51,44 @@ const byNo = <R extends Versioned>(left: R, right: R): number => (left.No < righ
 
 function formatValue(value: FieldValue, kind: string): string {
   if (kind === 'decimal' && typeof value === 'number') return formatDecimal(value);
+  if (kind === 'datetime' && typeof value === 'number') return new Date(value).toISOString();
   return String(value);
 }
 
-export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, onWrite: () => void): PageService {
+/** When each record was last written (Last_Modified_Date_Time / Last_Date_Modified), for pages that show it. */
+export type ModifiedStamps = {
+  /** The time source of the stamps (ms since the epoch). */
+  clock: () => number;
+  /**
+   * The stamps' resolution in ms: times are cut down to a multiple of it. A coarse resolution (the emulator's
+   * default is a whole second) makes ties common, so a poller that assumes one change per timestamp fails here.
+   */
+  resolutionMs: number;
+  /** The stamp of records present before the first write (the seed), by their position in No order. */
+  seededAt(position: number): number;
+};
+
+export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, onWrite: () => void, stamps?: ModifiedStamps): PageService {
   const { schema, table } = adapter;
   const page = schema.page;
 
-  const toRecord = (record: R): PageRecord => {
+  // Kept beside the records rather than in them: every write of every page goes through this service, so this
+  // is the one place that knows a record was written. A deleted record's stamp goes with it.
+  const tracked = stamps !== undefined && schema.fields.some((field) => field.name === 'Last_Modified_Date_Time');
+  const modified = new Map<string, number>();
+  if (tracked) [...table.keys()].sort().forEach((no, position) => modified.set(no, stamps.seededAt(position)));
+  const stamp = (no: string) => {
+    if (tracked) modified.set(no, Math.floor(stamps.clock() / stamps.resolutionMs) * stamps.resolutionMs);
+  };
+
+  const rowOf = (record: R): Row => {
     const row = adapter.row(record);
+    const at = modified.get(record.No);
+    return at === undefined ? row : { ...row, Last_Modified_Date_Time: at, Last_Date_Modified: isoDate(at) };
+  };
+
+  const toRecord = (record: R): PageRecord => {
+    const row = rowOf(record);
     const element: Record<string, PageRecord[string]> = { Key: encodeKey(page, record.No, record.version) };
     for (const field of schema.fields) element[field.name] = formatValue(row[field.name] ?? '', field.kind);
     for (const [name, value] of Object.entries(adapter.extra?.(record) ?? {})) {
@@ -92,7 +121,10 @@ export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, 
       }
       claimed.add(record.No);
     }
-    for (const record of records) table.set(record.No, record);
+    for (const record of records) {
+      table.set(record.No, record);
+      stamp(record.No);
+    }
     onWrite();
   };
 
@@ -136,7 +168,7 @@ export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, 
       for (const record of sorted()) {
         if (after !== undefined && record.No <= after) continue;
         if (predicates.length > 0) {
-          const row = adapter.row(record);
+          const row = rowOf(record);
           if (!predicates.every(({ field, accepts }) => accepts(row[field] ?? ''))) continue;
         }
         found.push(toRecord(record));
@@ -168,6 +200,7 @@ export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, 
       const record = current(asText(element.Key));
       const updated = { ...adapter.update(record, element), No: record.No, version: record.version + 1 };
       table.set(record.No, updated);
+      stamp(record.No);
       onWrite();
       return { [page]: toRecord(updated) };
     },
@@ -176,6 +209,7 @@ export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, 
       const record = current(asText(args.Key));
       adapter.beforeDelete?.(record);
       table.delete(record.No);
+      modified.delete(record.No);
       onWrite();
       return { Delete_Result: 'true' };
     },

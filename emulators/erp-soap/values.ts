@@ -40,6 +40,21 @@ export function isIsoDate(text: string): boolean {
   return date.toISOString().slice(0, 10) === text;
 }
 
+/** xsd:dateTime with a zone (`Z` or `±hh:mm`); without one, UTC (the emulator's service time zone). */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** Milliseconds since the epoch, or undefined when the text is not an ISO 8601 date-time of a real instant. */
+export function parseDateTime(text: string): number | undefined {
+  const match = DATE_TIME.exec(text.trim());
+  if (!match || !isIsoDate(match[1]!)) return undefined;
+  const [, date, hours, minutes, seconds = '00', fraction = '', zone = 'Z'] = match;
+  if (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59) return undefined;
+  // Beyond milliseconds (NAV keeps ticks) the digits are dropped, never rounded up into the next millisecond.
+  const ms = fraction === '' ? '' : `.${fraction.slice(1, 4).padEnd(3, '0')}`;
+  const value = Date.parse(`${date}T${hours}:${minutes}:${seconds}${ms}${zone}`);
+  return Number.isNaN(value) ? undefined : value;
+}
+
 export function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { AnalyticsReadModel, ReadModelStatus } from '../../platform/index.js';
 import { chunk, type LoaderTools } from '../kit/index.js';
 import type { AnalyticsClient } from './client.js';
 import { DAY_MS, dayString, inWindow, toDayRange, toDistinctIdWhere, type DayRange, type Window } from './windows.js';
@@ -7,6 +8,11 @@ import type { RawEvent } from './wire.js';
 export type LoaderOptions = {
   /** Distinct ids per export request; default 100 (the list travels in the URL). */
   exportBatchSize?: number;
+  /**
+   * The read model of Mixpanel's export (events/, handed in by the launcher) when the sync is on: windows it
+   * covers are answered from it and cost no export; default none (every window from an export).
+   */
+  readModel?: AnalyticsReadModel;
 };
 
 /** Distinct ids per export when not configured: the `in [...]` list travels in the URL. */
@@ -158,9 +164,55 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
     return settle(results);
   });
 
+  const { readModel } = options;
+  // Asked once per request, and only when a field needs it.
+  let status: Promise<ReadModelStatus | undefined> | undefined;
+  /**
+   * Whether the read model answers this window: synced at least once, and reaching back to its start. When it
+   * cannot say (the database away), the window goes to Mixpanel as without the sync: paced by the quota, but right.
+   */
+  const stored = async (window: Window): Promise<boolean> => {
+    if (!readModel) return false;
+    status ??= readModel.status().catch(() => undefined);
+    const known = await status;
+    return known?.syncedThroughMs != null && known.coveredFromMs != null && window.sinceMs >= known.coveredFromMs;
+  };
+
+  // Keyed by window then person: one query per window for every person asked about in the tick.
+  const storedUserEvents = new DataLoader<string, RawEvent[]>(async (keys) => {
+    const byWindow = new Map<string, string[]>();
+    for (const key of keys) {
+      const [since, until, ...rest] = key.split(':');
+      const windowKey = `${since}:${until}`;
+      const ids = byWindow.get(windowKey);
+      if (ids) ids.push(rest.join(':'));
+      else byWindow.set(windowKey, [rest.join(':')]);
+    }
+    const answers = new Map<string, Promise<Map<string, RawEvent[]>>>();
+    for (const [windowKey, ids] of byWindow) {
+      const [since, until] = windowKey.split(':').map(Number) as [number, number];
+      answers.set(windowKey, readModel!.eventsOf(ids, { sinceMs: since, untilMs: until }));
+    }
+    return settle(
+      keys.map(async (key) => {
+        const [since, until, ...rest] = key.split(':');
+        return (await answers.get(`${since}:${until}`)!).get(rest.join(':')) ?? [];
+      }),
+    );
+  });
+  const storedProjectEvents = new DataLoader<string, RawEvent[]>(async (keys) =>
+    settle(
+      keys.map((key) => {
+        const [sinceMs, untilMs, names] = JSON.parse(key) as [number, number, string[]];
+        return readModel!.eventsNamed(names, { sinceMs, untilMs });
+      }),
+    ),
+  );
+
   return {
     /** A user's events inside the window, in time order; no request when the window lies in the future. */
     async eventsOf(distinctId: string, window: Window, now: number): Promise<RawEvent[]> {
+      if (await stored(window)) return storedUserEvents.load(`${window.sinceMs}:${window.untilMs}:${distinctId}`);
       const range = toDayRange(window, now);
       if (!range) return [];
       const events = await userEvents.load(`${range.from}:${range.to}:${distinctId}`);
@@ -170,6 +222,8 @@ export function createLoaders(client: AnalyticsClient, tools: Pick<LoaderTools, 
     async projectEventsOf(names: readonly string[], window: Window, now: number): Promise<RawEvent[]> {
       const range = toDayRange(window, now);
       if (!range || names.length === 0) return [];
+      if (await stored(window))
+        return storedProjectEvents.load(JSON.stringify([window.sinceMs, window.untilMs, [...new Set(names)].sort()]));
       const events = await projectEvents.load(JSON.stringify([range.from, range.to, [...new Set(names)].sort()]));
       return events.filter(inWindow(window));
     },

@@ -1,6 +1,8 @@
+import type { AnalyticsReadModel, Logger } from '../../platform/index.js';
 import { BadUserInputError, scalarResolvers } from '../kit/index.js';
 import type { Resolvers, TrackEventFailure } from './__generated__/resolvers.js';
 import { toBuckets } from './buckets.js';
+import { toRawEvent } from './export.js';
 import { toFunnelSteps } from './funnels.js';
 import { splitBatches, toImportEvent, toInputField, type PreparedEvent } from './import.js';
 import { toCustomerEventCounts, toLastSeenAt, type CustomerModel } from './mapping.js';
@@ -17,6 +19,8 @@ export type ResolverOptions = {
   maxWindowDays: number;
   /** Clock for default windows; default Date.now. */
   now?: () => number;
+  /** The read model, when the sync is on: trackEvents writes what Mixpanel accepted into it, analyticsSync reports it. */
+  readModel?: AnalyticsReadModel;
 };
 
 // Enough to tell an email from another kind of distinct id; the EmailAddress scalar checks the rest.
@@ -24,12 +28,45 @@ const looksLikeEmail = (value: string): boolean => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.
 
 export function createResolvers(options: ResolverOptions): Resolvers {
   const now = options.now ?? Date.now;
+  const { readModel } = options;
+
+  /**
+   * The batch's accepted events into the read model, so they show before the next export brings them (with
+   * the same $insert_id, stored once). A failure here loses nothing: the export brings them later.
+   */
+  async function record(batch: readonly PreparedEvent[], refused: readonly { index: number }[], log: Logger, tags: Set<string>) {
+    if (!readModel) return;
+    const refusedAt = new Set(refused.map((record) => record.index));
+    const accepted = batch.flatMap((item, index) => {
+      const event = refusedAt.has(index) ? undefined : toRawEvent(item.event);
+      return event ? [event] : [];
+    });
+    try {
+      await readModel.record(accepted);
+      // The customers' cached analytics answers are stale now: the mutation's tags are purged before it answers.
+      for (const event of accepted) if (looksLikeEmail(event.distinctId)) tags.add(`Customer:${event.distinctId}`);
+    } catch (error) {
+      log.warn({ err: error, events: accepted.length }, 'tracked events not written to the read model; the next sync brings them');
+    }
+  }
+
   const window = (args: { since?: string | null; until?: string | null }, defaultDays = DEFAULT_DAYS) =>
     toWindow(args, { now: now(), defaultDays, maxDays: options.maxWindowDays });
 
   return {
     ...scalarResolvers,
     Query: {
+      analyticsSync: async () => {
+        if (!readModel) return { __typename: 'AnalyticsSync', enabled: false, syncedThrough: null, coveredFrom: null };
+        const status = await readModel.status();
+        const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+        return {
+          __typename: 'AnalyticsSync',
+          enabled: true,
+          syncedThrough: iso(status.syncedThroughMs),
+          coveredFrom: iso(status.coveredFromMs),
+        };
+      },
       eventCounts: async (_, { event, since, until, interval }, { loaders }) => {
         const span = window({ since, until });
         const events = await loaders.projectEventsOf([event], span, now());
@@ -62,7 +99,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
       },
     },
     Mutation: {
-      trackEvents: async (_, { events }, { client, log }) => {
+      trackEvents: async (_, { events }, { client, log, entityTags }) => {
         const failed: TrackEventFailure[] = [];
         const prepared: PreparedEvent[] = [];
         events.forEach((input, index) => {
@@ -76,6 +113,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
         for (const batch of batches) {
           const outcome = await client.importEvents(batch.map((item) => item.event));
           accepted += outcome.imported;
+          await record(batch, outcome.failed, log, entityTags);
           for (const record of outcome.failed) {
             const source = batch[record.index];
             failed.push({

@@ -1,4 +1,4 @@
-import type { AdminConfig, Logger, SharedState } from '../../platform/index.js';
+import type { AdminConfig, AnalyticsReadModel, Logger, SharedState } from '../../platform/index.js';
 import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer, type SubgraphTelemetry } from '../kit/index.js';
 import { createAnalyticsClient } from './client.js';
 import type { AnalyticsConfig, ServiceAccount } from './config.js';
@@ -19,6 +19,11 @@ export type AnalyticsSubgraphOptions = {
   telemetry?: SubgraphTelemetry;
   /** Who may read /metrics; default open (development without ADMIN_TOKEN). */
   admin?: AdminConfig;
+  /**
+   * The read model of Mixpanel's export (ANALYTICS_SYNC), built by events/ and handed in by the launcher:
+   * lastSeenAt, activity, eventCounts and funnel read from it where it covers the window; default none.
+   */
+  readModel?: AnalyticsReadModel;
 };
 
 /** The analytics subgraph over Mixpanel: build it, then `listen()`. */
@@ -40,9 +45,17 @@ export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions)
   });
   return createSubgraphServer({
     name: 'analytics',
-    resolvers: createResolvers({ maxWindowDays: config.maxWindowDays, ...(options.now ? { now: options.now } : {}) }),
+    resolvers: createResolvers({
+      maxWindowDays: config.maxWindowDays,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.readModel ? { readModel: options.readModel } : {}),
+    }),
     client,
-    createLoaders: (shared, tools) => createLoaders(shared, tools, { exportBatchSize: config.exportBatchSize }),
+    createLoaders: (shared, tools) =>
+      createLoaders(shared, tools, {
+        exportBatchSize: config.exportBatchSize,
+        ...(options.readModel ? { readModel: options.readModel } : {}),
+      }),
     log,
     state: options.state,
     runtime: options.runtime,

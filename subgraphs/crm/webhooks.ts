@@ -172,9 +172,37 @@ export function toHubSpotVendorEvent(event: unknown): VendorEvent {
   };
 }
 
-/** The last-modified property of each object type, which catch-up searches on. */
-const LAST_MODIFIED = { contacts: 'lastmodifieddate', companies: 'hs_lastmodifieddate', deals: 'hs_lastmodifieddate' } as const;
-const CATCH_UP_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country'];
+/** The objects catch-up follows, each with the property it searches on and the properties it reads. */
+const CATCH_UP_OBJECTS = {
+  contacts: {
+    objectType: 'contact',
+    lastModified: 'lastmodifieddate',
+    properties: ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country'],
+  },
+  companies: { objectType: 'company', lastModified: 'hs_lastmodifieddate', properties: ['name', 'domain'] },
+  deals: { objectType: 'deal', lastModified: 'hs_lastmodifieddate', properties: ['dealname', 'amount', 'dealstage'] },
+} as const;
+export type CatchUpObject = keyof typeof CATCH_UP_OBJECTS;
+const CATCH_UP_ORDER: readonly CatchUpObject[] = ['contacts', 'companies', 'deals'];
+
+/**
+ * The catch-up cursor: a high-water mark (ms) per object type, so a run cut short on contacts does not hold
+ * companies back. A bare number is the cursor of the contacts-only reader before it: every object starts there.
+ */
+function parseHubSpotCursor(cursor: CatchUpCursor): Partial<Record<CatchUpObject, number>> {
+  if (cursor === null) return {};
+  if (/^\d+$/.test(cursor)) return { contacts: Number(cursor), companies: Number(cursor), deals: Number(cursor) };
+  try {
+    const parsed = JSON.parse(cursor) as Record<string, unknown>;
+    const marks: Partial<Record<CatchUpObject, number>> = {};
+    for (const object of CATCH_UP_ORDER) if (typeof parsed[object] === 'number') marks[object] = parsed[object];
+    return marks;
+  } catch {
+    throw new PayloadError(
+      'The stored HubSpot catch-up cursor is not one this version wrote: delete the row of vendor "hubspot" in catch_up_cursors to start again.',
+    );
+  }
+}
 
 export type HubSpotAdapterOptions = {
   /** The app's client secrets; several during a rotation; default none (every delivery refused). */
@@ -190,8 +218,10 @@ export type HubSpotAdapterOptions = {
    * skew) is still found; repeats are dropped by the log's unique id; default 60,000.
    */
   skewMs?: number;
-  /** Largest number of objects read in one catch-up run (HubSpot's search stops at 10,000); default 2,000. */
+  /** Largest number of objects read in one catch-up run, over all types (HubSpot's search stops at 10,000); default 2,000. */
   maxObjects?: number;
+  /** The object types followed; default contacts, companies and deals. */
+  objects?: readonly CatchUpObject[];
   /** Where the very first run starts, back from now, in ms; default 24 hours. */
   initialLookbackMs?: number;
   /** Pause between search pages, in ms: HubSpot allows about 4 searches a second; default 300. */
@@ -241,63 +271,84 @@ export function createHubSpotAdapter(options: HubSpotAdapterOptions): VendorAdap
     ...(client
       ? {
           /**
-           * Contacts modified since the high-water mark (ms), oldest first, one synthetic event per tracked property
-           * with the object's last-modified time: the same entity keys as webhook property changes, so order holds
-           * across both sources. The mark moves to the newest last-modified read.
+           * Objects of each followed type modified since that type's high-water mark (ms), oldest first, one
+           * synthetic event per tracked property with the object's last-modified time: the same entity keys as
+           * webhook property changes, so order holds across both sources. Each mark moves to the newest
+           * last-modified read of its type; a type cut short by `maxObjects` says `more` and goes on next run.
            */
           async catchUp(cursor: CatchUpCursor): Promise<CatchUpPage> {
-            const mark = cursor === null ? now() - (options.initialLookbackMs ?? 86_400_000) : Number(cursor);
-            const from = Math.max(0, mark - (options.skewMs ?? 60_000));
+            const marks = parseHubSpotCursor(cursor);
+            const start = now() - (options.initialLookbackMs ?? 86_400_000);
             const events: VendorEvent[] = [];
-            let newest = mark;
-            let after: string | undefined;
-            let read = 0;
-            const max = options.maxObjects ?? 2000;
-            do {
-              if (after) await sleep(options.searchIntervalMs ?? 300);
-              const page = await paced(() =>
-                client.crm.contacts.searchApi.doSearch({
-                  filterGroups: [{ filters: [{ propertyName: LAST_MODIFIED.contacts, operator: 'GTE' as never, value: String(from) }] }],
-                  sorts: [`${LAST_MODIFIED.contacts}`],
-                  properties: CATCH_UP_PROPERTIES,
-                  limit: 100,
-                  ...(after ? { after } : {}),
-                }),
-              );
-              for (const object of page.results) {
-                const modified = Date.parse(String(object.properties[LAST_MODIFIED.contacts] ?? object.updatedAt));
-                newest = Math.max(newest, modified);
-                for (const property of CATCH_UP_PROPERTIES) {
-                  events.push(catchUpEvent(object.id, property, object.properties[property] ?? null, modified));
-                }
+            let budget = options.maxObjects ?? 2000;
+            let more = false;
+            let searched = false;
+            for (const object of options.objects ?? CATCH_UP_ORDER) {
+              if (budget <= 0) {
+                more = true;
+                break;
               }
-              read += page.results.length;
-              after = page.paging?.next?.after;
-            } while (after && read < max);
-            return { events, cursor: String(newest), more: after !== undefined };
+              const spec = CATCH_UP_OBJECTS[object];
+              const mark = marks[object] ?? start;
+              const from = Math.max(0, mark - (options.skewMs ?? 60_000));
+              let newest = mark;
+              let after: string | undefined;
+              do {
+                if (searched) await sleep(options.searchIntervalMs ?? 300);
+                searched = true;
+                const request = {
+                  filterGroups: [{ filters: [{ propertyName: spec.lastModified, operator: 'GTE' as never, value: String(from) }] }],
+                  sorts: [spec.lastModified],
+                  properties: [...spec.properties],
+                  limit: Math.min(100, budget),
+                  ...(after ? { after } : {}),
+                };
+                const page = await paced(() => client.crm[object].searchApi.doSearch(request));
+                for (const found of page.results) {
+                  const modified = Date.parse(String(found.properties[spec.lastModified] ?? found.updatedAt));
+                  newest = Math.max(newest, modified);
+                  for (const property of spec.properties) {
+                    events.push(catchUpEvent(spec.objectType, found.id, property, found.properties[property] ?? null, modified));
+                  }
+                }
+                budget -= page.results.length;
+                after = page.paging?.next?.after;
+              } while (after && budget > 0);
+              // Cut short, the mark still moves to the newest read: the search is sorted by last-modified.
+              marks[object] = newest;
+              if (after !== undefined) more = true;
+            }
+            return { events, cursor: JSON.stringify(marks), more };
           },
         }
       : {}),
   };
 }
 
+const CATCH_UP_KIND: Record<string, { typename: string; kind: DomainChange['kind'] }> = {
+  contact: { typename: 'Customer', kind: 'CustomerChanged' },
+  company: { typename: 'Company', kind: 'CompanyChanged' },
+  deal: { typename: 'Deal', kind: 'DealChanged' },
+};
+
 /** A property's value as catch-up read it, keyed like a webhook property change (same entity, own id). */
-function catchUpEvent(objectId: string, property: string, value: string | null, modified: number): VendorEvent {
+function catchUpEvent(objectType: string, objectId: string, property: string, value: string | null, modified: number): VendorEvent {
   const occurredAt = new Date(modified);
+  const { typename, kind } = CATCH_UP_KIND[objectType]!;
   return {
     vendor: 'hubspot',
-    id: `catch-up:contact:${objectId}:${property}:${modified}`,
-    type: 'contact.propertyChange',
-    entity: `contact:${objectId}:${property}`,
+    id: `catch-up:${objectType}:${objectId}:${property}:${modified}`,
+    type: `${objectType}.propertyChange`,
+    entity: `${objectType}:${objectId}:${property}`,
     occurredAt,
     payload: { objectId: Number(objectId), propertyName: property, propertyValue: value, occurredAt: modified, changeSource: 'CATCH_UP' },
     state: { value },
     change: {
-      kind: 'CustomerChanged',
+      kind,
       source: 'hubspot',
       occurredAt: occurredAt.toISOString(),
       fields: { [property]: value },
-      tags: [`Customer:${objectId}`],
+      tags: [`${typename}:${objectId}`],
     },
   };
 }

@@ -58,3 +58,34 @@ export function readErpConfig(source: Env = process.env): ErpConfig {
     localCurrency: vars.ERP_LOCAL_CURRENCY,
   };
 }
+
+/** How the ERP's changes are polled into the event log (NAV has no webhooks; see webhooks.ts). */
+export type ErpFeedConfig = {
+  /**
+   * ERP_POLL_INTERVAL_MS: ms between polls of ReadMultiple on Last_Modified_Date_Time; 0 turns the poll off
+   * (the reconciliation schedule still reads the ERP). Unset: 2,000 against the embedded emulator, 15,000
+   * against a real NAV, whose service tier serves few sessions.
+   */
+  pollIntervalMs: number | undefined;
+  /** ERP_POLL_OVERLAP_MS: how far before the high-water mark each poll reads (clock skew, late commits); default 30,000. */
+  overlapMs: number;
+  /** ERP_POLL_INITIAL_LOOKBACK_MS: where the very first poll starts, back from now; default 24 hours. */
+  initialLookbackMs: number;
+};
+
+export function readErpFeedConfig(source: Env = process.env): ErpFeedConfig {
+  const ms = z.coerce.number().int().min(0).max(2_147_483_647);
+  const vars = readEnv(
+    {
+      ERP_POLL_INTERVAL_MS: ms.optional(),
+      ERP_POLL_OVERLAP_MS: ms.default(30_000),
+      ERP_POLL_INITIAL_LOOKBACK_MS: ms.default(86_400_000),
+    },
+    source,
+  );
+  return {
+    pollIntervalMs: vars.ERP_POLL_INTERVAL_MS,
+    overlapMs: vars.ERP_POLL_OVERLAP_MS,
+    initialLookbackMs: vars.ERP_POLL_INITIAL_LOOKBACK_MS,
+  };
+}

@@ -1,3 +1,3 @@
 // The ERP subgraph's public face, for the launcher.
 export { createErpSubgraph, type ErpSubgraphOptions } from './server.js';
-export { readErpConfig, type ErpConfig, type ErpCredentials } from './config.js';
+export { readErpConfig, readErpFeedConfig, type ErpConfig, type ErpCredentials, type ErpFeedConfig } from './config.js';

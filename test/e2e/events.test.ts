@@ -236,6 +236,8 @@ describe('reconciliation', () => {
     expect(await byVendorId('stripe', missed.id)).toBeUndefined();
     const hubspot = new Client({ accessToken: 'pat-emulator', basePath: stack.emulators.hubspot!.url });
     await hubspot.crm.contacts.basicApi.update('1020', { properties: { city: 'Caught Up City' } });
+    const company = (await hubspot.crm.companies.basicApi.getPage(1)).results[0]!;
+    await hubspot.crm.companies.basicApi.update(company.id, { properties: { name: 'Caught Up Company' } });
 
     const { reconciled } = await admin<{ reconciled: Record<string, { read: number; appended: number; error?: string }> }>('/reconcile', {
       method: 'POST',
@@ -249,7 +251,10 @@ describe('reconciliation', () => {
         const sweep = await admin<{ reconciled: Record<string, { read: number; error?: string }> }>('/reconcile', { method: 'POST' });
         expect(sweep.reconciled.hubspot!.error).toBeUndefined();
         const logged = await admin<{ events: Array<{ vendorEventId: string; entity: string }> }>('?vendor=hubspot&limit=1000');
-        return logged.events.some((event) => event.vendorEventId.startsWith('catch-up:contact:1020:city:'));
+        return (
+          logged.events.some((event) => event.vendorEventId.startsWith('catch-up:contact:1020:city:')) &&
+          logged.events.some((event) => event.vendorEventId.startsWith(`catch-up:company:${company.id}:name:`))
+        );
       },
       (found) => found,
       15_000,

@@ -16,6 +16,9 @@ import { memoryLogger, startTestStack, type TestStack } from '../kit/stack.js';
 
 const WEB_KEY = 'web-key-0123456789abcdef';
 const PARTNER_KEY = 'partner-key-0123456789abcdef';
+const SCOPED_PARTNER_KEY = 'scoped-partner-key-0123456789abcdef';
+const CRM_APP_KEY = 'crm-app-key-0123456789abcdef';
+const BILLING_APP_KEY = 'billing-app-key-0123456789abcdef';
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'interchange-hostile-'));
 const keyFile = join(dir, 'dev-issuer.json');
@@ -26,6 +29,21 @@ writeFileSync(
     clients: [
       { name: 'web', kind: 'frontend', keySha256: hashApiKey(WEB_KEY), rateLimitPerMinute: 100_000 },
       { name: 'partner', kind: 'partner', keySha256: hashApiKey(PARTNER_KEY), rateLimitPerMinute: 100_000 },
+      {
+        name: 'scoped-partner',
+        kind: 'partner',
+        keySha256: hashApiKey(SCOPED_PARTNER_KEY),
+        rateLimitPerMinute: 100_000,
+        scopes: ['crm:read'],
+      },
+      { name: 'crm-app', kind: 'frontend', keySha256: hashApiKey(CRM_APP_KEY), rateLimitPerMinute: 100_000, scopes: ['crm:read'] },
+      {
+        name: 'billing-app',
+        kind: 'frontend',
+        keySha256: hashApiKey(BILLING_APP_KEY),
+        rateLimitPerMinute: 100_000,
+        scopes: ['crm:read', 'billing:read'],
+      },
     ],
   }),
 );
@@ -37,7 +55,8 @@ beforeAll(async () => {
     DEV_ISSUER_KEY_FILE: keyFile,
     CLIENT_REGISTRY: registry,
     ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
-    COST_MAX_PER_REQUEST: '5000',
+    // COST_MAX_PER_REQUEST: the default, which the README's examples must pass.
+    COST_MAX_PER_REQUEST: undefined,
     COST_BUDGET_ANONYMOUS_PER_MINUTE: '50000',
   });
 });
@@ -133,7 +152,7 @@ const CASES: Case[] = [
   { name: 'a fragment bomb (2^12 fields expanded)', send: () => query(fragmentBomb(12)), status: 400, code: 'PLAN_LIMIT_EXCEEDED' },
   {
     name: 'cost far over the limit',
-    send: () => query('{ customers(first: 100) { nodes { company { customers(first: 100) { nodes { id } } } } } }'),
+    send: () => query('{ customers(first: 100) { nodes { company { customers(first: 100) { nodes { deals { nodes { id } } } } } } } }'),
     status: 400,
     code: 'COST_LIMIT_EXCEEDED',
   },
@@ -355,6 +374,66 @@ describe('users and scopes', () => {
     expect(stripe.count()).toBeGreaterThan(0);
   });
 
+  it("applies an API client's own scopes without a user, and bounds its users' scopes by them", async () => {
+    const billingOf = async (headers: Record<string, string>) => {
+      const result = await stack.query<{ customer: { id: string; billing: { id: string } | null } | null }>(CUSTOMER, undefined, headers);
+      return {
+        customer: result.data?.customer?.id ?? null,
+        billing: result.data?.customer?.billing ? 'seen' : null,
+        refused: (result.errors ?? []).map((error) => error.path?.join('.')),
+      };
+    };
+    const full = { scope: 'crm:read billing:read' };
+    // A client's scopes alone.
+    expect(await billingOf({ 'x-api-key': CRM_APP_KEY })).toEqual({ customer: '1001', billing: null, refused: ['customer.billing'] });
+    expect(await billingOf({ 'x-api-key': BILLING_APP_KEY })).toEqual({ customer: '1001', billing: 'seen', refused: [] });
+    // Both: the intersection. The crm-app key bounds a user who may see billing; a user without billing stays without.
+    expect(await billingOf({ 'x-api-key': CRM_APP_KEY, ...(await bearer({ sub: 'ivan', ...full })) })).toEqual({
+      customer: '1001',
+      billing: null,
+      refused: ['customer.billing'],
+    });
+    expect(await billingOf({ 'x-api-key': BILLING_APP_KEY, ...(await bearer({ sub: 'judy', scope: 'crm:read' })) })).toEqual({
+      customer: '1001',
+      billing: null,
+      refused: ['customer.billing'],
+    });
+    // A client declared without scopes bounds nothing: its user's token applies as it is.
+    expect(await billingOf({ 'x-api-key': WEB_KEY, ...(await bearer({ sub: 'ivan', ...full })) })).toEqual({
+      customer: '1001',
+      billing: 'seen',
+      refused: [],
+    });
+    expect(await billingOf({ 'x-api-key': WEB_KEY })).toEqual({ customer: null, billing: null, refused: ['customer'] });
+  });
+
+  it("runs a partner's persisted operation under the partner's scopes", async () => {
+    const { email } = (
+      await stack.query<{ customer: { email: string } }>(
+        '{ customer(id: "1001") { email } }',
+        undefined,
+        await bearer({ sub: 'kim', scope: 'crm:read' }),
+      )
+    ).data!.customer;
+    const profile = (key: string) =>
+      post(
+        { documentId: 'sha256:1c5f64cffd1d69bc1abdee64184e3f9be1ec376fb891e3b2efe0e3f7730bf3cb', variables: { email } },
+        { 'x-api-key': key },
+      ).then(
+        (response) =>
+          response.json() as Promise<{
+            data?: { customerByEmail: { email: string } | null };
+            errors?: Array<{ extensions: { code: string } }>;
+          }>,
+      );
+    const scoped = await profile(SCOPED_PARTNER_KEY);
+    expect(scoped.errors).toBeUndefined();
+    expect(scoped.data?.customerByEmail?.email).toBe(email);
+    const unscoped = await profile(PARTNER_KEY);
+    expect(unscoped.data?.customerByEmail).toBeNull();
+    expect(unscoped.errors?.[0]?.extensions.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+  });
+
   it('reads scopes from scp as well as scope', async () => {
     const result = await stack.query<{ customer: { billing: { id: string } } }>(
       CUSTOMER,
@@ -378,13 +457,20 @@ describe('users and scopes', () => {
     expect(other.data).toEqual(first.data);
   });
 
-  it('reports the estimated cost when asked', async () => {
-    const response = await post(
-      { query: '{ customers(first: 5) { nodes { id } } }', extensions: { cost: true } },
-      await bearer({ sub: 'alice', scope: 'crm:read' }),
+  it('reports the estimated and the actual cost when asked', async () => {
+    const ask = async (query: string, variables?: Record<string, unknown>) => {
+      const response = await post({ query, variables, extensions: { cost: true } }, await bearer({ sub: 'alice', scope: 'crm:read' }));
+      return ((await response.json()) as { extensions?: { cost?: { estimated: number; actual: number; limit: number } } }).extensions?.cost;
+    };
+    expect(await ask('{ customers(first: 5) { nodes { id } } }')).toEqual({ estimated: 6, actual: 6, limit: 10_000 });
+    // The estimate counts `first` items in each list; the actual cost counts what came back.
+    const deals = await ask(
+      'query ($id: ID!) { customer(id: $id) { id deals(first: 50) { nodes { id } } } customers(first: 3) { nodes { id } } }',
+      { id: '1001' },
     );
-    const body = (await response.json()) as { extensions?: { cost?: { estimated: number; limit: number } } };
-    expect(body.extensions?.cost).toEqual({ estimated: 6, limit: 5000 });
+    expect(deals).toMatchObject({ estimated: 1 + 1 + 50 + 1 + 3 });
+    expect(deals!.actual).toBeLessThan(deals!.estimated);
+    expect(deals!.actual).toBeGreaterThanOrEqual(1 + 1 + 1 + 3);
   });
 });
 
@@ -413,10 +499,10 @@ describe('a production gateway', () => {
   });
   afterAll(() => gateway.close());
 
-  const user = (scope: string) =>
+  const user = (scope: string, sub = 'frank') =>
     new SignJWT({ scope })
       .setProtectedHeader({ alg: 'RS256' })
-      .setSubject('frank')
+      .setSubject(sub)
       .setIssuer(issuer)
       .setAudience(DEV_AUDIENCE)
       .setExpirationTime('5m')
@@ -454,6 +540,27 @@ describe('a production gateway', () => {
     expect(allowed.status).toBe(200);
   });
 
+  it('charges the estimate up front and corrects the budget by the actual cost', async () => {
+    const headers = { authorization: `Bearer ${await user('crm:read', 'heidi')}` };
+    const send = async () => {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ customer(id: "1001") { id deals(first: 20) { nodes { id } } } }', extensions: { cost: true } }),
+      });
+      const body = (await response.json()) as { errors?: unknown; extensions: { cost: { estimated: number; actual: number } } };
+      expect(body.errors).toBeUndefined();
+      return { remaining: Number(response.headers.get('x-cost-budget-remaining')), cost: body.extensions.cost };
+    };
+    const first = await send();
+    expect(first.cost.estimated).toBe(22);
+    expect(first.remaining).toBe(60 - 22);
+    expect(first.cost.actual).toBeLessThan(22);
+    // The second request sees the first charged at its actual cost only.
+    const second = await send();
+    expect(second.remaining).toBe(60 - first.cost.actual - 22);
+  });
+
   it('one client exhausting its cost budget leaves another client answering', async () => {
     const LIST = '{ companies(first: 20) { nodes { id } } }';
     const partnerless = { 'x-api-key': WEB_KEY };
@@ -467,5 +574,68 @@ describe('a production gateway', () => {
     // Another caller (a user with its own budget) is not affected.
     const other = await ask('{ customer(id: "1001") { id } }', { authorization: `Bearer ${await user('crm:read')}` });
     expect(other.status).toBe(200);
+  });
+});
+
+describe('the penalty box', () => {
+  let gateway: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    const { log } = memoryLogger();
+    const config = readGatewayConfig({
+      NODE_ENV: 'test',
+      SUBGRAPH_SECRET: stack.subgraphSecret,
+      DEV_ISSUER_KEY_FILE: keyFile,
+      CLIENT_REGISTRY: registry,
+      ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
+      REFUSAL_LIMIT: '3',
+      REFUSAL_PENALTY_SECONDS: '120',
+    });
+    gateway = await createGateway({ config: { ...config, port: 0, subgraphUrls: stack.subgraphUrls }, log });
+    url = await gateway.listen();
+  });
+  afterAll(() => gateway.close());
+
+  const send = async (body: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+    return { status: response.status, code: json.errors?.[0]?.extensions?.code, retryAfter: response.headers.get('retry-after') };
+  };
+  const deep = JSON.stringify({ query: nested(12) });
+  const good = JSON.stringify({ query: '{ customer(id: "1001") { id } }' });
+
+  it('boxes a caller past REFUSAL_LIMIT refusals, before reading its body, and only that caller', async () => {
+    // A frontend key's refusals count against the key at its address, not against the address alone.
+    expect(await send(JSON.stringify({ query: '{ nope }' }), { 'x-api-key': WEB_KEY })).toMatchObject({ status: 400 });
+    for (let i = 0; i < 4; i++) expect(await send(deep)).toMatchObject({ status: 400, code: 'DEPTH_LIMIT_EXCEEDED' });
+    const boxed = await send(deep);
+    expect(boxed).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    expect(Number(boxed.retryAfter)).toBeGreaterThan(100);
+    // Refused from its headers: a body over the limit is not read (no 413), malformed JSON is not parsed.
+    expect(await send(`{ "query": "${'a '.repeat(600_000)}" }`)).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    expect(await send('{"query": ')).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    // The caller's own good requests wait out the penalty too.
+    expect(await send(good)).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    // Bad credentials from the boxed address get the box's answer.
+    expect(await send(good, { 'x-api-key': 'someone-elses-key-0123456789' })).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+
+    // Other callers from the same address are not touched: a frontend's key, a signed-in user.
+    expect(await send(good, { 'x-api-key': WEB_KEY })).toMatchObject({ status: 200 });
+    expect(await send(good, { authorization: `Bearer ${await token({ sub: 'grace', scope: 'crm:read' })}` })).toMatchObject({
+      status: 200,
+    });
+  });
+
+  it('refuses a body announced over the limit from its Content-Length', async () => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': WEB_KEY },
+      body: `{ "query": "${'a '.repeat(600_000)}" }`,
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 });

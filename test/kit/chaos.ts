@@ -117,17 +117,23 @@ export function describeChaosMatrix(emulator: Vendor['emulator']): void {
       expect(callsWhenOpened).toBeGreaterThanOrEqual(BREAKER_THRESHOLD);
       expect(await upstreamState(stack, vendor.upstream)).toMatchObject({ breaker: 'open' });
 
-      // While open: every query fails fast with CIRCUIT_OPEN (and retryAfter), and the vendor sees nothing.
-      // Three at once, so the whole phase fits in the half-open delay even on a busy machine.
+      // While open: queries fail fast with CIRCUIT_OPEN (and retryAfter), and the vendor sees nothing but the
+      // breaker's own probes: at most one per half-open delay that has passed. Three at once, so the phase
+      // usually fits in one delay; on a busy machine it may not, and then a probe (refused by the still-faulty
+      // vendor, reopening the circuit) is the breaker working as designed, not a leak.
+      const openPhaseStarted = Date.now();
       const whileOpen = await Promise.all([1, 2, 3].map(() => runQuery(stack, variables)));
+      const probesAllowed = Math.floor((Date.now() - openPhaseStarted) / HALF_OPEN_MS);
       for (const result of whileOpen) {
         // Well inside the request deadline (a generous margin on a busy machine); that no attempt was made is
         // what the request log below proves.
         expect(result.ms).toBeLessThan(DEADLINE_MS);
-        for (const error of result.errors)
-          expect(error.extensions).toMatchObject({ code: 'CIRCUIT_OPEN', upstream: vendor.upstream, retryAfter: 1 });
+        for (const error of result.errors) {
+          expect(error.extensions).toMatchObject({ upstream: vendor.upstream });
+          if (probesAllowed === 0) expect(error.extensions).toMatchObject({ code: 'CIRCUIT_OPEN', retryAfter: 1 });
+        }
       }
-      expect(log.count() - before).toBe(callsWhenOpened);
+      expect(log.count() - before - callsWhenOpened).toBeLessThanOrEqual(probesAllowed);
 
       // The vendor is back: after the half-open delay one probe goes through and closes the circuit.
       emulatorOf(stack, vendor).faults.clear();

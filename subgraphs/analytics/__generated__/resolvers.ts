@@ -29,6 +29,25 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/**
+ * Where the analytics answers come from. With the sync on (ANALYTICS_SYNC, the default with the event pipeline),
+ * lastSeenAt, activity, eventCounts and funnel read Interchange's read model of Mixpanel's raw export, which one
+ * export per interval keeps current, instead of spending an export per request.
+ */
+export type AnalyticsSync = {
+  __typename?: 'AnalyticsSync';
+  /** The earliest instant the read model holds; a window starting before it is answered from Mixpanel's export. */
+  coveredFrom?: Maybe<Scalars['DateTime']['output']>;
+  /** Whether the analytics fields read from the read model. */
+  enabled: Scalars['Boolean']['output'];
+  /**
+   * The read model holds every event Mixpanel had stored by this instant (the start of the last successful
+   * export), plus the events sent through trackEvents since. Null while the first sync runs (the fields then ask
+   * Mixpanel, as with the sync off) and when the sync is off.
+   */
+  syncedThrough?: Maybe<Scalars['DateTime']['output']>;
+};
+
 /** How long a field may be cached, and for whom (Apollo's cache-control directive). */
 export type CacheControlScope =
   | 'PRIVATE'
@@ -201,6 +220,8 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Whether the analytics fields read from the read model, and how fresh it is. */
+  analyticsSync: AnalyticsSync;
   /**
    * How often `event` happened, per UTC calendar bucket, across all users. Window: `since` (default 30 days
    * before `until`) to `until` (default now).
@@ -361,6 +382,7 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AnalyticsSync: ResolverTypeWrapper<AnalyticsSync>;
   CacheControlScope: CacheControlScope;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
   Currency: ResolverTypeWrapper<Scalars['Currency']['output']>;
@@ -396,6 +418,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AnalyticsSync: AnalyticsSync;
   CountryCode: Scalars['CountryCode']['output'];
   Currency: Scalars['Currency']['output'];
   Customer: CustomerModel;
@@ -434,6 +457,12 @@ export type CacheControlDirectiveArgs = {
 };
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AnalyticsSyncResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AnalyticsSync'] = ResolversParentTypes['AnalyticsSync']> = ResolversObject<{
+  coveredFrom?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  syncedThrough?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
 
 export interface CountryCodeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['CountryCode'], any> {
   name: 'CountryCode';
@@ -546,6 +575,7 @@ export interface PhoneNumberScalarConfig extends GraphQLScalarTypeConfig<Resolve
 }
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  analyticsSync?: Resolver<ResolversTypes['AnalyticsSync'], ParentType, ContextType>;
   eventCounts?: Resolver<ResolversTypes['EventCountSeries'], ParentType, ContextType, RequireFields<QueryEventCountsArgs, 'event' | 'interval'>>;
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'steps' | 'window'>>;
 }>;
@@ -567,6 +597,7 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 }
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  AnalyticsSync?: AnalyticsSyncResolvers<ContextType>;
   CountryCode?: GraphQLScalarType;
   Currency?: GraphQLScalarType;
   Customer?: CustomerResolvers<ContextType>;

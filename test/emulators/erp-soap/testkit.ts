@@ -18,7 +18,7 @@ const asSent = (text: string): string => text;
  * service sent (and what `snapshot()` holds). Without it the soap client turns them into number, Date, number
  * and boolean.
  */
-export const AS_SENT = { decimal: asSent, date: asSent, int: asSent, boolean: asSent };
+export const AS_SENT = { decimal: asSent, date: asSent, dateTime: asSent, int: asSent, boolean: asSent };
 
 export type Started = { erp: ErpSoapEmulator; clock: { now: number } };
 

@@ -69,6 +69,9 @@ describe('Create', () => {
       Currency_Code: customer.Currency_Code,
       Amount: (amount / 100).toFixed(2),
       Amount_Including_VAT: ((amount + Math.round(amount * 0.19)) / 100).toFixed(2),
+      // Stamped from the emulator's clock (T0) on the write.
+      Last_Date_Modified: '2026-03-02',
+      Last_Modified_Date_Time: '2026-03-02T09:30:00.000Z',
       SalesLines: {
         Sales_Order_Line: [
           {
@@ -200,7 +203,14 @@ describe('Update', () => {
     const customer = started.erp.snapshot('Customer')[20]!;
     const updated = (await call(customers, 'Update', { Customer: { ...customer, Balance_LCY: '999999.00', City: 'Lisbon' } }))!
       .Customer as PageRecord;
-    expect(updated).toEqual({ ...customer, Key: expect.any(String), City: 'Lisbon' });
+    expect(updated).toEqual({
+      ...customer,
+      Key: expect.any(String),
+      City: 'Lisbon',
+      // The write moves the change-tracking fields to the emulator's clock (T0).
+      Last_Date_Modified: '2026-03-02',
+      Last_Modified_Date_Time: '2026-03-02T09:30:00.000Z',
+    });
   });
 });
 

@@ -84,3 +84,43 @@ describe('toHubSpotVendorEvent', () => {
     expect(() => toHubSpotVendorEvent({ ...event, subscriptionType: 'ticket.creation' })).toThrow(PayloadError);
   });
 });
+
+describe('catch-up over search, per object type', () => {
+  it('reads contacts, companies and deals modified since each one’s mark, and goes on from a contacts-only cursor', async () => {
+    const { Client } = await import('@hubspot/api-client');
+    const { createHubSpotEmulator } = await import('../../../emulators/hubspot/index.js');
+    const { createHubSpotAdapter } = await import('../../../subgraphs/crm/webhooks.js');
+    // Search sees writes at once here; the e2e catch-up test keeps HubSpot's indexing lag on.
+    const hubspot = createHubSpotEmulator({ searchLagMs: 0, searchPerSecond: 0 });
+    const url = await hubspot.listen(0);
+    try {
+      const sdk = new Client({ accessToken: 'pat-emulator', basePath: url });
+      const adapter = createHubSpotAdapter({ api: { baseUrl: url, accessToken: 'pat-emulator' }, skewMs: 0, searchIntervalMs: 0 });
+      const first = await adapter.catchUp!(null);
+      const marks = JSON.parse(first.cursor!) as Record<string, number>;
+      expect(Object.keys(marks).sort()).toEqual(['companies', 'contacts', 'deals']);
+
+      const company = (await sdk.crm.companies.basicApi.getPage(1)).results[0]!;
+      const deal = (await sdk.crm.deals.basicApi.getPage(1)).results[0]!;
+      await sdk.crm.companies.basicApi.update(company.id, { properties: { name: 'Caught Up Co' } });
+      await sdk.crm.deals.basicApi.update(deal.id, { properties: { dealname: 'Caught Up Deal' } });
+      const second = await adapter.catchUp!(first.cursor);
+      const byEntity = new Map(second.events.map((event) => [event.entity, event]));
+      expect(byEntity.get(`company:${company.id}:name`)).toMatchObject({
+        type: 'company.propertyChange',
+        state: { value: 'Caught Up Co' },
+        change: { kind: 'CompanyChanged', tags: [`Company:${company.id}`] },
+      });
+      expect(byEntity.get(`deal:${deal.id}:dealname`)).toMatchObject({
+        change: { kind: 'DealChanged', fields: { dealname: 'Caught Up Deal' }, tags: [`Deal:${deal.id}`] },
+      });
+      expect(second.events.some((event) => event.entity.startsWith('contact:'))).toBe(false);
+
+      // The contacts-only reader's cursor (a bare mark) starts every type there.
+      const legacy = await adapter.catchUp!(String(Date.parse(String(company.updatedAt)) - 1));
+      expect(legacy.events.some((event) => event.entity === `company:${company.id}:name`)).toBe(true);
+    } finally {
+      await hubspot.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../platform/index.js';
-import { readErpConfig } from '../../../subgraphs/erp/config.js';
+import { readErpConfig, readErpFeedConfig } from '../../../subgraphs/erp/config.js';
 
 describe('readErpConfig', () => {
   it('means the emulator when ERP_BASE_URL is absent', () => {
@@ -56,5 +56,21 @@ describe('readErpConfig', () => {
     expect(() => readErpConfig({ ERP_PASSWORD: 'hunter2', ERP_TIMEOUT_MS: 'soon' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
     );
+  });
+});
+
+describe('readErpFeedConfig', () => {
+  it('leaves the poll interval to the launcher by default and reads the overlap and lookback', () => {
+    expect(readErpFeedConfig({})).toEqual({ pollIntervalMs: undefined, overlapMs: 30_000, initialLookbackMs: 86_400_000 });
+    expect(readErpFeedConfig({ ERP_POLL_INTERVAL_MS: '0', ERP_POLL_OVERLAP_MS: '5000', ERP_POLL_INITIAL_LOOKBACK_MS: '60000' })).toEqual({
+      pollIntervalMs: 0,
+      overlapMs: 5000,
+      initialLookbackMs: 60_000,
+    });
+  });
+
+  it('names a bad variable', () => {
+    expect(() => readErpFeedConfig({ ERP_POLL_INTERVAL_MS: 'often' })).toThrow(ConfigError);
+    expect(() => readErpFeedConfig({ ERP_POLL_OVERLAP_MS: '-1' })).toThrow(/ERP_POLL_OVERLAP_MS/);
   });
 });
