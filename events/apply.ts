@@ -1,13 +1,14 @@
-import { PURGE_CHANNEL, encodePurge, type Database, type DomainChange, type SharedState } from '../platform/index.js';
+import { PURGE_CHANNEL, encodePurge, type Database, type DomainChange, type Queryable, type SharedState } from '../platform/index.js';
 
 /** Extension points of applying: objects of optional hooks, each taking one payload (STYLE 8). */
 export type ApplyHooks = {
   /**
    * Called with every domain change being applied, inside the apply transaction: throwing fails the attempt
    * (it is retried with backoff, then dead-lettered). This is where sync/ and read models plug in; a hook must
-   * be idempotent (derive keys from `eventId`), since a replay calls it again.
+   * be idempotent (derive keys from `eventId`), since a replay calls it again. `tx` is the apply transaction:
+   * what the hook writes or enqueues through it exists exactly when the event is applied.
    */
-  onChange?(payload: { eventId: number; vendor: string; entity: string; change: DomainChange }): Promise<void> | void;
+  onChange?(payload: { eventId: number; vendor: string; entity: string; change: DomainChange; tx: Queryable }): Promise<void> | void;
 };
 
 export type ApplyOutcome = 'applied' | 'stale' | 'skipped' | 'missing';
@@ -101,7 +102,7 @@ export async function applyEvents(
       const outcome = marked[0]!.status;
       outcomes.set(request, outcome);
       if (outcome === 'stale') continue;
-      await hooks.onChange?.({ eventId: request.id, vendor: row.vendor, entity: row.entity, change: row.change });
+      await hooks.onChange?.({ eventId: request.id, vendor: row.vendor, entity: row.entity, change: row.change, tx });
       for (const tag of row.change.tags) tags.add(tag);
     }
     if (tags.size > 0) await state.publish(PURGE_CHANNEL, encodePurge([...tags]));

@@ -66,7 +66,8 @@ function bossSchema(db: Database): string {
   return db.schema === 'public' ? 'pgboss' : `${db.schema}_jobs`;
 }
 
-function asBossDb(target: Queryable): PgBoss.Db {
+/** A Queryable (the database, or a transaction) as pg-boss's `db` option. */
+export function asBossDb(target: Queryable): PgBoss.Db {
   return { executeSql: (text, values) => target.query(text, values) };
 }
 

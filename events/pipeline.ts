@@ -64,6 +64,8 @@ export type ReconcileResult = Record<string, { read: number; appended: number; e
 
 export type EventPipeline = {
   readonly db: Database;
+  /** The job engine (pg-boss): other parts (sync/) run their own queues on it, enqueued in the same transactions. */
+  readonly boss: PgBoss;
   /** Verifies a webhook delivery with the vendor's adapter, then appends and enqueues in one transaction. */
   ingest(vendor: string, request: WebhookRequest): Promise<IngestResult>;
   /** Reads each vendor's changes since its stored cursor and appends what the log lacks. */
@@ -178,6 +180,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
 
   const pipeline: EventPipeline = {
     db,
+    boss: engine.boss,
     rejections,
     async ingest(vendor, request) {
       const adapter = adapters.get(vendor);

@@ -41,6 +41,7 @@ import { createStripeAdapter } from '../subgraphs/payments/webhooks.js';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { EventsPanel } from '../gateway/index.js';
+import { buildSync, type StartedSync } from './sync.js';
 import { mixpanelAccess } from './analytics.js';
 import { readEmulatorRateLimits, unpaced } from './part.js';
 
@@ -222,6 +223,8 @@ export async function openAnalyticsReadModel(source: Env): Promise<StartedAnalyt
 
 export type StartedEvents = {
   pipeline: EventPipeline;
+  /** Customer sync (propagation through the gateway); absent with SYNC=false. */
+  sync?: StartedSync;
   db: Database;
   /** The analytics read model for the analytics subgraph; absent with ANALYTICS_SYNC=false. */
   analytics?: AnalyticsReadModel;
@@ -252,11 +255,14 @@ export async function startEvents(
   const adapters = buildAdapters(source, emulators, emulatorSecrets, eventsLog);
   try {
     const workers = options.workers ?? config.inProcessWorkers;
+    // Customer sync rides on the pipeline: its hook enqueues propagations in the apply transaction.
+    const sync = buildSync(source, log, db);
     const pipeline = await createEventPipeline({
       db,
       state,
       log: eventsLog,
       adapters,
+      ...(sync ? { hooks: sync.engine.hooks } : {}),
       retryLimit: config.retryLimit,
       retryDelaySeconds: config.retryDelaySeconds,
       jobTimeoutSeconds: config.jobTimeoutSeconds,
@@ -264,19 +270,25 @@ export async function startEvents(
       // A gateway that only ingests leaves pg-boss's maintenance and schedules to the processes running workers.
       maintenance: workers,
     });
-    if (workers) await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
+    await sync?.engine.attach(pipeline.boss);
+    if (workers) {
+      await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
+      await sync?.engine.startWorkers({ concurrency: config.concurrency });
+    }
     // Polling belongs with the workers: where they run apart, `npm start -- worker` polls.
     const polling = workers ? startPolling(pipeline, adapters, eventsLog) : undefined;
     // After the pipeline: its migrations made the read model's tables.
     const analytics = startAnalyticsSync(source, db, log, state, { run: workers, mixpanel: emulators.mixpanel });
     return {
       pipeline,
+      ...(sync ? { sync } : {}),
       db,
       ...(analytics ? { analytics: analytics.readModel } : {}),
       panel: { summary: () => summarizeEvents(pipeline), redrive: () => pipeline.redrive() },
       observe: (registry) => registerEventMetrics(registry, pipeline),
       routes: eventRoutes({ pipeline, log, admin: readAdminConfig(source), publicUrl: config.publicUrl }),
       connectEmulators(gatewayUrl) {
+        sync?.connect(gatewayUrl);
         if (emulators.stripe) {
           emulatorSecrets.stripe.push(
             emulators.stripe.webhooks.register({ url: `${gatewayUrl}/webhooks/stripe`, enabled_events: ['*'] }).secret,
@@ -297,6 +309,7 @@ export async function startEvents(
       async close() {
         await polling?.stop();
         await analytics?.close();
+        await sync?.engine.stop();
         await pipeline.close();
         await Promise.all(adapters.map((adapter) => adapter.close?.()));
         if (owned) await db.close();

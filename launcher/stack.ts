@@ -109,6 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       closers.push(() => server.close());
     }
 
+    // The event pipeline: webhooks into the log, workers applying them.
     const typed = emulators as Stack['emulators'];
     // Loaded only when on: the job engine is a heavy import for a stack that does not use it.
     const events = database

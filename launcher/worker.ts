@@ -1,6 +1,7 @@
 import { createEventPipeline, readEventsConfig } from '../events/index.js';
 import { createSharedState, openDatabase, readDatabaseConfig, type Env, type Logger } from '../platform/index.js';
 import { buildAdapters, startAnalyticsSync, startPolling } from './events.js';
+import { buildSync } from './sync.js';
 
 /**
  * `npm start -- worker`: event workers alone, against the database the ingesting gateway writes (DATABASE_URL),
@@ -11,11 +12,14 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
   const state = createSharedState(source, log);
   await state.ready();
   const db = await openDatabase(readDatabaseConfig(source));
+  // Sync writes through the gateway: apart from it, SYNC_GATEWAY_URL says where it is.
+  const sync = buildSync(source, log, db);
   const eventsLog = log.child({ part: 'events' });
   // Catch-up only reaches configured vendors here: a worker alone starts no emulator.
   const adapters = buildAdapters(source, {}, { stripe: [] }, eventsLog);
   const pipeline = await createEventPipeline({
     db,
+    ...(sync ? { hooks: sync.engine.hooks } : {}),
     state,
     log: eventsLog,
     adapters,
@@ -24,7 +28,9 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
     jobTimeoutSeconds: config.jobTimeoutSeconds,
     maintenanceSeconds: config.maintenanceSeconds,
   });
+  await sync?.engine.attach(pipeline.boss);
   await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
+  await sync?.engine.startWorkers({ concurrency: config.concurrency });
   // Vendors without webhooks (the ERP) are polled where the workers run.
   const polling = startPolling(pipeline, adapters, eventsLog);
   // The analytics sync, when Mixpanel is configured: the database's slot keeps every worker to one export per interval.
@@ -32,6 +38,7 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
   return {
     lines: [`event worker on ${db.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'} (schema ${db.schema}), ${config.concurrency} pollers`],
     async close() {
+      await sync?.engine.stop();
       await polling.stop();
       await analytics?.close();
       await pipeline.close();
