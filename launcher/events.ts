@@ -41,6 +41,7 @@ import { createStripeAdapter } from '../subgraphs/payments/webhooks.js';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { EventsPanel } from '../gateway/index.js';
+import { readSyncConfig } from '../sync/index.js';
 import { buildSync, type StartedSync } from './sync.js';
 import { mixpanelAccess } from './analytics.js';
 import { readEmulatorRateLimits, unpaced } from './part.js';
@@ -273,7 +274,7 @@ export async function startEvents(
     await sync?.engine.attach(pipeline.boss);
     if (workers) {
       await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
-      await sync?.engine.startWorkers({ concurrency: config.concurrency });
+      await sync?.engine.startWorkers({ concurrency: config.concurrency, auditCron: readSyncConfig(source).auditCron });
     }
     // Polling belongs with the workers: where they run apart, `npm start -- worker` polls.
     const polling = workers ? startPolling(pipeline, adapters, eventsLog) : undefined;

@@ -1,6 +1,7 @@
 import { createEventPipeline, readEventsConfig } from '../events/index.js';
 import { createSharedState, openDatabase, readDatabaseConfig, type Env, type Logger } from '../platform/index.js';
 import { buildAdapters, startAnalyticsSync, startPolling } from './events.js';
+import { readSyncConfig } from '../sync/index.js';
 import { buildSync } from './sync.js';
 
 /**
@@ -30,7 +31,7 @@ export async function startWorker(source: Env, log: Logger): Promise<{ close(): 
   });
   await sync?.engine.attach(pipeline.boss);
   await pipeline.startWorkers({ concurrency: config.concurrency, reconcileCron: config.reconcileCron });
-  await sync?.engine.startWorkers({ concurrency: config.concurrency });
+  await sync?.engine.startWorkers({ concurrency: config.concurrency, auditCron: readSyncConfig(source).auditCron });
   // Vendors without webhooks (the ERP) are polled where the workers run.
   const polling = startPolling(pipeline, adapters, eventsLog);
   // The analytics sync, when Mixpanel is configured: the database's slot keeps every worker to one export per interval.

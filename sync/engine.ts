@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { asBossDb, type ApplyHooks } from '../events/index.js';
 import type { Database, Logger, Queryable } from '../platform/index.js';
+import { runAudit, type AuditResult } from './audit.js';
 import { GatewayError, type GatewayClient, type GraphQLError } from './gateway.js';
 import type { FieldRule, SyncRules, System } from './rules.js';
 import { SYSTEMS } from './rules.js';
 import { CONTACT_BY_EMAIL_QUERY, SNAPSHOT_QUERY, changedFields, fieldValue, toMutationInput, type CustomerSnapshot } from './values.js';
 
 export const SYNC_QUEUE = 'sync-propagate';
+/** The scheduled audit's queue (SYNC_AUDIT_CRON): one run at a time across every process. */
+export const SYNC_AUDIT_QUEUE = 'sync-audit';
 
 /**
  * One change to propagate: which system changed which rule fields of which customer, and the values the change
@@ -50,8 +53,13 @@ export type SyncEngine = {
   readonly hooks: Required<Pick<ApplyHooks, 'onChange'>>;
   /** Creates the queue on the pipeline's job engine; changes applied before this are not propagated. */
   attach(boss: PgBoss): Promise<void>;
-  /** Works the queue in this process. */
-  startWorkers(options?: { concurrency?: number; batchSize?: number }): Promise<void>;
+  /**
+   * Works the queue in this process, and the audit's: `auditCron` schedules it (pg-boss's cron, one run per
+   * tick whichever process takes it); null removes the schedule; absent leaves the schedule as it is.
+   */
+  startWorkers(options?: { concurrency?: number; batchSize?: number; auditCron?: string | null }): Promise<void>;
+  /** Runs the audit now and records its result in the event log (vendor `interchange`, type `sync.audit`). */
+  audit(): Promise<AuditResult>;
   /** Enqueues jobs outside an event (the audit's fix). */
   enqueue(jobs: readonly PropagateJob[]): Promise<void>;
   /** Runs one job now (the worker's handler). */
@@ -386,8 +394,52 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
   }
 
+  /**
+   * The scheduled audit's outcome as an event-log row, so `npm run events -- list --vendor interchange` shows
+   * every run. It is logged already applied with no state and no tags: the apply workers skip it, and a replay
+   * re-applies nothing (the sync hook only acts on a vendor's CustomerChanged).
+   */
+  async function recordAudit(result: AuditResult | null, failure?: string, startedAt = new Date().toISOString()) {
+    const summary = result
+      ? { customers: result.customers, linked: result.linked, differences: result.differences.length, summary: result.summary }
+      : { error: failure };
+    const at = result?.startedAt ?? startedAt;
+    await db.query(
+      `INSERT INTO event_log (vendor, vendor_event_id, type, entity, occurred_at, source, payload, change, state, status, applications, last_error, applied_at)
+       VALUES ('interchange', $1, 'sync.audit', 'sync:audit', $2, 'catch-up', $3, $4, NULL, $5, $6, $7, now())
+       ON CONFLICT (vendor, vendor_event_id) DO NOTHING`,
+      [
+        `sync.audit:${at}`,
+        at,
+        JSON.stringify({ ...summary, startedAt: at, finishedAt: result?.finishedAt ?? new Date().toISOString() }),
+        JSON.stringify({ kind: 'SyncAudit', occurredAt: at, tags: [], ...summary }),
+        result ? 'applied' : 'failed',
+        result ? 1 : 0,
+        failure ?? null,
+      ],
+    );
+  }
+
+  async function audit(): Promise<AuditResult> {
+    const startedAt = new Date().toISOString();
+    try {
+      const result = await runAudit({ db, gateway, rules });
+      await recordAudit(result);
+      log.info(
+        { customers: result.customers, linked: result.linked, differences: result.differences.length },
+        'sync: scheduled audit finished',
+      );
+      return result;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await recordAudit(null, message.slice(0, 2000), startedAt);
+      throw error;
+    }
+  }
+
   const engine: SyncEngine = {
     counters,
+    audit,
     hooks: {
       async onChange({ eventId, vendor, entity, change, tx }) {
         if (!boss || change.kind !== 'CustomerChanged' || !(SYSTEMS as readonly string[]).includes(vendor)) return;
@@ -412,6 +464,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     async attach(instance) {
       boss = instance;
       await boss.createQueue(SYNC_QUEUE, { name: SYNC_QUEUE, policy: 'singleton', ...retry });
+      // An audit reads every customer: a failed one waits for the next tick rather than being retried at once.
+      await boss.createQueue(SYNC_AUDIT_QUEUE, { name: SYNC_AUDIT_QUEUE, policy: 'singleton', retryLimit: 0, expireInSeconds: 3600 });
     },
     async startWorkers(workerOptions = {}) {
       if (!boss) throw new Error('sync: attach the job engine before starting workers');
@@ -433,6 +487,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           ),
         );
       }
+      workers.push(
+        await boss.work(SYNC_AUDIT_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
+          try {
+            await audit();
+          } catch (error) {
+            log.warn({ err: error }, 'sync: scheduled audit failed; recorded in the event log');
+          }
+        }),
+      );
+      if (workerOptions.auditCron) await boss.schedule(SYNC_AUDIT_QUEUE, workerOptions.auditCron);
+      else if (workerOptions.auditCron === null) await boss.unschedule(SYNC_AUDIT_QUEUE);
     },
     async enqueue(jobs) {
       if (!boss) throw new Error('sync: attach the job engine before enqueueing');
