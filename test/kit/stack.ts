@@ -65,6 +65,9 @@ export async function startTestStack(env: Env = {}): Promise<TestStack> {
     env: {
       NODE_ENV: 'test',
       EVENTS: 'false',
+      // The scheduled sync audit reads every customer through the gateway: a tick landing mid-test would add
+      // vendor requests the test counts. Tests that want it set a cron (or trigger its queue).
+      SYNC_AUDIT_CRON: 'off',
       PGLITE_DATA_DIR: 'memory',
       DEV_ISSUER_KEY_FILE: keyFile,
       SUBGRAPH_SECRET: subgraphSecret,
