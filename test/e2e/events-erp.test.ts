@@ -3,13 +3,10 @@
  * SOAP reaches the gateway only through the poller (ReadMultiple on Last_Modified_Date_Time), the event log and
  * the purge. Caches on, an API key with PRIVATE caching.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from 'soap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../gateway/clients.js';
 import { TEST_DATABASE_URL, dropTestSchema, postgresReachable } from '../kit/database.js';
+import { webClientRegistry } from '../kit/clients.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
 import { eventually } from '../kit/eventually.js';
 import { call, pageClient } from '../emulators/erp-soap/testkit.js';
@@ -23,11 +20,7 @@ let customers: Client;
 let usesPostgres = false;
 
 beforeAll(async () => {
-  const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(
-    registry,
-    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
-  );
+  const registry = webClientRegistry(KEY);
   usesPostgres = await postgresReachable();
   stack = await startTestStack({
     CLIENT_REGISTRY: registry,

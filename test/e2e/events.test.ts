@@ -1,13 +1,10 @@
 import { Client } from '@hubspot/api-client';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../gateway/clients.js';
 import { signHubSpotPayload } from '../../subgraphs/crm/webhooks.js';
 import { signStripePayload } from '../../subgraphs/payments/webhooks.js';
 import { TEST_DATABASE_URL, dropTestSchema, postgresReachable } from '../kit/database.js';
+import { webClientRegistry } from '../kit/clients.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
 import { eventually } from '../kit/eventually.js';
 import { stripeSdk } from '../kit/sdk.js';
@@ -21,11 +18,7 @@ let stack: TestStack;
 let usesPostgres = false;
 
 beforeAll(async () => {
-  const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(
-    registry,
-    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
-  );
+  const registry = webClientRegistry(KEY);
   usesPostgres = await postgresReachable();
   stack = await startTestStack({
     CLIENT_REGISTRY: registry,
