@@ -111,6 +111,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const httpServer: Server = createServer(app);
+  // Idle keep-alive connections are closed by the client (or the load balancer in front, typically at 60 s), never
+  // first by the gateway: with Node's 5 s default a busy caller can reuse a socket the gateway is just closing
+  // (ECONNRESET).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   let stopping = false;
 
   // @apollo/gateway reports usage to Apollo over the internet, probing cloud metadata addresses on the way,

@@ -23,7 +23,7 @@ import {
   runAudit,
   toCsv,
 } from '../sync/index.js';
-import { serviceIdentity } from './sync.js';
+import { serviceIdentity } from './service.js';
 
 const USAGE = 'usage: npm run sync -- audit [--fix] [--csv FILE]';
 

@@ -1,20 +1,9 @@
-import { loadDevKeys, mintDevToken } from '../gateway/dev-issuer.js';
-import { readGatewayConfig } from '../gateway/index.js';
 import { ConfigError, openDatabase, readDatabaseConfig, type Database, type Env, type Logger } from '../platform/index.js';
 import { readSubgraphRuntime } from '../subgraphs/kit/index.js';
-import {
-  createGatewayClient,
-  createSyncEngine,
-  createSyncSubgraph,
-  DEFAULT_RULES_FILE,
-  loadRules,
-  readSyncConfig,
-  type ServiceIdentity,
-  type SyncConfig,
-  type SyncEngine,
-} from '../sync/index.js';
+import { createSyncEngine, createSyncSubgraph, DEFAULT_RULES_FILE, loadRules, readSyncConfig, type SyncEngine } from '../sync/index.js';
 import type { PartOptions, StartedPart } from './part.js';
 import { startSagas } from './sagas.js';
+import { serviceGateway, serviceIdentity } from './service.js';
 
 /**
  * The sync subgraph (Customer.sync). In the embedded stack it reads the stack's database (options.database);
@@ -42,39 +31,6 @@ export async function startSync(env: Env, log: Logger, options: PartOptions): Pr
   }
 }
 
-/** The scopes sync's service user needs: read the three systems, write customers in each. */
-export const SYNC_SCOPES = 'crm:read billing:read orders:read customers:write billing:write';
-
-/**
- * Sync's service identity: SYNC_SERVICE_TOKEN (a JWT from your identity provider, in production), else a token
- * from the development issuer the gateway trusts, minted again before it expires. Null when neither exists.
- */
-export function serviceIdentity(source: Env, config: SyncConfig): ServiceIdentity | null {
-  const apiKey = config.apiKey ? { apiKey: config.apiKey } : {};
-  if (config.serviceToken) {
-    const token = config.serviceToken;
-    return { token: async () => token, ...apiKey };
-  }
-  const users = readGatewayConfig(source).users;
-  if (users?.keys.kind !== 'dev') return null;
-  const keyFile = users.keys.keyFile;
-  let cached: { token: string; until: number } | undefined;
-  return {
-    ...apiKey,
-    async token() {
-      if (!cached || cached.until < Date.now()) {
-        const token = await mintDevToken(await loadDevKeys(keyFile), {
-          sub: 'interchange-sync',
-          scope: SYNC_SCOPES,
-          expiresInSeconds: 3600,
-        });
-        cached = { token, until: Date.now() + 3_000_000 };
-      }
-      return cached.token;
-    },
-  };
-}
-
 export type StartedSync = {
   engine: SyncEngine;
   /** Points sync at the gateway once it listens (the embedded stack). */
@@ -94,18 +50,13 @@ export function buildSync(source: Env, log: Logger, db: Database): StartedSync |
     throw new ConfigError([
       'SYNC_SERVICE_TOKEN: customer sync calls the gateway as a service user; set a token (or SYNC=false), or use the development issuer',
     ]);
-  let url = config.gatewayUrl;
+  const { gateway, connect } = serviceGateway(config, identity);
   const engine = createSyncEngine({
     db,
     rules,
-    gateway: createGatewayClient({ url: () => url, identity }),
+    gateway,
     log: log.child({ part: 'sync' }),
     retryLimit: config.retryLimit,
   });
-  return {
-    engine,
-    connect(gatewayUrl) {
-      url ??= gatewayUrl;
-    },
-  };
+  return { engine, connect };
 }

@@ -2,7 +2,7 @@ import { dedupeEvents } from './dedupe.js';
 import { Agent, fetch } from 'undici';
 import type { Logger } from '../../platform/index.js';
 import { UpstreamError, createVendorClient, type OperationTable, type PolicyClientOptions, type VendorClient } from '../kit/index.js';
-import type { ServiceAccount } from './config.js';
+import type { AnalyticsConfig, ServiceAccount } from './config.js';
 import { MIXPANEL, MixpanelHttpError, MixpanelTruncatedError, toMixpanelError } from './errors.js';
 import { isCutShort, parseExport } from './export.js';
 import type { MixpanelEvent, RawEvent } from './wire.js';
@@ -44,6 +44,31 @@ export type AnalyticsClientOptions = PolicyClientOptions & {
   /** Clock for call timing in the debug log; default Date.now. */
   now?: () => number;
 };
+
+/** An AnalyticsConfig with its URLs, project and service account set (the launcher fills them in for the emulator). */
+export type ResolvedAnalyticsConfig = AnalyticsConfig & {
+  baseUrl: string;
+  exportUrl: string;
+  projectId: number;
+  serviceAccount: ServiceAccount;
+};
+
+/** The client a resolved config describes: the subgraph's and a worker's export source are built alike. */
+export function clientFromConfig(
+  config: ResolvedAnalyticsConfig,
+  options: Pick<AnalyticsClientOptions, 'log' | 'observer' | 'redis' | 'now'>,
+): AnalyticsClient {
+  return createAnalyticsClient({
+    baseUrl: config.baseUrl,
+    exportUrl: config.exportUrl,
+    projectId: config.projectId,
+    serviceAccount: config.serviceAccount,
+    ...(config.projectToken ? { projectToken: config.projectToken } : {}),
+    policy: config.policy,
+    quota: config.quota,
+    ...options,
+  });
+}
 
 /**
  * Every Mixpanel call the client makes. An export is a read paced by the `export` quota (Mixpanel's 3 a second

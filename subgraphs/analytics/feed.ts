@@ -5,8 +5,7 @@
  */
 import type { AnalyticsExportSource, Logger, SharedState } from '../../platform/index.js';
 import type { SubgraphTelemetry } from '../kit/index.js';
-import { createAnalyticsClient, type AnalyticsClient } from './client.js';
-import type { AnalyticsConfig, ServiceAccount } from './config.js';
+import { clientFromConfig, type AnalyticsClient, type ResolvedAnalyticsConfig } from './client.js';
 
 /** An export source over a client the caller owns (closing it stays the caller's job). */
 export function toExportSource(client: Pick<AnalyticsClient, 'exportEvents'>): AnalyticsExportSource {
@@ -17,7 +16,7 @@ export function toExportSource(client: Pick<AnalyticsClient, 'exportEvents'>): A
 }
 
 export type ExportSourceOptions = {
-  config: AnalyticsConfig & { baseUrl: string; exportUrl: string; projectId: number; serviceAccount: ServiceAccount };
+  config: ResolvedAnalyticsConfig;
   log: Logger;
   /** With Redis, the quota is the one every replica and the subgraph spend from. */
   state?: SharedState;
@@ -26,17 +25,11 @@ export type ExportSourceOptions = {
 
 /** An export source with a client of its own (a worker process has no subgraph to borrow one from). */
 export function createExportSource(options: ExportSourceOptions): AnalyticsExportSource {
-  const { config } = options;
-  const client = createAnalyticsClient({
+  const client = clientFromConfig(options.config, {
     observer: options.telemetry?.observer,
-    baseUrl: config.baseUrl,
-    exportUrl: config.exportUrl,
-    projectId: config.projectId,
-    serviceAccount: config.serviceAccount,
-    policy: config.policy,
-    quota: config.quota,
     ...(options.state?.redis ? { redis: options.state.redis } : {}),
     log: options.log.child({ part: 'analytics-sync' }),
   });
+
   return { ...toExportSource(client), close: async () => client.close() };
 }

@@ -1,13 +1,12 @@
 import type { AdminConfig, AnalyticsReadModel, Logger, SharedState } from '../../platform/index.js';
 import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer, type SubgraphTelemetry } from '../kit/index.js';
-import { createAnalyticsClient } from './client.js';
-import type { AnalyticsConfig, ServiceAccount } from './config.js';
+import { clientFromConfig, type ResolvedAnalyticsConfig } from './client.js';
 import { createLoaders } from './loaders.js';
 import { createResolvers } from './resolvers.js';
 
 export type AnalyticsSubgraphOptions = {
   /** From readAnalyticsConfig(); the URLs, project and service account must be set (the launcher fills them in for the emulator). */
-  config: AnalyticsConfig & { baseUrl: string; exportUrl: string; projectId: number; serviceAccount: ServiceAccount };
+  config: ResolvedAnalyticsConfig;
   log: Logger;
   /** Clock for default windows; default Date.now. */
   now?: () => number;
@@ -30,15 +29,8 @@ export type AnalyticsSubgraphOptions = {
 export async function createAnalyticsSubgraph(options: AnalyticsSubgraphOptions): Promise<SubgraphServer> {
   const log = options.log.child({ subgraph: 'analytics' });
   const { config } = options;
-  const client = createAnalyticsClient({
+  const client = clientFromConfig(config, {
     observer: options.telemetry?.observer,
-    baseUrl: config.baseUrl,
-    exportUrl: config.exportUrl,
-    projectId: config.projectId,
-    serviceAccount: config.serviceAccount,
-    ...(config.projectToken ? { projectToken: config.projectToken } : {}),
-    policy: config.policy,
-    quota: config.quota,
     ...(options.state?.redis ? { redis: options.state.redis } : {}),
     log,
     ...(options.now ? { now: options.now } : {}),

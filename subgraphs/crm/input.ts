@@ -3,8 +3,7 @@
  * (problems name the input field). Pure.
  */
 import { z } from 'zod';
-
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish();
+import { optionalCountryCode, optionalText as text } from '../kit/index.js';
 
 /** Validates customer input beyond what the schema's scalars check; problems name the input field. */
 export const contactInput = z.object({
@@ -14,11 +13,7 @@ export const contactInput = z.object({
   phone: text(40),
   jobTitle: text(200),
   city: text(100),
-  country: z
-    .string()
-    .trim()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE')
-    .nullish(),
+  country: optionalCountryCode(),
   erpCustomerNumber: z
     .string()
     .trim()

@@ -5,7 +5,7 @@
  * chooses it, and a create that finds the number taken by the same email answers that customer as replayed.
  */
 import { z } from 'zod';
-import { BadUserInputError, ConflictError, NotFoundError, validInput } from '../kit/index.js';
+import { BadUserInputError, ConflictError, NotFoundError, optionalCountryCode, optionalText as text, validInput } from '../kit/index.js';
 import type { BlockErpCustomerInput, CreateErpCustomerInput, ErpCustomerBlocked } from './__generated__/resolvers.js';
 import type { ErpClient } from './client.js';
 import { toCode, toDecimalText } from './input.js';
@@ -45,7 +45,6 @@ export function toErpCustomer(record: NavRecord, replayed: boolean): ErpCustomer
   };
 }
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish();
 /** Checks beyond the schema's scalars; lengths are the Customer page's field lengths. */
 const createInput = z.object({
   number: z
@@ -57,11 +56,7 @@ const createInput = z.object({
   phone: text(30),
   address: text(100),
   city: text(30),
-  country: z
-    .string()
-    .trim()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE')
-    .nullish(),
+  country: optionalCountryCode(),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as EUR')

@@ -26,7 +26,7 @@ export {
   type VendorCall,
   type VendorErrors,
 } from './vendor-client.js';
-export { required, validInput, chunk } from './input.js';
+export { required, validInput, chunk, optionalText, optionalCountryCode } from './input.js';
 export type { BatchFn } from './entity-cache.js';
 export { createSubgraphTelemetry, type SubgraphTelemetry } from './telemetry.js';
 export { readSubgraphRuntime, type SubgraphRuntime } from './runtime.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { BadUserInputError, NotFoundError } from './errors.js';
 
 /** Loads one entity or raises NOT_FOUND naming the vendor (the field becomes null, the rest of the response stands). */
@@ -26,3 +26,14 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let start = 0; start < items.length; start += size) slices.push(items.slice(start, start + size));
   return slices;
 }
+
+/** An optional, trimmed text of at most `max` characters (the receiving system's field length). */
+export const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish();
+
+/** An optional ISO-3166 alpha-2 country code, as every vendor here stores it. */
+export const optionalCountryCode = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE')
+    .nullish();

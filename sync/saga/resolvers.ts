@@ -4,14 +4,12 @@
  */
 import { z } from 'zod';
 import { ErrorCode } from '../../platform/index.js';
-import { BadUserInputError, InterchangeError, validInput } from '../../subgraphs/kit/index.js';
+import { BadUserInputError, InterchangeError, optionalCountryCode, optionalText as text, validInput } from '../../subgraphs/kit/index.js';
 import type { MutationResolvers, QueryResolvers, Saga, SagaStatus, SagaStepStatus } from '../__generated__/resolvers.js';
 import { IdempotencyKeyReusedError, type SagaEngine, type SagaOutcome, type SagaView } from './engine.js';
 import { OFFBOARD_KIND, offboardResult } from './offboard.js';
 import { ONBOARD_KIND, onboardResult, type OnboardInput } from './onboard.js';
 import type { Json } from './store.js';
-
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish();
 
 /** Checks beyond the schema's scalars, to the tightest of the three systems' limits; problems name the field. */
 const onboardInput = z.object({
@@ -21,11 +19,7 @@ const onboardInput = z.object({
   phone: text(30),
   address: text(100),
   city: text(30),
-  country: z
-    .string()
-    .trim()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO-3166 alpha-2 code such as DE')
-    .nullish(),
+  country: optionalCountryCode(),
   currency: z.string().nullish(),
   creditLimit: z.number().int().min(0, 'must not be negative').nullish(),
   erpCustomerNumber: z

@@ -1,9 +1,12 @@
 /**
  * The sagas' vendor reads and writes, as the gateway's own GraphQL operations sent with the service identity
  * (a bearer token): the vendor subgraphs' validation, idempotency, call policies and cache purges apply exactly
- * as for any caller, and sync/ imports no vendor folder. Reads send `Cache-Control: no-cache`, so a saga sees the
- * vendors' present state, never a cached answer.
+ * as for any caller, and sync/ imports no vendor folder. They go through sync's one gateway client (sync/gateway.ts,
+ * the same as customer sync's); here its answers become VendorCallError codes, which decide compensation. Reads
+ * send `Cache-Control: no-cache`, so a saga sees the vendors' present state, never a cached answer.
  */
+
+import { GatewayError, type GatewayClient, type GraphQLError } from '../gateway.js';
 
 /** A failure the gateway answered: its `extensions.code` and the vendor it names (`extensions.upstream`). */
 export class VendorCallError extends Error {
@@ -75,51 +78,35 @@ export interface SagaVendors {
 }
 
 export type GatewayVendorsOptions = {
-  /** The gateway's base URL (read on each call: in the embedded stack the gateway listens after the subgraphs). */
-  gatewayUrl: () => string;
-  /** The service identity's bearer token (read on each call, so a rotated token is picked up). */
-  token: () => Promise<string>;
-  /** An API client key sent as `x-api-key` (the service's own rate limit and budgets); default none. */
-  apiKey?: string;
-  /** Per call; default 30 s (above the gateway's own request deadline, so its typed timeout arrives first). */
-  timeoutMs?: number;
+  /** sync's gateway client, with the service identity (launcher/service.ts). */
+  gateway: GatewayClient;
 };
-
-type GraphQLBody<Data> = { data?: Data | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 
 const CONTACT_FIELDS = 'id email erpCustomerNumber';
 
-export function createGatewayVendors(options: GatewayVendorsOptions): SagaVendors {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+/** A GraphQL error as the sagas see it: its code (INTERNAL_SERVER_ERROR when it has none) and the vendor it names. */
+function vendorError(error: GraphQLError): VendorCallError {
+  const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
+  const upstream = typeof error.extensions?.upstream === 'string' ? error.extensions.upstream : undefined;
+  return new VendorCallError(code, error.message, upstream);
+}
 
+export function createGatewayVendors(options: GatewayVendorsOptions): SagaVendors {
   async function send<Data>(query: string, variables: Record<string, unknown>, read = false): Promise<Data> {
-    let response: Response;
+    let answer: { data: Data; errors: readonly GraphQLError[] };
     try {
-      response = await fetch(`${options.gatewayUrl()}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${await options.token()}`,
-          ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
-          ...(read ? { 'cache-control': 'no-cache' } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      answer = await options.gateway.request<Data>(query, variables, { fresh: read });
     } catch (error) {
+      if (error instanceof GatewayError && !error.unreachable) {
+        const first = error.errors[0];
+        throw first ? vendorError(first) : new VendorCallError('INTERNAL_SERVER_ERROR', error.message, undefined);
+      }
       throw new VendorCallError('GATEWAY_UNREACHABLE', `The gateway could not be reached: ${(error as Error).message}`, undefined);
     }
-    const body = (await response.json().catch(() => ({}))) as GraphQLBody<Data>;
     // A read answers null for what it did not find, with NOT_FOUND at that path; other errors fail the call.
-    const error = body.errors?.[0];
-    if (error) {
-      const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
-      const upstream = typeof error.extensions?.upstream === 'string' ? error.extensions.upstream : undefined;
-      throw new VendorCallError(code, error.message, upstream);
-    }
-    if (!body.data)
-      throw new VendorCallError('INTERNAL_SERVER_ERROR', `The gateway answered HTTP ${response.status} without data.`, undefined);
-    return body.data;
+    const first = answer.errors[0];
+    if (first) throw vendorError(first);
+    return answer.data;
   }
 
   /** A read whose NOT_FOUND means "none". */

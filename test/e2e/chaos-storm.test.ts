@@ -171,6 +171,8 @@ describe('GET /health/upstreams', () => {
       ['crm', true, ['hubspot']],
       ['erp', true, ['erp']],
       ['payments', true, ['stripe']],
+      // The sync subgraph reaches the vendors only through the gateway; its one upstream is the database.
+      ['sync', true, ['database']],
     ]);
     const stripe = bySubgraph[3]!.upstreams[0]!;
     expect(stripe).toMatchObject({ breaker: expect.any(String), inFlight: expect.any(Number), recent: { attempts: expect.any(Number) } });

@@ -3,15 +3,12 @@
  * SOAP reaches the gateway only through the poller (ReadMultiple on Last_Modified_Date_Time), the event log and
  * the purge. Caches on, an API key with PRIVATE caching.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import type { Client } from 'soap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../gateway/clients.js';
-import { TEST_DATABASE_URL, postgresReachable } from '../kit/database.js';
+import { TEST_DATABASE_URL, dropTestSchema, postgresReachable } from '../kit/database.js';
+import { webClientRegistry } from '../kit/clients.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
+import { eventually } from '../kit/eventually.js';
 import { call, pageClient } from '../emulators/erp-soap/testkit.js';
 
 const KEY = 'erp-events-test-key-0123456789';
@@ -23,11 +20,7 @@ let customers: Client;
 let usesPostgres = false;
 
 beforeAll(async () => {
-  const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(
-    registry,
-    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
-  );
+  const registry = webClientRegistry(KEY);
   usesPostgres = await postgresReachable();
   stack = await startTestStack({
     CLIENT_REGISTRY: registry,
@@ -43,22 +36,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   if (usesPostgres) {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
-    await client.end();
+    await dropTestSchema(schema);
   }
 });
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 type Logged = { id: number; vendorEventId: string; status: string; applications: number };
 const erpEvents = async (): Promise<Logged[]> => {

@@ -1,15 +1,13 @@
 import { Client } from '@hubspot/api-client';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../gateway/clients.js';
 import { signHubSpotPayload } from '../../subgraphs/crm/webhooks.js';
 import { signStripePayload } from '../../subgraphs/payments/webhooks.js';
-import { TEST_DATABASE_URL, postgresReachable } from '../kit/database.js';
+import { TEST_DATABASE_URL, dropTestSchema, postgresReachable } from '../kit/database.js';
+import { webClientRegistry } from '../kit/clients.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
+import { eventually } from '../kit/eventually.js';
+import { stripeSdk } from '../kit/sdk.js';
 import { hubspotPropertyChange } from '../kit/hubspot-webhooks.js';
 
 const KEY = 'events-test-key-0123456789';
@@ -20,11 +18,7 @@ let stack: TestStack;
 let usesPostgres = false;
 
 beforeAll(async () => {
-  const registry = join(mkdtempSync(join(tmpdir(), 'interchange-')), 'clients.json');
-  writeFileSync(
-    registry,
-    JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
-  );
+  const registry = webClientRegistry(KEY);
   usesPostgres = await postgresReachable();
   stack = await startTestStack({
     CLIENT_REGISTRY: registry,
@@ -38,22 +32,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   if (usesPostgres) {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
-    await client.end();
+    await dropTestSchema(schema);
   }
 });
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const admin = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
   const response = await fetch(`${stack.gatewayUrl}/internal/events${path}`, {
@@ -102,12 +83,7 @@ describe('vendor changes reach the gateway through webhooks, caches on', () => {
     await stack.query(query, { id: contact.id }, asWeb);
     expect((await stack.query(query, { id: contact.id }, asWeb)).headers.get('age')).toMatch(/^\d+$/);
 
-    const stripe = new Stripe('sk_test_emulator', {
-      host: '127.0.0.1',
-      port: Number(new URL(stack.emulators.stripe!.url).port),
-      protocol: 'http',
-      telemetry: false,
-    });
+    const stripe = stripeSdk(stack);
     await stripe.customers.update(stripeCustomer.id, { name: 'Renamed Through Stripe' });
     const changedAt = Date.now();
     const after = await eventually(
@@ -222,12 +198,7 @@ describe('the pipeline on /metrics and /status', () => {
 
 describe('reconciliation', () => {
   it('appends through the same log what webhooks missed, from Stripe events and HubSpot search', async () => {
-    const stripe = new Stripe('sk_test_emulator', {
-      host: '127.0.0.1',
-      port: Number(new URL(stack.emulators.stripe!.url).port),
-      protocol: 'http',
-      telemetry: false,
-    });
+    const stripe = stripeSdk(stack);
     // The endpoint goes away (as if it had been down through every retry); a change happens meanwhile.
     for (const endpoint of (await stripe.webhookEndpoints.list()).data) await stripe.webhookEndpoints.del(endpoint.id);
     const customer = (await stripe.customers.list({ limit: 1 })).data[0]!;

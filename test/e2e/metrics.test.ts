@@ -62,14 +62,13 @@ describe('GET /metrics', () => {
       '{outcome="ok",subgraph="payments"}': 1,
     });
 
-    // HubSpot: the contact by email, then its company by id (through the entity cache, a miss).
+    // HubSpot: the contact by email with its associations inline, then its company by id (through the entity
+    // cache, a miss): two single-object reads.
     expect(increments(before.crm, after.crm, 'interchange_vendor_requests_total')).toEqual({
-      '{endpoint="batchRead",status="ok",vendor="hubspot"}': 2,
-      '{endpoint="associations",status="ok",vendor="hubspot"}': 1,
+      '{endpoint="read",status="ok",vendor="hubspot"}': 2,
     });
     expect(increments(before.crm, after.crm, 'interchange_vendor_calls_total')).toEqual({
-      '{endpoint="batchRead",result="ok",vendor="hubspot"}': 2,
-      '{endpoint="associations",result="ok",vendor="hubspot"}': 1,
+      '{endpoint="read",result="ok",vendor="hubspot"}': 2,
     });
     expect(increments(before.crm, after.crm, 'interchange_cache_lookups_total')).toEqual({ '{cache="entity",result="miss"}': 1 });
     expect(increments(before.crm, after.crm, 'interchange_vendor_retries_total')).toEqual({});

@@ -4,7 +4,6 @@
  * vendors' SDKs (Stripe, SOAP for the ERP) and by counting the emulators' writes.
  */
 import { Client } from '@hubspot/api-client';
-import pg from 'pg';
 import { WSSecurity, createClientAsync } from 'soap';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,19 +11,12 @@ import { DEFAULT_ERP_USER, ERP_WSDL_FILES } from '../../emulators/erp-soap/index
 import { getEvent, listEvents } from '../../events/index.js';
 import { SYNC_AUDIT_QUEUE, createGatewayClient, fixJobs, loadRules, runAudit, toCsv } from '../../sync/index.js';
 import { SNAPSHOT_QUERY } from '../../sync/values.js';
-import { TEST_DATABASE_URL, postgresReachable } from '../kit/database.js';
+import { TEST_DATABASE_URL, dropTestSchema, postgresReachable } from '../kit/database.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
+import { eventually } from '../kit/eventually.js';
+import { stripeSdk } from '../kit/sdk.js';
 
 type Linked = { contactId: string; email: string; stripeId: string; erpNo: string };
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 for (const kind of ['pglite', 'postgres'] as const) {
   describe(`customer sync on ${kind}`, () => {
@@ -51,12 +43,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
         ...(kind === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}),
       });
       hubspot = new Client({ accessToken: 'pat-emulator', basePath: stack.emulators.hubspot!.url });
-      stripe = new Stripe('sk_test_emulator', {
-        host: '127.0.0.1',
-        port: Number(new URL(stack.emulators.stripe!.url).port),
-        protocol: 'http',
-        telemetry: false,
-      });
+      stripe = stripeSdk(stack);
       const erp = stack.emulators['erp-soap']!;
       const soap = await createClientAsync(ERP_WSDL_FILES.Customer, { endpoint: erp.pageUrl('Customer') });
       soap.setSecurity(
@@ -90,10 +77,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
     afterAll(async () => {
       await stack?.close();
       if (kind === 'postgres' && !skip) {
-        const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
-        await client.end();
+        await dropTestSchema(schema);
       }
     });
 

@@ -61,6 +61,8 @@ describe('Stripe emulator webhooks', () => {
     const customer = (await stripe.customers.list({ limit: 1 })).data[0]!;
     await stripe.customers.update(customer.id, { name: 'Signed Delivery' });
     await until(() => hook.received.length === 3);
+    // The deliverer records an attempt once its answer is back, a moment after the receiver has it.
+    await until(() => emulator.webhooks.deliverer.attempts.length === 3);
     const last = hook.received[2]!;
     const event = stripe.webhooks.constructEvent(last.body, String(last.headers['stripe-signature']), endpoint.secret!);
     expect(event).toMatchObject({

@@ -35,13 +35,20 @@ export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<Tes
     schema,
     async drop() {
       await db.close();
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      // The job engine keeps its tables in <schema>_jobs.
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
-      await client.end();
+      await dropTestSchema(schema);
     },
   };
+}
+
+/** Drops a test's schema on the test PostgreSQL, with the job engine's tables (in <schema>_jobs). */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** The kinds to run against: always PGlite, PostgreSQL when reachable (always under CI). */

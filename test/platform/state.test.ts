@@ -81,7 +81,7 @@ describe.each(backends)('shared state, %s backend', (_name, create, available) =
     const received: string[] = [];
     const unsubscribe = await subscriber.subscribe('channel', (message) => received.push(message));
     await publisher.publish('channel', 'hello');
-    await expect.poll(() => received, { timeout: 1000 }).toEqual(['hello']);
+    await expect.poll(() => received, { timeout: 10_000 }).toEqual(['hello']);
     await unsubscribe();
     await publisher.publish('channel', 'again');
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -172,8 +172,23 @@ describe('Stripe objects -> schema types', () => {
         expYear: 2030,
       },
       metadata: { segment: 'smb' },
+      address: null,
       createdAt: '2026-05-28T20:26:40.000Z',
     });
+  });
+
+  it("maps Stripe's address, and an address of empty parts (as Stripe returns after clearing one) to null", () => {
+    const address = { line1: 'Unter den Linden 1', line2: '', city: 'Berlin', postal_code: '10117', state: null, country: 'DE' };
+    expect(toBilling({ ...customer, address }).address).toEqual({
+      line1: 'Unter den Linden 1',
+      line2: null,
+      city: 'Berlin',
+      postalCode: '10117',
+      state: null,
+      country: 'DE',
+    });
+    const cleared = { line1: '', line2: '', city: '', postal_code: '', state: '', country: '' };
+    expect(toBilling({ ...customer, address: cleared }).address).toBeNull();
   });
 
   it('leaves balance null for a customer Stripe has never billed, and an unexpanded payment method out', () => {
