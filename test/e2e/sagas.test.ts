@@ -26,6 +26,8 @@ beforeAll(async () => {
     EVENTS: 'true',
     // The sagas alone: customer sync would read and write the new customers too, and the test counts vendor calls.
     SYNC: 'false',
+    // Nor the ERP change feed's polls, which would add ERP requests to the count at any moment.
+    ERP_POLL_INTERVAL_MS: '0',
     EVENTS_RECONCILE_CRON: 'off',
     EMULATOR_SEARCH_LAG_MS: '0',
     AUTHORIZATION: 'filter',
