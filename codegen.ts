@@ -3,7 +3,7 @@ import { SUBGRAPHS } from './platform/topology.js';
 
 /**
  * Typed resolvers for every subgraph, from schema/shared.graphql + schema/<name>.graphql, into
- * <dir>/__generated__/resolvers.ts (platform/topology.ts: subgraphs/<name>, or sync). Each vendor folder's mapping.ts exports `<Type>Model` for the
+ * subgraphs/<name>/__generated__/resolvers.ts (the names in platform/topology.ts). Each vendor folder's mapping.ts exports `<Type>Model` for the
  * entity types whose fields are resolved lazily; codegen maps the GraphQL type to it (parent type of its resolvers).
  */
 const MAPPERS: Record<string, Record<string, string>> = {
@@ -24,8 +24,8 @@ const config: CodegenConfig = {
   overwrite: true,
   hooks: {},
   generates: Object.fromEntries(
-    SUBGRAPHS.map(({ name, dir }) => [
-      `${dir}/__generated__/resolvers.ts`,
+    SUBGRAPHS.map(({ name }) => [
+      `subgraphs/${name}/__generated__/resolvers.ts`,
       {
         schema: ['schema/shared.graphql', `schema/${name}.graphql`],
         plugins: [

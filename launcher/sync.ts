@@ -1,13 +1,24 @@
-import { ConfigError, openDatabase, readDatabaseConfig, type Database, type Env, type Logger } from '../platform/index.js';
+import { ConfigError, migrate, openDatabase, readDatabaseConfig, type Database, type Env, type Logger } from '../platform/index.js';
 import { readSubgraphRuntime } from '../subgraphs/kit/index.js';
-import { createSyncEngine, createSyncSubgraph, DEFAULT_RULES_FILE, loadRules, readSyncConfig, type SyncEngine } from '../sync/index.js';
+import { createSyncSubgraph } from '../subgraphs/sync/index.js';
+import {
+  createCustomerSyncReader,
+  createSyncEngine,
+  DEFAULT_RULES_FILE,
+  loadRules,
+  readSyncConfig,
+  SYNC_MIGRATIONS,
+  type SyncEngine,
+} from '../sync/index.js';
+import { createSagaService } from '../sync/saga/index.js';
 import type { PartOptions, StartedPart } from './part.js';
 import { startSagas } from './sagas.js';
 import { serviceGateway, serviceIdentity } from './service.js';
 
 /**
- * The sync subgraph (Customer.sync). In the embedded stack it reads the stack's database (options.database);
- * alone (`npm start -- sync`) it opens the one DATABASE_URL names, which the workers that propagate write to.
+ * The sync subgraph (Customer.sync, the saga mutations) over sync/'s records and sagas. In the embedded stack it
+ * reads the stack's database (options.database); alone (`npm start -- sync`) it opens the one DATABASE_URL names,
+ * which the workers that propagate write to.
  */
 export async function startSync(env: Env, log: Logger, options: PartOptions): Promise<StartedPart> {
   const shared = { log, state: options.state, runtime: readSubgraphRuntime(env), telemetry: options.telemetry, admin: options.admin };
@@ -15,10 +26,15 @@ export async function startSync(env: Env, log: Logger, options: PartOptions): Pr
   const own = options.database === undefined;
   const db = options.database ?? (await openDatabase(readDatabaseConfig(env)));
   try {
+    await migrate(db, 'sync', SYNC_MIGRATIONS);
     // The sagas (onboardCustomer, offboardCustomer) keep their state in the same database.
     const sagas = await startSagas(env, log, db);
     return {
-      server: await createSyncSubgraph({ db, ...shared, ...(sagas ? { sagas: sagas.engine } : {}) }),
+      server: await createSyncSubgraph({
+        records: createCustomerSyncReader(db),
+        ...shared,
+        ...(sagas ? { sagas: createSagaService(sagas.engine) } : {}),
+      }),
       ...(sagas ? { connect: sagas.connect } : {}),
       close: async () => {
         await sagas?.close();

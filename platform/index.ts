@@ -52,3 +52,19 @@ export {
 } from './webhooks.js';
 export { SIGNATURE_HEADER, IDENTITY_HEADERS, GatewaySignatureError, signRequest, verifyRequest, type SignedRequest } from './signature.js';
 export type { AnalyticsEvent, AnalyticsExportSource, AnalyticsReadModel, ReadModelStatus, TimeWindow } from './analytics.js';
+export {
+  IdempotencyKeyReusedError,
+  type CustomerSyncReader,
+  type CustomerSyncRecord,
+  type Json,
+  type OffboardInput,
+  type OffboardResult,
+  type OnboardInput,
+  type OnboardResult,
+  type SagaFailure,
+  type SagaOutcome,
+  type SagaService,
+  type SagaStatus,
+  type SagaView,
+  type StepStatus,
+} from './sync.js';

@@ -4,7 +4,7 @@
 # of the ERP WSDLs are the same.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-generated=(schema/supergraph.graphql subgraphs/*/__generated__ sync/__generated__ operations/manifest.json)
+generated=(schema/supergraph.graphql subgraphs/*/__generated__ operations/manifest.json)
 npm run --silent generate >/dev/null
 if ! git diff --quiet --exit-code -- "${generated[@]}" || [ -n "$(git ls-files --others --exclude-standard -- "${generated[@]}")" ]; then
   echo "Generated files are stale; run 'npm run generate' and commit the result:" >&2

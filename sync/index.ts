@@ -4,5 +4,5 @@ export { createGatewayClient, GatewayError, type GatewayClient, type ServiceIden
 export { loadRules, parseRules, RulesError, DEFAULT_RULES_FILE, type SyncRules, type FieldRule, type System } from './rules.js';
 export { readServiceConfig, readSyncConfig, type ServiceConfig, type SyncConfig } from './config.js';
 export { SYNC_MIGRATIONS } from './migrations.js';
-export { createSyncSubgraph, type SyncSubgraphOptions } from './subgraph.js';
+export { createCustomerSyncReader } from './store.js';
 export { runAudit, fixJobs, toCsv, compareCustomer, type AuditResult, type Difference } from './audit.js';

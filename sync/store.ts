@@ -1,14 +1,4 @@
-import type { Queryable } from '../platform/index.js';
-
-/** What the sync records say about one customer: the `Customer.sync` answer before mapping. */
-export type CustomerSyncRecord = {
-  pending: number;
-  failed: number;
-  lastSyncedAt: Date | null;
-  drift: Array<{ field: string; system: string; expected: string | null; actual: string | null }>;
-  /** Whether sync has ever seen the customer (a link, a write or an audit). */
-  known: boolean;
-};
+import type { CustomerSyncReader, CustomerSyncRecord, Queryable } from '../platform/index.js';
 
 /** The sync records of many customers at once (the subgraph's DataLoader batch), by contact id. */
 export async function readCustomerSync(db: Queryable, contactIds: readonly string[]): Promise<Map<string, CustomerSyncRecord>> {
@@ -55,4 +45,9 @@ export async function readCustomerSync(db: Queryable, contactIds: readonly strin
     record.drift.push({ field: row.field, system: row.system, expected: row.expected, actual: row.actual });
   }
   return result;
+}
+
+/** The sync records as the sync subgraph reads them (the launcher hands it this reader). */
+export function createCustomerSyncReader(db: Queryable): CustomerSyncReader {
+  return { read: (contactIds) => readCustomerSync(db, contactIds) };
 }

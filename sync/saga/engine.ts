@@ -20,7 +20,7 @@
  * The lease is one row update, not a job queue: the saga row is already the durable record of the work.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database, Logger, Queryable } from '../../platform/index.js';
+import { IdempotencyKeyReusedError, type Database, type Logger, type Queryable } from '../../platform/index.js';
 import { LeaseLostError, createSagaStore, type Json, type SagaFailure, type SagaRow, type StepRow } from './store.js';
 
 export type StepContext<Input> = {
@@ -84,21 +84,13 @@ export class RetryLaterError extends Error {
 }
 
 /** A saga as the engine reports it: the row and its steps. */
-export type SagaView = SagaRow & { steps: StepRow[] };
+export type SagaRecord = SagaRow & { steps: StepRow[] };
 
-export type SagaOutcome = {
-  saga: SagaView;
+export type StartedSaga = {
+  saga: SagaRecord;
   /** The key was seen before: this is the first request's saga (finished, or still running elsewhere). */
   replayed: boolean;
 };
-
-/** Raised when a key comes back with another kind or input than the saga it first started. */
-export class IdempotencyKeyReusedError extends Error {
-  constructor(readonly sagaId: string) {
-    super('This idempotency key was used for a different request; use a new key for a new request.');
-    this.name = 'IdempotencyKeyReusedError';
-  }
-}
 
 export type SagaEngineOptions = {
   db: Database;
@@ -121,8 +113,8 @@ export type SagaEngine = {
    * Starts the saga of this key (or joins the one an earlier request started) and answers its outcome once it
    * finished, or after `waitMs` with the saga still running (it goes on in the background).
    */
-  start(kind: string, input: Json, idempotencyKey: string): Promise<SagaOutcome>;
-  get(id: string): Promise<SagaView | undefined>;
+  start(kind: string, input: Json, idempotencyKey: string): Promise<StartedSaga>;
+  get(id: string): Promise<SagaRecord | undefined>;
   /** Takes over and drives the unfinished sagas whose lease ran out (every unfinished one with `takeAll`). */
   recover(options?: { takeAll?: boolean }): Promise<number>;
   /** Recovers now and every `intervalMs` until close. */
@@ -165,7 +157,7 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
   const leaseEnd = () => new Date(now().getTime() + leaseMs);
   const owned = <T>(id: string, work: (tx: Queryable) => Promise<T>) => store.owned(id, owner, now(), leaseEnd(), work);
 
-  async function view(id: string): Promise<SagaView | undefined> {
+  async function view(id: string): Promise<SagaRecord | undefined> {
     const row = await store.byId(id);
     return row ? { ...row, steps: await store.steps(id) } : undefined;
   }
@@ -303,7 +295,7 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
   }
 
   /** Waits for the saga's outcome: on this process's drive, else on the row (another process drives it). */
-  async function await_(id: string): Promise<SagaView> {
+  async function await_(id: string): Promise<SagaRecord> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const running = driving.get(id);

@@ -4,4 +4,4 @@ export { onboardSaga, derivedErpNumber, ONBOARD_KIND } from './onboard.js';
 export { offboardSaga, OFFBOARD_KIND } from './offboard.js';
 export { createGatewayVendors, type SagaVendors } from './vendors.js';
 export { readSagaConfig, type SagaConfig } from './config.js';
-export { sagaResolvers } from './resolvers.js';
+export { createSagaService } from './service.js';

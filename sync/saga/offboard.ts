@@ -4,13 +4,12 @@
  * any cancellation restores the ERP customer's Blocked option; cancellations cannot be undone, so once one is
  * made the saga only goes forward (RetryLaterError) until the contact is archived.
  */
+import type { OffboardInput, OffboardResult } from '../../platform/index.js';
 import { RetryLaterError, StepRefusedError, type SagaDefinition } from './engine.js';
 import type { Json } from './store.js';
 import { VendorCallError, type ErpBlocked, type SagaVendors } from './vendors.js';
 
 export const OFFBOARD_KIND = 'offboardCustomer';
-
-export type OffboardInput = { customerId: string };
 
 /** Subscriptions in these states bill no more: nothing to cancel. */
 const ENDED = new Set(['CANCELED', 'INCOMPLETE_EXPIRED']);
@@ -95,7 +94,7 @@ export function offboardSaga(vendors: SagaVendors): SagaDefinition<OffboardInput
 }
 
 /** A completed offboarding's results (each step's, by step name) as the mutation answers them. */
-export function offboardResult(results: Json): { canceledSubscriptionIds: string[]; blockedErpCustomerNumber: string | null } {
+export function offboardResult(results: Json): OffboardResult {
   const steps = record(results);
   return {
     canceledSubscriptionIds: texts(record(steps.subscriptions).canceled),

@@ -9,26 +9,12 @@
  * Compensation archives the contact and deletes the Stripe and ERP customers, each safe to repeat.
  */
 import { createHash } from 'node:crypto';
+import type { OnboardInput, OnboardResult } from '../../platform/index.js';
 import { StepRefusedError, type SagaDefinition, type StepContext } from './engine.js';
 import type { Json } from './store.js';
 import { TRANSIENT_CODES, VendorCallError, type SagaVendors } from './vendors.js';
 
 export const ONBOARD_KIND = 'onboardCustomer';
-
-export type OnboardInput = {
-  email: string;
-  firstName?: string | null;
-  lastName?: string | null;
-  phone?: string | null;
-  address?: string | null;
-  city?: string | null;
-  country?: string | null;
-  currency?: string | null;
-  creditLimit?: number | null;
-  erpCustomerNumber?: string | null;
-};
-
-export type OnboardResult = { contactId: string; stripeCustomerId: string; erpCustomerNumber: string };
 
 /** The ERP number of a saga that was given none: `IX-` and 9 characters of the saga id's hash (NAV Code[20]). */
 export function derivedErpNumber(sagaId: string): string {

@@ -4,14 +4,9 @@
  * process that lost its lease (paused longer than the lease, then woke up) can never write over the process
  * that took the saga over.
  */
-import type { Database, Queryable } from '../../platform/index.js';
+import type { Database, Json, Queryable, SagaFailure, SagaStatus, StepStatus } from '../../platform/index.js';
 
-export type SagaStatus = 'running' | 'compensating' | 'completed' | 'failed';
-export type StepStatus = 'started' | 'done' | 'failed' | 'compensated';
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** What the caller is told when a saga failed: which system, which code, what it said. */
-export type SagaFailure = { system: string; step: string; code: string; message: string };
+export type { Json, SagaFailure, SagaStatus, StepStatus };
 
 export type SagaRow = {
   id: string;

@@ -1,4 +1,4 @@
-import type { CustomerSyncRecord } from './store.js';
+import type { CustomerSyncRecord } from '../../platform/index.js';
 
 /** The Customer as this subgraph knows it: its key only; `sync` is resolved from the records. */
 export type CustomerModel = { id: string };

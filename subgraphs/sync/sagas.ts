@@ -1,15 +1,19 @@
 /**
- * The saga mutations of the sync subgraph: input checks, then the engine; the saga's state becomes the payload,
- * or the typed error (SAGA_FAILED naming the system, SAGA_IN_PROGRESS, IDEMPOTENCY_KEY_REUSED).
+ * The saga mutations of the sync subgraph: input checks, then the sagas (sync/saga/, handed in by the launcher);
+ * the saga's state becomes the payload, or the typed error (SAGA_FAILED naming the system, SAGA_IN_PROGRESS,
+ * IDEMPOTENCY_KEY_REUSED).
  */
 import { z } from 'zod';
-import { ErrorCode } from '../../platform/index.js';
-import { BadUserInputError, InterchangeError, optionalCountryCode, optionalText as text, validInput } from '../../subgraphs/kit/index.js';
-import type { MutationResolvers, QueryResolvers, Saga, SagaStatus, SagaStepStatus } from '../__generated__/resolvers.js';
-import { IdempotencyKeyReusedError, type SagaEngine, type SagaOutcome, type SagaView } from './engine.js';
-import { OFFBOARD_KIND, offboardResult } from './offboard.js';
-import { ONBOARD_KIND, onboardResult, type OnboardInput } from './onboard.js';
-import type { Json } from './store.js';
+import {
+  ErrorCode,
+  IdempotencyKeyReusedError,
+  type OnboardInput,
+  type SagaOutcome,
+  type SagaService,
+  type SagaView,
+} from '../../platform/index.js';
+import { BadUserInputError, InterchangeError, optionalCountryCode, optionalText as text, validInput } from '../kit/index.js';
+import type { MutationResolvers, QueryResolvers, Saga, SagaStatus, SagaStepStatus } from './__generated__/resolvers.js';
 
 /** Checks beyond the schema's scalars, to the tightest of the three systems' limits; problems name the field. */
 const onboardInput = z.object({
@@ -50,7 +54,7 @@ function normalized(input: OnboardInput): OnboardInput {
   };
 }
 
-/** The engine's saga as the schema's Saga. */
+/** The saga as the schema's Saga. */
 export function toSaga(saga: SagaView): Saga {
   return {
     id: saga.id,
@@ -73,9 +77,9 @@ export function toSaga(saga: SagaView): Saga {
 }
 
 /** The outcome as a payload, or the typed error of a failed or still running saga. */
-function settled(outcome: SagaOutcome): { saga: Saga; result: Json; replayed: boolean } {
-  const { saga, replayed } = outcome;
-  if (saga.status === 'completed') return { saga: toSaga(saga), result: saga.result, replayed };
+function settled<Result>(outcome: SagaOutcome<Result>): { saga: Saga; result: Result; replayed: boolean } {
+  const { saga, replayed, result } = outcome;
+  if (saga.status === 'completed') return { saga: toSaga(saga), result, replayed };
   if (saga.status === 'running' || (saga.status === 'compensating' && saga.error === null)) {
     throw new InterchangeError(
       ErrorCode.SAGA_IN_PROGRESS,
@@ -94,9 +98,9 @@ function settled(outcome: SagaOutcome): { saga: Saga; result: Json; replayed: bo
   );
 }
 
-async function run(engine: SagaEngine, kind: string, input: Json, idempotencyKey: string): Promise<SagaOutcome> {
+async function run<Result>(start: () => Promise<SagaOutcome<Result>>): Promise<SagaOutcome<Result>> {
   try {
-    return await engine.start(kind, input, idempotencyKey);
+    return await start();
   } catch (error) {
     if (error instanceof IdempotencyKeyReusedError) {
       throw new InterchangeError(ErrorCode.IDEMPOTENCY_KEY_REUSED, error.message, {
@@ -108,8 +112,8 @@ async function run(engine: SagaEngine, kind: string, input: Json, idempotencyKey
 }
 
 /** Without a database (EVENTS=false) there is nowhere to keep a saga's state: the mutations refuse. */
-function engineOf(engine: SagaEngine | undefined): SagaEngine {
-  if (engine) return engine;
+function servedBy(sagas: SagaService | undefined): SagaService {
+  if (sagas) return sagas;
   throw new InterchangeError(
     ErrorCode.UPSTREAM_UNAVAILABLE,
     'Sagas need the database and the service identity (see README, "Onboarding and offboarding"); this deployment has neither.',
@@ -117,11 +121,11 @@ function engineOf(engine: SagaEngine | undefined): SagaEngine {
   );
 }
 
-export function sagaResolvers(engine: SagaEngine | undefined): { Query: QueryResolvers; Mutation: MutationResolvers } {
+export function sagaResolvers(sagas: SagaService | undefined): { Query: QueryResolvers; Mutation: MutationResolvers } {
   return {
     Query: {
       saga: async (_, { id }) => {
-        const saga = await engineOf(engine).get(id);
+        const saga = await servedBy(sagas).get(id);
         return saga ? toSaga(saga) : null;
       },
     },
@@ -129,10 +133,8 @@ export function sagaResolvers(engine: SagaEngine | undefined): { Query: QueryRes
       onboardCustomer: async (_, { input, idempotencyKey }) => {
         const key = keyOf(idempotencyKey);
         validInput(onboardInput, input);
-        const { saga, result, replayed } = settled(
-          await run(engineOf(engine), ONBOARD_KIND, normalized(input as OnboardInput) as Json, key),
-        );
-        const ids = onboardResult(result);
+        const service = servedBy(sagas);
+        const { saga, result: ids, replayed } = settled(await run(() => service.onboard(normalized(input as OnboardInput), key)));
         return {
           saga,
           customer: { id: ids.contactId },
@@ -144,8 +146,8 @@ export function sagaResolvers(engine: SagaEngine | undefined): { Query: QueryRes
       offboardCustomer: async (_, { input, idempotencyKey }) => {
         const key = keyOf(idempotencyKey);
         validInput(offboardInput, input);
-        const { saga, result, replayed } = settled(await run(engineOf(engine), OFFBOARD_KIND, { customerId: input.customerId }, key));
-        const outcome = offboardResult(result);
+        const service = servedBy(sagas);
+        const { saga, result: outcome, replayed } = settled(await run(() => service.offboard({ customerId: input.customerId }, key)));
         return {
           saga,
           customer: { id: input.customerId },

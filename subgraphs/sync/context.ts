@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../subgraphs/kit/index.js';
+import type { SubgraphContext } from '../kit/index.js';
 import type { SyncClient } from './client.js';
 import type { SyncLoaders } from './loaders.js';
 

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
+import type { CustomerSyncRecord } from '../../platform/index.js';
 import type { SyncClient } from './client.js';
-import { readCustomerSync, type CustomerSyncRecord } from './store.js';
 
-/** Without a database sync knows no customer. */
+/** Without the sync records sync knows no customer. */
 const UNKNOWN: CustomerSyncRecord = { pending: 0, failed: 0, lastSyncedAt: null, drift: [], known: false };
 
 export type SyncLoaders = { customerSync: DataLoader<string, CustomerSyncRecord> };
@@ -11,10 +11,10 @@ export type SyncLoaders = { customerSync: DataLoader<string, CustomerSyncRecord>
 export function createLoaders(client: SyncClient): SyncLoaders {
   return {
     customerSync: new DataLoader(async (ids) => {
-      const db = client.db;
-      if (!db) return ids.map(() => UNKNOWN);
-      const records = await readCustomerSync(db, ids);
-      return ids.map((id) => records.get(id)!);
+      const records = client.records;
+      if (!records) return ids.map(() => UNKNOWN);
+      const found = await records.read(ids);
+      return ids.map((id) => found.get(id) ?? UNKNOWN);
     }),
   };
 }
