@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Logger } from '../../platform/index.js';
+import { IDENTITY_HEADERS, type Logger } from '../../platform/index.js';
 import { readDeadline } from './policy/deadline.js';
 
 /**
@@ -23,6 +23,11 @@ export type SubgraphContext<Client, Loaders> = {
   loaders: Loaders;
   /** The entities this request touched (`Typename:key`), collected for cache tagging. */
   entityTags: Set<string>;
+  /**
+   * Who the gateway says is calling (its identity headers, covered by its signature): the JWT user's `sub` and the
+   * API client's name, each undefined when absent.
+   */
+  caller: { user: string | undefined; client: string | undefined };
 };
 
 export function createRequestContext<Client extends { withDeadline(deadline: number | undefined): Client }, Loaders>(
@@ -48,5 +53,6 @@ export function createRequestContext<Client extends { withDeadline(deadline: num
     client: bound,
     loaders: createLoaders(bound),
     entityTags: new Set(),
+    caller: { user: header(IDENTITY_HEADERS.user), client: header(IDENTITY_HEADERS.client) },
   };
 }

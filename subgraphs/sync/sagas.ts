@@ -14,6 +14,7 @@ import {
 } from '../../platform/index.js';
 import { BadUserInputError, InterchangeError, optionalCountryCode, optionalText as text, validInput } from '../kit/index.js';
 import type { MutationResolvers, QueryResolvers, Saga, SagaStatus, SagaStepStatus } from './__generated__/resolvers.js';
+import type { Context } from './context.js';
 
 /** Checks beyond the schema's scalars, to the tightest of the three systems' limits; problems name the field. */
 const onboardInput = z.object({
@@ -34,11 +35,16 @@ const onboardInput = z.object({
 });
 const offboardInput = z.object({ customerId: z.string().regex(/^\d+$/, 'must be a CRM contact id') });
 
-/** The idempotency key, trimmed; BAD_USER_INPUT unless 1 to 200 characters. */
-function keyOf(idempotencyKey: string): string {
+/**
+ * The idempotency key, trimmed (BAD_USER_INPUT unless 1 to 200 characters), held per caller as Stripe holds
+ * keys per account: one caller's key never answers, or blocks, another caller's saga. The caller is the JWT
+ * user, else the API client, as the gateway names them.
+ */
+function keyOf(idempotencyKey: string, caller: Context['caller']): string {
   const key = idempotencyKey.trim();
   if (key.length === 0 || key.length > 200) throw new BadUserInputError('idempotencyKey must be 1 to 200 characters.', 'idempotencyKey');
-  return key;
+  const owner = caller.user !== undefined ? `user:${caller.user}` : caller.client !== undefined ? `client:${caller.client}` : 'anonymous';
+  return `${owner} ${key}`;
 }
 
 /** Strings trimmed, empty ones dropped: the saga's input is stored as the vendors will receive it. */
@@ -130,8 +136,8 @@ export function sagaResolvers(sagas: SagaService | undefined): { Query: QueryRes
       },
     },
     Mutation: {
-      onboardCustomer: async (_, { input, idempotencyKey }) => {
-        const key = keyOf(idempotencyKey);
+      onboardCustomer: async (_, { input, idempotencyKey }, { caller }) => {
+        const key = keyOf(idempotencyKey, caller);
         validInput(onboardInput, input);
         const service = servedBy(sagas);
         const { saga, result: ids, replayed } = settled(await run(() => service.onboard(normalized(input as OnboardInput), key)));
@@ -143,8 +149,8 @@ export function sagaResolvers(sagas: SagaService | undefined): { Query: QueryRes
           replayed,
         };
       },
-      offboardCustomer: async (_, { input, idempotencyKey }) => {
-        const key = keyOf(idempotencyKey);
+      offboardCustomer: async (_, { input, idempotencyKey }, { caller }) => {
+        const key = keyOf(idempotencyKey, caller);
         validInput(offboardInput, input);
         const service = servedBy(sagas);
         const { saga, result: outcome, replayed } = settled(await run(() => service.offboard({ customerId: input.customerId }, key)));

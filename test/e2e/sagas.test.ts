@@ -124,7 +124,7 @@ describe('onboardCustomer', () => {
     expect(erp).toMatchObject({ No: payload.erpCustomerNumber, Name: 'Ada Saga ok', E_Mail: input.email, City: 'Berlin' });
   });
 
-  it('answers the first outcome for the same key, with no vendor call, and refuses the key for another input', async () => {
+  it('answers the first outcome for the same key, with no vendor call, refuses the key for another input, and holds keys per caller', async () => {
     const input = person('again');
     const key = randomUUID();
     const first = await stack.query<Onboarded>(ONBOARD, { input, key }, auth);
@@ -151,6 +151,15 @@ describe('onboardCustomer', () => {
 
     const reused = await stack.query<Onboarded>(ONBOARD, { input: { ...input, city: 'Hamburg' }, key }, auth);
     expect(reused.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    // Keys are held per caller: another user's same key is its own, and starts its own saga.
+    const otherUser = {
+      authorization: `Bearer ${await stack.devToken({ sub: 'ops-2', scope: 'crm:read customers:write billing:read billing:write orders:read' })}`,
+    };
+    const other = await stack.query<Onboarded>(ONBOARD, { input: person('again-other'), key }, otherUser);
+    expect(other.errors).toBeUndefined();
+    expect(other.data!.onboardCustomer!.replayed).toBe(false);
+    expect(other.data!.onboardCustomer!.saga.id).not.toBe(first.data!.onboardCustomer!.saga.id);
   });
 
   it('refuses a customer whose email the CRM has already, creating nothing', async () => {
