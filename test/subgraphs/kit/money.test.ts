@@ -8,6 +8,13 @@ describe('Money', () => {
     expect(moneyFromMinor(-500, 'USD').formatted).toBe('-$5.00');
   });
 
+  it('formats each currency in its own way, whichever was formatted before', () => {
+    // The formatters are kept per currency code: alternating codes and cases must not mix them up.
+    const amounts = ['eur', 'JPY', 'EUR', 'kwd', 'jpy'].map((currency) => moneyFromMinor(12345, currency).formatted);
+    expect(amounts).toEqual(['€123.45', '¥12,345', '€123.45', 'KWD\u00a012.345', '¥12,345']);
+    expect(() => moneyFromMinor(1, 'not a code')).toThrow(RangeError);
+  });
+
   it('parses decimal strings exactly, rounding half away from zero', () => {
     expect(moneyFromDecimal('12500.00', 'USD')?.amount).toBe(1250000);
     expect(moneyFromDecimal('0.29', 'EUR')?.amount).toBe(29);
