@@ -20,25 +20,27 @@ type LockedRow = {
   id: string | number;
   vendor: string;
   entity: string;
-  occurred_at: Date | string;
   status: string;
   change: DomainChange;
-  state: unknown;
 };
 
 /**
- * Applies logged events, idempotently, all in one transaction (one commit for the batch, not two per event;
- * on PGlite, which runs every statement on this process's one thread, the statement count is the cost):
+ * Applies logged events, idempotently, all in one transaction and in a fixed number of statements whatever the
+ * batch's size (on PGlite, which runs every statement on this process's one thread, between ingest's appends,
+ * the statement count is the cost; on PostgreSQL, the round trips):
  * 1. lock their log rows and count the attempt; an event already applied or stale is skipped unless this is a
  *    replay (a redelivered job after a crash between commit and acknowledgement must not apply twice);
- * 2. per event, one statement moves the entity's state forward only if the event is not older than the one
- *    applied, and marks the row `applied`, or `stale` when it is older (the entity row lock orders concurrent
- *    workers; events go entity by entity, in log order within one, so two batches lock entities in the same
- *    order and cannot deadlock);
- * 3. call the hooks, purge the applied entities' tags on every replica, commit.
+ * 2. lock the batch's entities (transaction-scoped advisory locks, taken in one order, so two batches sharing
+ *    entities queue and cannot deadlock): the next statement then sees every batch committed before on them,
+ *    including an entity's first state, which no row lock could guard;
+ * 3. one statement judges every event against its entity's state and the batch's earlier events of that
+ *    entity, in log order: an event not older than all of them is `applied`, an older one `stale`; each entity
+ *    moves to its last applied event; every row is marked;
+ * 4. call the hooks (for the applied events, in log order), purge the applied entities' tags on every replica,
+ *    commit.
  * The purge is published before the commit: if the commit then fails, a purge happened for nothing, which is
  * harmless; the other order could leave a stale cache after a crash. Anything throwing rolls the whole batch
- * back; the caller then applies its events one by one to find the one that fails (applyEachAlone).
+ * back; the caller then applies its events one by one to find the one that fails.
  * A worker killed mid-transaction leaves no trace, not even the attempt count: its jobs come back after their
  * expiry and run again.
  */
@@ -52,57 +54,59 @@ export async function applyEvents(
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<LockedRow>(
       `UPDATE event_log SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])
-       RETURNING id, vendor, entity, occurred_at, status, change, state`,
+       RETURNING id, vendor, entity, status, change`,
       [[...new Set(requests.map((request) => String(request.id)))]],
     );
     const byId = new Map(rows.map((row) => [Number(row.id), row]));
+    // Each event once (a replay job beside the first delivery's applies it once): the first request for it decides.
     const outcomes = new Map<ApplyRequest, ApplyOutcome>();
-    const order = [...requests].sort((a, b) => {
-      const left = byId.get(a.id);
-      const right = byId.get(b.id);
-      const key = (row: LockedRow | undefined) => (row ? `${row.vendor}\u0000${row.entity}` : '');
-      return key(left) < key(right) ? -1 : key(left) > key(right) ? 1 : a.id - b.id;
-    });
-    const tags = new Set<string>();
-    const done = new Set<number>();
-    for (const request of order) {
+    const chosen = new Map<number, ApplyRequest>();
+    for (const request of requests) {
       const row = byId.get(request.id);
-      if (!row) {
-        outcomes.set(request, 'missing');
-        continue;
-      }
-      // The same event twice in one batch (a replay job beside the first delivery's) applies once.
-      if (done.has(request.id) || (!request.replay && (row.status === 'applied' || row.status === 'stale'))) {
+      if (!row) outcomes.set(request, 'missing');
+      else if (chosen.has(request.id) || (!request.replay && (row.status === 'applied' || row.status === 'stale')))
         outcomes.set(request, 'skipped');
-        continue;
-      }
-      done.add(request.id);
-      const { rows: marked } = await tx.query<{ status: 'applied' | 'stale' }>(
-        `WITH advanced AS (
-           INSERT INTO entity_state (vendor, entity, occurred_at, event_id, state) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (vendor, entity) DO UPDATE SET occurred_at = EXCLUDED.occurred_at, event_id = EXCLUDED.event_id, state = EXCLUDED.state
-           WHERE entity_state.occurred_at <= EXCLUDED.occurred_at
-           RETURNING event_id
-         ), outcome AS (SELECT EXISTS (SELECT 1 FROM advanced) AS applied)
-         UPDATE event_log SET
-           status = CASE WHEN outcome.applied THEN 'applied' ELSE 'stale' END,
-           applications = applications + CASE WHEN outcome.applied THEN 1 ELSE 0 END,
-           last_error = NULL,
-           applied_at = now()
-         FROM outcome WHERE id = $4
-         RETURNING status`,
-        [
-          row.vendor,
-          row.entity,
-          new Date(row.occurred_at).toISOString(),
-          request.id,
-          row.state === null ? null : JSON.stringify(row.state),
-        ],
-      );
-      const outcome = marked[0]!.status;
-      outcomes.set(request, outcome);
+      else chosen.set(request.id, request);
+    }
+    if (chosen.size === 0) return requests.map((request) => outcomes.get(request)!);
+    const ids = [...chosen.keys()].sort((a, b) => a - b);
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(key) FROM (
+         SELECT DISTINCT hashtextextended(vendor || ' ' || entity, 0) AS key FROM event_log WHERE id = ANY($1::bigint[]) ORDER BY key
+       ) AS entities`,
+      [ids.map(String)],
+    );
+    const { rows: marked } = await tx.query<{ id: string; status: 'applied' | 'stale' }>(
+      `WITH batch AS (
+         SELECT id, vendor, entity, occurred_at, state,
+           max(occurred_at) OVER (PARTITION BY vendor, entity ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier
+         FROM event_log WHERE id = ANY($1::bigint[])
+       ), judged AS (
+         SELECT batch.*, (batch.occurred_at >= GREATEST(current.occurred_at, batch.earlier)) IS NOT FALSE AS applied
+         FROM batch LEFT JOIN entity_state current ON current.vendor = batch.vendor AND current.entity = batch.entity
+       ), advanced AS (
+         INSERT INTO entity_state (vendor, entity, occurred_at, event_id, state)
+         SELECT DISTINCT ON (vendor, entity) vendor, entity, occurred_at, id, state FROM judged WHERE applied ORDER BY vendor, entity, id DESC
+         ON CONFLICT (vendor, entity) DO UPDATE SET occurred_at = EXCLUDED.occurred_at, event_id = EXCLUDED.event_id, state = EXCLUDED.state
+         WHERE entity_state.occurred_at <= EXCLUDED.occurred_at
+       )
+       UPDATE event_log SET
+         status = CASE WHEN judged.applied THEN 'applied' ELSE 'stale' END,
+         applications = applications + CASE WHEN judged.applied THEN 1 ELSE 0 END,
+         last_error = NULL,
+         applied_at = now()
+       FROM judged WHERE event_log.id = judged.id
+       RETURNING event_log.id, event_log.status`,
+      [ids.map(String)],
+    );
+    const statusOf = new Map(marked.map((row) => [Number(row.id), row.status]));
+    const tags = new Set<string>();
+    for (const id of ids) {
+      const outcome = statusOf.get(id)!;
+      outcomes.set(chosen.get(id)!, outcome);
       if (outcome === 'stale') continue;
-      await hooks.onChange?.({ eventId: request.id, vendor: row.vendor, entity: row.entity, change: row.change, tx });
+      const row = byId.get(id)!;
+      await hooks.onChange?.({ eventId: id, vendor: row.vendor, entity: row.entity, change: row.change, tx });
       for (const tag of row.change.tags) tags.add(tag);
     }
     if (tags.size > 0) await state.publish(PURGE_CHANNEL, encodePurge([...tags]));

@@ -154,6 +154,10 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
   async function handleApply(jobs: PgBoss.Job<ApplyJob>[], perTransaction: number): Promise<void> {
     for (let start = 0; start < jobs.length; start += perTransaction) {
       const chunk = jobs.slice(start, start + perTransaction);
+      // Let this process's waiting I/O run first: on PGlite every statement runs on this thread and a chain of
+      // them never returns to the event loop, so without this a fetched batch would hold back ingest's requests
+      // (and their appends, which then queue ahead of the next transaction) until all of it was applied.
+      await new Promise((resolve) => setImmediate(resolve));
       try {
         await applyEvents(
           db,

@@ -1,29 +1,28 @@
 /**
- * `npm run bench:events [-- --events N --concurrency C --backends pglite,postgres]` → bench/reports/events.md
+ * `npm run bench:events [-- --events N --rate R --backends pglite,postgres]` → bench/reports/events.md
  *
- * The vendors are the emulators, and their stores are the truth the log is audited against. C writers change
- * Stripe customers (`POST /v1/customers/:id`) and HubSpot contacts (`PATCH /crm/v3/objects/contacts/:id`)
- * through the emulators' APIs, N changes in all; each change makes the emulator deliver its webhook to the
- * ingest process as the vendor does (its signing, its retry schedule while the receiver is down, 10% delivered
- * twice by its duplicate injection), and each writer waits for its change's delivery to be acknowledged before
- * the next one, so about C deliveries are in flight. 5% of deliveries are held back 1.5–3 s, so that they reach
- * ingest after a newer change of their entity (out of order), and 2% of changes are followed by a forged
- * delivery (a wrong secret) of a change that never happened. Mid-run, once 40% are applied, the worker is
- * SIGKILLed and restarted: on PostgreSQL the worker process alone (ingest stays up); on PGlite the one process
- * that owns the database (ingest and workers together, as `npm start` runs), so the emulators retry meanwhile.
- * Then the log is audited: every event the emulators emitted is in it, none applied twice, no forged one
- * accepted, and each entity's applied state (entity_state) equals the emulator's own store.
+ * The vendors are the emulators, and their stores are the truth the log is audited against. Three kinds of
+ * process, so that each measures what it should: the vendors (bench/events/vendors.ts: the Stripe and HubSpot
+ * emulators, whose deliverers time every attempt), ingest and the workers (bench/events/node.ts, as the gateway
+ * and `npm start -- worker` run them), and this one, which writes the changes, forges deliveries, kills and
+ * restarts, and audits. Changes come at a fixed rate, R a second, N in all, whatever the receiver does (the
+ * vendors do not wait for Interchange): half Stripe customers (`POST /v1/customers/:id`), half HubSpot contacts
+ * (`PATCH /crm/v3/objects/contacts/:id`), through the emulators' APIs. Each change makes the emulator deliver
+ * its webhook to ingest as the vendor does (its signing, its retry schedule while the receiver is down, 10%
+ * delivered twice by its duplicate injection); 5% of deliveries are held back 1.5–3 s, so that they reach ingest
+ * after a newer change of their entity (out of order), and 2% of changes are followed by a forged delivery (a
+ * wrong secret) of a change that never happened. Mid-run, once 40% are applied, the worker is SIGKILLed and
+ * restarted: on PostgreSQL the worker process alone (ingest stays up); on PGlite the one process that owns the
+ * database (ingest and workers together, as `npm start` runs), so the emulators retry meanwhile. Then the log
+ * is audited: every event the emulators emitted is in it, none applied twice, no forged one accepted, and each
+ * entity's applied state (entity_state) equals the emulator's own store.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import type { DeliveryAttempt, Deliverer } from '../../emulators/shared/delivery.js';
-import { createHubSpotEmulator, type HubSpotEmulator } from '../../emulators/hubspot/index.js';
-import { createStripeEmulator, type StripeEmulator } from '../../emulators/stripe/index.js';
 import { openDatabase, type Database } from '../../platform/index.js';
 import { signHubSpotPayload } from '../../subgraphs/crm/webhooks.js';
 import { signStripePayload } from '../../subgraphs/payments/webhooks.js';
@@ -33,21 +32,31 @@ import { BENCH_SECRETS } from './secrets.js';
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '10000' },
-    concurrency: { type: 'string', default: '16' },
+    rate: { type: 'string', default: '100' },
     backends: { type: 'string', default: 'pglite,postgres' },
-    // Results of another run (its `result {…}` lines, one per backend) to report beside this one's, for runs
-    // of the two backends made at the same time in two processes.
+    // Results of another run (its `result {…}` lines, one per backend) to report beside this one's.
     with: { type: 'string' },
   },
 });
 const TOTAL = Number(values.events);
-const CONCURRENCY = Number(values.concurrency);
-const ENTITIES = Math.min(1000, Math.max(10, Math.floor(TOTAL / 20)));
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const RATE = Number(values.rate);
 /** Stripe's `created` has one-second resolution: one entity is not changed twice within this, so "newer" is never a tie. */
 const ENTITY_SPACING_MS = 1_500;
-/** The emulators retry a failed delivery on this schedule (compressed): about three minutes of retrying in all. */
-const RETRY_SCHEDULE_MS = [200, 500, 1_000, ...Array.from({ length: 90 }, () => 2_000)];
+/** Per vendor: enough that a free one is always at hand at this rate (a quarter of them busy at most). */
+const ENTITIES = Math.min(1000, Math.max(10, Math.floor(TOTAL / 20), Math.ceil(((RATE / 2) * ENTITY_SPACING_MS * 4) / 1000)));
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Attempts begun from the kill until this long after the restarted process is ready are "around the restart". */
+const RESTART_SETTLE_MS = 5_000;
+
+/** CPU seconds a process has used so far (Linux: /proc; elsewhere 0, and the report's CPU row says nothing). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -70,99 +79,37 @@ function freePort(): Promise<number> {
   });
 }
 
-type Tracker = {
-  latencies: number[];
+/** What the vendors' process prints once ready, and answers at the end (bench/events/vendors.ts). */
+type Vendors = { stripeUrl: string; hubspotUrl: string; controlUrl: string; stripeSecret: string; customers: string[]; contacts: string[] };
+type Seen = {
+  /** [epoch ms the attempt began, latency ms] per acknowledged attempt. */
+  latencies: Array<[number, number]>;
   failedAttempts: number;
   held: number;
-  /** Every vendor event id the emulator delivered (its own record of what happened). */
-  emitted: Set<string>;
-  /** Resolves when the delivery carrying this written value is acknowledged (or was held back). */
-  acked(value: string): Promise<void>;
-  heldPending(): number;
+  lagP99: number;
+  emitted: { stripe: string[]; hubspot: string[] };
+  truth: Record<string, string | null>;
 };
-
-/**
- * Watches one emulator's deliverer: when each attempt starts (its headers are signed just before the POST) and
- * ends (the deliverer records it), so ack latency is measured on the vendor's side of the wire; holds back a
- * share of first deliveries to reorder them; and resolves the writer waiting for its change.
- */
-function track(deliverer: Deliverer, read: (body: string) => Array<{ id: string; value: string }>, random: () => number): Tracker {
-  const starts = new Map<string, number[]>();
-  const labels = new Map<string, string[]>();
-  const waiters = new Map<string, () => void>();
-  const done = new Set<string>();
-  let heldNow = 0;
-  const tracker: Tracker = {
-    latencies: [],
-    failedAttempts: 0,
-    held: 0,
-    emitted: new Set(),
-    acked: (value) => (done.has(value) ? Promise.resolve() : new Promise((resolve) => waiters.set(value, resolve))),
-    heldPending: () => heldNow,
-  };
-  const release = (value: string) => {
-    done.add(value);
-    waiters.get(value)?.();
-    waiters.delete(value);
-  };
-  const attempts = deliverer.attempts as DeliveryAttempt[];
-  const push = attempts.push.bind(attempts);
-  attempts.push = (...items: DeliveryAttempt[]) => {
-    const now = performance.now();
-    for (const item of items) {
-      const started = starts.get(item.label)?.shift();
-      if (item.status >= 200 && item.status < 300) {
-        if (started !== undefined) tracker.latencies.push(now - started);
-        for (const value of labels.get(item.label) ?? []) release(value);
-      } else tracker.failedAttempts++;
-    }
-    return push(...items);
-  };
-  const deliver = deliverer.deliver.bind(deliverer);
-  deliverer.deliver = (request) => {
-    const events = read(request.body(1));
-    for (const event of events) tracker.emitted.add(event.id);
-    labels.set(
-      request.label,
-      events.map((event) => event.value),
-    );
-    const timed = {
-      ...request,
-      headers: (body: string, attempt: number) => {
-        const list = starts.get(request.label) ?? [];
-        list.push(performance.now());
-        starts.set(request.label, list);
-        return request.headers(body, attempt);
-      },
-    };
-    if (random() < 0.05) {
-      tracker.held++;
-      heldNow++;
-      for (const event of events) release(event.value);
-      setTimeout(
-        () => {
-          heldNow--;
-          deliver(timed);
-        },
-        1_500 + random() * 1_500,
-      );
-    } else deliver(timed);
-  };
-  return tracker;
-}
 
 type Result = {
   backend: string;
   events: number;
+  rate: number;
+  writeSeconds: number;
   ingestSeconds: number;
   acksPerSecond: number;
   p50: number;
   p99: number;
+  max: number;
+  steadyP50: number;
+  steadyP99: number;
+  steadyMax: number;
+  restartSeconds: number;
   serverP50: number;
   serverP99: number;
   appendP50: number;
   appendP99: number;
-  benchLagP99: number;
+  vendorLagP99: number;
   ingestLagP99: number;
   eventsPerAppend: number;
   applySeconds: number;
@@ -180,64 +127,32 @@ type Result = {
   entities: number;
   stateMismatches: number;
   stale: number;
+  cpuVendors: number;
+  cpuInterchange: number;
+  load: string;
 };
 
 async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
   const random = createRandom(12345);
+  const loadBefore = loadavg()[0]!;
   const schema = `bench_events_${process.pid}`;
   const dataDir = backend === 'pglite' ? mkdtempSync(join(tmpdir(), 'bench-pglite-')) : undefined;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const delivery = { retryScheduleMs: RETRY_SCHEDULE_MS, duplicateRate: 0.1, timeoutMs: 30_000 };
-  const stripe: StripeEmulator = createStripeEmulator({ seedData: false, rateLimitPerSecond: 0, searchLagMs: 0, webhooks: delivery });
-  const hubspot: HubSpotEmulator = createHubSpotEmulator({
-    tenSecondlyLimit: 0,
-    oauth: { clientSecret: BENCH_SECRETS.hubspot },
-    webhooks: { ...delivery, batchWindowMs: 0 },
-  });
-  const [stripeUrl, hubspotUrl] = await Promise.all([stripe.listen(0), hubspot.listen(0)]);
+  const children: ChildRun[] = [];
+
+  const vendorsRun = runScript('bench/events/vendors.ts', [], { BENCH_INGEST_URL: base, BENCH_ENTITIES: String(ENTITIES) });
+  children.push(vendorsRun);
+  await printed(vendorsRun, /ready \{.*\}\n/, 180_000);
+  const vendors = JSON.parse(/ready (\{.*\})\n/.exec(vendorsRun.output.join(''))![1]!) as Vendors;
+  // CPU used during the run (from each process being ready to its end), by the vendors and by Interchange's processes.
+  const cpu = { vendors: -cpuSeconds(vendorsRun.child.pid), interchange: 0 };
   const stripeAuth = { authorization: 'Bearer sk_test_emulator' };
   const hubspotAuth = { authorization: 'Bearer pat-emulator', 'content-type': 'application/json' };
 
-  // The vendors' entities: Stripe customers made through the API, HubSpot's seeded contacts.
-  const customers: string[] = [];
-  for (let index = 0; index < ENTITIES; index++) {
-    const response = await fetch(`${stripeUrl}/v1/customers`, {
-      method: 'POST',
-      headers: stripeAuth,
-      body: new URLSearchParams({ email: `bench${index}@example.com`, name: 'initial' }),
-    });
-    customers.push(((await response.json()) as { id: string }).id);
-  }
-  const contacts = [...hubspot.store.all('contacts')].slice(0, ENTITIES).map((contact) => contact.id);
-  const endpoint = stripe.webhooks.register({ url: `${base}/webhooks/stripe`, enabled_events: ['customer.updated'] });
-  hubspot.webhooks.configure({
-    targetUrl: `${base}/webhooks/hubspot`,
-    subscriptions: [{ eventType: 'contact.propertyChange', propertyName: 'firstname' }],
-  });
-  const trackers = {
-    stripe: track(
-      stripe.webhooks.deliverer,
-      (body) => {
-        const event = JSON.parse(body) as { id: string; data: { object: { name: string } } };
-        return [{ id: event.id, value: event.data.object.name }];
-      },
-      createRandom(7),
-    ),
-    hubspot: track(
-      hubspot.webhooks.deliverer,
-      (body) =>
-        (JSON.parse(body) as Array<{ eventId: number; propertyValue: string }>).map((e) => ({
-          id: String(e.eventId),
-          value: e.propertyValue,
-        })),
-      createRandom(11),
-    ),
-  };
-
   const env: Record<string, string> = {
     BENCH_PORT: String(port),
-    BENCH_STRIPE_SECRET: endpoint.secret,
+    BENCH_STRIPE_SECRET: vendors.stripeSecret,
     ...(backend === 'postgres' ? { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema } : { PGLITE_DATA_DIR: dataDir! }),
   };
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -247,11 +162,11 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
   }
   const timingsDir = mkdtempSync(join(tmpdir(), 'bench-timings-'));
   env.BENCH_TIMINGS_DIR = timingsDir;
-  const children: ChildRun[] = [];
   const start = async (mode: string) => {
     const child = runScript('bench/events/node.ts', [mode], env);
     children.push(child);
     await printed(child, mode === 'worker' ? /working/ : /listening (http\S+)/, 180_000);
+    cpu.interchange -= cpuSeconds(child.child.pid);
     return child;
   };
   const ingest = await start(backend === 'postgres' ? 'ingest' : 'all');
@@ -316,72 +231,92 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
     }
   };
 
-  // The writers: each change through the emulator's API, then wait for its delivery to be acknowledged.
+  // The changes, at RATE a second from the start, whatever the receiver does.
   const lastWrite = new Map<string, number>();
-  let next = 0;
-  // The benchmark's own event loop measures the acks: how late it runs is part of what it measures.
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  const started = Date.now();
-  const writer = async () => {
-    while (next < TOTAL) {
-      const index = next++;
-      const vendor = index % 2 === 0 ? 'stripe' : 'hubspot';
-      const pool = vendor === 'stripe' ? customers : contacts;
-      let entity = pool[Math.floor(random() * pool.length)]!;
-      while (Date.now() - (lastWrite.get(`${vendor}:${entity}`) ?? 0) < ENTITY_SPACING_MS) {
-        entity = pool[Math.floor(random() * pool.length)]!;
-        if (pool.length < CONCURRENCY * 2) await sleep(50);
+  // An entity not changed within ENTITY_SPACING_MS, at random; when every one was, wait (on a timer) for the first to come free.
+  const pick = async (vendor: string, pool: readonly string[]): Promise<string> => {
+    for (;;) {
+      const now = Date.now();
+      const since = (entity: string) => now - (lastWrite.get(`${vendor}:${entity}`) ?? 0);
+      const free = pool.filter((entity) => since(entity) >= ENTITY_SPACING_MS);
+      if (free.length > 0) {
+        const entity = free[Math.floor(random() * free.length)]!;
+        lastWrite.set(`${vendor}:${entity}`, now);
+        return entity;
       }
-      lastWrite.set(`${vendor}:${entity}`, Date.now());
-      const value = `value ${index}`;
-      const response =
-        vendor === 'stripe'
-          ? await fetch(`${stripeUrl}/v1/customers/${entity}`, {
-              method: 'POST',
-              headers: stripeAuth,
-              body: new URLSearchParams({ name: value }),
-            })
-          : await fetch(`${hubspotUrl}/crm/v3/objects/contacts/${entity}`, {
-              method: 'PATCH',
-              headers: hubspotAuth,
-              body: JSON.stringify({ properties: { firstname: value } }),
-            });
-      if (!response.ok) throw new Error(`${vendor} write failed: ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-      await trackers[vendor].acked(value);
-      if (random() < 0.02) await forge(index, vendor, entity);
+      await sleep(ENTITY_SPACING_MS - Math.max(...pool.map(since)) + 1);
     }
   };
-  const writers = Promise.all(Array.from({ length: CONCURRENCY }, writer));
+  const change = async (index: number) => {
+    const vendor = index % 2 === 0 ? 'stripe' : 'hubspot';
+    const entity = await pick(vendor, vendor === 'stripe' ? vendors.customers : vendors.contacts);
+    const value = `value ${index}`;
+    const response =
+      vendor === 'stripe'
+        ? await fetch(`${vendors.stripeUrl}/v1/customers/${entity}`, {
+            method: 'POST',
+            headers: stripeAuth,
+            body: new URLSearchParams({ name: value }),
+          })
+        : await fetch(`${vendors.hubspotUrl}/crm/v3/objects/contacts/${entity}`, {
+            method: 'PATCH',
+            headers: hubspotAuth,
+            body: JSON.stringify({ properties: { firstname: value } }),
+          });
+    if (!response.ok) throw new Error(`${vendor} write failed: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+    if (random() < 0.02) await forge(index, vendor, entity);
+  };
+  const started = Date.now();
+  let failure: unknown;
+  const writing = (async () => {
+    const pending: Promise<void>[] = [];
+    for (let index = 0; index < TOTAL; index++) {
+      const due = started + (index * 1000) / RATE;
+      if (Date.now() < due) await sleep(due - Date.now());
+      pending.push(change(index).catch((error: unknown) => void (failure ??= error)));
+    }
+    await Promise.all(pending);
+    if (failure) throw failure;
+    return (Date.now() - started) / 1000;
+  })();
 
   // The kill: once 40% of the changes are applied, SIGKILL the worker, then start it again.
   let killAt = 0;
+  let killedAt = 0;
+  let restartedAt = 0;
   for (;;) {
     const counts = await stats();
     const done = counts ? (counts.applied ?? 0) + (counts.stale ?? 0) : 0;
     if (done >= TOTAL * 0.4) {
       killAt = done;
+      killedAt = Date.now();
+      cpu.interchange += cpuSeconds(worker.child.pid);
       worker.child.kill('SIGKILL');
       await worker.exited;
       worker = await start(backend === 'postgres' ? 'worker' : 'all');
+      restartedAt = Date.now();
       break;
     }
-    await sleep(100);
+    // Each look counts the log in the ingest process (on PGlite, on the thread that also acknowledges): not too often.
+    await sleep(500);
   }
-  await writers;
-  while (trackers.stripe.heldPending() + trackers.hubspot.heldPending() > 0) await sleep(100);
-  await Promise.all([stripe.webhooks.deliverer.idle(), hubspot.webhooks.deliverer.idle()]);
+  const writeSeconds = await writing;
+  // Every delivery acknowledged (or given up): what the vendors saw.
+  const seen = (await (await fetch(`${vendors.controlUrl}/finish`)).json()) as Seen;
   const ingestSeconds = (Date.now() - started) / 1000;
-  lag.disable();
-  const emitted = trackers.stripe.emitted.size + trackers.hubspot.emitted.size;
+  const emitted = seen.emitted.stripe.length + seen.emitted.hubspot.length;
   for (;;) {
     const counts = await stats();
     if (counts && (counts.applied ?? 0) + (counts.stale ?? 0) >= emitted) break;
-    await sleep(200);
+    await sleep(500);
   }
   const applySeconds = (Date.now() - started) / 1000;
-  for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGTERM');
+  for (const child of children) {
+    if (child.child.exitCode !== null || child.child.signalCode !== null) continue;
+    cpu[child === vendorsRun ? 'vendors' : 'interchange'] += cpuSeconds(child.child.pid);
+    child.child.kill('SIGTERM');
+  }
   await Promise.all(children.map((child) => child.exited));
   const timings = { request: [] as number[], append: [] as number[], batch: [] as number[], lagP99: [] as number[] };
   // Each process writes its own file (its stdout and stderr share one stream here, which can split a line).
@@ -402,63 +337,73 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<Result> {
   await db.close();
   const inLog = new Set(logged.map((row) => `${row.vendor}:${row.vendor_event_id}`));
   const applied = new Map(states.map((row) => [`${row.vendor}:${row.entity}`, row.state.name ?? row.state.value]));
-  // The vendors' truth: Stripe's own event store, and the emulators' stores for each changed entity's value.
-  const stripeEvents = stripe.store.events
-    .all()
-    .filter((event) => event.type === 'customer.updated')
-    .map((event) => event.id);
-  const truth = new Map<string, string | null | undefined>();
+  let stateMismatches = 0;
+  let entities = 0;
   for (const [key] of lastWrite) {
     const [vendor, entity] = key.split(':') as ['stripe' | 'hubspot', string];
-    truth.set(
-      vendor === 'stripe' ? `stripe:customer:${entity}` : `hubspot:contact:${entity}:firstname`,
-      vendor === 'stripe' ? stripe.store.customers.get(entity)?.name : hubspot.store.get('contacts', entity)?.properties.firstname,
-    );
+    const logKey = vendor === 'stripe' ? `stripe:customer:${entity}` : `hubspot:contact:${entity}:firstname`;
+    entities++;
+    if (applied.get(logKey) !== seen.truth[logKey]) stateMismatches++;
   }
-  let stateMismatches = 0;
-  for (const [key, value] of truth) if (applied.get(key) !== value) stateMismatches++;
   const lost =
-    stripeEvents.filter((id) => !inLog.has(`stripe:${id}`)).length +
-    [...trackers.hubspot.emitted].filter((id) => !inLog.has(`hubspot:${id}`)).length;
+    seen.emitted.stripe.filter((id) => !inLog.has(`stripe:${id}`)).length +
+    seen.emitted.hubspot.filter((id) => !inLog.has(`hubspot:${id}`)).length;
 
-  await Promise.all([stripe.close(), hubspot.close()]);
   if (backend === 'postgres') {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
     await admin.end();
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  const latencies = sortedOf([...trackers.stripe.latencies, ...trackers.hubspot.latencies]);
+  // BENCH_LATENCIES_DIR=<dir>: every acknowledged attempt's start and latency, with the kill and restart times, for a closer look.
+  if (process.env.BENCH_LATENCIES_DIR)
+    writeFileSync(
+      join(process.env.BENCH_LATENCIES_DIR, `latencies-${backend}.json`),
+      JSON.stringify({ killedAt, restartedAt, started, latencies: seen.latencies }),
+    );
+  const latencies = sortedOf(seen.latencies.map(([, ms]) => ms));
+  // Away from the restart: attempts begun before the kill or once the restarted process had settled.
+  const steady = sortedOf(seen.latencies.filter(([at]) => at < killedAt || at > restartedAt + RESTART_SETTLE_MS).map(([, ms]) => ms));
   const server = sortedOf(timings.request);
   const append = sortedOf(timings.append);
   return {
     backend,
     events: TOTAL,
+    rate: RATE,
+    writeSeconds,
     ingestSeconds,
     acksPerSecond: latencies.length / ingestSeconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? 0,
+    steadyP50: percentile(steady, 50),
+    steadyP99: percentile(steady, 99),
+    steadyMax: steady[steady.length - 1] ?? 0,
+    restartSeconds: (restartedAt - killedAt) / 1000,
     serverP50: percentile(server, 50),
     serverP99: percentile(server, 99),
     appendP50: percentile(append, 50),
     appendP99: percentile(append, 99),
-    benchLagP99: lag.percentile(99) / 1e6,
+    vendorLagP99: seen.lagP99,
     ingestLagP99: Math.max(0, ...timings.lagP99),
     eventsPerAppend: timings.batch.reduce((sum, n) => sum + n, 0) / Math.max(1, timings.batch.length),
     applySeconds,
     applyPerSecond: emitted / applySeconds,
     deliveries: latencies.length,
-    failedAttempts: trackers.stripe.failedAttempts + trackers.hubspot.failedAttempts,
-    held: trackers.stripe.held + trackers.hubspot.held,
+    failedAttempts: seen.failedAttempts,
+    held: seen.held,
     forged,
     refused,
     killAt,
-    emitted: stripeEvents.length + trackers.hubspot.emitted.size,
+    emitted,
     lost,
     appliedTwice: logged.filter((row) => row.applications > 1).length,
     forgedAccepted: logged.filter((row) => forgedIds.has(row.vendor_event_id)).length,
-    entities: truth.size,
+    entities,
     stateMismatches,
     stale: logged.filter((row) => row.status === 'stale').length,
+    cpuVendors: cpu.vendors,
+    cpuInterchange: cpu.interchange,
+    load: `${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
   };
 }
 
@@ -477,36 +422,41 @@ for (const backend of values.backends!.split(',').filter(Boolean) as Array<'pgli
 
 const row = (label: string, pick: (result: Result) => string) => `| ${label} | ${results.map(pick).join(' | ')} |`;
 const ms = (value: number) => value.toFixed(1);
+const rate = results[0]?.rate ?? RATE;
 const report = `# Events benchmark
 
-\`npm run bench:events -- --events ${TOTAL} --concurrency ${CONCURRENCY}\` on ${new Date().toISOString().slice(0, 10)}, a 2-core machine
-shared with other work (when this was written: 8 agents on 2 cores, load average above 10), so every figure here is
-a loaded-machine figure; compare the columns with each other, not with a quiet machine's.
+\`npm run bench:events -- --events ${TOTAL} --rate ${rate}\` on ${new Date().toISOString().slice(0, 10)}, on a 2-core machine shared with
+other work: the load average (1 min) at the start and end of each run is in the table; on a quiet machine it stays below 2.
 
-The vendors are the emulators, and their stores are the truth. ${CONCURRENCY} writers make ${TOTAL} changes through the emulators' APIs
-(half Stripe \`POST /v1/customers/:id\` over ${ENTITIES} customers, half HubSpot \`PATCH /crm/v3/objects/contacts/:id\` over ${ENTITIES} contacts;
-one entity is not changed twice within ${ENTITY_SPACING_MS / 1000} s, since Stripe's \`created\` has one-second resolution). Each change makes the
-emulator deliver its signed webhook as the vendor does (its retry schedule while ingest is down; 10% delivered twice by its
-duplicate injection), and each writer waits for its delivery's acknowledgement before the next change, so about ${CONCURRENCY} deliveries
-are in flight. 5% of deliveries are held back 1.5–3 s (out of order), and 2% of changes are followed by a forged delivery (wrong secret).
-Once 40% of the events are applied the worker is SIGKILLed and started again: on PostgreSQL the worker process alone (ingest
-keeps answering); on PGlite the one process that owns the embedded database (ingest and workers together), so the emulators
-retry until it is back. The emulators, the writers and the measuring run in the benchmark's process; ingest (the events router on a
-bare express server, as the gateway mounts it) and the workers in their own.
+Three kinds of process, so that each measures what it should. **The vendors** (\`bench/events/vendors.ts\`): the Stripe and
+HubSpot emulators alone, whose webhook deliverers time every attempt. **Interchange** (\`bench/events/node.ts\`): ingest (the
+events router on a bare express server, as the gateway mounts it) and the workers; on PostgreSQL two processes, on PGlite the
+one process that owns the embedded database, as \`npm start\` runs it. **The load** (\`bench/events/run.ts\`): ${TOTAL} changes at
+${rate} a second through the emulators' APIs, whatever the receiver does (the vendors do not wait for Interchange): half Stripe
+\`POST /v1/customers/:id\`, half HubSpot \`PATCH /crm/v3/objects/contacts/:id\`, over ${ENTITIES} customers and ${ENTITIES} contacts, one entity not
+changed twice within ${ENTITY_SPACING_MS / 1000} s (Stripe's \`created\` has one-second resolution). Each change makes the emulator deliver its
+signed webhook as the vendor does (its retry schedule while ingest is down; 10% delivered twice by its duplicate injection); 5%
+of deliveries are held back 1.5–3 s (out of order), and 2% of changes are followed by a forged delivery (wrong secret). Once 40%
+of the events are applied the worker is SIGKILLed and started again: on PostgreSQL the worker process alone (ingest keeps
+answering); on PGlite the process that owns the database, so the emulators retry until it is back. Then the audit.
 
 | | ${results.map((result) => (result.backend === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL')).join(' | ')} |
 |---|${results.map(() => '---').join('|')}|
-${row('vendor changes (events) in this run', (r) => String(r.events))}
+${row('vendor changes (events) in this run, at events/s', (r) => `${r.events} at ${r.rate}`)}
+${row('load average (1 min), start → end of the run', (r) => r.load)}
 ${row('acknowledged deliveries', (r) => String(r.deliveries))}
-${row('ingest throughput (acks/s)', (r) => r.acksPerSecond.toFixed(0))}
-${row('ack latency p50, at the vendor (ms)', (r) => ms(r.p50))}
-${row('ack latency p99, at the vendor (ms)', (r) => ms(r.p99))}
+${row('ingest throughput (acks/s, first change to last ack)', (r) => r.acksPerSecond.toFixed(0))}
+${row('**ack latency at the vendor, p50 / p99 (ms)**', (r) => `**${ms(r.p50)} / ${ms(r.p99)}**`)}
+${row('… max (ms)', (r) => ms(r.max))}
+${row(`… away from the restart (not from the kill to ${RESTART_SETTLE_MS / 1000} s after it), p50 / p99 / max (ms)`, (r) => `${ms(r.steadyP50)} / ${ms(r.steadyP99)} / ${ms(r.steadyMax)}`)}
 ${row('… of which inside the ingest process, p50 / p99 (ms)', (r) => `${ms(r.serverP50)} / ${ms(r.serverP99)}`)}
 ${row('… of which the append+enqueue statement, p50 / p99 (ms)', (r) => `${ms(r.appendP50)} / ${ms(r.appendP99)}`)}
-${row("event-loop delay p99: the benchmark's (emulators, writers) / ingest's (ms)", (r) => `${ms(r.benchLagP99)} / ${ms(r.ingestLagP99)}`)}
+${row("event-loop delay p99: the vendors' / ingest's (ms)", (r) => `${ms(r.vendorLagP99)} / ${ms(r.ingestLagP99)}`)}
+${row("CPU per 1,000 events (s): the vendors' / Interchange's processes (PostgreSQL's own not counted)", (r) => `${((r.cpuVendors * 1000) / r.events).toFixed(1)} / ${((r.cpuInterchange * 1000) / r.events).toFixed(1)}`)}
 ${row('events per append statement (group commit), mean', (r) => r.eventsPerAppend.toFixed(1))}
-${row('apply throughput (events/s, start to all applied)', (r) => r.applyPerSecond.toFixed(0))}
-${row('wall time to all applied (s)', (r) => r.applySeconds.toFixed(1))}
+${row('apply throughput (events/s, first change to all applied)', (r) => r.applyPerSecond.toFixed(0))}
+${row('wall time: changes written / all acknowledged / all applied (s)', (r) => `${r.writeSeconds.toFixed(1)} / ${r.ingestSeconds.toFixed(1)} / ${r.applySeconds.toFixed(1)}`)}
+${row('restart: from SIGKILL to the new process ready (s)', (r) => r.restartSeconds.toFixed(1))}
 ${row('delivery attempts failed (ingest down) and retried by the emulator', (r) => String(r.failedAttempts))}
 ${row('deliveries held back (out of order)', (r) => String(r.held))}
 ${row('recorded stale (older than applied)', (r) => String(r.stale))}
@@ -519,7 +469,8 @@ ${row('**audit: forged accepted**', (r) => `**${r.forgedAccepted}**`)}
 ${row("**audit: entities whose applied state differs from the emulator's store**", (r) => `**${r.stateMismatches}** of ${r.entities}`)}
 
 Ack latency is measured at the emulator's deliverer, from signing the attempt to reading the answer, for every acknowledged
-attempt (duplicates included); "inside the ingest process" is from the request's arrival to its answer; the append statement
+attempt (duplicates and retries included; an attempt refused while ingest was down counts among the failed ones, its successful
+retry among the latencies); "inside the ingest process" is from the request's arrival to its answer; the append statement
 appends the events of every delivery that arrived while the previous one was being written, and enqueues their apply jobs
 (events/group-commit.ts, events/log.ts). The timings inside the processes come from the processes that ran to the end
 (on PGlite, the one started after the kill).
