@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '../platform/index.js';
 import type { ClientRegistry } from './clients.js';
 import { Refusal } from './pipeline.js';
@@ -27,12 +27,25 @@ export type CallerOptions = {
   users: UserVerifier | undefined;
 };
 
+/** Who sends a request: its API client (or anonymous) and its user, if it carries a verified token. */
+export type Identity = { caller: Caller; user: User | undefined };
+
+export type Identify = {
+  /** Identifies the request's caller; bad credentials throw a 401 Refusal. */
+  (req: IncomingMessage): Promise<Identity>;
+  /**
+   * The same without waiting, when nothing needs verifying (no token, or one whose verdict is remembered);
+   * undefined when the token has to be verified first. Bad credentials known already throw their Refusal.
+   */
+  now(req: IncomingMessage): Identity | undefined;
+};
+
 /**
  * The pipeline's identification: the API client of `x-api-key` (or an anonymous caller by address) and the
  * user of `Authorization: Bearer`. A request may carry both: a frontend's key and its user's token.
  */
-export function identifyCaller(options: CallerOptions): (req: Request) => Promise<{ caller: Caller; user: User | undefined }> {
-  return async (req) => {
+export function identifyCaller(options: CallerOptions): Identify {
+  const noUsers = (req: IncomingMessage) => {
     if (req.headers.authorization !== undefined && !options.users) {
       throw new Refusal(
         401,
@@ -40,12 +53,23 @@ export function identifyCaller(options: CallerOptions): (req: Request) => Promis
         'This gateway accepts no user tokens: configure JWT_JWKS_URL or JWT_PUBLIC_KEY (or the development issuer).',
       );
     }
+  };
+  const identify = async (req: IncomingMessage): Promise<Identity> => {
+    noUsers(req);
     const caller = clientOf(req, options);
     return { caller, user: await options.users?.(req) };
   };
+  return Object.assign(identify, {
+    now(req: IncomingMessage): Identity | undefined {
+      noUsers(req);
+      const caller = clientOf(req, options);
+      const user = options.users ? options.users.known(req) : undefined;
+      return user === 'unknown' ? undefined : { caller, user };
+    },
+  });
 }
 
-function clientOf(req: Request, options: CallerOptions): Caller {
+function clientOf(req: IncomingMessage, options: CallerOptions): Caller {
   const key = req.headers['x-api-key'];
   if (typeof key === 'string' && key !== '') {
     const client = options.registry?.find(key);

@@ -174,8 +174,31 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, vari
   return highest;
 }
 
+/**
+ * Variable sets whose estimate is remembered per document (the limits step hands over the same document object
+ * for the same text); past this many, that document's are forgotten.
+ */
+const ESTIMATES_PER_DOCUMENT = 64;
+/** Variables longer than this (as JSON) are estimated every time, so the remembered ones stay small. */
+const ESTIMATED_VARIABLES_CHARS = 2048;
+
 /** The cost step: estimate, refuse above the maximum, charge the caller's budget for the minute. */
 export function costStep(schema: GraphQLSchema, state: SharedState, options: CostOptions): PipelineStep {
+  // The estimate depends on the document and the variables only, and callers repeat the same few operations.
+  const estimates = new WeakMap<DocumentNode, Map<string, number>>();
+  const estimate = (document: DocumentNode, variables: Record<string, unknown>): number => {
+    const key = JSON.stringify(variables);
+    let known = estimates.get(document);
+    if (!known) estimates.set(document, (known = new Map()));
+    let cost = known.get(key);
+    if (cost === undefined) {
+      cost = estimateCost(schema, document, variables);
+      if (key.length > ESTIMATED_VARIABLES_CHARS) return cost;
+      if (known.size >= ESTIMATES_PER_DOCUMENT) known.clear();
+      known.set(key, cost);
+    }
+    return cost;
+  };
   const limiter = (points: number, prefix: string): RateLimiterAbstract => {
     const base = { points, duration: 60, keyPrefix: `interchange:cost:${prefix}` };
     return state.redis
@@ -192,7 +215,7 @@ export function costStep(schema: GraphQLSchema, state: SharedState, options: Cos
         typeof request.body.variables === 'object' && request.body.variables !== null
           ? (request.body.variables as Record<string, unknown>)
           : {};
-      const estimated = estimateCost(schema, request.document, variables);
+      const estimated = estimate(request.document, variables);
       const requested = request.body.extensions?.cost === true;
       request.cost = { estimated, limit: options.maxPerRequest, requested };
       if (estimated > options.maxPerRequest) {

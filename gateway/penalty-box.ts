@@ -30,8 +30,12 @@ export const DEFAULT_PENALTY: PenaltyOptions = { refusals: 30, windowSeconds: 60
 const MAX_BOXED = 10_000;
 
 export type PenaltyBox = {
-  /** Throws the TOO_MANY_REFUSALS refusal when `caller` (a key such as `ip:…`, `client:…`, `user:…`) is boxed. */
+  /** The TOO_MANY_REFUSALS refusal when `caller` (a key such as `ip:…`, `client:…`, `user:…`) is boxed; else undefined. */
+  verdict(caller: string): Refusal | undefined;
+  /** Throws the verdict's refusal when `caller` is boxed. */
   check(caller: string): void;
+  /** Whether any caller is boxed in this process (else nobody need be identified for the box's sake). */
+  boxing(): boolean;
   /** Counts one refusal against `caller`; resolves once counted (best-effort: shared state failing is ignored). */
   refused(caller: string): Promise<void>;
 };
@@ -49,22 +53,29 @@ export function createPenaltyBox(state: SharedState, options: PenaltyOptions, no
   /** Caller → when its penalty ends (ms since the epoch). */
   const boxed = new LRUCache<string, number>({ max: MAX_BOXED });
 
+  const verdict = (caller: string): Refusal | undefined => {
+    const until = boxed.get(caller);
+    if (until === undefined) return undefined;
+    const left = until - now();
+    if (left <= 0) {
+      boxed.delete(caller);
+      return undefined;
+    }
+    const retryAfter = Math.max(1, Math.ceil(left / 1000));
+    return new Refusal(
+      429,
+      ErrorCode.TOO_MANY_REFUSALS,
+      `Too many of your requests were refused lately (more than ${options.refusals} in ${options.windowSeconds} s); retry in ${retryAfter} s, and fix what the earlier refusals named.`,
+      { headers: { 'Retry-After': String(retryAfter) } },
+    );
+  };
+
   return {
+    verdict,
+    boxing: () => boxed.size > 0,
     check(caller) {
-      const until = boxed.get(caller);
-      if (until === undefined) return;
-      const left = until - now();
-      if (left <= 0) {
-        boxed.delete(caller);
-        return;
-      }
-      const retryAfter = Math.max(1, Math.ceil(left / 1000));
-      throw new Refusal(
-        429,
-        ErrorCode.TOO_MANY_REFUSALS,
-        `Too many of your requests were refused lately (more than ${options.refusals} in ${options.windowSeconds} s); retry in ${retryAfter} s, and fix what the earlier refusals named.`,
-        { headers: { 'Retry-After': String(retryAfter) } },
-      );
+      const refusal = verdict(caller);
+      if (refusal) throw refusal;
     },
     async refused(caller) {
       try {

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { DocumentNode } from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../platform/index.js';
-import type { Caller } from './caller.js';
+import type { Caller, Identify, Identity } from './caller.js';
 import type { PenaltyBox } from './penalty-box.js';
 import type { PendingResponse } from './response-cache.js';
 import type { User } from './users.js';
@@ -15,6 +16,8 @@ import type { User } from './users.js';
  *
  * Two halves around body parsing: `gate` (headers only: identification and the penalty box, so a caller who
  * keeps being refused is turned away before its body is read) and `handler` (the steps, on the parsed body).
+ * In front of both, `front` answers a boxed caller from the HTTP server itself, before express routes the
+ * request, whenever telling who it is needs no waiting: a caller looping on refusals costs next to nothing.
  */
 
 /** The GraphQL request as sent (POST JSON body, or a GET query string), as the steps rewrite it. */
@@ -73,17 +76,24 @@ export class Refusal extends Error {
   }
 }
 
-/** Sends a GraphQL-shaped error (`{ errors: [...] }`) with its status: every refusal before Apollo looks so. */
-export function refuse(res: Response, refusal: Refusal): void {
-  res
-    .status(refusal.status)
-    .set(refusal.options.headers ?? {})
-    .json({ errors: [{ message: refusal.message, extensions: { code: refusal.code, ...refusal.options.extensions } }] });
+/**
+ * Sends a GraphQL-shaped error (`{ errors: [...] }`) with its status: every refusal before Apollo looks so.
+ * Plain node:http, so the front can answer before express (and no ETag is computed for an error).
+ */
+export function refuse(res: ServerResponse, refusal: Refusal): void {
+  const body = JSON.stringify({
+    errors: [{ message: refusal.message, extensions: { code: refusal.code, ...refusal.options.extensions } }],
+  });
+  res.statusCode = refusal.status;
+  for (const [name, value] of Object.entries(refusal.options.headers ?? {})) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 export type PipelineOptions = {
   /** Identifies the caller (API key) and the user (bearer token); throws a Refusal for bad credentials. */
-  identify(req: Request): Promise<{ caller: Caller; user: User | undefined }>;
+  identify: Identify;
   /** Callers refused too often are answered TOO_MANY_REFUSALS before their body is read; undefined: no box. */
   penalty?: PenaltyBox | undefined;
   /** The steps after identification, in order. */
@@ -91,6 +101,11 @@ export type PipelineOptions = {
 };
 
 export type Pipeline = {
+  /**
+   * Before express: the box's refusal when the request comes from a boxed caller and telling who it is needs no
+   * waiting (no token, or a token whose verdict is remembered); undefined: on to express and `gate`.
+   */
+  front(req: IncomingMessage): Refusal | undefined;
   /** Before the body is read: identification and the penalty box. */
   gate: RequestHandler;
   /** After the body is parsed: every step in order; calls next() for Apollo when all passed. */
@@ -109,7 +124,7 @@ const REFUSED_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 413, 429])
  * for a frontend's key (public: it ships in the page) or no key, the address, so one visitor cannot get a whole
  * frontend boxed.
  */
-export function offenderOf(identity: { caller: Caller; user: User | undefined } | undefined, req: Request): string {
+export function offenderOf(identity: Identity | undefined, req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? 'unknown';
   if (identity?.user) return `user:${identity.user.issuer}:${identity.user.sub}`;
   if (identity?.caller.kind === 'partner') return `client:${identity.caller.name}`;
@@ -151,7 +166,7 @@ function writeGetBody(req: Request, body: GraphQLBody): void {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { penalty } = options;
   // Keyed by the request object itself: no cast through res.locals, and nothing outlives the request.
-  const identities = new WeakMap<Request, { caller: Caller; user: User | undefined }>();
+  const identities = new WeakMap<Request, Identity>();
   const states = new WeakMap<Request, RequestState>();
   const uncounted = new WeakSet<Response>();
   const answer = (res: Response, next: (error?: unknown) => void) => (error: unknown) => {
@@ -165,9 +180,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (penalty && REFUSED_STATUSES.has(res.statusCode) && !uncounted.has(res)) void penalty.refused(offender);
     });
   return {
+    front(req) {
+      if (!penalty?.boxing()) return undefined;
+      let offender: string;
+      try {
+        const identity = options.identify.now(req);
+        if (!identity) return undefined;
+        offender = offenderOf(identity, req);
+      } catch (error) {
+        // Anything but a refusal of the credentials is the gate's to answer, through express.
+        if (!(error instanceof Refusal)) return undefined;
+        // As in the gate: credentials that fail count against the address.
+        offender = offenderOf(undefined, req);
+      }
+      return penalty.verdict(offender);
+    },
     gate: (req, res, next) => {
       const run = async (): Promise<void> => {
-        let identity: { caller: Caller; user: User | undefined };
+        let identity: Identity;
         try {
           identity = await options.identify(req);
         } catch (error) {

@@ -7,9 +7,9 @@ export type SecurityHeadersOptions = {
   hsts?: boolean;
 };
 
-/** Headers on every response: an API that is never framed, sniffed, cached by referrers or run as a page. */
-export function securityHeaders(options: SecurityHeadersOptions = {}): RequestHandler {
-  const headers: Record<string, string> = {
+/** The headers of every response: an API that is never framed, sniffed, cached by referrers or run as a page. */
+export function securityHeaderValues(options: SecurityHeadersOptions = {}): Readonly<Record<string, string>> {
+  return {
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
     'Referrer-Policy': 'no-referrer',
@@ -17,6 +17,11 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): RequestHa
     ...(options.sandbox ? {} : { 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" }),
     ...(options.hsts ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
   };
+}
+
+/** Sets securityHeaderValues on every response express sends. */
+export function securityHeaders(options: SecurityHeadersOptions = {}): RequestHandler {
+  const headers = securityHeaderValues(options);
   return (_req, res, next) => {
     res.set(headers);
     next();

@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler, t
 import { buildASTSchema, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import {
@@ -39,11 +39,11 @@ import { loadDevKeys } from './dev-issuer.js';
 import { documentLimits } from './limits.js';
 import { loadManifest, persistedDocuments } from './persisted-documents.js';
 import { createPenaltyBox } from './penalty-box.js';
-import { Refusal, createPipeline, refuse } from './pipeline.js';
+import { Refusal, createPipeline, refuse, type Pipeline } from './pipeline.js';
 import { rateLimitCallers } from './rate-limit.js';
 import { requestIdentity } from './request-id.js';
 import { createResponseCache } from './response-cache.js';
-import { securityHeaders } from './security-headers.js';
+import { securityHeaderValues, securityHeaders } from './security-headers.js';
 import { mountOperatorRoutes, type EventsPanel } from './status.js';
 import { createGatewayTelemetry, type RequestTrace } from './telemetry.js';
 import { upstreamsHealth } from './upstreams.js';
@@ -110,7 +110,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  const httpServer: Server = createServer(app);
+  // A boxed caller is answered before express sees its request (see Pipeline.front); set once the pipeline exists.
+  let front: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const httpServer: Server = createServer((req, res) => {
+    if (!front?.(req, res)) app(req, res);
+  });
   // Idle keep-alive connections are closed by the client (or the load balancer in front, typically at 60 s), never
   // first by the gateway: with Node's 5 s default a busy caller can reuse a socket the gateway is just closing
   // (ECONNRESET).
@@ -176,7 +180,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       : config.users?.keys;
   const users = config.users && userKeys ? await createUserVerifier({ ...config.users, keys: userKeys }) : undefined;
 
-  app.use(securityHeaders({ sandbox: config.sandbox, hsts: !development }));
+  const securityOptions = { sandbox: config.sandbox, hsts: !development };
+  app.use(securityHeaders(securityOptions));
   // Before requestIdentity: the request's span decides the traceparent it keeps and passes on.
   if (observed) app.use('/graphql', observed.requests);
   app.use(requestIdentity());
@@ -246,6 +251,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(responseCache ? [responseCache.serveHits] : []),
     ],
   });
+  front = answerBoxedCallers(pipeline, securityHeaderValues(securityOptions));
   app.use(
     '/graphql',
     // Identification and the penalty box read headers only: a boxed caller's body is never read or parsed.
@@ -311,6 +317,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await agent.close();
     },
     sizes: () => ({ ...responseCache?.sizes() }),
+  };
+}
+
+/** A body announced larger than this is not drained after a refusal from the headers: the connection closes. */
+const DRAIN_BYTES = 64 * 1024;
+
+/**
+ * The box's answer straight from the HTTP server, for a POST or GET to /graphql from a boxed caller: no router,
+ * no middleware, no body read. The headers every response carries are set here too. A large body announced
+ * after the headers is not drained to keep the connection (the caller's next request would cost that much
+ * reading again): the connection closes after the answer.
+ */
+function answerBoxedCallers(
+  pipeline: Pick<Pipeline, 'front'>,
+  headers: Readonly<Record<string, string>>,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const path = req.url?.split('?', 1)[0];
+    if (path !== '/graphql' && path !== '/graphql/') return false;
+    const refusal = pipeline.front(req);
+    if (!refusal) return false;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (req.headers['transfer-encoding'] !== undefined || !(length <= DRAIN_BYTES)) res.setHeader('Connection', 'close');
+    refuse(res, refusal);
+    return true;
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The hostile benchmark's attacker, in its own process (forked by bench/hostile/run.ts with the gateway URL as
  * argument): on `start`, `--connections` loops send HOSTILE round robin as fast as the answers come; on `stop`
- * they finish their request and it replies with the answers since `start`, counted by status and code. One
- * attacker lives through a whole mode, as a real one would: the penalty box remembers it between rounds.
+ * they finish their request and it replies with the answers since `start`, counted by status and code, and the
+ * CPU time it used. One attacker lives through a whole mode, as a real one would: the penalty box remembers it
+ * between rounds.
  */
 import { parseArgs } from 'node:util';
 import { HOSTILE } from './matrix.js';
@@ -15,6 +16,7 @@ const url = `${positionals[0]}/graphql`;
 let running = false;
 let statuses: Record<string, number> = {};
 let next = 0;
+let cpuAtStart = process.cpuUsage();
 
 async function loop(): Promise<void> {
   while (running) {
@@ -46,11 +48,16 @@ process.on('message', (message) => {
   if (message === 'start') {
     running = true;
     statuses = {};
+    cpuAtStart = process.cpuUsage();
     loops = Array.from({ length: Number(values.connections) }, () => loop());
     process.send?.({ started: true });
   } else if (message === 'stop') {
     running = false;
-    void Promise.all(loops).then(() => process.send?.({ statuses }));
+    // With the attacker's own CPU time: on a shared machine, what it takes from the others.
+    void Promise.all(loops).then(() => {
+      const { user, system } = process.cpuUsage(cpuAtStart);
+      process.send?.({ statuses, cpuMicros: user + system });
+    });
   } else if (message === 'exit') {
     process.exit(0);
   }

@@ -1,5 +1,6 @@
 /**
- * `npm run bench:hostile [-- --seconds 5 --connections 10 --attack-connections 2 --profile]` →
+ * `npm run bench:hostile [-- --seconds 5 --connections 10 --cold-seconds 20 --cold-connections 2 --rounds 3
+ * --attack-connections 2 --profile]` →
  * bench/reports/hostile.md: the economy benchmark's operations (a frontend client with an API key) measured
  * alone and again while a second, anonymous client sends a matrix of hostile inputs in a loop, side by side in
  * one run, for the stack as deployed (caches on) and cold (caches off). Three processes: the stack
@@ -21,14 +22,21 @@ const { values: flags } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
+    // A cold operation takes a second or more (every vendor call made): few connections, long segments, so
+    // each segment completes enough of them to count.
+    'cold-seconds': { type: 'string', default: '20' },
+    'cold-connections': { type: 'string', default: '2' },
     'attack-connections': { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     modes: { type: 'string', default: 'cached,cold' },
-    rounds: { type: 'string', default: '3' },
+    // Even, so that as many rounds start alone as start attacked.
+    rounds: { type: 'string', default: '4' },
   },
 });
-const seconds = Number(flags.seconds);
-const connections = Number(flags.connections);
+const SEGMENTS = {
+  cached: { seconds: Number(flags.seconds), connections: Number(flags.connections) },
+  cold: { seconds: Number(flags['cold-seconds']), connections: Number(flags['cold-connections']) },
+};
 const attackConnections = Number(flags['attack-connections']);
 const rounds = Number(flags.rounds);
 const PROFILES = fileURLToPath(new URL('../reports/profiles/', import.meta.url));
@@ -81,7 +89,7 @@ function ask<T>(child: ChildProcess, message: string): Promise<T> {
   });
 }
 
-async function load(url: string, body: string) {
+async function load(url: string, body: string, { seconds, connections }: { seconds: number; connections: number }) {
   const result = await autocannon({
     url: `${url}/graphql`,
     method: 'POST',
@@ -123,14 +131,22 @@ async function freshen(url: string, body: string, pairSeconds: number): Promise<
   await ask();
 }
 
-type Usage = { cpuMicros: number; rss: number };
+type Usage = { cpuMicros: number; rss: number; heapUsed: number };
 type Tally = { requests: number; seconds: number; cpuMicros: number; p99: number[]; fivexx: number; non2xx: number };
 const tally = (): Tally => ({ requests: 0, seconds: 0, cpuMicros: 0, p99: [], fivexx: 0, non2xx: 0 });
+function add(into: Tally, from: Tally): void {
+  into.requests += from.requests;
+  into.seconds += from.seconds;
+  into.cpuMicros += from.cpuMicros;
+  into.p99.push(...from.p99);
+  into.fivexx += from.fivexx;
+  into.non2xx += from.non2xx;
+}
 
 /** One measured segment: the load and the stack's CPU time it took. */
-async function segment(stack: ChildProcess, url: string, body: string, into: Tally) {
+async function segment(stack: ChildProcess, url: string, body: string, shape: (typeof SEGMENTS)['cached'], into: Tally) {
   const before = await ask<Usage>(stack, 'usage');
-  const result = await load(url, body);
+  const result = await load(url, body, shape);
   const after = await ask<Usage>(stack, 'usage');
   into.requests += result.requests;
   into.seconds += result.seconds;
@@ -142,56 +158,89 @@ async function segment(stack: ChildProcess, url: string, body: string, into: Tal
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 const rows: string[] = [];
 const attackerSeen: Record<string, number> = {};
+const warmupSeen: Record<string, number> = {};
+const ATTACK_WARMUP_MS = 10_000;
 let attackerRequests = 0;
 let attackedSeconds = 0;
 const load0 = loadavg()[0]!.toFixed(1);
 if (flags.profile) mkdirSync(PROFILES, { recursive: true });
 for (const [mode, env] of Object.entries(MODES).filter(([mode]) => flags.modes.split(',').includes(mode))) {
+  const shape = SEGMENTS[mode as keyof typeof SEGMENTS];
   // One file per thread (tsx's loader runs in a worker): the largest in each mode's folder is the stack's.
   const profile = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}${mode}`] : [];
   const { child: stack, first } = await start<{ url: string }>('./stack.ts', [], env, ['--expose-gc', ...profile]);
   const { url } = first;
   const { child: attacker } = await start('./attacker.ts', [url, '--connections', String(attackConnections)], {});
   try {
-    const rssStart = (await ask<Usage>(stack, 'usage')).rss;
-    let rssEnd = rssStart;
+    const usageStart = await ask<Usage>(stack, 'usage');
+    let usageEnd = usageStart;
+    // The attacker's first minute (its refusals before the box, its heavy queries compiled for the first time)
+    // before anything is measured, as the normal traffic's warm-up: what is measured is the attack going on.
+    await ask(attacker, 'start');
+    await new Promise((resolve) => setTimeout(resolve, ATTACK_WARMUP_MS));
+    const warmup = await ask<{ statuses: Record<string, number> }>(attacker, 'stop');
+    for (const [key, count] of Object.entries(warmup.statuses)) warmupSeen[key] = (warmupSeen[key] ?? 0) + count;
     for (const operation of operations) {
-      await load(url, operation.body); // warm-up round, not reported
+      await load(url, operation.body, { ...shape, seconds: Math.min(shape.seconds, 5) }); // warm-up round, not reported
       const alone = tally();
       const attacked = tally();
       let hostile = 0;
-      // Alone and attacked interleaved, so the machine's other load weighs on both alike.
+      let attackerMicros = 0;
+      const ratios: number[] = [];
+      const cpuRatios: number[] = [];
+      // Alone and attacked interleaved, in turns (alone first, then attacked first), so the machine's other load
+      // and any drift weigh on both alike; each round's own ratio too, as the other load comes in bursts.
       for (let round = 0; round < rounds; round++) {
-        await freshen(url, operation.body, 2 * seconds);
-        await segment(stack, url, operation.body, alone);
-        await ask(attacker, 'start');
-        rssEnd = (await segment(stack, url, operation.body, attacked)).rss;
-        const { statuses } = await ask<{ statuses: Record<string, number> }>(attacker, 'stop');
-        for (const [key, count] of Object.entries(statuses)) {
-          attackerSeen[key] = (attackerSeen[key] ?? 0) + count;
-          hostile += count;
+        if (mode === 'cached') await freshen(url, operation.body, 2 * shape.seconds);
+        const pair = { alone: tally(), attacked: tally() };
+        for (const underAttack of round % 2 === 0 ? [false, true] : [true, false]) {
+          if (!underAttack) {
+            await segment(stack, url, operation.body, shape, pair.alone);
+            continue;
+          }
+          await ask(attacker, 'start');
+          usageEnd = await segment(stack, url, operation.body, shape, pair.attacked);
+          const { statuses, cpuMicros } = await ask<{ statuses: Record<string, number>; cpuMicros: number }>(attacker, 'stop');
+          attackerMicros += cpuMicros;
+          for (const [key, count] of Object.entries(statuses)) {
+            attackerSeen[key] = (attackerSeen[key] ?? 0) + count;
+            hostile += count;
+          }
         }
+        if (pair.alone.requests > 0) {
+          ratios.push(pair.attacked.requests / pair.attacked.seconds / (pair.alone.requests / pair.alone.seconds));
+          if (pair.attacked.cpuMicros > 0)
+            cpuRatios.push(pair.attacked.requests / pair.attacked.cpuMicros / (pair.alone.requests / pair.alone.cpuMicros));
+        }
+        add(alone, pair.alone);
+        add(attacked, pair.attacked);
       }
       attackerRequests += hostile;
       attackedSeconds += attacked.seconds;
       const aloneRps = alone.requests / alone.seconds;
       const attackedRps = attacked.requests / attacked.seconds;
-      const ratio = aloneRps > 0 ? `${((attackedRps / aloneRps) * 100).toFixed(0)}%` : 'n/a';
+      const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
+      // The median of the rounds' ratios, then the ratio of the totals (pooled).
+      const ratio = aloneRps > 0 ? `${percent(median(ratios))} (${percent(attackedRps / aloneRps)})` : 'n/a';
       // Normal requests per second of the stack's CPU, attacked over alone: the share of the stack's work that
       // still goes to normal traffic, whatever CPU the machine's other processes left it.
       const cpuRatio =
         alone.requests > 0 && attacked.cpuMicros > 0
-          ? `${(((attacked.requests / attacked.cpuMicros) * 100) / (alone.requests / alone.cpuMicros)).toFixed(0)}%`
+          ? `${percent(median(cpuRatios))} (${percent(attacked.requests / attacked.cpuMicros / (alone.requests / alone.cpuMicros))})`
           : 'n/a';
       // The stack's CPU per normal request alone, and what is left of its CPU under attack once the normal
       // requests are paid for that way: what the attacker's requests cost it, each.
       const perRequest = alone.requests > 0 ? alone.cpuMicros / alone.requests : 0;
       const perHostile = hostile > 0 ? Math.max(0, attacked.cpuMicros - attacked.requests * perRequest) / hostile : 0;
       rows.push(
-        `| ${mode} | ${operation.name} | ${aloneRps.toFixed(0)} | ${attackedRps.toFixed(0)} | ${ratio} | ${cpuRatio} | ${median(alone.p99)} / ${median(attacked.p99)} | ${(perRequest / 1000).toFixed(2)} | ${(hostile / attacked.seconds).toFixed(0)} | ${(perHostile / 1000).toFixed(2)} | ${alone.fivexx + attacked.fivexx} | ${alone.non2xx + attacked.non2xx} | ${mb(rssStart)} → ${mb(rssEnd)} |`,
+        `| ${mode} | ${operation.name} | ${alone.requests} / ${attacked.requests} | ${aloneRps.toFixed(aloneRps < 10 ? 1 : 0)} | ${attackedRps.toFixed(attackedRps < 10 ? 1 : 0)} | ${ratio} | ${cpuRatio} | ${median(alone.p99)} / ${median(attacked.p99)} | ${(perRequest / 1000).toFixed(2)} | ${(hostile / attacked.seconds).toFixed(0)} | ${(perHostile / 1000).toFixed(2)} | ${(attackerMicros / 1e6 / attacked.seconds).toFixed(2)} | ${alone.fivexx + attacked.fivexx} | ${alone.non2xx + attacked.non2xx} | ${mb(usageStart.rss)} → ${mb(usageEnd.rss)} (${mb(usageStart.heapUsed)} → ${mb(usageEnd.heapUsed)}) |`,
       );
       console.log(rows.at(-1));
     }
@@ -202,40 +251,50 @@ for (const [mode, env] of Object.entries(MODES).filter(([mode]) => flags.modes.s
   }
 }
 
+const load1 = loadavg()[0]!.toFixed(1);
+const { cached, cold } = SEGMENTS;
 const lines = [
   '# Hostile traffic beside normal traffic',
   '',
-  `Generated by \`npm run bench:hostile -- --seconds ${seconds} --connections ${connections} --rounds ${rounds} --attack-connections ${attackConnections}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${cpus().length} cores, load average ${load0} at the start).`,
-  "Normal traffic: the economy benchmark's operations from a frontend API client, `autocannon` with " +
-    `${connections} connections, measured alone and while an anonymous attacker sends the hostile matrix ` +
-    `(bench/hostile/matrix.ts) in ${attackConnections} loops: ${rounds} rounds of ${seconds} s alone then ${seconds} s attacked per ` +
-    "operation, interleaved so that the machine's other load weighs on both alike. Three processes: the stack (gateway, " +
-    'subgraphs and emulators, as `npm start` runs them), the load generator, the attacker (one for the whole mode, so the ' +
-    'penalty box remembers it). `cached`: the stack as deployed; `cold`: entity cache, response cache and deduplication ' +
-    'off, so every request reaches the vendor emulators; in `cached`, each alone + attacked pair runs within one ' +
-    "lifetime of the cached answer (max-age 30 s), so neither segment pays a refill the other does not. `stack CPU ms/req`: the stack process's CPU time per normal " +
-    "request alone; `CPU ms/hostile`: the stack's CPU under attack beyond what the normal requests cost at that rate, per " +
-    "attacker request. `ratio per stack CPU`: normal requests per second of the stack's CPU time, attacked over alone: " +
-    "the share of the stack's work that still serves normal traffic, whatever CPU the machine's other processes leave " +
-    "it (`ratio` is the wall-clock figure, which on a shared machine also pays for the attacker process's own CPU). " +
-    "RSS: the stack process's, after a full GC, when the mode started and after its last attacked round. " +
-    "p99: the median of the rounds'.",
+  `Generated by \`npm run bench:hostile -- --seconds ${cached.seconds} --connections ${cached.connections} --cold-seconds ${cold.seconds} --cold-connections ${cold.connections} --rounds ${rounds} --attack-connections ${attackConnections}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${cpus().length} cores, load average ${load0} at the start and ${load1} at the end).`,
   '',
-  '| mode | operation | req/s alone | req/s attacked | ratio | ratio per stack CPU | p99 ms alone / attacked | stack CPU ms/req | hostile req/s | CPU ms/hostile | 5xx | non-2xx | RSS MB |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  "Normal traffic: the economy benchmark's operations from a frontend API client (`autocannon`), measured alone and " +
+    `while an anonymous attacker sends the hostile matrix (bench/hostile/matrix.ts) in ${attackConnections} loops, each as ` +
+    `fast as the answers come: ${rounds} rounds per operation of one segment alone and one attacked, in turns (alone ` +
+    "first, then attacked first), so that the machine's other load and any drift weigh on both alike. `cached`: the " +
+    `stack as deployed, segments of ${cached.seconds} s at ${cached.connections} connections; each round runs within one ` +
+    'lifetime of the cached answer (max-age 30 s), so neither segment pays a refill the other does not. `cold`: entity ' +
+    'cache, response cache and deduplication off, so every request reaches the vendor emulators; an operation then ' +
+    `takes a second or more, so segments of ${cold.seconds} s at ${cold.connections} connections (\`requests\` says how ` +
+    'many each side completed).',
+  '',
+  'Three processes: the stack (gateway, subgraphs and emulators, as `npm start` runs them: what the emulators do for a ' +
+    "vendor-backed query is counted as the stack's CPU), the load generator, the attacker (one for the whole mode, so the " +
+    `penalty box remembers it). The attacker's first ${ATTACK_WARMUP_MS / 1000} s in each mode are not measured (its ` +
+    'first refusals and heavy queries, each code path compiled for the first time), as the normal traffic has a warm-up ' +
+    'segment per operation; every later return of the attacker from the box (after each penalty) is measured.',
+  '',
+  "- `ratio`: normal requests per second attacked over alone, wall clock: the median of the rounds' ratios, and in parentheses the ratio of the totals. On a 2-core machine this also pays for the attacker process's own CPU (`attacker cores`) and the load generator's.",
+  "- `ratio per stack CPU`: normal requests per second of the stack process's CPU time, attacked over alone (median of the rounds, totals in parentheses): the share of the stack's work that still serves normal traffic, whatever CPU the machine's other processes leave it.",
+  "- `stack CPU ms/req`: the stack's CPU time per normal request alone. `CPU ms/hostile`: the stack's CPU under attack beyond what the normal requests cost at that rate, per attacker request.",
+  "- RSS (and the live heap): the stack process's, after a full GC, when the mode started and after the operation's last attacked round. p99: the median of the rounds'.",
+  '',
+  '| mode | operation | requests alone / attacked | req/s alone | req/s attacked | ratio | ratio per stack CPU | p99 ms alone / attacked | stack CPU ms/req | hostile req/s | CPU ms/hostile | attacker cores | 5xx | non-2xx | RSS MB (live heap) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   `The attacker's answers over the whole run (status and code), ${attackerRequests} requests (${(attackerRequests / attackedSeconds).toFixed(0)} a second on average): ` +
     'the first refusals come from the limits, credentials and the body size; once the attacker has been refused ' +
-    '`REFUSAL_LIMIT` times in a window it is answered `TOO_MANY_REFUSALS` before its body is read. Its heavy valid ' +
-    'queries run until its anonymous cost budget (20000 a minute) is spent, then get `COST_BUDGET_EXCEEDED`; the ' +
+    '`REFUSAL_LIMIT` times in a window (30 in 60 s) it is answered `TOO_MANY_REFUSALS` for `REFUSAL_PENALTY_SECONDS` (60 s) ' +
+    'by the HTTP server itself, before express routes the request or its body is read. Its heavy valid queries run until ' +
+    'its anonymous cost budget (20000 a minute) is spent, then get `COST_BUDGET_EXCEEDED`; the ' +
     "frontend's vendor-backed operations keep answering.",
   '',
-  '| answer | count |',
-  '|---|---|',
-  ...Object.entries(attackerSeen)
+  '| answer | count | in the unmeasured warm-ups |',
+  '|---|---|---|',
+  ...[...new Set([...Object.keys(attackerSeen), ...Object.keys(warmupSeen)])]
     .sort()
-    .map(([key, count]) => `| ${key} | ${count} |`),
+    .map((key) => `| ${key} | ${attackerSeen[key] ?? 0} | ${warmupSeen[key] ?? 0} |`),
   '',
 ];
 writeFileSync(new URL('../reports/hostile.md', import.meta.url), lines.join('\n'));

@@ -1,7 +1,7 @@
 /**
  * The hostile benchmark's stack, in its own process (forked by bench/hostile/run.ts with the environment to run
  * under): the load generator and the attacker run in other processes, so the stack's event loop does only the
- * stack's work. Over IPC it sends `{ url }` once listening, answers `usage` with its CPU time and resident set, and closes
+ * stack's work. Over IPC it sends `{ url }` once listening, answers `usage` with its CPU time, resident set and live heap, and closes
  * on `close`. Run the parent with `--profile` to have this process write a V8 CPU profile (node --cpu-prof).
  */
 import { startStack } from '../../launcher/stack.js';
@@ -17,7 +17,8 @@ process.on('message', (message: Message) => {
     // CPU time first (the GC below would add to it), then the resident set after a full collection.
     const cpu = process.cpuUsage();
     global.gc?.();
-    send({ cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage().rss });
+    const { rss, heapUsed } = process.memoryUsage();
+    send({ cpuMicros: cpu.user + cpu.system, rss, heapUsed });
   } else if (message === 'close') {
     // A normal exit, so --cpu-prof writes its profile.
     void stack.close().finally(() => process.exit(0));

@@ -600,7 +600,12 @@ describe('the penalty box', () => {
   const send = async (body: string, headers: Record<string, string> = {}) => {
     const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
-    return { status: response.status, code: json.errors?.[0]?.extensions?.code, retryAfter: response.headers.get('retry-after') };
+    return {
+      status: response.status,
+      code: json.errors?.[0]?.extensions?.code,
+      retryAfter: response.headers.get('retry-after'),
+      nosniff: response.headers.get('x-content-type-options'),
+    };
   };
   const deep = JSON.stringify({ query: nested(12) });
   const good = JSON.stringify({ query: '{ customer(id: "1001") { id } }' });
@@ -612,6 +617,8 @@ describe('the penalty box', () => {
     const boxed = await send(deep);
     expect(boxed).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
     expect(Number(boxed.retryAfter)).toBeGreaterThan(100);
+    // Answered by the HTTP server before express routes the request, still with the headers of every response.
+    expect(boxed.nosniff).toBe('nosniff');
     // Refused from its headers: a body over the limit is not read (no 413), malformed JSON is not parsed.
     expect(await send(`{ "query": "${'a '.repeat(600_000)}" }`)).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
     expect(await send('{"query": ')).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
