@@ -157,6 +157,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       REFUSAL_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_PENALTY.refusals),
       REFUSAL_WINDOW_SECONDS: env.positiveInt(DEFAULT_PENALTY.windowSeconds),
       REFUSAL_PENALTY_SECONDS: env.positiveInt(DEFAULT_PENALTY.penaltySeconds),
+      REFUSAL_HOLD_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_PENALTY.holdMs),
       AUTHORIZATION: z.enum(['filter', 'reject', 'off']).optional(),
       MAX_QUERY_TOKENS: env.positiveInt(DEFAULT_LIMITS.tokens),
       MAX_QUERY_DEPTH: env.positiveInt(DEFAULT_LIMITS.depth),
@@ -227,6 +228,7 @@ export function readGatewayConfig(source: Env = process.env): GatewayConfig {
       refusals: vars.REFUSAL_LIMIT,
       windowSeconds: vars.REFUSAL_WINDOW_SECONDS,
       penaltySeconds: vars.REFUSAL_PENALTY_SECONDS,
+      holdMs: vars.REFUSAL_HOLD_MS,
     },
     authorization: vars.AUTHORIZATION ?? (development ? 'off' : 'filter'),
   };

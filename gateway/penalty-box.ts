@@ -22,9 +22,15 @@ export type PenaltyOptions = {
   windowSeconds: number;
   /** How long a boxed caller is refused, seconds (REFUSAL_PENALTY_SECONDS, default 60). */
   penaltySeconds: number;
+  /**
+   * How long the HTTP server holds a boxed caller's answer before sending it, ms (REFUSAL_HOLD_MS, default 1000;
+   * 0: at once). A client that loops on its refusals then sends one request per connection per hold, not
+   * thousands a second, and its unread body waits in its own socket buffers.
+   */
+  holdMs: number;
 };
 
-export const DEFAULT_PENALTY: PenaltyOptions = { refusals: 30, windowSeconds: 60, penaltySeconds: 60 };
+export const DEFAULT_PENALTY: PenaltyOptions = { refusals: 30, windowSeconds: 60, penaltySeconds: 60, holdMs: 1000 };
 
 /** Boxed callers remembered by one process at most: an attacker rotating addresses cannot grow it unbounded. */
 const MAX_BOXED = 10_000;

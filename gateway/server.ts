@@ -251,7 +251,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(responseCache ? [responseCache.serveHits] : []),
     ],
   });
-  front = answerBoxedCallers(pipeline, securityHeaderValues(securityOptions));
+  front = answerBoxedCallers(pipeline, securityHeaderValues(securityOptions), config.penalty.holdMs);
   app.use(
     '/graphql',
     // Identification and the penalty box read headers only: a boxed caller's body is never read or parsed.
@@ -323,16 +323,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 /** A body announced larger than this is not drained after a refusal from the headers: the connection closes. */
 const DRAIN_BYTES = 64 * 1024;
 
+/** Boxed answers held at once by one process at most; beyond, they are sent at once (each held one is a socket). */
+const MAX_HELD = 1000;
+
 /**
  * The box's answer straight from the HTTP server, for a POST or GET to /graphql from a boxed caller: no router,
  * no middleware, no body read. The headers every response carries are set here too. A large body announced
  * after the headers is not drained to keep the connection (the caller's next request would cost that much
- * reading again): the connection closes after the answer.
+ * reading again): the connection closes after the answer. The answer is held `holdMs` first (a tarpit), so a
+ * caller looping on refusals slows to one request per connection per hold.
  */
 function answerBoxedCallers(
   pipeline: Pick<Pipeline, 'front'>,
   headers: Readonly<Record<string, string>>,
+  holdMs: number,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
+  let held = 0;
   return (req, res) => {
     const path = req.url?.split('?', 1)[0];
     if (path !== '/graphql' && path !== '/graphql/') return false;
@@ -341,7 +347,24 @@ function answerBoxedCallers(
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const length = Number(req.headers['content-length'] ?? 0);
     if (req.headers['transfer-encoding'] !== undefined || !(length <= DRAIN_BYTES)) res.setHeader('Connection', 'close');
-    refuse(res, refusal);
+    if (holdMs === 0 || held >= MAX_HELD) {
+      refuse(res, refusal);
+      return true;
+    }
+    held++;
+    let waiting = true;
+    const release = (): void => {
+      if (!waiting) return;
+      waiting = false;
+      held--;
+      clearTimeout(timer);
+    };
+    const timer = setTimeout(() => {
+      release();
+      if (!res.destroyed) refuse(res, refusal);
+    }, holdMs);
+    // A caller that hangs up is not waited for.
+    res.once('close', release);
     return true;
   };
 }

@@ -591,6 +591,7 @@ describe('the penalty box', () => {
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
       REFUSAL_LIMIT: '3',
       REFUSAL_PENALTY_SECONDS: '120',
+      REFUSAL_HOLD_MS: '300',
     });
     gateway = await createGateway({ config: { ...config, port: 0, subgraphUrls: stack.subgraphUrls }, log });
     url = await gateway.listen();
@@ -614,8 +615,11 @@ describe('the penalty box', () => {
     // A frontend key's refusals count against the key at its address, not against the address alone.
     expect(await send(JSON.stringify({ query: '{ nope }' }), { 'x-api-key': WEB_KEY })).toMatchObject({ status: 400 });
     for (let i = 0; i < 4; i++) expect(await send(deep)).toMatchObject({ status: 400, code: 'DEPTH_LIMIT_EXCEEDED' });
+    const sent = Date.now();
     const boxed = await send(deep);
     expect(boxed).toMatchObject({ status: 429, code: 'TOO_MANY_REFUSALS' });
+    // Held REFUSAL_HOLD_MS before it is sent: a client looping on its refusals slows to one a hold per connection.
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(290);
     expect(Number(boxed.retryAfter)).toBeGreaterThan(100);
     // Answered by the HTTP server before express routes the request, still with the headers of every response.
     expect(boxed.nosniff).toBe('nosniff');
