@@ -112,6 +112,21 @@ function ownMemory(logFile: string, t0: number): OwnMemory[] {
     });
 }
 
+/**
+ * The report's hand-written section (where the memory goes, measured with bench/soak/breakdown.ts and a heap
+ * snapshot) is kept from the previous report: a new run replaces the figures, not the analysis.
+ */
+const KEPT_HEADING = '## Where the memory goes';
+function keptSection(path: string): string[] {
+  try {
+    const previous = readFileSync(path, 'utf8');
+    const at = previous.indexOf(KEPT_HEADING);
+    return at < 0 ? [] : previous.slice(at).trimEnd().split('\n').concat('');
+  } catch {
+    return [];
+  }
+}
+
 async function startSoakStack(): Promise<{ child: Child; url: string }> {
   const child = startChild(
     'soak-stack',
@@ -258,7 +273,7 @@ async function main(): Promise<void> {
       .join(', ')}.`,
     '',
   ];
-  writeFileSync(reportPath, lines.join('\n'));
+  writeFileSync(reportPath, [...lines, ...keptSection(reportPath)].join('\n'));
   console.log(
     `report: ${relative(REPO_ROOT, reportPath)} (plot ${relative(REPO_ROOT, svgPath)}); trend ${trend?.toFixed(2)} MB/min, peak ${mb(peak)} MB`,
   );
