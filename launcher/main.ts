@@ -8,7 +8,17 @@
  */
 import { z } from 'zod';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
-import { ConfigError, SUBGRAPHS, createLogger, createSharedState, env, loadEnvFile, readAdminConfig, readEnv } from '../platform/index.js';
+import {
+  ConfigError,
+  SUBGRAPHS,
+  applyHeapGrowth,
+  createLogger,
+  createSharedState,
+  env,
+  loadEnvFile,
+  readAdminConfig,
+  readEnv,
+} from '../platform/index.js';
 import { createSubgraphTelemetry } from '../subgraphs/kit/index.js';
 import { readEmulatorRateLimits, readEmulatorSearchLag } from './part.js';
 import { PARTS } from './parts.js';
@@ -117,6 +127,8 @@ async function start(part: string): Promise<Running> {
 loadEnvFile(process.env.ENV_FILE ?? '.env');
 const part = process.argv[2] ?? 'all';
 try {
+  // Every part, alone or all together, keeps its heap near what is alive (HEAP_GROWTH_PERCENT, platform/memory.ts).
+  applyHeapGrowth();
   const running = await start(part);
   for (const line of running.lines) console.log(line);
   let stopping = false;

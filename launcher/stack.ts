@@ -44,7 +44,7 @@ export type Stack = {
   subgraphUrls: Record<string, string>;
   /** The emulators this stack started, by emulator name (absent when the real vendor is configured). */
   emulators: { hubspot?: HubSpotEmulator; stripe?: StripeEmulator; mixpanel?: MixpanelEmulator; 'erp-soap'?: ErpSoapEmulator };
-  /** Entries in the in-process stores that must stay bounded: the gateway's, and each emulator's request log. */
+  /** Entries in the in-process stores that must stay bounded: the shared state's, the gateway's, each emulator's request log. */
   sizes(): Record<string, number>;
   /** The event pipeline (webhooks, event log, workers); absent with EVENTS=false. */
   events?: StartedEvents;
@@ -148,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     closers.push(() => gateway.close());
     events?.connectEmulators(gatewayUrl);
     const sizes = () => ({
+      ...state.sizes?.(),
       ...gateway.sizes(),
       ...Object.fromEntries(Object.values(emulators).map((emulator) => [`${emulator.name}RequestLog`, emulator.requests.entries.length])),
     });

@@ -1,4 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -90,11 +94,40 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
  */
 const EMBEDDED_POSTGRES_CONF = ['shared_buffers=16MB'];
 
+/**
+ * Creating a database folder (initdb) grows PGlite's WebAssembly memory to about 600 MB, and that memory is never
+ * given back: a process that initialized its folder would carry it for life. So a fresh folder is initialized by a
+ * short-lived child process, and this process only opens it (about 130 MB).
+ */
+async function initializeInChild(dataDir: string): Promise<void> {
+  const script = 'const { PGlite } = await import(process.argv[1]); await (await PGlite.create({ dataDir: process.argv[2] })).close();';
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, import.meta.resolve('@electric-sql/pglite'), dataDir]);
+}
+
+/**
+ * Postgres' WebAssembly compiled by V8's baseline compiler (Liftoff) only, without tiering hot functions up to the
+ * optimizing compiler: the optimized copies and the compiler's own memory cost about 50 MB of RSS that never
+ * returns (bench/reports/soak.md), for speed that an embedded event log and job queue of one process does not need
+ * (it waits on its callers, not on Postgres' CPU). The flag applies to modules compiled while it is set, so it is
+ * set around PGlite's compilation only: other WebAssembly in the process (undici's HTTP parser) keeps tiering up.
+ */
+async function compiledBaselineOnly<T>(create: () => Promise<T>): Promise<T> {
+  setFlagsFromString('--liftoff-only');
+  try {
+    return await create();
+  } finally {
+    setFlagsFromString('--no-liftoff-only');
+  }
+}
+
 async function openPglite(dataDir: string | undefined, schema: string): Promise<Database> {
   const { PGlite: Engine } = await import('@electric-sql/pglite');
-  // PGlite creates only the last folder of its path: on a fresh clone `.data/` does not exist yet.
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await Engine.create({ ...(dataDir ? { dataDir } : {}), postgresqlconf: EMBEDDED_POSTGRES_CONF });
+  if (dataDir) {
+    // PGlite creates only the last folder of its path: on a fresh clone `.data/` does not exist yet.
+    mkdirSync(dataDir, { recursive: true });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initializeInChild(dataDir);
+  }
+  const db = await compiledBaselineOnly(() => Engine.create({ ...(dataDir ? { dataDir } : {}), postgresqlconf: EMBEDDED_POSTGRES_CONF }));
   const run = async (target: PgliteLike, text: string, params?: readonly unknown[]) => {
     // PGlite's extended protocol takes one statement; a parameterless script goes through exec instead.
     if (params && params.length > 0) return { rows: (await target.query(text, params as unknown[])).rows as never[] };

@@ -1,6 +1,7 @@
 // The platform's public face: what the gateway and the subgraphs both run on.
 export { ConfigError, readEnv, env, isSecretName, type Env } from './config.js';
 export { loadEnvFile } from './env-file.js';
+export { applyHeapGrowth } from './memory.js';
 export { createLogger, type Logger, type LoggerConfig } from './logger.js';
 export { ErrorCode, isDeliberateCode } from './errors.js';
 export {
@@ -10,6 +11,8 @@ export {
   type SharedState,
   type KeyValueCache,
   type RedisStateOptions,
+  type MemoryStateOptions,
+  DEFAULT_MEMORY_CACHE_MB,
 } from './state.js';
 export { PURGE_CHANNEL, encodePurge, decodePurge, type PurgeMessage } from './purge.js';
 export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js';

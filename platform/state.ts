@@ -36,6 +36,8 @@ export interface SharedState {
   subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
   /** The Redis connection, for libraries that take one (quotas); undefined in memory. */
   readonly redis: Redis | undefined;
+  /** What this process holds (memory backend): characters of cached text, tag sets; for bounds tests and the soak. */
+  sizes?(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -47,17 +49,33 @@ function apolloCache(keyv: Keyv<string>): KeyValueCache<string> {
   return new KeyvAdapter<string>(keyv as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0]);
 }
 
+/**
+ * The in-memory backend's bound on cached values (response bodies, entity cache, APQ), in MB of their text: what
+ * a process without Redis (the embedded stack) may keep. 32 MB holds thousands of typical answers; the
+ * embedded stack's whole budget is 300 MB (bench/reports/soak.md).
+ */
+export const DEFAULT_MEMORY_CACHE_MB = 32;
+
+export type MemoryStateOptions = {
+  /** Bound of the cached values in MB (characters of their stored text); default DEFAULT_MEMORY_CACHE_MB. */
+  cacheMb?: number;
+};
+
 /** The in-memory backend: everything lives in this process and is gone when it stops. */
-export function createMemoryState(): SharedState {
+export function createMemoryState(options: MemoryStateOptions = {}): SharedState {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
-  // keyv over an LRU bounded by size (about 64 MB of values) so a long-running process cannot grow without
-  // limit. Keyv keeps the expiry inside each entry, so the store needs no TTL of its own; lru-cache's `set`
-  // takes an options object where keyv passes a number, hence the thin Map-shaped wrapper.
-  const lru = new LRUCache<string, object>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (entry) => JSON.stringify(entry).length || 1 });
+  // keyv over an LRU bounded by size so a long-running process cannot grow without limit. Keyv keeps the expiry
+  // inside each entry, so the store needs no TTL of its own; lru-cache's `set` takes an options object where keyv
+  // passes a number, hence the thin Map-shaped wrapper. Keyv hands the store serialized text: its length is the
+  // size (serializing it again only to measure it would cost as much as a response body's copy).
+  const lru = new LRUCache<string, object | string>({
+    maxSize: (options.cacheMb ?? DEFAULT_MEMORY_CACHE_MB) * 1024 * 1024,
+    sizeCalculation: (entry) => (typeof entry === 'string' ? entry.length : JSON.stringify(entry).length) || 1,
+  });
   const store = {
     get: (key: string) => lru.get(key),
-    set: (key: string, entry: object) => void lru.set(key, entry),
+    set: (key: string, entry: object | string) => void lru.set(key, entry),
     delete: (key: string) => lru.delete(key),
     has: (key: string) => lru.has(key),
     clear: () => lru.clear(),
@@ -69,6 +87,7 @@ export function createMemoryState(): SharedState {
     ready: async () => {},
     cache,
     redis: undefined,
+    sizes: () => ({ memoryCacheChars: lru.calculatedSize, memoryCacheLimitChars: lru.maxSize, tagSets: sets.size }),
     async addToSets(entries, ttlSeconds) {
       const expiresAt = Date.now() + ttlSeconds * 1000;
       for (const { set, member } of entries) {
@@ -251,9 +270,12 @@ export function createRedisState(options: RedisStateOptions): SharedState {
 
 /** Redis when `REDIS_URL` is set, else memory. */
 export function createSharedState(source: Env, log: Logger): SharedState {
-  const { REDIS_URL } = readEnv(
-    { REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a URL such as redis://127.0.0.1:6379' }).optional() },
+  const { REDIS_URL, MEMORY_CACHE_MB } = readEnv(
+    {
+      REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a URL such as redis://127.0.0.1:6379' }).optional(),
+      MEMORY_CACHE_MB: z.coerce.number().int().min(1).default(DEFAULT_MEMORY_CACHE_MB),
+    },
     source,
   );
-  return REDIS_URL ? createRedisState({ url: REDIS_URL, log }) : createMemoryState();
+  return REDIS_URL ? createRedisState({ url: REDIS_URL, log }) : createMemoryState({ cacheMb: MEMORY_CACHE_MB });
 }

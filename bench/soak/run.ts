@@ -15,6 +15,7 @@ import { seedPeople } from '../../emulators/shared/people.js';
 import { contactIdOf } from '../../emulators/hubspot/seed.js';
 import { hashApiKey } from '../../gateway/clients.js';
 import { REPO_ROOT, sleep, startChild, stopAll, waitFor, type Child } from '../federation/harness.js';
+import { soakIssuerEnv } from './identity.js';
 import { rssSvg, trendMbPerMinute, type Sample } from './series.js';
 
 const { values: flags } = parseArgs({
@@ -111,6 +112,21 @@ function ownMemory(logFile: string, t0: number): OwnMemory[] {
     });
 }
 
+/**
+ * The report's hand-written section (where the memory goes, measured with bench/soak/breakdown.ts and a heap
+ * snapshot) is kept from the previous report: a new run replaces the figures, not the analysis.
+ */
+const KEPT_HEADING = '## Where the memory goes';
+function keptSection(path: string): string[] {
+  try {
+    const previous = readFileSync(path, 'utf8');
+    const at = previous.indexOf(KEPT_HEADING);
+    return at < 0 ? [] : previous.slice(at).trimEnd().split('\n').concat('');
+  } catch {
+    return [];
+  }
+}
+
 async function startSoakStack(): Promise<{ child: Child; url: string }> {
   const child = startChild(
     'soak-stack',
@@ -123,13 +139,17 @@ async function startSoakStack(): Promise<{ child: Child; url: string }> {
       MIXPANEL_MAX_WINDOW_DAYS: '36500',
       // The callers carry no user token: authorization directives off, as in the economy benchmark (the soak measures
       // memory under the mix, not who may see what; with them on, every answer would be an authorization error), and
-      // cost budgets lifted (one frontend key sends the whole mix: its per-minute budget would refuse most of it).
+      // cost budgets lifted (one frontend key, and one address for the anonymous share, send the whole mix: their
+      // per-minute budgets would refuse most of it).
       AUTHORIZATION: 'off',
       COST_BUDGET_PER_MINUTE: '1000000000',
+      COST_BUDGET_ANONYMOUS_PER_MINUTE: '1000000000',
       // One load generator is one address: the anonymous share must not be refused by the per-address limit.
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: '100000000',
       // The stack reports its own heap, external and array-buffer bytes at the sampling interval.
       SOAK_MEMORY_SECONDS: String(sampleSeconds),
+      // Customer sync and the sagas call the gateway as a service user: a production issuer of the soak's own.
+      ...(await soakIssuerEnv(minutes / 60 + 1)),
       ...extraEnv,
     },
     nodeArgs,
@@ -253,7 +273,7 @@ async function main(): Promise<void> {
       .join(', ')}.`,
     '',
   ];
-  writeFileSync(reportPath, lines.join('\n'));
+  writeFileSync(reportPath, [...lines, ...keptSection(reportPath)].join('\n'));
   console.log(
     `report: ${relative(REPO_ROOT, reportPath)} (plot ${relative(REPO_ROOT, svgPath)}); trend ${trend?.toFixed(2)} MB/min, peak ${mb(peak)} MB`,
   );

@@ -6,8 +6,11 @@
  * cannot tell), and stops on SIGTERM.
  */
 import { startStack } from '../../launcher/stack.js';
+import { applyHeapGrowth } from '../../platform/index.js';
 import { stopOnSignal } from '../federation/contenders/env.js';
 
+// As launcher/main.ts does for `npm start`.
+applyHeapGrowth();
 const stack = await startStack({ ports: 'ephemeral' });
 console.log(`ready ${stack.gatewayUrl}`);
 const every = Number(process.env.SOAK_MEMORY_SECONDS ?? 0);

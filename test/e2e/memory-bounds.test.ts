@@ -15,7 +15,8 @@ beforeAll(async () => {
     registry,
     JSON.stringify({ clients: [{ name: 'web', kind: 'frontend', keySha256: hashApiKey(KEY), rateLimitPerMinute: 100_000 }] }),
   );
-  stack = await startTestStack({ CLIENT_REGISTRY: registry });
+  // The in-memory cache at its smallest bound (1 MB of text), so the answers and entities below reach it.
+  stack = await startTestStack({ CLIENT_REGISTRY: registry, MEMORY_CACHE_MB: '1' });
   // A small log limit, so that a few hundred requests cross it.
   for (const emulator of Object.values(stack.emulators)) emulator.requests.limit = LOG_LIMIT;
 });
@@ -56,6 +57,10 @@ it('keeps every in-process store within its bound under many distinct requests',
   // Nothing in flight is left behind: no shared answers waiting, no purge stamps without a request to stop.
   expect(sizes.responsesInFlight).toBe(0);
   expect(sizes.rememberedPurges).toBe(0);
+  // The shared state's cache (answers, entities) holds text within its bound.
+  expect(sizes.memoryCacheLimitChars).toBe(1024 * 1024);
+  expect(sizes.memoryCacheChars).toBeGreaterThan(0);
+  expect(sizes.memoryCacheChars).toBeLessThanOrEqual(sizes.memoryCacheLimitChars!);
   // Hits were served from encoded bodies, kept within their budget.
   expect(sizes.decodedResponseBytes).toBeGreaterThan(0);
   expect(sizes.decodedResponseBytes).toBeLessThanOrEqual(16 * 1024 * 1024);

@@ -135,3 +135,17 @@ describe.runIf(requireRedis())('shared state when Redis dies mid-run', () => {
     }
   });
 });
+
+describe('memory backend bound', () => {
+  it('keeps its cached text within MEMORY_CACHE_MB, dropping the least recently used', async () => {
+    const state = createMemoryState({ cacheMb: 1 });
+    const body = 'x'.repeat(100 * 1024);
+    for (let index = 0; index < 30; index++) await state.cache.set(`answer:${index}`, body);
+    const sizes = state.sizes!();
+    expect(sizes.memoryCacheLimitChars).toBe(1024 * 1024);
+    expect(sizes.memoryCacheChars).toBeLessThanOrEqual(1024 * 1024);
+    expect(await state.cache.get('answer:0')).toBeUndefined();
+    expect(await state.cache.get('answer:29')).toBe(body);
+    await state.close();
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createGateway, readGatewayConfig } from '../../../gateway/index.js';
-import { createLogger, createTelemetry, readTelemetryConfig } from '../../../platform/index.js';
+import { applyHeapGrowth, createLogger, createTelemetry, readTelemetryConfig } from '../../../platform/index.js';
 import { readContenderEnv, stopOnSignal } from './env.js';
 
 const RECEIVER = `
@@ -21,6 +21,8 @@ server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.addres
 parentPort.on('message', () => parentPort.postMessage({ exports, bytes }));
 `;
 
+// As contender (a) and launcher/main.ts (HEAP_GROWTH_PERCENT).
+applyHeapGrowth();
 const receiver = new Worker(RECEIVER, { eval: true });
 const { port: receiverPort } = await new Promise<{ port: number }>((resolve) => receiver.once('message', resolve));
 

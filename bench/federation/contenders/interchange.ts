@@ -8,8 +8,11 @@
  *   (b)  GATEWAY_DEDUPE=true  RESPONSE_CACHE=true   (the subgraphs send cache hints meanwhile)
  */
 import { createGateway, readGatewayConfig } from '../../../gateway/index.js';
-import { createLogger } from '../../../platform/index.js';
+import { applyHeapGrowth, createLogger } from '../../../platform/index.js';
 import { readContenderEnv, stopOnSignal } from './env.js';
+
+// As launcher/main.ts does for `npm start -- gateway` (HEAP_GROWTH_PERCENT).
+applyHeapGrowth();
 
 const { port, host, supergraphSdl } = readContenderEnv();
 const config = { ...readGatewayConfig(process.env), port, host };
