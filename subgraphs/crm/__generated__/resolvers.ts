@@ -166,6 +166,13 @@ export type CustomerFilter = {
   updatedSince?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** One contact's change in updateCustomers. */
+export type CustomerUpdate = {
+  /** The CRM contact id. */
+  id: Scalars['ID']['input'];
+  input: UpdateCustomerInput;
+};
+
 export type Deal = {
   __typename?: 'Deal';
   amount?: Maybe<Money>;
@@ -231,6 +238,11 @@ export type Mutation = {
   archiveCustomer: ArchiveCustomerPayload;
   createCustomer: Customer;
   updateCustomer: Customer;
+  /**
+   * Changes 1 to 100 contacts in one HubSpot call (batch update), each id once. Every update is checked before
+   * anything is sent; repeating it is harmless (the values are absolute).
+   */
+  updateCustomers?: Maybe<UpdateCustomersPayload>;
 };
 
 
@@ -247,6 +259,11 @@ export type MutationCreateCustomerArgs = {
 export type MutationUpdateCustomerArgs = {
   id: Scalars['ID']['input'];
   input: UpdateCustomerInput;
+};
+
+
+export type MutationUpdateCustomersArgs = {
+  updates: Array<CustomerUpdate>;
 };
 
 /** Relay connection paging. Cursors are opaque: pass them back as `after`, never build them. */
@@ -321,6 +338,14 @@ export type UpdateCustomerInput = {
   jobTitle?: InputMaybe<Scalars['String']['input']>;
   lastName?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['PhoneNumber']['input']>;
+};
+
+export type UpdateCustomersPayload = {
+  __typename?: 'UpdateCustomersPayload';
+  /** The contacts as changed, in the order of the updates (those HubSpot has). */
+  customers: Array<Customer>;
+  /** The ids HubSpot has no contact for: nothing was written for them, the others were. */
+  missingIds: Array<Scalars['ID']['output']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -443,6 +468,7 @@ export type ResolversTypes = ResolversObject<{
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CustomerEdge']>, nodes: Array<ResolversTypes['Customer']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
+  CustomerUpdate: CustomerUpdate;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Deal: ResolverTypeWrapper<DealModel>;
@@ -459,6 +485,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateCustomersPayload: ResolverTypeWrapper<Omit<UpdateCustomersPayload, 'customers'> & { customers: Array<ResolversTypes['Customer']> }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -479,6 +506,7 @@ export type ResolversParentTypes = ResolversObject<{
   CustomerConnection: Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CustomerEdge']>, nodes: Array<ResolversParentTypes['Customer']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
+  CustomerUpdate: CustomerUpdate;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Deal: DealModel;
@@ -494,6 +522,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   URL: Scalars['URL']['output'];
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateCustomersPayload: Omit<UpdateCustomersPayload, 'customers'> & { customers: Array<ResolversParentTypes['Customer']> };
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -629,6 +658,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   archiveCustomer?: Resolver<ResolversTypes['ArchiveCustomerPayload'], ParentType, ContextType, RequireFields<MutationArchiveCustomerArgs, 'id'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
+  updateCustomers?: Resolver<Maybe<ResolversTypes['UpdateCustomersPayload']>, ParentType, ContextType, RequireFields<MutationUpdateCustomersArgs, 'updates'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -656,6 +686,11 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
   name: 'URL';
 }
 
+export type UpdateCustomersPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateCustomersPayload'] = ResolversParentTypes['UpdateCustomersPayload']> = ResolversObject<{
+  customers?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType>;
+  missingIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   ArchiveCustomerPayload?: ArchiveCustomerPayloadResolvers<ContextType>;
   Company?: CompanyResolvers<ContextType>;
@@ -679,6 +714,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PhoneNumber?: GraphQLScalarType;
   Query?: QueryResolvers<ContextType>;
   URL?: GraphQLScalarType;
+  UpdateCustomersPayload?: UpdateCustomersPayloadResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
