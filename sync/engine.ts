@@ -57,7 +57,12 @@ export type SyncEngine = {
    * Works the queue in this process, and the audit's: `auditCron` schedules it (pg-boss's cron, one run per
    * tick whichever process takes it); null removes the schedule; absent leaves the schedule as it is.
    */
-  startWorkers(options?: { concurrency?: number; batchSize?: number; auditCron?: string | null }): Promise<void>;
+  startWorkers(options?: {
+    /** Scales the one propagation worker's batch (10 jobs per unit, at most 18). */
+    concurrency?: number;
+    batchSize?: number;
+    auditCron?: string | null;
+  }): Promise<void>;
   /** Runs the audit now and records its result in the event log (vendor `interchange`, type `sync.audit`). */
   audit(): Promise<AuditResult>;
   /** Enqueues jobs outside an event (the audit's fix). */
@@ -71,7 +76,7 @@ export type SyncEngine = {
 };
 
 const ERP_CONFLICT_RETRIES = 3;
-/** Jobs a worker takes and propagates together. */
+/** Jobs a worker takes and propagates together, per unit of concurrency. */
 const DEFAULT_BATCH = 10;
 /**
  * At most this many jobs together: a batch writes Stripe with one aliased mutation per customer, and the
@@ -476,6 +481,31 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /**
+   * A change in a system that owns none of its fields, every value of it one Interchange wrote there: only our
+   * own writes coming back. Recorded as echoes, as `decide` would, without reading the customer first (the
+   * systems' state plays no part in it). False leaves the job to `decide`, which checks each field again.
+   */
+  async function onlyEchoes(job: PropagateJob, contactId: string): Promise<boolean> {
+    const fields = job.fields.filter((field) => ruleOf.has(field));
+    if (fields.length === 0 || fields.some((field) => ruleOf.get(field)!.owner === job.system)) return false;
+    for (const field of fields) if (!(await isEcho(job.system, contactId, field, job.values[field]))) return false;
+    for (const field of fields) {
+      counters.echoes++;
+      await record(db, {
+        contactId,
+        field,
+        system: job.system,
+        kind: 'echo',
+        winner: 'interchange',
+        value: job.values[field],
+        reason: `Interchange wrote this value to ${job.system}; its event came back and is not propagated`,
+        eventId: job.eventId,
+      });
+    }
+    return true;
+  }
+
+  /**
    * Propagates a batch of jobs together: one gateway request reads every customer of the batch, each job is
    * decided as on its own, and the writes go out grouped per receiving system (see `write`). Two jobs of one
    * customer in a batch run one after the other (the later in a second round, read afresh), so writes to one
@@ -496,6 +526,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         log.debug({ job }, 'sync: the change belongs to no CRM contact; nothing to propagate');
         continue;
       }
+      if (await onlyEchoes(jobs[index]!, contactId)) continue;
       const round = seen.get(contactId) ?? 0;
       seen.set(contactId, round + 1);
       (rounds[round] ??= []).push({ index, contactId });
@@ -606,22 +637,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     },
     async startWorkers(workerOptions = {}) {
       if (!boss) throw new Error('sync: attach the job engine before starting workers');
-      for (let index = 0; index < (workerOptions.concurrency ?? 2); index++) {
-        workers.push(
-          await boss.work<PropagateJob>(
-            SYNC_QUEUE,
-            { batchSize: Math.min(workerOptions.batchSize ?? DEFAULT_BATCH, MAX_BATCH), pollingIntervalSeconds: 0.5 },
-            async (jobs) => {
-              const outcomes = await propagateAll(jobs.map((job) => job.data));
-              for (const [index, failure] of outcomes.entries()) {
-                if (!failure) continue;
-                log.warn({ err: failure, job: jobs[index]!.data.key }, 'sync: propagation failed; it will be retried');
-                await boss!.fail(SYNC_QUEUE, jobs[index]!.id, { message: failure.message });
-              }
-            },
-          ),
-        );
-      }
+      // One worker per process, its batch growing with the concurrency asked for: two workers of one process
+      // would mostly block each other. pg-boss's singleton fetch answers nothing at all when its next jobs include
+      // a customer whose job is active elsewhere (the unique index refuses the whole fetch), and a customer's jobs
+      // come in runs (a change, then its echoes), so the second worker would mostly fetch nothing.
+      const batchSize = Math.min(workerOptions.batchSize ?? DEFAULT_BATCH * (workerOptions.concurrency ?? 1), MAX_BATCH);
+      workers.push(
+        await boss.work<PropagateJob>(SYNC_QUEUE, { batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+          const outcomes = await propagateAll(jobs.map((job) => job.data));
+          for (const [index, failure] of outcomes.entries()) {
+            if (!failure) continue;
+            log.warn({ err: failure, job: jobs[index]!.data.key }, 'sync: propagation failed; it will be retried');
+            await boss!.fail(SYNC_QUEUE, jobs[index]!.id, { message: failure.message });
+          }
+        }),
+      );
       workers.push(
         await boss.work(SYNC_AUDIT_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
           try {

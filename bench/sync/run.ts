@@ -400,6 +400,20 @@ async function quiet(stack: TestStack, until: number, progress = false): Promise
   }
 }
 
+/** The stack's warnings and errors since the last call, counted by message (stderr: what slowed a run down). */
+let logSeen = 0;
+function logSummary(stack: TestStack, label: string): void {
+  const counts = new Map<string, number>();
+  for (const line of stack.logLines.slice(logSeen)) {
+    if (Number(line.level) < 40) continue;
+    const err = (line.err as { message?: string } | undefined)?.message ?? '';
+    const key = `${String(line.msg)} ${err.slice(0, 160)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  logSeen = stack.logLines.length;
+  console.error(`${label}: ${counts.size === 0 ? 'no warnings' : JSON.stringify([...counts].sort((a, b) => b[1] - a[1]).slice(0, 8))}`);
+}
+
 async function auditNow(stack: TestStack): Promise<AuditResult> {
   const token = await stack.devToken({ sub: 'bench-audit', scope: 'crm:read billing:read orders:read' });
   const gateway = createGatewayClient({ url: () => stack.gatewayUrl, identity: { token: async () => token } });
@@ -514,6 +528,7 @@ async function main() {
       createdStripe: created.stripe,
     };
     console.error(`warm-up: ${before.differences.length} differences fixed, ${after.differences.length} left`);
+    logSummary(stack, 'warm-up log');
     settleSeconds = (performance.now() - settleStarted) / 1000;
     const results: RunResult[] = [];
     for (const [round, faulty] of [
@@ -524,6 +539,7 @@ async function main() {
       console.error(`run ${label}: ${linked.length} changes at ${RATE}/s`);
       const result = await run(stack, soap, linked, label, round, faulty);
       console.error(JSON.stringify({ ...result, audit: { differences: result.audit.differences.length } }));
+      logSummary(stack, `${label} log`);
       results.push(result);
     }
     const markdown = report(
