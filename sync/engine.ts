@@ -6,7 +6,7 @@ import { runAudit, type AuditResult } from './audit.js';
 import { GatewayError, type GatewayClient, type GraphQLError } from './gateway.js';
 import type { FieldRule, SyncRules, System } from './rules.js';
 import { SYSTEMS } from './rules.js';
-import { CONTACT_BY_EMAIL_QUERY, changedFields, fieldValue, snapshotsQuery, toMutationInput, type CustomerSnapshot } from './values.js';
+import { CONTACT_BY_EMAIL_QUERY, SNAPSHOTS_QUERY, changedFields, fieldValue, toMutationInput, type CustomerSnapshot } from './values.js';
 
 export const SYNC_QUEUE = 'sync-propagate';
 /** The scheduled audit's queue (SYNC_AUDIT_CRON): one run at a time across every process. */
@@ -76,12 +76,11 @@ export type SyncEngine = {
 };
 
 const ERP_CONFLICT_RETRIES = 3;
+/** Stripe writes per gateway request (see `write`). */
+const STRIPE_PER_REQUEST = 6;
 /** Jobs a worker takes and propagates together, per unit of concurrency. */
 const DEFAULT_BATCH = 10;
-/**
- * At most this many jobs together: a batch writes Stripe with one aliased mutation per customer, and the
- * gateway's document limits allow 20 root fields (MAX_QUERY_ROOT_FIELDS), HubSpot and the ERP taking one each.
- */
+/** At most this many jobs together: a batch's latency is every job's, and the gateway reads them in one list. */
 const MAX_BATCH = 18;
 
 /** The contact, Stripe customer or ERP customer an event is about, from its log entity (`contact:1001:phone`). */
@@ -177,16 +176,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * the error that kept one of its systems from being read (comparing against a missing part would be wrong).
    */
   async function snapshotsOf(contactIds: readonly string[]): Promise<Map<string, CustomerSnapshot | null | GatewayError>> {
-    const variables = Object.fromEntries(contactIds.map((id, index) => [`id${index}`, id]));
-    const { data, errors } = await gateway.request<Record<string, CustomerSnapshot | null>>(snapshotsQuery(contactIds.length), variables, {
-      fresh: true,
-    });
+    const { data, errors } = await gateway.request<{ customersById: Array<CustomerSnapshot | null> }>(
+      SNAPSHOTS_QUERY,
+      { ids: contactIds },
+      { fresh: true },
+    );
     return new Map(
       contactIds.map((id, index): [string, CustomerSnapshot | null | GatewayError] => {
-        const failed = errors.filter((error) => error.path?.[0] === `c${index}`);
+        // An error names its customer by the list index; one without an index (a whole join failed) is everyone's.
+        const failed = errors.filter((error) => error.path?.[0] === 'customersById' && (error.path[1] ?? index) === index);
         if (failed.length > 0)
           return [id, new GatewayError(`Reading customer ${id} failed: ${failed.map((e) => e.message).join('; ')}`, failed)];
-        return [id, data[`c${index}`] ?? null];
+        return [id, data.customersById[index] ?? null];
       }),
     );
   }
@@ -255,37 +256,60 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           });
         else entries.push({ work, target, values, id, input: { customerId: work.snapshot.billing!.id, ...input, idempotencyKey } });
       }
+      const sent = new Set<Entry>();
       const crm = entries.filter((entry) => entry.target === 'hubspot');
       const erp = entries.filter((entry) => entry.target === 'erp');
       const stripe = entries.filter((entry) => entry.target === 'stripe');
-      const declarations: string[] = [];
-      const selections: string[] = [];
-      const variables: Record<string, unknown> = {};
-      if (crm.length > 0) {
-        declarations.push('$crm: [CustomerUpdate!]!');
-        selections.push('crm: updateCustomers(updates: $crm) { missingIds }');
-        variables.crm = crm.map((entry) => entry.input);
+      // A request's mutations run one after another, so Stripe's one-per-customer writes are spread over a few
+      // requests sent side by side; HubSpot's and the ERP's batch calls ride in the first.
+      const requests: Array<{ entries: Entry[]; declarations: string[]; selections: string[]; variables: Record<string, unknown> }> = [];
+      for (let start = 0; start === 0 || start < stripe.length; start += STRIPE_PER_REQUEST) {
+        const request = {
+          entries: [] as Entry[],
+          declarations: [] as string[],
+          selections: [] as string[],
+          variables: {} as Record<string, unknown>,
+        };
+        if (start === 0 && crm.length > 0) {
+          request.declarations.push('$crm: [CustomerUpdate!]!');
+          request.selections.push('crm: updateCustomers(updates: $crm) { missingIds }');
+          request.variables.crm = crm.map((entry) => entry.input);
+          request.entries.push(...crm);
+        }
+        if (start === 0 && erp.length > 0) {
+          request.declarations.push('$erp: [UpdateErpCustomerInput!]!');
+          request.selections.push('erp: updateErpCustomers(inputs: $erp) { accounts { number } }');
+          request.variables.erp = erp.map((entry) => entry.input);
+          request.entries.push(...erp);
+        }
+        for (const [offset, entry] of stripe.slice(start, start + STRIPE_PER_REQUEST).entries()) {
+          const alias = `billing${start + offset}`;
+          request.declarations.push(`$${alias}: UpdateBillingCustomerInput!`);
+          request.selections.push(`${alias}: updateBillingCustomer(input: $${alias}) { idempotencyKey }`);
+          request.variables[alias] = entry.input;
+          request.entries.push(entry);
+        }
+        if (request.entries.length > 0) requests.push(request);
       }
-      if (erp.length > 0) {
-        declarations.push('$erp: [UpdateErpCustomerInput!]!');
-        selections.push('erp: updateErpCustomers(inputs: $erp) { accounts { number } }');
-        variables.erp = erp.map((entry) => entry.input);
-      }
-      stripe.forEach((entry, index) => {
-        declarations.push(`$billing${index}: UpdateBillingCustomerInput!`);
-        selections.push(`billing${index}: updateBillingCustomer(input: $billing${index}) { idempotencyKey }`);
-        variables[`billing${index}`] = entry.input;
-      });
-      let errors: readonly GraphQLError[];
-      let data: Record<string, unknown> = {};
-      try {
-        ({ data, errors } = await gateway.request<Record<string, unknown>>(
-          `mutation SyncWrite(${declarations.join(', ')}) { ${selections.join(' ')} }`,
-          variables,
-        ));
-      } catch (error) {
-        for (const entry of entries) await failed(entry, error instanceof Error ? error.message : String(error));
-        return;
+      const answers = await Promise.allSettled(
+        requests.map((request) =>
+          gateway.request<Record<string, unknown>>(
+            `mutation SyncWrite(${request.declarations.join(', ')}) { ${request.selections.join(' ')} }`,
+            request.variables,
+          ),
+        ),
+      );
+      const data: Record<string, unknown> = {};
+      const errors: GraphQLError[] = [];
+      for (const [index, answer] of answers.entries()) {
+        if (answer.status === 'fulfilled') {
+          Object.assign(data, answer.value.data);
+          errors.push(...answer.value.errors);
+          for (const entry of requests[index]!.entries) sent.add(entry);
+        } else {
+          const reason = answer.reason instanceof Error ? answer.reason.message : String(answer.reason);
+          for (const entry of requests[index]!.entries) await failed(entry, reason);
+        }
       }
       const errorAt = (alias: string) => errors.find((candidate) => candidate.path?.[0] === alias);
       const done: Entry[] = [];
@@ -293,20 +317,23 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
       const crmError = errorAt('crm');
       const missing = new Set((data.crm as { missingIds?: string[] } | null | undefined)?.missingIds ?? []);
-      for (const entry of crm) {
+      for (const entry of crm.filter((candidate) => sent.has(candidate))) {
         if (crmError || !data.crm) await failed(entry, crmError?.message ?? 'no answer');
         else if (missing.has(entry.work.contactId)) await failed(entry, `HubSpot has no contact ${entry.work.contactId}`);
         else done.push(entry);
       }
 
       for (const [index, entry] of stripe.entries()) {
+        if (!sent.has(entry)) continue;
         const error = errorAt(`billing${index}`);
         if (!error && data[`billing${index}`]) done.push(entry);
         else await failed(entry, error?.message ?? 'no answer');
       }
 
       const erpError = errorAt('erp');
-      if (erp.length > 0 && !erpError && data.erp) done.push(...erp);
+      if (erp.length === 0 || !sent.has(erp[0]!)) {
+        // Nothing sent to the ERP, or its request failed (recorded above).
+      } else if (!erpError && data.erp) done.push(...erp);
       else if (erpError?.extensions?.code === 'CONFLICT' && round < ERP_CONFLICT_RETRIES) {
         // A card changed since it was read (optimistic concurrency), and NAV does not say which: read every card
         // of the call again, and write again what still differs, with the versions just read.

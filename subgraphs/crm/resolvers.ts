@@ -78,6 +78,14 @@ export function createResolvers(defaultCurrency: string): Resolvers {
     ...scalarResolvers,
     Query: {
       customer: (_, { id }, { loaders }) => required(loaders.contact.load(id), 'Customer', id).then(toCustomer),
+      customersById: async (_, { ids }, { loaders }) => {
+        if (ids.length === 0 || ids.length > MAX_BATCH) throw new BadUserInputError(`ids must hold 1 to ${MAX_BATCH} ids.`, 'ids');
+        const rows = await loaders.contact.loadMany(ids);
+        // A failed read is an error, not "no such customer": a caller must not take one for the other.
+        const failed = rows.find((row): row is Error => row instanceof Error);
+        if (failed) throw failed;
+        return rows.map((row) => (row && !(row instanceof Error) ? toCustomer(row) : null));
+      },
       customerByEmail: (_, { email }, { loaders }) => required(loaders.contactByEmail.load(email), 'Customer', email).then(toCustomer),
       customers: (_, args, context) =>
         listObjects(context, 'contacts', args, args.filter ? toContactSearch(args.filter) : null, CONTACT_PROPERTIES, toCustomer, [

@@ -240,7 +240,8 @@ export type Mutation = {
   updateCustomer: Customer;
   /**
    * Changes 1 to 100 contacts in one HubSpot call (batch update), each id once. Every update is checked before
-   * anything is sent; repeating it is harmless (the values are absolute).
+   * anything is sent; repeating it is harmless (the values are absolute). Null with an error when HubSpot failed,
+   * so the other mutations of the same request still answer.
    */
   updateCustomers?: Maybe<UpdateCustomersPayload>;
 };
@@ -283,6 +284,8 @@ export type Query = {
   customerByEmail?: Maybe<Customer>;
   /** Customers, oldest first. `first` is 1 to 100. */
   customers: CustomerConnection;
+  /** Customers by CRM contact id, in the order of the ids (null where HubSpot has none): 1 to 100 ids, one batch read. */
+  customersById: Array<Maybe<Customer>>;
   deal?: Maybe<Deal>;
   deals: DealConnection;
 };
@@ -314,6 +317,11 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CustomerFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryCustomersByIdArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -678,6 +686,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customerByEmail?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerByEmailArgs, 'email'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  customersById?: Resolver<Array<Maybe<ResolversTypes['Customer']>>, ParentType, ContextType, RequireFields<QueryCustomersByIdArgs, 'ids'>>;
   deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
   deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<QueryDealsArgs, 'first'>>;
 }>;
