@@ -6,7 +6,7 @@ import { runAudit, type AuditResult } from './audit.js';
 import { GatewayError, type GatewayClient, type GraphQLError } from './gateway.js';
 import type { FieldRule, SyncRules, System } from './rules.js';
 import { SYSTEMS } from './rules.js';
-import { CONTACT_BY_EMAIL_QUERY, SNAPSHOT_QUERY, changedFields, fieldValue, toMutationInput, type CustomerSnapshot } from './values.js';
+import { CONTACT_BY_EMAIL_QUERY, SNAPSHOTS_QUERY, changedFields, fieldValue, toMutationInput, type CustomerSnapshot } from './values.js';
 
 export const SYNC_QUEUE = 'sync-propagate';
 /** The scheduled audit's queue (SYNC_AUDIT_CRON): one run at a time across every process. */
@@ -57,19 +57,31 @@ export type SyncEngine = {
    * Works the queue in this process, and the audit's: `auditCron` schedules it (pg-boss's cron, one run per
    * tick whichever process takes it); null removes the schedule; absent leaves the schedule as it is.
    */
-  startWorkers(options?: { concurrency?: number; batchSize?: number; auditCron?: string | null }): Promise<void>;
+  startWorkers(options?: {
+    /** Scales the one propagation worker's batch (10 jobs per unit, at most 18). */
+    concurrency?: number;
+    batchSize?: number;
+    auditCron?: string | null;
+  }): Promise<void>;
   /** Runs the audit now and records its result in the event log (vendor `interchange`, type `sync.audit`). */
   audit(): Promise<AuditResult>;
   /** Enqueues jobs outside an event (the audit's fix). */
   enqueue(jobs: readonly PropagateJob[]): Promise<void>;
-  /** Runs one job now (the worker's handler). */
+  /** Runs one job now (a batch of one: the worker's path). */
   propagate(job: PropagateJob): Promise<void>;
+  /** Runs jobs now as one batch, as a worker does; answers each job's failure (null: propagated). */
+  propagateAll(jobs: readonly PropagateJob[]): Promise<Array<Error | null>>;
   readonly counters: SyncCounters;
   stop(): Promise<void>;
 };
 
-const ALIAS: Record<System, string> = { hubspot: 'crm', stripe: 'billing', erp: 'erp' };
 const ERP_CONFLICT_RETRIES = 3;
+/** Stripe writes per gateway request (see `write`). */
+const STRIPE_PER_REQUEST = 6;
+/** Jobs a worker takes and propagates together, per unit of concurrency. */
+const DEFAULT_BATCH = 10;
+/** At most this many jobs together: a batch's latency is every job's, and the gateway reads them in one list. */
+const MAX_BATCH = 18;
 
 /** The contact, Stripe customer or ERP customer an event is about, from its log entity (`contact:1001:phone`). */
 function subjectOf(
@@ -159,13 +171,25 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return undefined;
   }
 
-  async function snapshotOf(contactId: string): Promise<CustomerSnapshot | null> {
-    const { data, errors } = await gateway.request<{ customer: CustomerSnapshot | null }>(SNAPSHOT_QUERY, { id: contactId });
-    // A system that could not be read leaves its part null with an error: comparing against it would be wrong.
-    const failed = errors.filter((error) => error.path?.[0] === 'customer');
-    if (failed.length > 0)
-      throw new GatewayError(`Reading customer ${contactId} failed: ${failed.map((e) => e.message).join('; ')}`, failed);
-    return data.customer;
+  /**
+   * The customers' snapshots in one gateway request, by contact id: the snapshot, null (no such contact), or
+   * the error that kept one of its systems from being read (comparing against a missing part would be wrong).
+   */
+  async function snapshotsOf(contactIds: readonly string[]): Promise<Map<string, CustomerSnapshot | null | GatewayError>> {
+    const { data, errors } = await gateway.request<{ customersById: Array<CustomerSnapshot | null> }>(
+      SNAPSHOTS_QUERY,
+      { ids: contactIds },
+      { fresh: true },
+    );
+    return new Map(
+      contactIds.map((id, index): [string, CustomerSnapshot | null | GatewayError] => {
+        // An error names its customer by the list index; one without an index (a whole join failed) is everyone's.
+        const failed = errors.filter((error) => error.path?.[0] === 'customersById' && (error.path[1] ?? index) === index);
+        if (failed.length > 0)
+          return [id, new GatewayError(`Reading customer ${id} failed: ${failed.map((e) => e.message).join('; ')}`, failed)];
+        return [id, data.customersById[index] ?? null];
+      }),
+    );
   }
 
   /** Was this value written by us to this system recently (an echo of our own write coming back)? */
@@ -179,111 +203,195 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return rows.length > 0;
   }
 
-  /** Sends the planned writes, one gateway request for every target; ERP conflicts re-read and retry. */
-  async function write(job: PropagateJob, contactId: string, snapshot: CustomerSnapshot, plan: Map<System, Map<string, string | null>>) {
-    let pending = new Map(plan);
-    let current = snapshot;
-    const failures: string[] = [];
-    for (let round = 0; pending.size > 0; round++) {
-      const variables: Record<string, unknown> = {};
-      const selections: string[] = [];
-      const rows = new Map<System, number>();
-      for (const [target, values] of pending) {
-        const input = toMutationInput(rules, target, values, current);
-        const idempotencyKey = `sync:${job.key}:${contactId}:${target}:${shortHash(input)}`;
+  /** One job of a batch on its way: its customer as last read, what it writes, and what went wrong. */
+  type Work = {
+    job: PropagateJob;
+    contactId: string;
+    snapshot: CustomerSnapshot;
+    plan: Map<System, Map<string, string | null>>;
+    agreed: string[];
+    failures: string[];
+  };
+  /** One customer's write to one system, recorded in sync_writes before it is sent. */
+  type Entry = { work: Work; target: System; values: Map<string, string | null>; id: number; input: Record<string, unknown> };
+
+  /**
+   * Sends the planned writes of a batch's jobs in one gateway request per round: HubSpot's in one batch update
+   * (`updateCustomers`), the ERP's in one UpdateMultiple (`updateErpCustomers`), Stripe's one mutation per
+   * customer (Stripe has no batch update; aliased in the same request). Every write is recorded before it is
+   * sent (echo suppression reads those rows). An ERP conflict faults the whole UpdateMultiple without naming
+   * the card: every ERP card of the batch is read again and the writes still needed go again, with the new
+   * versions. A failure is the job's: the job is retried, reads afresh and writes only what is still missing.
+   */
+  async function write(batch: readonly Work[]) {
+    let pending = batch.flatMap((work) => [...work.plan].map(([target, values]) => ({ work, target, values })));
+    for (let round = 0; pending.length > 0; round++) {
+      const entries: Entry[] = [];
+      for (const { work, target, values } of pending) {
+        const input = toMutationInput(rules, target, values, work.snapshot);
+        const idempotencyKey = `sync:${work.job.key}:${work.contactId}:${target}:${shortHash(input)}`;
         const { rows: inserted } = await db.query<{ id: string }>(
           `INSERT INTO sync_writes (contact_id, target, fields, event_id, reason, idempotency_key)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (idempotency_key) DO UPDATE SET status = 'pending', attempts = sync_writes.attempts + 1
            RETURNING id`,
-          [contactId, target, JSON.stringify(Object.fromEntries(values)), job.eventId, job.key.split(':')[0], idempotencyKey],
+          [
+            work.contactId,
+            target,
+            JSON.stringify(Object.fromEntries(values)),
+            work.job.eventId,
+            work.job.key.split(':')[0],
+            idempotencyKey,
+          ],
         );
-        rows.set(target, Number(inserted[0]!.id));
-        if (target === 'hubspot') {
-          variables.crmId = contactId;
-          variables.crmInput = input;
-          selections.push(`crm: updateCustomer(id: $crmId, input: $crmInput) { id }`);
-        } else if (target === 'stripe') {
-          variables.billingInput = { customerId: current.billing!.id, ...input, idempotencyKey };
-          selections.push(`billing: updateBillingCustomer(input: $billingInput) { idempotencyKey }`);
-        } else {
-          variables.erpInput = { number: current.account!.number, version: current.account!.version, ...input };
-          selections.push(`erp: updateErpCustomer(input: $erpInput) { account { version } }`);
-        }
-      }
-      const declarations = [
-        'crmId' in variables ? '$crmId: ID!, $crmInput: UpdateCustomerInput!' : '',
-        'billingInput' in variables ? '$billingInput: UpdateBillingCustomerInput!' : '',
-        'erpInput' in variables ? '$erpInput: UpdateErpCustomerInput!' : '',
-      ].filter(Boolean);
-      let errors: readonly GraphQLError[];
-      let data: Record<string, unknown> = {};
-      try {
-        ({ data, errors } = await gateway.request<Record<string, unknown>>(
-          `mutation SyncWrite(${declarations.join(', ')}) { ${selections.join(' ')} }`,
-          variables,
-        ));
-      } catch (error) {
-        for (const id of rows.values()) await markFailed(id, error instanceof Error ? error.message : String(error));
-        throw error;
-      }
-      const next = new Map<System, Map<string, string | null>>();
-      for (const [target, id] of rows) {
-        const error = errors.find((candidate) => candidate.path?.[0] === ALIAS[target]);
-        if (!error && data[ALIAS[target]]) {
-          counters.writes++;
-          await db.query(
-            `UPDATE sync_writes SET status = 'done', done_at = now(), vendor_calls = vendor_calls + 1, last_error = NULL WHERE id = $1`,
-            [id],
-          );
-          continue;
-        }
-        const message = error?.message ?? 'no answer';
-        if (target === 'erp' && error?.extensions?.code === 'CONFLICT' && round < ERP_CONFLICT_RETRIES) {
-          // Someone changed the ERP card since it was read: read it again and retry with its new version.
-          counters.retries++;
-          await record(db, {
-            contactId,
-            field: [...pending.get('erp')!.keys()].join(','),
-            system: 'erp',
-            kind: 'retry',
-            winner: 'erp',
-            value: null,
-            reason: `the ERP card changed since it was read (optimistic concurrency); read again and retried (${round + 1})`,
-            eventId: job.eventId,
+        const id = Number(inserted[0]!.id);
+        if (target === 'hubspot') entries.push({ work, target, values, id, input: { id: work.contactId, input } });
+        else if (target === 'erp')
+          entries.push({
+            work,
+            target,
+            values,
+            id,
+            input: { number: work.snapshot.account!.number, version: work.snapshot.account!.version, ...input },
           });
-          await db.query(`UPDATE sync_writes SET status = 'failed', last_error = $2 WHERE id = $1`, [id, message.slice(0, 2000)]);
-          const fresh = await snapshotOf(contactId);
-          if (!fresh?.account) continue;
-          current = fresh;
-          const values = new Map<string, string | null>();
-          for (const [field, value] of pending.get('erp')!)
-            if (fieldValue(fresh, ruleOf.get(field)!, 'erp') !== value) values.set(field, value);
-          if (values.size > 0) next.set('erp', values);
-          continue;
+        else entries.push({ work, target, values, id, input: { customerId: work.snapshot.billing!.id, ...input, idempotencyKey } });
+      }
+      const sent = new Set<Entry>();
+      const crm = entries.filter((entry) => entry.target === 'hubspot');
+      const erp = entries.filter((entry) => entry.target === 'erp');
+      const stripe = entries.filter((entry) => entry.target === 'stripe');
+      // A request's mutations run one after another, so Stripe's one-per-customer writes are spread over a few
+      // requests sent side by side; HubSpot's and the ERP's batch calls ride in the first.
+      const requests: Array<{ entries: Entry[]; declarations: string[]; selections: string[]; variables: Record<string, unknown> }> = [];
+      for (let start = 0; start === 0 || start < stripe.length; start += STRIPE_PER_REQUEST) {
+        const request = {
+          entries: [] as Entry[],
+          declarations: [] as string[],
+          selections: [] as string[],
+          variables: {} as Record<string, unknown>,
+        };
+        if (start === 0 && crm.length > 0) {
+          request.declarations.push('$crm: [CustomerUpdate!]!');
+          request.selections.push('crm: updateCustomers(updates: $crm) { missingIds }');
+          request.variables.crm = crm.map((entry) => entry.input);
+          request.entries.push(...crm);
         }
-        await markFailed(id, message);
-        failures.push(`${target}: ${message}`);
+        if (start === 0 && erp.length > 0) {
+          request.declarations.push('$erp: [UpdateErpCustomerInput!]!');
+          request.selections.push('erp: updateErpCustomers(inputs: $erp) { accounts { number } }');
+          request.variables.erp = erp.map((entry) => entry.input);
+          request.entries.push(...erp);
+        }
+        for (const [offset, entry] of stripe.slice(start, start + STRIPE_PER_REQUEST).entries()) {
+          const alias = `billing${start + offset}`;
+          request.declarations.push(`$${alias}: UpdateBillingCustomerInput!`);
+          request.selections.push(`${alias}: updateBillingCustomer(input: $${alias}) { idempotencyKey }`);
+          request.variables[alias] = entry.input;
+          request.entries.push(entry);
+        }
+        if (request.entries.length > 0) requests.push(request);
+      }
+      const answers = await Promise.allSettled(
+        requests.map((request) =>
+          gateway.request<Record<string, unknown>>(
+            `mutation SyncWrite(${request.declarations.join(', ')}) { ${request.selections.join(' ')} }`,
+            request.variables,
+          ),
+        ),
+      );
+      const data: Record<string, unknown> = {};
+      const errors: GraphQLError[] = [];
+      for (const [index, answer] of answers.entries()) {
+        if (answer.status === 'fulfilled') {
+          Object.assign(data, answer.value.data);
+          errors.push(...answer.value.errors);
+          for (const entry of requests[index]!.entries) sent.add(entry);
+        } else {
+          const reason = answer.reason instanceof Error ? answer.reason.message : String(answer.reason);
+          for (const entry of requests[index]!.entries) await failed(entry, reason);
+        }
+      }
+      const errorAt = (alias: string) => errors.find((candidate) => candidate.path?.[0] === alias);
+      const done: Entry[] = [];
+      const next: typeof pending = [];
+
+      const crmError = errorAt('crm');
+      const missing = new Set((data.crm as { missingIds?: string[] } | null | undefined)?.missingIds ?? []);
+      for (const entry of crm.filter((candidate) => sent.has(candidate))) {
+        if (crmError || !data.crm) await failed(entry, crmError?.message ?? 'no answer');
+        else if (missing.has(entry.work.contactId)) await failed(entry, `HubSpot has no contact ${entry.work.contactId}`);
+        else done.push(entry);
+      }
+
+      for (const [index, entry] of stripe.entries()) {
+        if (!sent.has(entry)) continue;
+        const error = errorAt(`billing${index}`);
+        if (!error && data[`billing${index}`]) done.push(entry);
+        else await failed(entry, error?.message ?? 'no answer');
+      }
+
+      const erpError = errorAt('erp');
+      if (erp.length === 0 || !sent.has(erp[0]!)) {
+        // Nothing sent to the ERP, or its request failed (recorded above).
+      } else if (!erpError && data.erp) done.push(...erp);
+      else if (erpError?.extensions?.code === 'CONFLICT' && round < ERP_CONFLICT_RETRIES) {
+        // A card changed since it was read (optimistic concurrency), and NAV does not say which: read every card
+        // of the call again, and write again what still differs, with the versions just read.
+        const fresh = await snapshotsOf(erp.map((entry) => entry.work.contactId)).catch((error: unknown) => error);
+        for (const entry of erp) {
+          const snapshot = fresh instanceof Map ? fresh.get(entry.work.contactId) : fresh;
+          if (!snapshot || snapshot instanceof Error || !snapshot.account) {
+            await failed(entry, `${erpError.message}; reading the card again failed`);
+            continue;
+          }
+          await db.query(`UPDATE sync_writes SET status = 'failed', last_error = $2 WHERE id = $1`, [
+            entry.id,
+            erpError.message.slice(0, 2000),
+          ]);
+          const changed = snapshot.account.version !== entry.work.snapshot.account?.version;
+          entry.work.snapshot = snapshot;
+          if (changed) {
+            counters.retries++;
+            await record(db, {
+              contactId: entry.work.contactId,
+              field: [...entry.values.keys()].join(','),
+              system: 'erp',
+              kind: 'retry',
+              winner: 'erp',
+              value: null,
+              reason: `the ERP card changed since it was read (optimistic concurrency); read again and retried (${round + 1})`,
+              eventId: entry.work.job.eventId,
+            });
+          }
+          const values = new Map<string, string | null>();
+          for (const [field, value] of entry.values)
+            if (fieldValue(snapshot, ruleOf.get(field)!, 'erp') !== value) values.set(field, value);
+          if (values.size > 0) next.push({ work: entry.work, target: 'erp', values });
+        }
+      } else for (const entry of erp) await failed(entry, erpError?.message ?? 'no answer');
+
+      if (done.length > 0) {
+        counters.writes += done.length;
+        await db.query(
+          `UPDATE sync_writes SET status = 'done', done_at = now(), vendor_calls = vendor_calls + 1, last_error = NULL WHERE id = ANY($1::bigint[])`,
+          [done.map((entry) => entry.id)],
+        );
       }
       pending = next;
     }
-    if (failures.length > 0) throw new Error(`Propagating to ${failures.join('; ')}`);
   }
 
-  async function markFailed(id: number, message: string) {
+  async function failed(entry: Entry, message: string) {
     counters.failures++;
-    await db.query(`UPDATE sync_writes SET status = 'failed', last_error = $2 WHERE id = $1`, [id, message.slice(0, 2000)]);
+    entry.work.failures.push(`${entry.target}: ${message}`);
+    await db.query(`UPDATE sync_writes SET status = 'failed', last_error = $2 WHERE id = $1`, [entry.id, message.slice(0, 2000)]);
   }
 
-  async function propagate(job: PropagateJob): Promise<void> {
-    counters.jobs++;
-    const contactId = await contactOf(job);
-    if (!contactId) {
-      log.debug({ job }, 'sync: the change belongs to no CRM contact; nothing to propagate');
-      return;
-    }
-    const snapshot = await snapshotOf(contactId);
-    if (!snapshot) return;
+  /**
+   * What one job writes, decided on its customer's snapshot: the owner's values into the receivers that differ,
+   * echoes of our own writes recognized, conflicts reverted or reported per rule. Records every resolution.
+   */
+  async function decide(job: PropagateJob, contactId: string, snapshot: CustomerSnapshot): Promise<Work> {
     await db.query(
       `INSERT INTO sync_links (contact_id, email, stripe_id, erp_no) VALUES ($1, $2, $3, $4)
        ON CONFLICT (contact_id) DO UPDATE SET email = EXCLUDED.email, stripe_id = COALESCE(EXCLUDED.stripe_id, sync_links.stripe_id),
@@ -381,17 +489,95 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         );
       }
     }
-    await write(job, contactId, snapshot, plan);
+    return { job, contactId, snapshot, plan, agreed, failures: [] };
+  }
+
+  /** After a job's writes all landed: the customer is in sync, and what the last audit found for these fields is resolved. */
+  async function settled(work: Work) {
     await db.query(
       `INSERT INTO sync_customers (contact_id, last_synced_at) VALUES ($1, now())
        ON CONFLICT (contact_id) DO UPDATE SET last_synced_at = now()`,
-      [contactId],
+      [work.contactId],
     );
-    // The owner's values now hold in every receiver: what the last audit found for these fields is resolved.
-    if (agreed.length > 0 || plan.size > 0) {
-      const resolved = [...new Set([...agreed, ...[...plan.values()].flatMap((values) => [...values.keys()])])];
-      await db.query('DELETE FROM sync_drift WHERE contact_id = $1 AND field = ANY($2::text[])', [contactId, resolved]);
+    const written = [...work.plan.values()].flatMap((values) => [...values.keys()]);
+    if (work.agreed.length > 0 || written.length > 0)
+      await db.query('DELETE FROM sync_drift WHERE contact_id = $1 AND field = ANY($2::text[])', [
+        work.contactId,
+        [...new Set([...work.agreed, ...written])],
+      ]);
+  }
+
+  /**
+   * A change in a system that owns none of its fields, every value of it one Interchange wrote there: only our
+   * own writes coming back. Recorded as echoes, as `decide` would, without reading the customer first (the
+   * systems' state plays no part in it). False leaves the job to `decide`, which checks each field again.
+   */
+  async function onlyEchoes(job: PropagateJob, contactId: string): Promise<boolean> {
+    const fields = job.fields.filter((field) => ruleOf.has(field));
+    if (fields.length === 0 || fields.some((field) => ruleOf.get(field)!.owner === job.system)) return false;
+    for (const field of fields) if (!(await isEcho(job.system, contactId, field, job.values[field]))) return false;
+    for (const field of fields) {
+      counters.echoes++;
+      await record(db, {
+        contactId,
+        field,
+        system: job.system,
+        kind: 'echo',
+        winner: 'interchange',
+        value: job.values[field],
+        reason: `Interchange wrote this value to ${job.system}; its event came back and is not propagated`,
+        eventId: job.eventId,
+      });
     }
+    return true;
+  }
+
+  /**
+   * Propagates a batch of jobs together: one gateway request reads every customer of the batch, each job is
+   * decided as on its own, and the writes go out grouped per receiving system (see `write`). Two jobs of one
+   * customer in a batch run one after the other (the later in a second round, read afresh), so writes to one
+   * customer stay in order. Answers each job's failure (null: done); a failed job is retried by pg-boss.
+   */
+  async function propagateAll(jobs: readonly PropagateJob[]): Promise<Array<Error | null>> {
+    counters.jobs += jobs.length;
+    const outcomes: Array<Error | null> = jobs.map(() => null);
+    const rounds: Array<Array<{ index: number; contactId: string }>> = [];
+    const seen = new Map<string, number>();
+    for (const [index, job] of jobs.entries()) {
+      const contactId = await contactOf(job).catch((error: unknown) => error as Error);
+      if (contactId instanceof Error) {
+        outcomes[index] = contactId;
+        continue;
+      }
+      if (!contactId) {
+        log.debug({ job }, 'sync: the change belongs to no CRM contact; nothing to propagate');
+        continue;
+      }
+      if (await onlyEchoes(jobs[index]!, contactId)) continue;
+      const round = seen.get(contactId) ?? 0;
+      seen.set(contactId, round + 1);
+      (rounds[round] ??= []).push({ index, contactId });
+    }
+    for (const members of rounds) {
+      const snapshots = await snapshotsOf(members.map((member) => member.contactId)).catch((error: unknown) => error as Error);
+      const batch: Array<{ index: number; work: Work }> = [];
+      for (const { index, contactId } of members) {
+        const snapshot = snapshots instanceof Map ? snapshots.get(contactId) : snapshots;
+        if (snapshot instanceof Error) outcomes[index] = snapshot;
+        else if (snapshot) batch.push({ index, work: await decide(jobs[index]!, contactId, snapshot) });
+      }
+      await write(batch.map((member) => member.work));
+      for (const { index, work } of batch) {
+        if (work.failures.length > 0) outcomes[index] = new Error(`Propagating to ${work.failures.join('; ')}`);
+        else await settled(work);
+      }
+    }
+    return outcomes;
+  }
+
+  async function propagate(job: PropagateJob): Promise<void> {
+    const [failure] = await propagateAll([job]);
+    if (failure) throw failure;
   }
 
   /**
@@ -458,6 +644,15 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           values,
           occurredAt: change.occurredAt,
         };
+        // A Stripe or ERP change of a customer sync has linked names its contact, so its job shares the contact's
+        // singleton key: one customer's jobs never run side by side, whichever system they came from.
+        if (!job.contactId && (job.stripeId || job.erpNo)) {
+          const column = job.stripeId ? 'stripe_id' : 'erp_no';
+          const { rows } = await tx.query<{ contact_id: string }>(`SELECT contact_id FROM sync_links WHERE ${column} = $1`, [
+            job.stripeId ?? job.erpNo,
+          ]);
+          if (rows[0]) job.contactId = rows[0].contact_id;
+        }
         await boss.insert([jobOf(job)], { db: asBossDb(tx) });
       },
     },
@@ -469,24 +664,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     },
     async startWorkers(workerOptions = {}) {
       if (!boss) throw new Error('sync: attach the job engine before starting workers');
-      for (let index = 0; index < (workerOptions.concurrency ?? 2); index++) {
-        workers.push(
-          await boss.work<PropagateJob>(
-            SYNC_QUEUE,
-            { batchSize: workerOptions.batchSize ?? 5, pollingIntervalSeconds: 0.5 },
-            async (jobs) => {
-              for (const job of jobs) {
-                try {
-                  await propagate(job.data);
-                } catch (error) {
-                  log.warn({ err: error, job: job.data.key }, 'sync: propagation failed; it will be retried');
-                  await boss!.fail(SYNC_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) });
-                }
-              }
-            },
-          ),
-        );
-      }
+      // One worker per process, its batch growing with the concurrency asked for: two workers of one process
+      // would mostly block each other. pg-boss's singleton fetch answers nothing at all when its next jobs include
+      // a customer whose job is active elsewhere (the unique index refuses the whole fetch), and a customer's jobs
+      // come in runs (a change, then its echoes), so the second worker would mostly fetch nothing.
+      const batchSize = Math.min(workerOptions.batchSize ?? DEFAULT_BATCH * (workerOptions.concurrency ?? 1), MAX_BATCH);
+      workers.push(
+        await boss.work<PropagateJob>(SYNC_QUEUE, { batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+          const outcomes = await propagateAll(jobs.map((job) => job.data));
+          for (const [index, failure] of outcomes.entries()) {
+            if (!failure) continue;
+            log.warn({ err: failure, job: jobs[index]!.data.key }, 'sync: propagation failed; it will be retried');
+            await boss!.fail(SYNC_QUEUE, jobs[index]!.id, { message: failure.message });
+          }
+        }),
+      );
       workers.push(
         await boss.work(SYNC_AUDIT_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
           try {
@@ -504,6 +696,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       if (jobs.length > 0) await boss.insert(jobs.map(jobOf));
     },
     propagate,
+    propagateAll,
     async stop() {
       for (const id of workers.splice(0)) await boss?.offWork({ id }).catch(() => {});
     },

@@ -44,6 +44,12 @@ const CUSTOMER_SELECTION = `id email erpCustomerNumber firstName lastName phone 
 
 /** Every field sync compares, of one customer, in one gateway request (the three systems joined by the gateway). */
 export const SNAPSHOT_QUERY = `query SyncSnapshot($id: ID!) { customer(id: $id) { ${CUSTOMER_SELECTION} } }`;
+/**
+ * The same for several customers (1 to 100) in one gateway request, in the order of the ids (null where the CRM
+ * has no contact). One list field, so the gateway joins all of them at once: one HubSpot batch read, the Stripe
+ * searches and one ERP ReadMultiple for the whole list.
+ */
+export const SNAPSHOTS_QUERY = `query SyncSnapshots($ids: [ID!]!) { customersById(ids: $ids) { ${CUSTOMER_SELECTION} } }`;
 /** A page of customers with the same fields, for the audit. */
 export const SNAPSHOT_PAGE_QUERY = `query SyncAuditPage($first: Int!, $after: String) {
   customers(first: $first, after: $after) { pageInfo { hasNextPage endCursor } totalCount nodes { ${CUSTOMER_SELECTION} } }

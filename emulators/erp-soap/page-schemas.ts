@@ -7,8 +7,8 @@
 export type PageName = 'Customer' | 'SalesOrder' | 'PostedSalesInvoice' | 'Item';
 export const PAGE_NAMES: readonly PageName[] = ['Customer', 'SalesOrder', 'PostedSalesInvoice', 'Item'];
 
-export type OperationName = 'Read' | 'ReadMultiple' | 'Create' | 'CreateMultiple' | 'Update' | 'Delete';
-const ALL_OPERATIONS: readonly OperationName[] = ['Read', 'ReadMultiple', 'Create', 'CreateMultiple', 'Update', 'Delete'];
+export type OperationName = 'Read' | 'ReadMultiple' | 'Create' | 'CreateMultiple' | 'Update' | 'UpdateMultiple' | 'Delete';
+const ALL_OPERATIONS: readonly OperationName[] = ['Read', 'ReadMultiple', 'Create', 'CreateMultiple', 'Update', 'UpdateMultiple', 'Delete'];
 
 /**
  * `code` is NAV's Code type (upper-cased, compared as stored), `text` free text; `decimal` values are kept as

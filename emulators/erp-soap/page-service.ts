@@ -6,7 +6,8 @@ import type { OperationName, PageSchema } from './page-schemas.js';
 import { formatDecimal, isoDate } from './values.js';
 
 /**
- * The one mechanism behind every page: Read, ReadMultiple, Create, CreateMultiple, Update and Delete over a
+ * The one mechanism behind every page: Read, ReadMultiple, Create, CreateMultiple, Update, UpdateMultiple and
+ * Delete over a
  * table, with NAV's filters, bookmark paging and Key-based optimistic concurrency. A page supplies only what is
  * its own (a PageAdapter): how a record looks as fields, and how input becomes a valid record.
  */
@@ -99,11 +100,14 @@ export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, 
 
   const sorted = (): R[] => [...table.values()].sort(byNo);
 
-  /** The current record a Key points at, or the NAV fault for a missing or changed one. */
-  const current = (key: string): R => {
+  /**
+   * The current record a Key points at, or the NAV fault for a missing or changed one. `staged` holds records
+   * an UpdateMultiple changed earlier in the same call: a second element with the first one's Key is stale.
+   */
+  const current = (key: string, staged?: ReadonlyMap<string, R>): R => {
     if (key === '') throw clientFault(`The Key of the ${page} record must have a value.`);
     const decoded = decodeKey(page, key);
-    const record = table.get(decoded.no);
+    const record = staged?.get(decoded.no) ?? table.get(decoded.no);
     if (!record) throw clientFault(`The ${schema.table} does not exist. ${identification(decoded.no)}`);
     if (record.version !== decoded.version) {
       throw clientFault(
@@ -136,6 +140,29 @@ export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, 
       taken.add(record.No);
       return record;
     });
+  };
+
+  /**
+   * Update and UpdateMultiple: every element needs its record's current Key. All or nothing, as NAV runs the
+   * whole call in one transaction: one stale Key (or any other fault) faults the call and changes no record.
+   */
+  const updateAll = (elements: readonly SoapValue[]): R[] => {
+    if (!adapter.update) throw clientFault(`The ${page} page does not allow modifying records.`);
+    const staged = new Map<string, R>();
+    const order: R[] = [];
+    for (const element of elements) {
+      if (!isSoapObject(element)) throw clientFault(`The ${page} element must contain the record's fields.`);
+      const record = current(asText(element.Key), staged);
+      const updated = { ...adapter.update(record, element), No: record.No, version: record.version + 1 };
+      staged.set(record.No, updated);
+      order.push(updated);
+    }
+    for (const record of staged.values()) {
+      table.set(record.No, record);
+      stamp(record.No);
+    }
+    onWrite();
+    return order;
   };
 
   const operations: Record<OperationName, PageOperation> = {
@@ -194,15 +221,15 @@ export function createPageService<R extends Versioned>(adapter: PageAdapter<R>, 
     },
 
     Update(args) {
-      if (!adapter.update) throw clientFault(`The ${page} page does not allow modifying records.`);
-      const element = args[page];
-      if (!isSoapObject(element)) throw clientFault(`The ${page} element must contain the record's fields.`);
-      const record = current(asText(element.Key));
-      const updated = { ...adapter.update(record, element), No: record.No, version: record.version + 1 };
-      table.set(record.No, updated);
-      stamp(record.No);
-      onWrite();
-      return { [page]: toRecord(updated) };
+      const [updated] = updateAll([args[page]]);
+      return { [page]: toRecord(updated!) };
+    },
+
+    UpdateMultiple(args) {
+      const list = args[`${page}_List`];
+      const elements = isSoapObject(list) ? asList(list[page]) : [];
+      if (elements.length === 0) throw clientFault(`${page}_List must contain at least one ${page}.`);
+      return { [`${page}_List`]: { [page]: updateAll(elements).map(toRecord) } };
     },
 
     Delete(args) {

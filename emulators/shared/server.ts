@@ -19,6 +19,8 @@ export type LoggedRequest = {
   fault?: string;
   /** ms from arrival until the answer was sent (or the connection closed), injected latency included. */
   durationMs: number;
+  /** A SOAP request's operation, from its SOAPAction header (`Update` of `"urn:…/page/customer:Update"`). */
+  soapAction?: string;
 };
 
 /** How many requests an emulator's log keeps by default: far more than any test or benchmark counts between clears. */
@@ -129,7 +131,18 @@ export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; 
       if (logged) return;
       logged = true;
       const fault = typeof res.locals.fault === 'string' ? { fault: res.locals.fault } : {};
-      requests.record({ method: req.method, path: req.path, query: { ...req.query }, status, at, durationMs: Date.now() - at, ...fault });
+      const action = req.get('soapaction')?.replace(/^"(.*)"$/, '$1');
+      const soap = action ? { soapAction: action.slice(action.lastIndexOf(':') + 1) } : {};
+      requests.record({
+        method: req.method,
+        path: req.path,
+        query: { ...req.query },
+        status,
+        at,
+        durationMs: Date.now() - at,
+        ...fault,
+        ...soap,
+      });
     };
     res.on('finish', () => record(res.statusCode));
     // A request that never got its answer (hang, reset, client gone) still reached the vendor: it counts.

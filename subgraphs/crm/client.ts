@@ -49,6 +49,14 @@ export interface CrmClient extends VendorClient<CrmClient> {
     associateWith?: { type: CrmObjectType; id: string; typeId: number },
   ): Promise<HubSpotObject>;
   update(type: CrmObjectType, id: string, properties: Record<string, string>): Promise<HubSpotObject>;
+  /**
+   * Up to 100 objects in one call (v3 batch update). HubSpot checks every input before writing any; ids it has
+   * no object for come back in `missing` (its 207 multi-status) while the others are written.
+   */
+  batchUpdate(
+    type: CrmObjectType,
+    inputs: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
+  ): Promise<{ results: HubSpotObject[]; missing: string[] }>;
   /** DELETE: HubSpot archives the object (restorable for 90 days); archiving one already archived is a no-op. */
   archive(type: CrmObjectType, id: string): Promise<void>;
 }
@@ -75,6 +83,8 @@ export const OPERATIONS = {
   associations: { kind: 'read' },
   create: { kind: 'write' },
   update: { kind: 'write', idempotent: true },
+  // Absolute values too, so repeating the whole batch lands on the same state.
+  batchUpdate: { kind: 'write', idempotent: true },
   // Archiving lands on the same state however often it is sent (HubSpot answers 204 again).
   archive: { kind: 'write', idempotent: true },
 } as const satisfies OperationTable<string>;
@@ -303,6 +313,22 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
               client.crm.objects.basicApi.update(type, id, { properties }, undefined, CONFIGURED_MIDDLEWARE),
             ),
           );
+        },
+
+        async batchUpdate(type, inputs) {
+          if (inputs.length === 0) return { results: [], missing: [] };
+          const response = await call('batchUpdate', (client) =>
+            client.crm.objects.batchApi.update(
+              type,
+              { inputs: inputs.map(({ id, properties }) => ({ id, properties })) },
+              CONFIGURED_MIDDLEWARE,
+            ),
+          );
+          const missing =
+            'errors' in response && response.errors
+              ? response.errors.flatMap((error) => (error.category === 'OBJECT_NOT_FOUND' ? (error.context?.ids ?? []) : []))
+              : [];
+          return { results: response.results.map(toObject), missing };
         },
 
         async archive(type, id) {

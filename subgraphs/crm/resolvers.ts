@@ -20,6 +20,8 @@ import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotOb
 
 /** HubSpot pages at most 100 objects on list and 200 on search; one page size keeps cursors interchangeable. */
 const MAX_PAGE = 100;
+/** HubSpot's batch endpoints take at most 100 inputs. */
+const MAX_BATCH = 100;
 
 /** Loads one entity or raises NOT_FOUND naming HubSpot. */
 const required = <T>(value: Promise<T | null>, typename: string, key: string): Promise<T> => requiredOf(value, typename, key, 'hubspot');
@@ -76,6 +78,14 @@ export function createResolvers(defaultCurrency: string): Resolvers {
     ...scalarResolvers,
     Query: {
       customer: (_, { id }, { loaders }) => required(loaders.contact.load(id), 'Customer', id).then(toCustomer),
+      customersById: async (_, { ids }, { loaders }) => {
+        if (ids.length === 0 || ids.length > MAX_BATCH) throw new BadUserInputError(`ids must hold 1 to ${MAX_BATCH} ids.`, 'ids');
+        const rows = await loaders.contact.loadMany(ids);
+        // A failed read is an error, not "no such customer": a caller must not take one for the other.
+        const failed = rows.find((row): row is Error => row instanceof Error);
+        if (failed) throw failed;
+        return rows.map((row) => (row && !(row instanceof Error) ? toCustomer(row) : null));
+      },
       customerByEmail: (_, { email }, { loaders }) => required(loaders.contactByEmail.load(email), 'Customer', email).then(toCustomer),
       customers: (_, args, context) =>
         listObjects(context, 'contacts', args, args.filter ? toContactSearch(args.filter) : null, CONTACT_PROPERTIES, toCustomer, [
@@ -124,6 +134,29 @@ export function createResolvers(defaultCurrency: string): Resolvers {
         const properties = toContactProperties(validInput(contactInput, input));
         if (Object.keys(properties).length === 0) throw new BadUserInputError('input names no field to change.', 'input');
         return toCustomer(await client.update('contacts', id, properties));
+      },
+
+      updateCustomers: async (_, { updates }, { client }) => {
+        if (updates.length === 0 || updates.length > MAX_BATCH)
+          throw new BadUserInputError(`updates must hold 1 to ${MAX_BATCH} contacts.`, 'updates');
+        const inputs = updates.map(({ id, input }, index) => {
+          if (!/^\d+$/.test(id)) throw new BadUserInputError('must be a CRM contact id.', `updates.${index}.id`);
+          if (updates.findIndex((other) => other.id === id) !== index)
+            throw new BadUserInputError(`contact ${id} is named more than once.`, `updates.${index}.id`);
+          const properties = toContactProperties(validInput(contactInput, input));
+          if (Object.keys(properties).length === 0)
+            throw new BadUserInputError('input names no field to change.', `updates.${index}.input`);
+          return { id, properties };
+        });
+        const { results, missing } = await client.batchUpdate('contacts', inputs);
+        const byId = new Map(results.map((row) => [row.id, row]));
+        return {
+          customers: inputs.flatMap(({ id }) => {
+            const row = byId.get(id);
+            return row ? [toCustomer(row)] : [];
+          }),
+          missingIds: missing,
+        };
       },
 
       // ---- Archiving (sync/'s offboarding saga, and the onboarding saga's compensation) ----

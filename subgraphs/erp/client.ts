@@ -38,6 +38,11 @@ export interface ErpClient extends VendorClient<ErpClient> {
   create(page: ErpPage, record: Record<string, unknown>): Promise<NavRecord>;
   /** Writes the fields given; `record.Key` must be the current Key (a stale one is a CONFLICT). */
   update(page: ErpPage, record: Record<string, unknown> & { Key: string }): Promise<NavRecord>;
+  /**
+   * UpdateMultiple: every record in one call, all or nothing (one stale Key is a CONFLICT for the whole call and
+   * nothing is written). Answers the records as changed, in the order given.
+   */
+  updateMany(page: ErpPage, records: ReadonlyArray<Record<string, unknown> & { Key: string }>): Promise<NavRecord[]>;
   delete(page: ErpPage, key: string): Promise<void>;
 }
 
@@ -71,6 +76,8 @@ export const OPERATIONS = {
   ReadMultiple: { kind: 'read' },
   Create: { kind: 'write' },
   Update: { kind: 'write' },
+  // As Update: a repeat of an applied call would fail on its now stale Keys, so it is not repeated either.
+  UpdateMultiple: { kind: 'write' },
   Delete: { kind: 'write' },
 } as const satisfies OperationTable<string>;
 
@@ -188,6 +195,16 @@ export async function createErpClient(options: ErpClientOptions): Promise<ErpCli
 
         async update(page, record) {
           return single(page, 'Update', await call(page, 'Update', { [page]: record }));
+        },
+
+        async updateMany(page, records) {
+          if (records.length === 0) return [];
+          const result = await call(page, 'UpdateMultiple', { [`${page}_List`]: { [page]: records } });
+          const list = isRecord(result) ? result[`${page}_List`] : undefined;
+          const answered = isRecord(list) ? list[page] : undefined;
+          const array = Array.isArray(answered) ? answered : answered === undefined ? [] : [answered];
+          if (array.length !== records.length || !array.every(isRecord)) throw unexpectedShape(page, 'UpdateMultiple', result);
+          return array as NavRecord[];
         },
 
         async delete(page, key) {

@@ -11,10 +11,10 @@ import {
   scalarResolvers,
   toConnection,
 } from '../kit/index.js';
-import type { CreateOrderInput, Resolvers, UpdateOrderInput } from './__generated__/resolvers.js';
+import type { CreateOrderInput, Resolvers, UpdateErpCustomerInput, UpdateOrderInput } from './__generated__/resolvers.js';
 import type { ErpClient } from './client.js';
 import { blockErpCustomer, createErpCustomer, deleteErpCustomer } from './customers.js';
-import { navLiteral } from './filters.js';
+import { anyOf, navLiteral } from './filters.js';
 import { keyFromVersion, toCode, toCustomerElement, toLineElement } from './input.js';
 import {
   currencyOf,
@@ -181,6 +181,36 @@ async function updateElement(
   return element;
 }
 
+/** NAV takes UpdateMultiple lists of any length; ours stay at one HubSpot-sized batch so one call stays short. */
+const MAX_CUSTOMER_UPDATES = 100;
+
+/**
+ * updateErpCustomers' inputs as UpdateMultiple elements, with their customer numbers. Inputs without a version
+ * take the card's current Key, read for all of them in one ReadMultiple.
+ */
+async function customerUpdates(
+  client: ErpClient,
+  inputs: readonly UpdateErpCustomerInput[],
+): Promise<Array<{ number: string; element: Record<string, string> & { Key: string } }>> {
+  if (inputs.length === 0 || inputs.length > MAX_CUSTOMER_UPDATES)
+    throw new BadUserInputError(`inputs must hold 1 to ${MAX_CUSTOMER_UPDATES} customers.`, 'inputs');
+  const numbers = inputs.map((input) => toCode(input.number));
+  const repeated = numbers.find((number, index) => numbers.indexOf(number) !== index);
+  if (repeated) throw new BadUserInputError(`inputs name customer ${repeated} more than once.`, 'inputs');
+  const unversioned = numbers.filter((_, index) => !inputs[index]!.version);
+  const current = new Map<string, string>();
+  if (unversioned.length > 0) {
+    const records = await client.readAll('Customer', [{ Field: 'No', Criteria: anyOf(unversioned) }]);
+    for (const record of records) current.set(fieldText(record, 'No'), fieldText(record, 'Key'));
+  }
+  return inputs.map((input, index) => {
+    const number = numbers[index]!;
+    const key = input.version ? keyFromVersion(input.version, number, `inputs.${index}.version`) : current.get(number);
+    if (!key) throw new NotFoundError('Customer', number, { upstream: 'erp' });
+    return { number, element: { Key: key, ...toCustomerElement(input) } };
+  });
+}
+
 export function createResolvers(localCurrency: string): Resolvers {
   const order = (row: NavRecord) => toOrder(row, localCurrency);
   const invoice = (row: NavRecord) => toPostedInvoice(row, localCurrency);
@@ -259,6 +289,15 @@ export function createResolvers(localCurrency: string): Resolvers {
         const updated = await client.update('Customer', { Key: key, ...fields });
         entityTags.add(`Customer:${number}`);
         return { account: toErpAccount(updated) };
+      },
+      updateErpCustomers: async (_, { inputs }, { client, entityTags }) => {
+        const updates = await customerUpdates(client, inputs);
+        const updated = await client.updateMany(
+          'Customer',
+          updates.map((update) => update.element),
+        );
+        for (const update of updates) entityTags.add(`Customer:${update.number}`);
+        return { accounts: updated.map(toErpAccount) };
       },
     },
     Customer: {

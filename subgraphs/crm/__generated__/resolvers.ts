@@ -166,6 +166,13 @@ export type CustomerFilter = {
   updatedSince?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** One contact's change in updateCustomers. */
+export type CustomerUpdate = {
+  /** The CRM contact id. */
+  id: Scalars['ID']['input'];
+  input: UpdateCustomerInput;
+};
+
 export type Deal = {
   __typename?: 'Deal';
   amount?: Maybe<Money>;
@@ -231,6 +238,12 @@ export type Mutation = {
   archiveCustomer: ArchiveCustomerPayload;
   createCustomer: Customer;
   updateCustomer: Customer;
+  /**
+   * Changes 1 to 100 contacts in one HubSpot call (batch update), each id once. Every update is checked before
+   * anything is sent; repeating it is harmless (the values are absolute). Null with an error when HubSpot failed,
+   * so the other mutations of the same request still answer.
+   */
+  updateCustomers?: Maybe<UpdateCustomersPayload>;
 };
 
 
@@ -247,6 +260,11 @@ export type MutationCreateCustomerArgs = {
 export type MutationUpdateCustomerArgs = {
   id: Scalars['ID']['input'];
   input: UpdateCustomerInput;
+};
+
+
+export type MutationUpdateCustomersArgs = {
+  updates: Array<CustomerUpdate>;
 };
 
 /** Relay connection paging. Cursors are opaque: pass them back as `after`, never build them. */
@@ -266,6 +284,8 @@ export type Query = {
   customerByEmail?: Maybe<Customer>;
   /** Customers, oldest first. `first` is 1 to 100. */
   customers: CustomerConnection;
+  /** Customers by CRM contact id, in the order of the ids (null where HubSpot has none): 1 to 100 ids, one batch read. */
+  customersById: Array<Maybe<Customer>>;
   deal?: Maybe<Deal>;
   deals: DealConnection;
 };
@@ -300,6 +320,11 @@ export type QueryCustomersArgs = {
 };
 
 
+export type QueryCustomersByIdArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
 export type QueryDealArgs = {
   id: Scalars['ID']['input'];
 };
@@ -321,6 +346,14 @@ export type UpdateCustomerInput = {
   jobTitle?: InputMaybe<Scalars['String']['input']>;
   lastName?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['PhoneNumber']['input']>;
+};
+
+export type UpdateCustomersPayload = {
+  __typename?: 'UpdateCustomersPayload';
+  /** The contacts as changed, in the order of the updates (those HubSpot has). */
+  customers: Array<Customer>;
+  /** The ids HubSpot has no contact for: nothing was written for them, the others were. */
+  missingIds: Array<Scalars['ID']['output']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -443,6 +476,7 @@ export type ResolversTypes = ResolversObject<{
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CustomerEdge']>, nodes: Array<ResolversTypes['Customer']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
+  CustomerUpdate: CustomerUpdate;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Deal: ResolverTypeWrapper<DealModel>;
@@ -459,6 +493,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateCustomersPayload: ResolverTypeWrapper<Omit<UpdateCustomersPayload, 'customers'> & { customers: Array<ResolversTypes['Customer']> }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -479,6 +514,7 @@ export type ResolversParentTypes = ResolversObject<{
   CustomerConnection: Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CustomerEdge']>, nodes: Array<ResolversParentTypes['Customer']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
+  CustomerUpdate: CustomerUpdate;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Deal: DealModel;
@@ -494,6 +530,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   URL: Scalars['URL']['output'];
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateCustomersPayload: Omit<UpdateCustomersPayload, 'customers'> & { customers: Array<ResolversParentTypes['Customer']> };
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -629,6 +666,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   archiveCustomer?: Resolver<ResolversTypes['ArchiveCustomerPayload'], ParentType, ContextType, RequireFields<MutationArchiveCustomerArgs, 'id'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
+  updateCustomers?: Resolver<Maybe<ResolversTypes['UpdateCustomersPayload']>, ParentType, ContextType, RequireFields<MutationUpdateCustomersArgs, 'updates'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -648,6 +686,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customerByEmail?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerByEmailArgs, 'email'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  customersById?: Resolver<Array<Maybe<ResolversTypes['Customer']>>, ParentType, ContextType, RequireFields<QueryCustomersByIdArgs, 'ids'>>;
   deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
   deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<QueryDealsArgs, 'first'>>;
 }>;
@@ -655,6 +694,11 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
   name: 'URL';
 }
+
+export type UpdateCustomersPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateCustomersPayload'] = ResolversParentTypes['UpdateCustomersPayload']> = ResolversObject<{
+  customers?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType>;
+  missingIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   ArchiveCustomerPayload?: ArchiveCustomerPayloadResolvers<ContextType>;
@@ -679,6 +723,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PhoneNumber?: GraphQLScalarType;
   Query?: QueryResolvers<ContextType>;
   URL?: GraphQLScalarType;
+  UpdateCustomersPayload?: UpdateCustomersPayloadResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{

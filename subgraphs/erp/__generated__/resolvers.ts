@@ -202,6 +202,12 @@ export type Mutation = {
   deleteErpCustomer?: Maybe<DeleteErpCustomerPayload>;
   /** Changes a customer's card (name, contact, address, currency, credit limit), with optimistic concurrency. */
   updateErpCustomer?: Maybe<UpdateErpCustomerPayload>;
+  /**
+   * Changes several customers' cards in one ERP call (NAV's UpdateMultiple): 1 to 100 inputs, each number once.
+   * All or nothing: one stale version fails the whole mutation with CONFLICT and no card changes (read again and
+   * retry). Inputs without a version are read and written with their current version.
+   */
+  updateErpCustomers?: Maybe<UpdateErpCustomersPayload>;
   /** Changes an order you read, if nobody changed it since (optimistic concurrency through `version`). */
   updateOrder?: Maybe<UpdateOrderPayload>;
 };
@@ -234,6 +240,11 @@ export type MutationDeleteErpCustomerArgs = {
 
 export type MutationUpdateErpCustomerArgs = {
   input: UpdateErpCustomerInput;
+};
+
+
+export type MutationUpdateErpCustomersArgs = {
+  inputs: Array<UpdateErpCustomerInput>;
 };
 
 
@@ -465,6 +476,12 @@ export type UpdateErpCustomerPayload = {
   account: ErpAccount;
 };
 
+export type UpdateErpCustomersPayload = {
+  __typename?: 'UpdateErpCustomersPayload';
+  /** The cards as changed, in the order of the inputs, with their new versions. */
+  accounts: Array<ErpAccount>;
+};
+
 /** Only the fields given change. */
 export type UpdateOrderInput = {
   /** Lines to append. */
@@ -640,6 +657,7 @@ export type ResolversTypes = ResolversObject<{
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpdateErpCustomerInput: UpdateErpCustomerInput;
   UpdateErpCustomerPayload: ResolverTypeWrapper<UpdateErpCustomerPayload>;
+  UpdateErpCustomersPayload: ResolverTypeWrapper<UpdateErpCustomersPayload>;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: ResolverTypeWrapper<Omit<UpdateOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -692,6 +710,7 @@ export type ResolversParentTypes = ResolversObject<{
   URL: Scalars['URL']['output'];
   UpdateErpCustomerInput: UpdateErpCustomerInput;
   UpdateErpCustomerPayload: UpdateErpCustomerPayload;
+  UpdateErpCustomersPayload: UpdateErpCustomersPayload;
   UpdateOrderInput: UpdateOrderInput;
   UpdateOrderPayload: Omit<UpdateOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Boolean: Scalars['Boolean']['output'];
@@ -793,6 +812,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createOrder?: Resolver<Maybe<ResolversTypes['CreateOrderPayload']>, ParentType, ContextType, RequireFields<MutationCreateOrderArgs, 'input'>>;
   deleteErpCustomer?: Resolver<Maybe<ResolversTypes['DeleteErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationDeleteErpCustomerArgs, 'input'>>;
   updateErpCustomer?: Resolver<Maybe<ResolversTypes['UpdateErpCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateErpCustomerArgs, 'input'>>;
+  updateErpCustomers?: Resolver<Maybe<ResolversTypes['UpdateErpCustomersPayload']>, ParentType, ContextType, RequireFields<MutationUpdateErpCustomersArgs, 'inputs'>>;
   updateOrder?: Resolver<Maybe<ResolversTypes['UpdateOrderPayload']>, ParentType, ContextType, RequireFields<MutationUpdateOrderArgs, 'input'>>;
 }>;
 
@@ -913,6 +933,10 @@ export type UpdateErpCustomerPayloadResolvers<ContextType = Context, ParentType 
   account?: Resolver<ResolversTypes['ErpAccount'], ParentType, ContextType>;
 }>;
 
+export type UpdateErpCustomersPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateErpCustomersPayload'] = ResolversParentTypes['UpdateErpCustomersPayload']> = ResolversObject<{
+  accounts?: Resolver<Array<ResolversTypes['ErpAccount']>, ParentType, ContextType>;
+}>;
+
 export type UpdateOrderPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateOrderPayload'] = ResolversParentTypes['UpdateOrderPayload']> = ResolversObject<{
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 }>;
@@ -949,6 +973,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   URL?: GraphQLScalarType;
   UpdateErpCustomerPayload?: UpdateErpCustomerPayloadResolvers<ContextType>;
+  UpdateErpCustomersPayload?: UpdateErpCustomersPayloadResolvers<ContextType>;
   UpdateOrderPayload?: UpdateOrderPayloadResolvers<ContextType>;
 }>;
 

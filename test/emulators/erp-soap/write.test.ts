@@ -214,6 +214,65 @@ describe('Update', () => {
   });
 });
 
+describe('UpdateMultiple', () => {
+  const CUSTOMER_STALE =
+    'Another user has modified the record for this Customer after you retrieved it from the database. Refresh the record and try again.';
+
+  test('updates every record of the list by its Key and answers them in the order sent, with new Keys', async () => {
+    const [first, second] = started.erp.snapshot('Customer').slice(30, 32) as [PageRecord, PageRecord];
+    const result = await call(customers, 'UpdateMultiple', {
+      Customer_List: {
+        Customer: [
+          { Key: second.Key, Phone_No: '+4930111111' },
+          { Key: first.Key, City: 'Porto', Credit_Limit_LCY: '1250.50' },
+        ],
+      },
+    });
+    const list = (result!.Customer_List as { Customer: PageRecord[] }).Customer;
+    expect(list.map((record) => [record.No, record.Phone_No, record.City, record.Credit_Limit_LCY])).toEqual([
+      [second.No, '+4930111111', second.City, second.Credit_Limit_LCY],
+      [first.No, first.Phone_No, 'Porto', '1250.50'],
+    ]);
+    expect(list.map((record) => record.Key)).not.toContain(first.Key);
+    expect(started.erp.snapshot('Customer').slice(30, 32)).toEqual([list[1], list[0]]);
+  });
+
+  test('one stale Key faults the whole call with the concurrency error, and no record changes', async () => {
+    const [fresh, stale] = started.erp.snapshot('Customer').slice(40, 42) as [PageRecord, PageRecord];
+    await call(customers, 'Update', { Customer: { Key: stale.Key, City: 'Changed Meanwhile' } });
+    const before = started.erp.snapshot('Customer');
+    const fault = await faultOf(
+      call(customers, 'UpdateMultiple', {
+        Customer_List: {
+          Customer: [
+            { Key: fresh.Key, City: 'Never Written' },
+            { Key: stale.Key, City: 'Never Written Either' },
+          ],
+        },
+      }),
+    );
+    expect([fault.status, fault.faultcode, fault.faultstring]).toEqual([500, 'soap:Client', CUSTOMER_STALE]);
+    expect(started.erp.snapshot('Customer')).toEqual(before);
+  });
+
+  test('the same record twice in one call: the second element carries a Key the first made stale', async () => {
+    const record = started.erp.snapshot('Customer')[50]!;
+    const before = started.erp.snapshot('Customer');
+    const fault = await faultOf(
+      call(customers, 'UpdateMultiple', {
+        Customer_List: {
+          Customer: [
+            { Key: record.Key, City: 'Once' },
+            { Key: record.Key, City: 'Twice' },
+          ],
+        },
+      }),
+    );
+    expect(fault.faultstring).toBe(CUSTOMER_STALE);
+    expect(started.erp.snapshot('Customer')).toEqual(before);
+  });
+});
+
 describe('Delete', () => {
   test('by the current Key returns true and the record is gone; a stale Key faults', async () => {
     const order = await createOrder('PO-DELETE');
