@@ -12,7 +12,15 @@ export {
   type RedisStateOptions,
 } from './state.js';
 export { PURGE_CHANNEL, encodePurge, decodePurge, type PurgeMessage } from './purge.js';
-export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js';
+export {
+  SUBGRAPHS,
+  SUBGRAPH_PARTS,
+  companionsOf,
+  defaultSubgraphUrl,
+  subgraphFolder,
+  type PartName,
+  type SubgraphName,
+} from './topology.js';
 export { DEADLINE_HEADER } from './deadline.js';
 export {
   createTelemetry,
