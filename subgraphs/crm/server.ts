@@ -59,8 +59,9 @@ export async function createCrmSubgraphs(options: CrmSubgraphOptions): Promise<C
     ...shared,
     name: 'crm-relations',
     resolvers: createRelationResolvers(options.config.defaultCurrency),
-    // The client is crm's to close, after both servers have drained.
-    client: { ...client, close: () => {} },
+    // crm's client: crm reports HubSpot's health and closes it, after both servers have drained.
+    client,
+    clientOwner: 'crm',
     log: options.log.child({ subgraph: 'crm-relations' }),
     telemetry: options.telemetry?.companion('crm-relations'),
   });

@@ -26,7 +26,7 @@ export type SubgraphTelemetry = {
   /**
    * The same telemetry for another subgraph its part serves over the same vendor client (`crm-relations`): one
    * registry, tracer and call observer, so its vendor calls nest under its own request spans; batches and
-   * request spans named for it; the shared client's upstream already watched by this one.
+   * request spans named for it. Its server names this one's subgraph as the client's owner (which watches it).
    */
   companion(subgraph: string): SubgraphTelemetry;
   /** What /health/upstreams adds for the status page: last failed calls, attempts over time, entity cache counts. */
@@ -300,7 +300,7 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
       entityCache: { ...entityCounts },
     }),
     requests: requestsOf(subgraph),
-    companion: (name) => ({ ...own, watchUpstream: () => {}, batch: batchOf(name), requests: requestsOf(name) }),
+    companion: (name) => ({ ...own, batch: batchOf(name), requests: requestsOf(name) }),
   };
   return own;
 }
