@@ -1,9 +1,10 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { SUBGRAPHS } from './platform/topology.js';
+import { SUBGRAPHS, subgraphFolder, type SubgraphName } from './platform/topology.js';
 
 /**
  * Typed resolvers for every subgraph, from schema/shared.graphql + schema/<name>.graphql, into
- * subgraphs/<name>/__generated__/resolvers.ts (the names in platform/topology.ts). Each vendor folder's mapping.ts exports `<Type>Model` for the
+ * subgraphs/<name>/__generated__/resolvers.ts (the names in platform/topology.ts; a companion subgraph into its
+ * part's folder, `subgraphs/crm/__generated__/crm-relations.ts`). Each vendor folder's mapping.ts exports `<Type>Model` for the
  * entity types whose fields are resolved lazily; codegen maps the GraphQL type to it (parent type of its resolvers).
  */
 const MAPPERS: Record<string, Record<string, string>> = {
@@ -18,14 +19,21 @@ const MAPPERS: Record<string, Record<string, string>> = {
     Product: 'ProductModel',
   },
   sync: { Customer: 'CustomerModel' },
+  'crm-relations': { Customer: 'RelatedCustomerModel', Company: 'CompanyModel', Deal: 'DealModel' },
 };
+
+/** Where codegen writes a subgraph's types: its folder's `resolvers.ts`, or `<name>.ts` in its part's folder. */
+const target = (name: SubgraphName) =>
+  subgraphFolder(name) === name
+    ? `subgraphs/${name}/__generated__/resolvers.ts`
+    : `subgraphs/${subgraphFolder(name)}/__generated__/${name}.ts`;
 
 const config: CodegenConfig = {
   overwrite: true,
   hooks: {},
   generates: Object.fromEntries(
     SUBGRAPHS.map(({ name }) => [
-      `subgraphs/${name}/__generated__/resolvers.ts`,
+      target(name),
       {
         schema: ['schema/shared.graphql', `schema/${name}.graphql`],
         plugins: [

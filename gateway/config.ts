@@ -107,7 +107,8 @@ function readUsers(vars: UserVars, development: boolean): UsersConfig | undefine
   return { keys: { kind: 'dev', keyFile: vars.DEV_ISSUER_KEY_FILE }, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, clockSkewSeconds: skew };
 }
 
-const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase()}_URL`;
+// `crm-relations` → SUBGRAPH_CRM_RELATIONS_URL: an environment variable's name has no hyphen.
+const urlVar = (name: string) => `SUBGRAPH_${name.toUpperCase().replaceAll('-', '_')}_URL`;
 
 /** Where `npm run client:add` writes, and the registry the gateway reads when CLIENT_REGISTRY is unset. */
 export const DEFAULT_CLIENT_REGISTRY = fileURLToPath(new URL('../config/clients.json', import.meta.url));

@@ -2,7 +2,8 @@
  * `npm start [part]`: the embedded stack (default), or one part alone for a split deployment:
  *   npm start                  emulators (where no vendor is configured) + every subgraph + the gateway
  *   npm start -- gateway       the gateway alone (SUBGRAPH_<NAME>_URL point it at the subgraphs)
- *   npm start -- crm           one subgraph alone (its vendor configured, or its emulator started beside it)
+ *   npm start -- crm           one subgraph alone (its vendor configured, or its emulator started beside it);
+ *                              crm serves crm-relations beside it (CRM_RELATIONS_PORT, default 4006)
  *   npm start -- worker        event workers alone (DATABASE_URL shared with the gateway that ingests)
  * An emulator alone: `npm run emulator:hubspot` (emulators/<vendor>/main.ts).
  */
@@ -11,7 +12,9 @@ import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import {
   ConfigError,
   SUBGRAPHS,
+  SUBGRAPH_PARTS,
   applyHeapGrowth,
+  companionsOf,
   createLogger,
   createSharedState,
   env,
@@ -76,14 +79,25 @@ async function start(part: string): Promise<Running> {
     case 'worker':
       return (await import('./worker.js')).startWorker(process.env, log);
     default: {
-      const subgraph = SUBGRAPHS.find((candidate) => candidate.name === part);
+      const served = SUBGRAPHS.find((candidate) => candidate.name === part);
+      if (served && 'part' in served) {
+        throw new ConfigError([`"${part}" is served by the ${served.part} part, over its vendor client: npm start -- ${served.part}`]);
+      }
+      const subgraph = SUBGRAPH_PARTS.find((candidate) => candidate.name === part);
       if (!subgraph) {
         throw new ConfigError([
-          `unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPHS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`,
+          `unknown part "${part}": expected all, gateway or a subgraph (${SUBGRAPH_PARTS.map((s) => s.name).join(', ')}); emulators start with npm run emulator:<vendor>`,
         ]);
       }
       const startPart = PARTS[subgraph.name];
-      const { PORT } = readEnv({ PORT: env.port(subgraph.port) });
+      const companions = companionsOf(subgraph.name);
+      // PORT for the part's own subgraph; <COMPANION>_PORT (CRM_RELATIONS_PORT) for each subgraph it serves beside.
+      const portVar = (name: string) => `${name.toUpperCase().replaceAll('-', '_')}_PORT`;
+      const ports = readEnv({
+        PORT: env.port(subgraph.port),
+        ...Object.fromEntries(companions.map((companion) => [portVar(companion.name), env.port(companion.port)])),
+      }) as Record<string, number>;
+      const PORT = ports.PORT!;
       const state = createSharedState(process.env, log);
       await state.ready();
       const telemetry = await createPartTelemetry(process.env, { processMetrics: 'every' })(part);
@@ -91,6 +105,7 @@ async function start(part: string): Promise<Running> {
       const readModel = subgraph.name === 'analytics' ? await (await import('./events.js')).openAnalyticsReadModel(process.env) : undefined;
       const {
         server,
+        companions: companionServers,
         emulator,
         close: closePart,
         connect,
@@ -104,12 +119,20 @@ async function start(part: string): Promise<Running> {
         admin: readAdminConfig(),
       });
       const url = await server.listen(PORT, '0.0.0.0');
+      const companionUrls: string[] = [];
+      for (const companion of companions) {
+        const companionServer = companionServers?.[companion.name];
+        if (!companionServer) throw new Error(`part ${part} did not start its companion subgraph ${companion.name}`);
+        companionUrls.push(`subgraph ${companion.name}: ${await companionServer.listen(ports[portVar(companion.name)], '0.0.0.0')}`);
+      }
       // The sync subgraph alone writes through the gateway SYNC_GATEWAY_URL names (its sagas).
       const gatewayUrl = process.env.SYNC_GATEWAY_URL;
       const disconnect = connect && gatewayUrl ? await connect(gatewayUrl) : undefined;
       return {
         close: async () => {
           await disconnect?.();
+          // Companions first: the part's server owns what they share (the vendor client).
+          for (const companionServer of Object.values(companionServers ?? {})) await companionServer.close();
           await server.close();
           await closePart?.();
           await readModel?.close();
@@ -117,7 +140,7 @@ async function start(part: string): Promise<Running> {
           await emulator?.close();
           await state.close();
         },
-        lines: [`subgraph ${part}: ${url}`, ...(emulator ? [`  emulator ${emulator.name}: ${emulator.url}`] : [])],
+        lines: [`subgraph ${part}: ${url}`, ...companionUrls, ...(emulator ? [`  emulator ${emulator.name}: ${emulator.url}`] : [])],
       };
     }
   }

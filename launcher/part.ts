@@ -9,6 +9,7 @@ import {
   type Env,
   type Logger,
   type SharedState,
+  type SubgraphName,
 } from '../platform/index.js';
 import type { SubgraphServer, SubgraphTelemetry } from '../subgraphs/kit/index.js';
 
@@ -72,6 +73,11 @@ export function unpaced(
 /** A started subgraph (not yet listening) and the emulator started for it, if no real vendor is configured. */
 export type StartedPart<E extends Emulator = Emulator> = {
   server: SubgraphServer;
+  /**
+   * The companion subgraphs it serves too (platform/topology.ts `part`), not yet listening: each listens on its
+   * own port and closes before `server`, which owns what they share (the vendor client).
+   */
+  companions?: Partial<Record<SubgraphName, SubgraphServer>>;
   emulator?: E;
   /** Releases what the part opened for itself besides server and emulator (a database), after the server closed. */
   close?: () => Promise<void>;

@@ -10,7 +10,8 @@ import type { Emulator } from '../emulators/shared/server.js';
 import type { StripeEmulator } from '../emulators/stripe/index.js';
 import { createGateway, readGatewayConfig } from '../gateway/index.js';
 import {
-  SUBGRAPHS,
+  SUBGRAPH_PARTS,
+  companionsOf,
   createLogger,
   createSharedState,
   env,
@@ -83,7 +84,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const subgraphUrls: Record<string, string> = {};
     /** Parts that start work through the gateway once it listens (StartedPart.connect). */
     const connecting: Array<NonNullable<StartedPart['connect']>> = [];
-    for (const { name, port } of SUBGRAPHS) {
+    for (const { name, port } of SUBGRAPH_PARTS) {
       const startPart = PARTS[name];
       const telemetry = await telemetryFor(name);
       closers.push(() => telemetry.shutdown());
@@ -107,6 +108,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
       subgraphUrls[name] = await server.listen(ephemeral ? 0 : port);
       closers.push(() => server.close());
+      // After the part's own closer, so companions drain first (closers run newest first).
+      for (const companion of companionsOf(name)) {
+        const companionServer = started.companions?.[companion.name];
+        if (!companionServer) throw new Error(`part ${name} did not start its companion subgraph ${companion.name}`);
+        subgraphUrls[companion.name] = await companionServer.listen(ephemeral ? 0 : companion.port);
+        closers.push(() => companionServer.close());
+      }
     }
 
     // The event pipeline: webhooks into the log, workers applying them.

@@ -15,7 +15,15 @@ export {
   DEFAULT_MEMORY_CACHE_MB,
 } from './state.js';
 export { PURGE_CHANNEL, encodePurge, decodePurge, type PurgeMessage } from './purge.js';
-export { SUBGRAPHS, defaultSubgraphUrl, type SubgraphName } from './topology.js';
+export {
+  SUBGRAPHS,
+  SUBGRAPH_PARTS,
+  companionsOf,
+  defaultSubgraphUrl,
+  subgraphFolder,
+  type PartName,
+  type SubgraphName,
+} from './topology.js';
 export { DEADLINE_HEADER } from './deadline.js';
 export {
   createTelemetry,

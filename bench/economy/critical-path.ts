@@ -9,16 +9,19 @@ import type { LoggedRequest } from '../../emulators/shared/server.js';
 export type VendorCall = Pick<LoggedRequest, 'method' | 'path' | 'at' | 'durationMs'> & { vendor: string };
 
 /**
- * Groups calls into waves: a call that starts after every earlier call has ended begins a new wave (it could
- * not have overlapped them); a call starting while one is still running joins the running wave.
+ * Groups calls into waves by how deep each sits in a chain: a call's wave is one after the latest wave of any
+ * call that had ended before it started (it could have waited for that one), else the first. So the number of
+ * waves is the longest run of calls each starting after the previous ended: the request's serial steps. A slow
+ * call that nothing waits for (an analytics export) does not merge the next step of another chain into its wave.
  */
 export function toWaves(calls: readonly VendorCall[]): VendorCall[][] {
   const waves: VendorCall[][] = [];
-  let busyUntil = -Infinity;
+  const placed: Array<{ call: VendorCall; wave: number }> = [];
   for (const call of [...calls].sort((x, y) => x.at - y.at)) {
-    if (call.at >= busyUntil) waves.push([]);
-    waves[waves.length - 1]!.push(call);
-    busyUntil = Math.max(busyUntil, call.at + call.durationMs);
+    const after = placed.filter((earlier) => earlier.call.at + earlier.call.durationMs <= call.at);
+    const wave = Math.max(-1, ...after.map((earlier) => earlier.wave)) + 1;
+    placed.push({ call, wave });
+    (waves[wave] ??= []).push(call);
   }
   return waves;
 }
@@ -50,8 +53,8 @@ export function describeWaves(waves: readonly VendorCall[][]): string {
  * How many waves each economy operation needs at least, and why: the longest chain of vendor calls where each
  * needs an id only the previous one returns, with the vendors' APIs as they are (VENDORS.md). `plan` is the
  * fewest waves a federated plan allows: the gateway sends an entity fetch only once the whole fetch it depends
- * on has answered, so a subgraph's own chain and the chains after it add up. `left` says what stands between
- * the measured waves and the floor.
+ * on has answered, so a subgraph's own chain and the chains after it add up (why the CRM's relations are a
+ * subgraph of their own, crm-relations). `left` says what stands between the measured waves and the floor.
  */
 export const FLOORS: Record<string, { floor: number; plan: number; chain: string; left: string }> = {
   BillingReport: {
@@ -64,23 +67,22 @@ export const FLOORS: Record<string, { floor: number; plan: number; chain: string
   },
   Customer360: {
     floor: 3,
-    plan: 5,
+    plan: 3,
     chain:
       'HubSpot contact (its company and deal ids inline) → company (its contact ids inline) → those contacts; ' +
       'contact → Stripe customer search → invoice and payment-intent searches; contact → ERP orders (lines inline) → items',
     left:
-      "the gateway's plan: the ERP, Stripe and Mixpanel fetches need only the contact's email and ERP number " +
-      '(wave 1) but wait for the whole CRM fetch, whose company chain takes waves 2 and 3; two waves that are not ' +
-      'data dependencies, which only a plan that splits the CRM fetch (or streams its keys) would remove.',
+      "none: the company and deals are crm-relations' fetch, which runs beside ERP, Stripe and Mixpanel once the " +
+      "contact has answered (its association ids come with the contact), so HubSpot's chain and the others overlap.",
   },
   Dashboard: {
     floor: 2,
-    plan: 3,
+    plan: 2,
     chain:
       'HubSpot contact list (company and deal ids inline) → companies and deals batch reads, ERP orders, Stripe ' +
       'customers, Mixpanel export, all keyed by what the list returned; the trend and funnel export runs in wave 1',
     left:
-      "the gateway's plan: the ERP, Stripe and Mixpanel fetches wait for the CRM fetch's companies and deals reads " +
-      '(wave 2), which they do not need: one wave that is not a data dependency.',
+      "none: the companies and deals batch reads are crm-relations' fetch, beside the ERP, Stripe and Mixpanel " +
+      'fetches after the list.',
   },
 };

@@ -236,7 +236,7 @@ const lines = [
   '',
   `Caches and deduplication off, every vendor call delayed by ${vendorLatencyMs} ms in the emulators (a vendor\'s round trip); the median of`,
   'three requests per operation after one unmeasured. Wall time at the caller ÷ the slowest single vendor call in the same request',
-  '(goal ≤ 1.3). Waves: groups of vendor calls that ran one after another (a call starting after every earlier one had ended begins a new wave).',
+  '(goal ≤ 1.3). Waves: the serial steps of vendor calls (a call is one wave after the latest call that had ended before it started).',
   'Floor: the fewest waves the data dependencies allow (the longest chain of calls where each needs an id only the one before returns),',
   "with the vendors' APIs as they are; with every call as slow as the slowest, wall ÷ slowest cannot go below it. Plan floor: the fewest",
   'waves a federated plan allows, where an entity fetch waits for the whole fetch it depends on. The whole stack runs in one process here,',

@@ -6,7 +6,7 @@ import { moneyFromDecimal, type Money } from '../kit/index.js';
 import type { DealStage } from './__generated__/resolvers.js';
 import type { HubSpotObject } from './wire.js';
 
-/** The Customer fields the CRM resolves from the contact itself; company and deals are resolved by loaders. */
+/** The Customer fields the CRM resolves from the contact itself; company and deals are crm-relations' (relations.ts). */
 export type CustomerModel = {
   __typename: 'Customer';
   id: string;
@@ -22,6 +22,19 @@ export type CustomerModel = {
   createdAt: string;
   updatedAt: string;
 };
+
+/**
+ * A Customer in crm-relations: the full profile when a relation read the contact (a company's customers), or
+ * only the key and the association ids `@requires` brings from `crm` (an entity fetch for company or deals).
+ * `undefined` is "not read here", never "empty": a profile field the vendor left empty is `null`.
+ */
+export type RelatedCustomerModel = Pick<CustomerModel, '__typename' | 'id'> &
+  Partial<CustomerModel> & {
+    /** The primary company's id (null: no company), when `crm` sent it. */
+    companyId?: string | null;
+    /** The associated deals' ids in HubSpot's order, when `crm` sent them. */
+    dealIds?: readonly string[];
+  };
 
 export type CompanyModel = {
   __typename: 'Company';

@@ -1,19 +1,9 @@
-import {
-  BadUserInputError,
-  NotFoundError,
-  connectionFromArray,
-  readPageArgs,
-  required as requiredOf,
-  validInput,
-  scalarResolvers,
-  toConnection,
-  type Connection,
-} from '../kit/index.js';
+import { BadUserInputError, readPageArgs, validInput, scalarResolvers, toConnection, type Connection } from '../kit/index.js';
 import type { Resolvers } from './__generated__/resolvers.js';
 import { DEFAULT_ASSOCIATION, type CrmObjectType } from './client.js';
 import type { Context } from './context.js';
-import type { Associated } from './loaders.js';
 import { contactInput, toContactProperties } from './input.js';
+import { companyAndDealResolvers, companyIdOf, dealIdsOf, required } from './relations.js';
 import { toCompany, toCustomer, toDeal, toStageId } from './mapping.js';
 import { toContactSearch, type SearchFilter } from './search.js';
 import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotObject } from './wire.js';
@@ -22,9 +12,6 @@ import { COMPANY_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubSpotOb
 const MAX_PAGE = 100;
 /** HubSpot's batch endpoints take at most 100 inputs. */
 const MAX_BATCH = 100;
-
-/** Loads one entity or raises NOT_FOUND naming HubSpot. */
-const required = <T>(value: Promise<T | null>, typename: string, key: string): Promise<T> => requiredOf(value, typename, key, 'hubspot');
 
 /** A page of a list or search as a connection; the rows are primed so nested lookups cost nothing. */
 async function listObjects<Node>(
@@ -48,29 +35,6 @@ async function listObjects<Node>(
   loaders.primeAssociations(type, page.associations);
   return toConnection(request, page.results, page.next, toNode, null);
 }
-
-/** A page over associated ids, loading only that page's objects (one batch read). */
-async function associatedPage<Node>(
-  associated: Associated,
-  args: { first?: number | null; after?: string | null },
-  load: (ids: string[]) => Promise<Array<HubSpotObject | null | Error>>,
-  toNode: (row: HubSpotObject) => Node,
-): Promise<Connection<Node>> {
-  const page = connectionFromArray(associated, args, (entry) => entry.id);
-  const rows = await load(page.nodes);
-  const nodes = new Map<string, Node>();
-  rows.forEach((row) => {
-    if (row && !(row instanceof Error)) nodes.set(row.id, toNode(row));
-  });
-  // An association to an object that is gone (archived meanwhile) is left out rather than failing the list.
-  const edges = page.edges.flatMap((edge) => {
-    const node = nodes.get(edge.node);
-    return node ? [{ cursor: edge.cursor, node }] : [];
-  });
-  return { ...page, edges, nodes: edges.map((edge) => edge.node) };
-}
-
-const primaryOf = (associated: Associated): string | undefined => (associated.find((entry) => entry.primary) ?? associated[0])?.id;
 
 export function createResolvers(defaultCurrency: string): Resolvers {
   const deal = (row: HubSpotObject) => toDeal(row, defaultCurrency);
@@ -178,39 +142,10 @@ export function createResolvers(defaultCurrency: string): Resolvers {
               : await loaders.contactByErpNumber.load(reference.erpCustomerNumber ?? '');
         return row ? toCustomer(row) : null;
       },
-      company: async (customer, _, { loaders }) => {
-        const companyId = primaryOf(await loaders.contactCompanies.load(customer.id));
-        const row = companyId ? await loaders.company.load(companyId) : null;
-        return row ? toCompany(row) : null;
-      },
-      deals: async (customer, args, { loaders }) =>
-        associatedPage(await loaders.contactDeals.load(customer.id), args, (ids) => loaders.deal.loadMany(ids), deal),
+      // What crm-relations requires for Customer.company and Customer.deals: the contact read brought them inline.
+      companyId: (customer, _, { loaders }) => companyIdOf(customer.id, loaders),
+      dealIds: (customer, _, { loaders }) => dealIdsOf(customer.id, loaders),
     },
-    Company: {
-      __resolveReference: async (reference, { loaders }) => {
-        const row = await loaders.company.load(reference.id);
-        return row ? toCompany(row) : null;
-      },
-      customers: async (company, args, { loaders }) =>
-        associatedPage(await loaders.companyContacts.load(company.id), args, (ids) => loaders.contact.loadMany(ids), toCustomer),
-      deals: async (company, args, { loaders }) =>
-        associatedPage(await loaders.companyDeals.load(company.id), args, (ids) => loaders.deal.loadMany(ids), deal),
-    },
-    Deal: {
-      __resolveReference: async (reference, { loaders }) => {
-        const row = await loaders.deal.load(reference.id);
-        return row ? deal(row) : null;
-      },
-      company: async (parent, _, { loaders }) => {
-        const companyId = primaryOf(await loaders.dealCompanies.load(parent.id));
-        const row = companyId ? await loaders.company.load(companyId) : null;
-        return row ? toCompany(row) : null;
-      },
-      customers: async (parent, _, { loaders }) => {
-        const associated = await loaders.dealContacts.load(parent.id);
-        const rows = await loaders.contact.loadMany(associated.map((entry) => entry.id));
-        return rows.flatMap((row) => (row && !(row instanceof Error) ? [toCustomer(row)] : []));
-      },
-    },
+    ...companyAndDealResolvers(defaultCurrency),
   };
 }

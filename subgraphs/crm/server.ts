@@ -3,6 +3,7 @@ import { createSubgraphServer, type SubgraphRuntime, type SubgraphServer, type S
 import { createCrmClient } from './client.js';
 import type { CrmConfig, HubSpotAuth } from './config.js';
 import { createLoaders } from './loaders.js';
+import { createRelationResolvers } from './relations.js';
 import { createResolvers } from './resolvers.js';
 
 export type CrmSubgraphOptions = {
@@ -15,14 +16,23 @@ export type CrmSubgraphOptions = {
   state?: SharedState;
   /** Entity cache and batching switches; default both on. */
   runtime?: SubgraphRuntime;
-  /** Metrics and traces; default none. */
+  /** Metrics and traces; default none. crm-relations reports into the same (`companion`): one client, one part. */
   telemetry?: SubgraphTelemetry;
   /** Who may read /metrics; default open (development without ADMIN_TOKEN). */
   admin?: AdminConfig;
 };
 
-/** The CRM subgraph over HubSpot: build it, then `listen()`. */
-export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<SubgraphServer> {
+export type CrmSubgraphs = {
+  crm: SubgraphServer;
+  /** `crm-relations` (schema/crm-relations.graphql, relations.ts): close it before `crm`, which closes the client. */
+  relations: SubgraphServer;
+};
+
+/**
+ * The CRM subgraphs over HubSpot: `crm` and `crm-relations`, over one client (one call policy, one quota, one
+ * breaker: HubSpot is one vendor however many subgraphs ask it). Build them, then `listen()` each.
+ */
+export async function createCrmSubgraphs(options: CrmSubgraphOptions): Promise<CrmSubgraphs> {
   const log = options.log.child({ subgraph: 'crm' });
   const { baseUrl, auth, policy, quota } = options.config;
   const redis = options.state?.redis;
@@ -36,15 +46,24 @@ export async function createCrmSubgraph(options: CrmSubgraphOptions): Promise<Su
     log,
     now: options.now,
   });
-  return createSubgraphServer({
+  const shared = { createLoaders, state: options.state, runtime: options.runtime, admin: options.admin };
+  const crm = await createSubgraphServer({
+    ...shared,
     name: 'crm',
     resolvers: createResolvers(options.config.defaultCurrency),
     client,
-    createLoaders,
     log,
-    state: options.state,
-    runtime: options.runtime,
     telemetry: options.telemetry,
-    admin: options.admin,
   });
+  const relations = await createSubgraphServer({
+    ...shared,
+    name: 'crm-relations',
+    resolvers: createRelationResolvers(options.config.defaultCurrency),
+    // crm's client: crm reports HubSpot's health and closes it, after both servers have drained.
+    client,
+    clientOwner: 'crm',
+    log: options.log.child({ subgraph: 'crm-relations' }),
+    telemetry: options.telemetry?.companion('crm-relations'),
+  });
+  return { crm, relations };
 }

@@ -55,6 +55,11 @@ export type SubgraphServerOptions<Client extends VendorClient<Client>, Loaders> 
   resolvers: Record<string, unknown>;
   /** The vendor client, shared by every request. */
   client: Client;
+  /**
+   * The subgraph of the same part whose client this is (`crm` for `crm-relations`): that one reports the
+   * upstream's health and closes the client; this one lists no upstream of its own. Default: its own client.
+   */
+  clientOwner?: string;
   /** Makes the per-request DataLoader set over the client; called once per request. */
   createLoaders: (client: Client, tools: LoaderTools) => Loaders;
   log: Logger;
@@ -180,10 +185,11 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
   });
   // What the gateway's /health/upstreams collects: breaker, recent latency and errors, quota left.
   app.get('/health/upstreams', (_req, res) => {
-    res.json({ subgraph: options.name, upstreams: [{ ...options.client.upstreamState(), ...telemetry?.recent() }] });
+    if (options.clientOwner) res.json({ subgraph: options.name, upstreams: [], upstreamsOf: options.clientOwner });
+    else res.json({ subgraph: options.name, upstreams: [{ ...options.client.upstreamState(), ...telemetry?.recent() }] });
   });
   if (telemetry) {
-    telemetry.watchUpstream(() => options.client.upstreamState());
+    if (!options.clientOwner) telemetry.watchUpstream(() => options.client.upstreamState());
     app.get('/metrics', adminOnly(options.admin ?? { token: undefined, production: false }), metricsRoute(telemetry.telemetry.registry));
   }
   options.routes?.(app);
@@ -216,7 +222,7 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
       // apollo.stop() drains through the plugin: stops accepting, waits for in-flight requests, closes.
       await apollo.stop();
       await entityCache.close();
-      await options.client.close();
+      if (!options.clientOwner) await options.client.close();
       if (listening && httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };

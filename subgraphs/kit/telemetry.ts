@@ -23,6 +23,12 @@ export type SubgraphTelemetry = {
   entityLookup(lookup: { typename: string; keys: number; hits: number }): void;
   /** Express middleware before Apollo: one server span per request, a child of the gateway's traceparent. */
   readonly requests: RequestHandler | undefined;
+  /**
+   * The same telemetry for another subgraph its part serves over the same vendor client (`crm-relations`): one
+   * registry, tracer and call observer, so its vendor calls nest under its own request spans; batches and
+   * request spans named for it. Its server names this one's subgraph as the client's owner (which watches it).
+   */
+  companion(subgraph: string): SubgraphTelemetry;
   /** What /health/upstreams adds for the status page: last failed calls, attempts over time, entity cache counts. */
   recent(): {
     lastErrors: RecentError[];
@@ -175,7 +181,50 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
     },
   };
 
-  return {
+  /** A DataLoader batch function observed for one subgraph of the part. */
+  const batchOf =
+    (name: string) =>
+    <V>(typename: string, batch: BatchFn<V>): BatchFn<V> => {
+      return async (keys) => {
+        batchSize.observe({ subgraph: name, type: typename }, keys.length);
+        if (!tracing) return batch(keys);
+        const span = tracing.startSpan(`dataloader ${typename}`, {
+          attributes: { 'interchange.dataloader.type': typename, 'interchange.dataloader.batch_size': keys.length },
+        });
+        try {
+          return await tracing.run(trace.setSpan(tracing.active(), span), () => batch(keys));
+        } catch (error) {
+          failSpan(span, error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      };
+    };
+  /** One server span per request of one subgraph of the part, a child of the gateway's traceparent. */
+  const requestsOf = (name: string): RequestHandler | undefined =>
+    tracing
+      ? (req, res, next) => {
+          const body = req.body as { operationName?: unknown } | undefined;
+          const operation = typeof body?.operationName === 'string' ? body.operationName : undefined;
+          const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+          const span = tracing.startSpan(
+            `subgraph ${name}${operation ? ` ${operation}` : ''}`,
+            {
+              kind: SpanKind.SERVER,
+              attributes: { 'interchange.subgraph': name, ...(operation ? { 'graphql.operation.name': operation } : {}) },
+            },
+            tracing.extract({ traceparent: header('traceparent'), tracestate: header('tracestate') }),
+          );
+          res.once('finish', () => {
+            span.setAttribute('http.response.status_code', res.statusCode);
+            if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+            span.end();
+          });
+          tracing.run(trace.setSpan(ROOT_CONTEXT, span), next);
+        }
+      : undefined;
+  const own: SubgraphTelemetry = {
     telemetry,
     observer,
     watchUpstream(state) {
@@ -231,23 +280,7 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
         },
       });
     },
-    batch(typename, batch) {
-      return async (keys) => {
-        batchSize.observe({ subgraph, type: typename }, keys.length);
-        if (!tracing) return batch(keys);
-        const span = tracing.startSpan(`dataloader ${typename}`, {
-          attributes: { 'interchange.dataloader.type': typename, 'interchange.dataloader.batch_size': keys.length },
-        });
-        try {
-          return await tracing.run(trace.setSpan(tracing.active(), span), () => batch(keys));
-        } catch (error) {
-          failSpan(span, error);
-          throw error;
-        } finally {
-          span.end();
-        }
-      };
-    },
+    batch: batchOf(subgraph),
     entityLookup({ typename, keys, hits }) {
       entityCounts.hits += hits;
       entityCounts.misses += keys - hits;
@@ -266,26 +299,8 @@ export function createSubgraphTelemetry(telemetry: Telemetry, subgraph: string, 
       lastAttempts: series.recentErrorRate(),
       entityCache: { ...entityCounts },
     }),
-    requests: tracing
-      ? (req, res, next) => {
-          const body = req.body as { operationName?: unknown } | undefined;
-          const operation = typeof body?.operationName === 'string' ? body.operationName : undefined;
-          const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
-          const span = tracing.startSpan(
-            `subgraph ${subgraph}${operation ? ` ${operation}` : ''}`,
-            {
-              kind: SpanKind.SERVER,
-              attributes: { 'interchange.subgraph': subgraph, ...(operation ? { 'graphql.operation.name': operation } : {}) },
-            },
-            tracing.extract({ traceparent: header('traceparent'), tracestate: header('tracestate') }),
-          );
-          res.once('finish', () => {
-            span.setAttribute('http.response.status_code', res.statusCode);
-            if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-            span.end();
-          });
-          tracing.run(trace.setSpan(ROOT_CONTEXT, span), next);
-        }
-      : undefined,
+    requests: requestsOf(subgraph),
+    companion: (name) => ({ ...own, batch: batchOf(name), requests: requestsOf(name) }),
   };
+  return own;
 }

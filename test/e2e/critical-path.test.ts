@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOORS, describeWaves, toWaves, type VendorCall } from '../../bench/economy/critical-path.js';
+import { FLOORS, describeCall, describeWaves, toWaves, type VendorCall } from '../../bench/economy/critical-path.js';
 import { loadEconomyOperations, writeFrontendRegistry } from '../../bench/economy/operations.js';
 import { startTestStack, type TestStack } from '../kit/stack.js';
 
@@ -61,15 +61,18 @@ describe('the critical path of a cold request', () => {
     });
   }
 
-  it('starts the Customer360 fetches of ERP, Stripe and Mixpanel together, once the CRM fetch has answered', async () => {
+  it('starts the Customer360 fetches of ERP, Stripe, Mixpanel and the CRM relations together, once the contact has answered', async () => {
     const customer360 = loadEconomyOperations().find((operation) => operation.name === 'Customer360')!;
     for (const emulator of Object.values(stack.emulators)) emulator?.requests.clear();
     await stack.query(customer360.query, customer360.variables, { 'x-api-key': API_KEY });
     const waves = toWaves(vendorCalls());
-    // Waves 1-3 are HubSpot's chain (contact, its company, the company's contacts); wave 4 the first call of
-    // every other vendor, in parallel; wave 5 what needs wave 4's ids (Stripe's customer id, the order lines).
-    expect(waves.slice(0, 3).map((wave) => wave.map((call) => call.vendor))).toEqual([['hubspot'], ['hubspot'], ['hubspot']]);
-    expect(new Set(waves[3]!.map((call) => call.vendor))).toEqual(new Set(['erp-soap', 'stripe', 'mixpanel']));
-    expect(new Set(waves[4]!.map((call) => call.vendor))).toEqual(new Set(['erp-soap', 'stripe']));
+    // Wave 1 is the contact alone; wave 2 the first call of every chain, in parallel: crm-relations' company read
+    // beside ERP, Stripe and Mixpanel; wave 3 what needs wave 2's ids (the company's contacts, Stripe's customer
+    // id, the order lines).
+    expect({ waves: waves.length, path: describeWaves(waves) }).toMatchObject({ waves: 3 });
+    expect(waves[0]!.map((call) => describeCall(call))).toEqual(['hubspot contacts read']);
+    expect(new Set(waves[1]!.map((call) => call.vendor))).toEqual(new Set(['hubspot', 'erp-soap', 'stripe', 'mixpanel']));
+    expect(waves[1]!.filter((call) => call.vendor === 'hubspot').map((call) => describeCall(call))).toEqual(['hubspot companies read']);
+    expect(new Set(waves[2]!.map((call) => call.vendor))).toEqual(new Set(['hubspot', 'erp-soap', 'stripe']));
   });
 });

@@ -59,11 +59,13 @@ describe('GET /metrics', () => {
     expect(increments(before.gateway, after.gateway, 'interchange_cache_lookups_total')).toEqual({ '{cache="response",result="miss"}': 1 });
     expect(increments(before.gateway, after.gateway, 'interchange_subgraph_fetches_total')).toEqual({
       '{outcome="ok",subgraph="crm"}': 1,
+      // The company: crm-relations, served by the crm part over its client (its metrics are the crm part's).
+      '{outcome="ok",subgraph="crm-relations"}': 1,
       '{outcome="ok",subgraph="payments"}': 1,
     });
 
-    // HubSpot: the contact by email with its associations inline, then its company by id (through the entity
-    // cache, a miss): two single-object reads.
+    // HubSpot: the contact by email with its associations inline, then its company by id in crm-relations
+    // (through the entity cache, a miss; counted by the crm part, whose client it is): two single-object reads.
     expect(increments(before.crm, after.crm, 'interchange_vendor_requests_total')).toEqual({
       '{endpoint="read",status="ok",vendor="hubspot"}': 2,
     });

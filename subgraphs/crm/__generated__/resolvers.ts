@@ -110,11 +110,12 @@ export type CreateCustomerInput = {
 export type Customer = {
   __typename?: 'Customer';
   city?: Maybe<Scalars['String']['output']>;
-  /** The company the customer works for (the primary association). */
-  company?: Maybe<Company>;
+  /** The primary associated company's id, from the contact read itself: what crm-relations needs for `company`. */
+  companyId?: Maybe<Scalars['ID']['output']>;
   country?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
-  deals: DealConnection;
+  /** The associated deals' ids, from the contact read itself: what crm-relations needs for `deals`. */
+  dealIds: Array<Scalars['ID']['output']>;
   /** First and last name joined, or the email when both are empty. */
   displayName: Scalars['String']['output'];
   email?: Maybe<Scalars['EmailAddress']['output']>;
@@ -127,16 +128,6 @@ export type Customer = {
   lastName?: Maybe<Scalars['String']['output']>;
   phone?: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
-};
-
-
-/**
- * A person the company does business with. One federated entity: the CRM owns the profile; billing, activity
- * and orders come from the other systems, joined by email or by the ERP customer number.
- */
-export type CustomerDealsArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type CustomerConnection = {
@@ -586,10 +577,10 @@ export interface CurrencyScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  company?: Resolver<Maybe<ResolversTypes['Company']>, ParentType, ContextType>;
+  companyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<CustomerDealsArgs, 'first'>>;
+  dealIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   erpCustomerNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
