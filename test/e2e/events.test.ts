@@ -166,8 +166,17 @@ describe('the public webhook endpoints', () => {
 describe('the pipeline on /metrics and /status', () => {
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   it("reports the log's counts, backlog and refusals as the admin routes do, and redrives from the page", async () => {
-    const stats = await admin<{ counts: Record<string, number>; rejections: Record<string, Record<string, number>> }>('/stats');
-    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`, { headers: auth })).text();
+    // The log is live (late deliveries, the workers): read both until they agree, as one scrape and one stats call
+    // taken at the same moment would.
+    const agreeing = (stats: { counts: Record<string, number> }, metrics: string) =>
+      Object.entries(stats.counts).every(([status, count]) => metrics.includes(`interchange_events{status="${status}"} ${count}`));
+    const { stats, metrics } = await eventually(
+      async () => ({
+        stats: await admin<{ counts: Record<string, number>; rejections: Record<string, Record<string, number>> }>('/stats'),
+        metrics: await (await fetch(`${stack.gatewayUrl}/metrics`, { headers: auth })).text(),
+      }),
+      ({ stats, metrics }) => agreeing(stats, metrics),
+    );
     for (const [status, count] of Object.entries(stats.counts))
       expect(metrics).toContain(`interchange_events{status="${status}"} ${count}`);
     const total = Object.values(stats.counts).reduce((sum, count) => sum + count, 0);
