@@ -103,6 +103,8 @@ describe.skipIf(!reachable)('a saga interrupted by SIGKILL', () => {
     });
     const email = `killed-${randomUUID().slice(0, 8)}@example.com`;
     const key = randomUUID();
+    // Keys are held per caller: the saga row keeps the caller with the key.
+    const storedKey = `user:ops ${key}`;
     const send = (gatewayUrl: string) =>
       fetch(`${gatewayUrl}/graphql`, {
         method: 'POST',
@@ -123,12 +125,12 @@ describe.skipIf(!reachable)('a saga interrupted by SIGKILL', () => {
     await first.run.exited;
     expect(await cutOff).toBeInstanceOf(Error);
     erpEmulator.faults.clear();
-    const { rows: before } = await sql.query(`SELECT status FROM ${schema}.sagas WHERE idempotency_key = $1`, [key]);
+    const { rows: before } = await sql.query(`SELECT status FROM ${schema}.sagas WHERE idempotency_key = $1`, [storedKey]);
     expect(before).toEqual([{ status: 'running' }]);
 
     const second = await startChild();
     const status = await waitFor(async () => {
-      const { rows } = await sql.query(`SELECT status FROM ${schema}.sagas WHERE idempotency_key = $1`, [key]);
+      const { rows } = await sql.query(`SELECT status FROM ${schema}.sagas WHERE idempotency_key = $1`, [storedKey]);
       const current = rows[0]?.status as string | undefined;
       return current === 'completed' || current === 'failed' ? current : undefined;
     }, 'the saga to finish in the second process');
