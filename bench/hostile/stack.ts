@@ -5,7 +5,10 @@
  * on `close`. Run the parent with `--profile` to have this process write a V8 CPU profile (node --cpu-prof).
  */
 import { startStack } from '../../launcher/stack.js';
-import { createLogger, type Env } from '../../platform/index.js';
+import { applyHeapGrowth, createLogger, type Env } from '../../platform/index.js';
+
+// As `npm start` does (launcher/main.ts): the heap kept near what is alive, so RSS measures the stack, not V8's slack.
+applyHeapGrowth();
 
 type Message = 'usage' | 'close';
 
