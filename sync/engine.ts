@@ -431,17 +431,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       // A change in a system that does not own the field: our own write coming back, or a conflict.
       const reported = job.values[field];
       if (await isEcho(job.system, contactId, field, reported)) {
-        counters.echoes++;
-        await record(db, {
-          contactId,
-          field,
-          system: job.system,
-          kind: 'echo',
-          winner: 'interchange',
-          value: reported,
-          reason: `Interchange wrote this value to ${job.system}; its event came back and is not propagated`,
-          eventId: job.eventId,
-        });
+        await recordEcho(job, contactId, field, reported);
         continue;
       }
       // The gateway joins Stripe by the contact's email: after a change of email in Stripe the join finds no
@@ -516,20 +506,23 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const fields = job.fields.filter((field) => ruleOf.has(field));
     if (fields.length === 0 || fields.some((field) => ruleOf.get(field)!.owner === job.system)) return false;
     for (const field of fields) if (!(await isEcho(job.system, contactId, field, job.values[field]))) return false;
-    for (const field of fields) {
-      counters.echoes++;
-      await record(db, {
-        contactId,
-        field,
-        system: job.system,
-        kind: 'echo',
-        winner: 'interchange',
-        value: job.values[field],
-        reason: `Interchange wrote this value to ${job.system}; its event came back and is not propagated`,
-        eventId: job.eventId,
-      });
-    }
+    for (const field of fields) await recordEcho(job, contactId, field, job.values[field]);
     return true;
+  }
+
+  /** One of our own writes came back from the system it was written to: counted and recorded, not propagated. */
+  async function recordEcho(job: PropagateJob, contactId: string, field: string, value: string | null | undefined): Promise<void> {
+    counters.echoes++;
+    await record(db, {
+      contactId,
+      field,
+      system: job.system,
+      kind: 'echo',
+      winner: 'interchange',
+      value,
+      reason: `Interchange wrote this value to ${job.system}; its event came back and is not propagated`,
+      eventId: job.eventId,
+    });
   }
 
   /**
