@@ -5,7 +5,6 @@
  */
 import express from 'express';
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,17 +12,12 @@ import { createEventPipeline, eventRoutes } from '../../events/index.js';
 import { createLogger, createMemoryState, openDatabase, readDatabaseConfig, type Database } from '../../platform/index.js';
 import { createHubSpotAdapter } from '../../subgraphs/crm/webhooks.js';
 import { createStripeAdapter } from '../../subgraphs/payments/webhooks.js';
+import { startProfile } from './profile.js';
 import { BENCH_SECRETS } from './secrets.js';
 
 const mode = process.argv[2] ?? 'all';
 // BENCH_PROFILE_DIR=<dir>: a CPU profile of this process, written there when it is stopped (SIGTERM).
-const profileDir = process.env.BENCH_PROFILE_DIR;
-const profiler = profileDir ? new Session() : undefined;
-if (profiler) {
-  profiler.connect();
-  await profiler.post('Profiler.enable');
-  await profiler.post('Profiler.start');
-}
+const profiler = await startProfile(mode);
 const log = createLogger({ name: `bench-${mode}`, level: 'warn' });
 const database = await openDatabase(readDatabaseConfig(process.env));
 
@@ -104,12 +98,8 @@ process.on('SIGTERM', () => {
       join(process.env.BENCH_SQL_STATS, `${mode}-${process.pid}.json`),
       JSON.stringify([...bySql].sort((a, b) => b[1].ms - a[1].ms)),
     );
-  (profiler
-    ? profiler
-        .post('Profiler.stop')
-        .then(({ profile }) => writeFileSync(join(profileDir!, `${mode}-${process.pid}.cpuprofile`), JSON.stringify(profile)))
-    : Promise.resolve()
-  )
+  profiler
+    .stop()
     .then(() => pipeline.close())
     .then(() => db.close())
     .then(

@@ -8,15 +8,13 @@
  * `GET /finish` answers once no delivery is held back or pending, with what the vendors saw (latencies, failed
  * attempts, the events they emitted, each entity's value in their stores): the truth the log is audited against.
  */
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { DeliveryAttempt, Deliverer } from '../../emulators/shared/delivery.js';
 import { createHubSpotEmulator } from '../../emulators/hubspot/index.js';
 import { createStripeEmulator } from '../../emulators/stripe/index.js';
+import { startProfile } from './profile.js';
 import { BENCH_SECRETS } from './secrets.js';
 
 const INGEST = process.env.BENCH_INGEST_URL ?? 'http://127.0.0.1:4800';
@@ -84,13 +82,7 @@ function track(deliverer: Deliverer, ids: (body: string) => string[], random: ()
 }
 
 // BENCH_PROFILE_DIR=<dir>: a CPU profile of this process, written there when it is stopped (SIGTERM).
-const profileDir = process.env.BENCH_PROFILE_DIR;
-const profiler = profileDir ? new Session() : undefined;
-if (profiler) {
-  profiler.connect();
-  await profiler.post('Profiler.enable');
-  await profiler.post('Profiler.start');
-}
+const profiler = await startProfile('vendors');
 
 const delivery = { retryScheduleMs: RETRY_SCHEDULE_MS, duplicateRate: 0.1, timeoutMs: 30_000 };
 const stripe = createStripeEmulator({ seedData: false, rateLimitPerSecond: 0, searchLagMs: 0, webhooks: delivery });
@@ -176,10 +168,7 @@ control.listen(0, '127.0.0.1', () => {
 });
 process.on('SIGTERM', () => {
   void (async () => {
-    if (profiler) {
-      const { profile } = await profiler.post('Profiler.stop');
-      writeFileSync(join(profileDir!, `vendors-${process.pid}.cpuprofile`), JSON.stringify(profile));
-    }
+    await profiler.stop();
     await Promise.all([stripe.close(), hubspot.close()]);
     process.exit(0);
   })();
