@@ -165,8 +165,11 @@ function checkShape(document: DocumentNode, limits: DocumentLimits): void {
 type Verdict = { refusal: Refusal } | { document: DocumentNode | undefined };
 /** Documents up to this many characters have their verdict remembered... */
 const CACHED_QUERY_CHARS = 20_000;
-/** ...up to this many characters of documents in all (a few MB with their syntax trees). */
-const VERDICT_CACHE_CHARS = 1_000_000;
+/**
+ * ...up to this many characters of documents in all. A syntax tree takes about 40 bytes of heap per character
+ * of its text (tokens, locations), so this is about 8 MB of heap, a few hundred typical operations.
+ */
+const VERDICT_CACHE_CHARS = 200_000;
 
 /**
  * The limits step: parses `body.query` under the token limit, checks the shape, then runs graphql-armor's

@@ -17,6 +17,8 @@ import {
   PURGE_CHANNEL,
   SIGNATURE_HEADER,
   adminOnly,
+  apolloCacheJsonBytes,
+  boundedDocumentStore,
   signRequest,
   createMemoryState,
   decodePurge,
@@ -80,6 +82,9 @@ export type Gateway = {
 };
 
 const SUPERGRAPH = new URL('../schema/supergraph.graphql', import.meta.url);
+/** Heap the gateway's parsed documents and its query plans may each take (platform/memory.ts). */
+const DOCUMENT_CACHE_MB = 8;
+const QUERY_PLAN_CACHE_MB = 8;
 
 /** Subgraph names and URLs as the supergraph declares them (join__Graph enum values). */
 export function supergraphSubgraphs(sdl: string): Array<{ name: string; url: string }> {
@@ -132,6 +137,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     supergraphSdl: supergraphSdl.replace(/, for: SECURITY\)/g, ')'),
     buildService: ({ name, url }) => new SubgraphDataSource({ url: urlByName.get(name) ?? url, fetcher, subgraphName: name }),
     logger: log.child({ part: 'apollo-gateway' }),
+    // Query plans are kept per distinct document; bounded like the document stores (platform/memory.ts).
+    experimental_approximateQueryPlanStoreMiB: apolloCacheJsonBytes(QUERY_PLAN_CACHE_MB) / 2 ** 20,
   });
 
   // With both off (the raw engine) the cache would only hash every request for nothing.
@@ -140,6 +147,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ? createResponseCache({ state, log, cache: config.responseCache, dedupe: config.dedupe })
       : undefined;
 
+  const documentStore = boundedDocumentStore(DOCUMENT_CACHE_MB);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -147,6 +155,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // The launcher owns SIGTERM/SIGINT and closes every part in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     cache: state.cache,
+    documentStore,
     formatError: maskErrors(log, development),
     includeStacktraceInErrorResponses: false,
     // No "Did you mean ...?" in production: suggestions reveal the schema that introspection hides.
@@ -316,7 +325,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await unsubscribe();
       await agent.close();
     },
-    sizes: () => ({ ...responseCache?.sizes() }),
+    sizes: () => ({ ...responseCache?.sizes(), parsedDocuments: documentStore.keys().length }),
   };
 }
 

@@ -158,7 +158,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const sizes = () => ({
       ...state.sizes?.(),
       ...gateway.sizes(),
-      ...Object.fromEntries(Object.values(emulators).map((emulator) => [`${emulator.name}RequestLog`, emulator.requests.entries.length])),
+      ...Object.fromEntries(
+        Object.values(emulators).flatMap((emulator) =>
+          Object.entries(emulator.sizes()).map(([store, size]) => [`${emulator.name}${store[0]!.toUpperCase()}${store.slice(1)}`, size]),
+        ),
+      ),
     });
     return { gatewayUrl, subgraphUrls, emulators: typed, events, sizes, close };
   } catch (error) {

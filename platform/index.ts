@@ -1,7 +1,7 @@
 // The platform's public face: what the gateway and the subgraphs both run on.
 export { ConfigError, readEnv, env, isSecretName, type Env } from './config.js';
 export { loadEnvFile } from './env-file.js';
-export { applyHeapGrowth } from './memory.js';
+export { apolloCacheJsonBytes, applyHeapGrowth, boundedDocumentStore } from './memory.js';
 export { createLogger, type Logger, type LoggerConfig } from './logger.js';
 export { ErrorCode, isDeliberateCode } from './errors.js';
 export {

@@ -1,4 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
 import { readEnv, type Env } from './config.js';
 
@@ -15,4 +17,24 @@ export function applyHeapGrowth(source: Env = process.env): number {
   const { HEAP_GROWTH_PERCENT } = readEnv({ HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(50) }, source);
   if (HEAP_GROWTH_PERCENT > 0) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWTH_PERCENT}`);
   return HEAP_GROWTH_PERCENT;
+}
+
+/**
+ * Apollo's caches of parsed documents (each server's document store) and of query plans size an entry by its
+ * JSON; in the heap a parsed document weighs about four times that (its tokens and locations: 67 KB for
+ * Customer360's 16 KB of JSON), and Apollo's default bound is 30 MiB of JSON per cache. Callers that send
+ * literals inline rather than variables make every request a new document, and then each of the embedded
+ * stack's seven servers filled its store towards ~120 MB (bench/reports/soak.md). Normal traffic repeats a few
+ * hundred documents at most, so each cache is bounded by the heap it may take instead.
+ */
+const HEAP_BYTES_PER_JSON_BYTE = 4;
+
+/** Apollo's `maxSize` (JSON bytes, as its size calculations count) for a cache that may take `heapMb` of heap. */
+export function apolloCacheJsonBytes(heapMb: number): number {
+  return Math.floor((heapMb * 2 ** 20) / HEAP_BYTES_PER_JSON_BYTE);
+}
+
+/** A server's store of parsed documents (Apollo Server's `documentStore`), bounded by the heap it may take. */
+export function boundedDocumentStore(heapMb: number): InMemoryLRUCache<DocumentNode> {
+  return new InMemoryLRUCache<DocumentNode>({ maxSize: apolloCacheJsonBytes(heapMb), sizeCalculation: InMemoryLRUCache.sizeCalculation });
 }

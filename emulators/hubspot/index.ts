@@ -12,11 +12,11 @@ import { propertyRoutes } from './routes/properties.js';
 import { searchRoutes } from './routes/search.js';
 import { createHubSpotWebhooks, type HubSpotWebhookOptions, type HubSpotWebhooks } from './webhooks.js';
 import { seedStore } from './seed.js';
-import type { CrmStore } from './store.js';
+import { DEFAULT_SEARCH_LAG_MS, type CrmStore } from './store.js';
 
 export { DEFAULT_SEED };
 export type { CrmStore, CrmObject } from './store.js';
-export { FIRST_IDS } from './store.js';
+export { DEFAULT_SEARCH_LAG_MS, FIRST_IDS } from './store.js';
 export { contactIdOf, companyIdOf } from './seed.js';
 export type { ObjectType } from './schema.js';
 export { SEARCH_CAPS } from './search-filter.js';
@@ -51,9 +51,6 @@ export type HubSpotEmulatorOptions = {
   webhooks?: HubSpotWebhookOptions;
 };
 
-/** The emulator's default search indexing lag. */
-export const DEFAULT_SEARCH_LAG_MS = 3_000;
-
 export type HubSpotEmulator = Emulator & {
   /** The app's webhook subscriptions and their deliveries. */
   readonly webhooks: HubSpotWebhooks;
@@ -71,7 +68,8 @@ export type HubSpotEmulator = Emulator & {
  */
 export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): HubSpotEmulator {
   const clock = options.clock ?? Date.now;
-  const store = seedStore(options.seed ?? DEFAULT_SEED);
+  const searchLagMs = options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS;
+  const store = seedStore(options.seed ?? DEFAULT_SEED, searchLagMs);
   const auth = new Authenticator(
     options.privateAppTokens ?? ['pat-emulator'],
     {
@@ -89,7 +87,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     },
     clock,
   );
-  const context: CrmContext = { store, clock, searchLagMs: options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS };
+  const context: CrmContext = { store, clock, searchLagMs };
 
   const { app, requests } = createEmulatorApp({
     name: 'hubspot',
@@ -149,7 +147,10 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   };
   app.use(errors);
 
-  const emulator = toEmulator('hubspot', app, requests);
+  const emulator = toEmulator('hubspot', app, requests, () => ({
+    searchVersions: store.versionCount(),
+    deliveryAttempts: webhooks.deliverer.attempts.length,
+  }));
   const close = emulator.close;
   return Object.assign(emulator, {
     store,

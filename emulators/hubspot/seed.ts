@@ -47,8 +47,8 @@ function seeded(
  * Every contact is associated with its company (primary); each company has 0–3 deals, each deal associated
  * with its company (primary) and with 1–2 of that company's contacts when it has any.
  */
-export function seedStore(seed: number): CrmStore {
-  const store = new CrmStore();
+export function seedStore(seed: number, searchLagMs?: number): CrmStore {
+  const store = new CrmStore(searchLagMs);
   // A stream of its own so HubSpot-only data (dates, deals) does not shift the shared people.
   const random = createRandom(seed * 104729 + 17);
   const companies = seedCompanies(seed);

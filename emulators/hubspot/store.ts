@@ -18,11 +18,17 @@ export type AssociationEdge = { toId: string; primary: boolean };
 /** Where each object type's ids start; ids are numeric strings, handed out in ascending order. */
 export const FIRST_IDS: Record<ObjectType, number> = { contacts: 1001, companies: 5001, deals: 9001 };
 
+/** The emulator's default search indexing lag. */
+export const DEFAULT_SEARCH_LAG_MS = 3_000;
+
 /**
  * The in-memory CRM of one emulator instance. Maps keep insertion order and ids only grow, so iterating a
  * type's map is iterating by id ascending, which is what makes list paging stable.
  */
 export class CrmStore {
+  /** @param searchLagMs how long a write takes to reach search: the versions older than that are dropped as writes come. */
+  constructor(private readonly searchLagMs = DEFAULT_SEARCH_LAG_MS) {}
+
   /** The portal's property definitions: HubSpot's standard ones and those created through the API. */
   readonly properties = new PropertyRegistry();
   private readonly objects: Record<ObjectType, Map<string, CrmObject>> = {
@@ -39,12 +45,31 @@ export class CrmStore {
    */
   private readonly versions = new Map<string, Array<{ at: number; object: CrmObject }>>();
 
-  /** Keeps a copy of the object as written at `now`, for search to find once it is indexed. */
+  /**
+   * Keeps a copy of the object as written at `now`, for search to find once it is indexed, and drops the
+   * versions search can no longer return (all but the newest one indexed by now), so an object written for
+   * hours keeps only the writes of the last searchLagMs and not every one.
+   */
   private remember(object: CrmObject, now: number): void {
     const key = `${object.type}:${object.id}`;
     const list = this.versions.get(key) ?? [];
     list.push({ at: now, object: structuredClone(object) });
     this.versions.set(key, list);
+    this.dropUnreachable(list, now - this.searchLagMs);
+  }
+
+  /** Drops the versions older than the newest one written by `indexedUpTo`: search shows that one from then on. */
+  private dropUnreachable(list: Array<{ at: number }>, indexedUpTo: number): void {
+    let newest = -1;
+    for (let i = 0; i < list.length && list[i]!.at <= indexedUpTo; i++) newest = i;
+    if (newest > 0) list.splice(0, newest);
+  }
+
+  /** How many written versions the store keeps for search, over every object (memory bounds). */
+  versionCount(): number {
+    let count = 0;
+    for (const list of this.versions.values()) count += list.length;
+    return count;
   }
 
   /**
@@ -55,11 +80,8 @@ export class CrmStore {
   indexed(object: CrmObject, indexedUpTo: number): CrmObject | undefined {
     const list = this.versions.get(`${object.type}:${object.id}`);
     if (!list) return object;
-    let newest = -1;
-    for (let i = 0; i < list.length && list[i]!.at <= indexedUpTo; i++) newest = i;
-    if (newest < 0) return undefined;
-    if (newest > 0) list.splice(0, newest);
-    return list[0]!.object;
+    this.dropUnreachable(list, indexedUpTo);
+    return list[0]!.at <= indexedUpTo ? list[0]!.object : undefined;
   }
 
   /** All objects of a type, id ascending, archived ones included. */

@@ -5,6 +5,7 @@
  */
 import { request as send } from 'undici';
 import { createRandom } from './random.js';
+import { REQUEST_LOG_LIMIT } from './server.js';
 
 export type DeliveryOptions = {
   /**
@@ -20,6 +21,8 @@ export type DeliveryOptions = {
   maxDelayMs?: number;
   /** Seed of the fault PRNG; default 7. */
   seed?: number;
+  /** How many of the latest attempts `attempts` keeps; default REQUEST_LOG_LIMIT, as the request log. */
+  attemptLimit?: number;
 };
 
 /** One attempt, as tests and `GET /_emulator/deliveries` see it. */
@@ -33,6 +36,7 @@ export type Deliverer = {
     body: (attempt: number) => string;
     headers: (body: string, attempt: number) => Record<string, string>;
   }): void;
+  /** The latest attempts, oldest first (at most `attemptLimit`: an emulator delivering for hours stays bounded). */
   readonly attempts: DeliveryAttempt[];
   /** Resolves when no delivery is pending (tests). */
   idle(): Promise<void>;
@@ -44,6 +48,7 @@ export function createDeliverer(options: DeliveryOptions = {}): Deliverer {
   const schedule = options.retryScheduleMs ?? [1_000, 5_000, 30_000, 120_000, 600_000];
   const random = createRandom(options.seed ?? 7);
   const attempts: DeliveryAttempt[] = [];
+  const attemptLimit = options.attemptLimit ?? REQUEST_LOG_LIMIT;
   const timers = new Set<NodeJS.Timeout>();
   let pending = 0;
   let closed = false;
@@ -83,6 +88,8 @@ export function createDeliverer(options: DeliveryOptions = {}): Deliverer {
       error = cause instanceof Error ? cause.message : String(cause);
     }
     attempts.push({ target: request.url, label: request.label, attempt: number, status, at: Date.now(), ...(error ? { error } : {}) });
+    // Trimmed a tenth at a time, as the request log is, so the copy is paid once per attemptLimit/10 attempts.
+    if (attempts.length > attemptLimit) attempts.splice(0, attempts.length - attemptLimit + Math.ceil(attemptLimit / 10));
     const ok = status >= 200 && status < 300;
     if (!ok && number <= schedule.length && !closed) {
       later(schedule[number - 1]!, () => void attempt(request, number + 1, duplicate));

@@ -67,6 +67,8 @@ export type Emulator = {
   /** The express app; exposed so a launcher can mount it or a test can call it in-process. */
   readonly app: Express;
   readonly requests: RequestLog;
+  /** Entries in the emulator's stores that grow with use and are bounded (request log, keys, versions): memory checks. */
+  sizes(): Record<string, number>;
   /** The injected faults (also `GET/PUT/DELETE /_emulator/faults`). */
   readonly faults: FaultController;
   /** Starts listening; port 0 (the default) picks a free port. Resolves to the base URL, without a trailing slash. */
@@ -154,7 +156,12 @@ export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; 
 }
 
 /** Wraps an app built with createEmulatorApp into the Emulator lifecycle. */
-export function toEmulator(name: string, app: Express, requests: RequestLog): Emulator {
+export function toEmulator(
+  name: string,
+  app: Express,
+  requests: RequestLog,
+  sizes: () => Record<string, number> = () => ({}),
+): Emulator {
   const faults = (app.locals[FAULTS_LOCAL] as FaultInjector | undefined) ?? createFaultInjector({ name });
   let server: Server | undefined;
   let baseUrl: string | undefined;
@@ -162,6 +169,7 @@ export function toEmulator(name: string, app: Express, requests: RequestLog): Em
     name,
     app,
     requests,
+    sizes: () => ({ requestLog: requests.entries.length, ...sizes() }),
     faults: { set: faults.set, clear: faults.clear, list: faults.list },
     get url() {
       if (!baseUrl) throw new Error(`the ${name} emulator is not listening yet`);

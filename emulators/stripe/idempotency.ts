@@ -4,6 +4,11 @@ import { invalidRequest, StripeApiError } from './errors.js';
 /** How long a key's first answer is replayed (Stripe prunes keys after 24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/**
+ * The most keys the emulator remembers at once. Stripe keeps every key for 24 hours; an emulator written to for
+ * hours at a busy rate would hold every answer of the day, so beyond this the oldest keys are forgotten first.
+ */
+export const MAX_IDEMPOTENCY_KEYS = 10_000;
 
 type Entry = { fingerprint: string; at: number; response?: { status: number; body: unknown } };
 
@@ -12,9 +17,17 @@ type Entry = { fingerprint: string; at: number; response?: { status: number; bod
  * the request changed state (a card decline) included.
  * Must run after the body parser: the parameters are part of what a key is bound to.
  */
-export function idempotency(clock: () => number): RequestHandler {
+export function idempotency(clock: () => number, maxKeys = MAX_IDEMPOTENCY_KEYS): RequestHandler & { size(): number } {
+  // In the order the keys were first used (a key used again after it expired moves to the end), so the
+  // oldest, expired or beyond maxKeys, are at the front.
   const entries = new Map<string, Entry>();
-  return (req, res, next) => {
+  const forgetOld = (now: number) => {
+    for (const [scoped, entry] of entries) {
+      if (now - entry.at < IDEMPOTENCY_TTL_MS && entries.size <= maxKeys) break;
+      entries.delete(scoped);
+    }
+  };
+  const middleware: RequestHandler = (req, res, next) => {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
     if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
@@ -50,7 +63,9 @@ export function idempotency(clock: () => number): RequestHandler {
       return;
     }
     const entry: Entry = { fingerprint, at: now };
+    entries.delete(scoped);
     entries.set(scoped, entry);
+    forgetOld(now);
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       const status = res.statusCode;
@@ -63,4 +78,5 @@ export function idempotency(clock: () => number): RequestHandler {
     };
     next();
   };
+  return Object.assign(middleware, { size: () => entries.size });
 }

@@ -135,7 +135,8 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
   );
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   app.use(knownParams());
-  app.use(idempotency(clock));
+  const idempotencyKeys = idempotency(clock);
+  app.use(idempotencyKeys);
   app.use(customerRoutes(context));
   app.use(paymentIntentRoutes(context));
   app.use(chargeRoutes(context));
@@ -150,7 +151,10 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
   app.use(unrecognizedUrl);
   app.use(stripeErrorHandler);
 
-  const emulator = toEmulator('stripe', app, requests);
+  const emulator = toEmulator('stripe', app, requests, () => ({
+    idempotencyKeys: idempotencyKeys.size(),
+    deliveryAttempts: webhooks.deliverer.attempts.length,
+  }));
   const close = emulator.close;
   return Object.assign(emulator, {
     onEvent: events.onEvent,

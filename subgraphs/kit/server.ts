@@ -11,6 +11,7 @@ import type { DocumentNode } from 'graphql';
 import {
   PURGE_CHANNEL,
   adminOnly,
+  boundedDocumentStore,
   createMemoryState,
   encodePurge,
   isDeliberateCode,
@@ -38,6 +39,9 @@ type SubgraphResolverMap = NonNullable<
 >;
 
 /** What the kit gives a vendor's createLoaders besides its client. */
+/** Heap a subgraph's parsed documents may take (platform/memory.ts). */
+const SUBGRAPH_DOCUMENT_CACHE_MB = 4;
+
 export type LoaderTools = {
   /**
    * Wraps a vendor batch call with the shared entity cache (see EntityCache.wrap), keeping each entity as long
@@ -162,6 +166,8 @@ export async function createSubgraphServer<Client extends VendorClient<Client>, 
       resolvers: options.resolvers as SubgraphResolverMap,
     }),
     introspection: options.introspection ?? true,
+    // The gateway's plans send a few distinct documents per operation; literals inline make more (platform/memory.ts).
+    documentStore: boundedDocumentStore(SUBGRAPH_DOCUMENT_CACHE_MB),
     // The launcher owns SIGTERM/SIGINT and closes every part in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     logger: options.log,
