@@ -46,7 +46,7 @@ export function passwordDigest(nonceBase64: string, created: string, password: s
 
 /** Returns a check that throws a Client fault unless the Security header carries a valid UsernameToken. */
 export function createUsernameTokenCheck(policy: UsernameTokenPolicy): (security: SoapValue) => ErpUser {
-  // nonce -> when it may be forgotten (its token's Created has aged out by then, so a replay fails anyway).
+  // nonce (hex of its bytes) -> when it may be forgotten (its token's Created has aged out by then, so a replay fails anyway).
   const seenNonces = new Map<string, number>();
 
   const deny = (reason: string): SoapFault => clientFault('The security token could not be authenticated or authorized.', reason);
@@ -80,14 +80,17 @@ export function createUsernameTokenCheck(policy: UsernameTokenPolicy): (security
         throw deny(`The UsernameToken's Created ${created} is in the future.`);
       }
     }
-    if (nonce !== '' && seenNonces.has(nonce)) throw deny('The nonce has already been used (replayed request).');
+    // Kept by its bytes in hex: a new string of its own, where the parsed value is a slice that would keep the
+    // whole request's XML alive for the five minutes the nonce is remembered.
+    const seenAs = Buffer.from(nonce, 'base64').toString('hex');
+    if (nonce !== '' && seenNonces.has(seenAs)) throw deny('The nonce has already been used (replayed request).');
 
     const user = policy.users.find((candidate) => candidate.username === username);
     const expected = user && (digest ? passwordDigest(nonce, created, user.password) : user.password);
     if (!user || expected === undefined || !sameText(password.value, expected)) {
       throw deny('The username or password is incorrect.');
     }
-    if (nonce !== '') seenNonces.set(nonce, (createdAt ?? now) + policy.maxAgeMs + policy.maxFutureSkewMs);
+    if (nonce !== '') seenNonces.set(seenAs, (createdAt ?? now) + policy.maxAgeMs + policy.maxFutureSkewMs);
     return user;
   };
 }

@@ -156,12 +156,7 @@ export function createEmulatorApp(options: EmulatorAppOptions): { app: Express; 
 }
 
 /** Wraps an app built with createEmulatorApp into the Emulator lifecycle. */
-export function toEmulator(
-  name: string,
-  app: Express,
-  requests: RequestLog,
-  sizes: () => Record<string, number> = () => ({}),
-): Emulator {
+export function toEmulator(name: string, app: Express, requests: RequestLog, sizes: () => Record<string, number> = () => ({})): Emulator {
   const faults = (app.locals[FAULTS_LOCAL] as FaultInjector | undefined) ?? createFaultInjector({ name });
   let server: Server | undefined;
   let baseUrl: string | undefined;

@@ -82,7 +82,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions = {}): Strip
   const store = createStore();
   const newId = createIdGenerator(seed);
   // Request ids come from their own sequence so that reading data never shifts the ids of objects made later.
-  const newRequestId = createIdGenerator(seed + 0x9e3779b9);
+  const newRequestId = createIdGenerator(seed + 0x9e3779b9, false);
   const events = createEventLog(store, newId, clock, STRIPE_API_VERSION);
   const context: StripeContext = {
     store,

@@ -68,7 +68,11 @@ describe('Stripe idempotency keys', () => {
       const post = (key: string) =>
         fetch(`${bed.emulator.url}/v1/customers`, {
           method: 'POST',
-          headers: { authorization: 'Bearer sk_test_emulator', 'idempotency-key': key, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            authorization: 'Bearer sk_test_emulator',
+            'idempotency-key': key,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           body: 'description=bounded',
         }).then(async (response) => ((await response.json()) as { id: string }).id);
       for (let index = 0; index <= MAX_IDEMPOTENCY_KEYS; index++) created.push(await post(`cap-${index}`));
