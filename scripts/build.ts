@@ -8,7 +8,7 @@
  * `dist/`, so both runs read and write the same files. Types are checked by `npm run typecheck`, not here.
  */
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,10 +16,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'dist');
 /** The folders `npm start` runs from; bench/, test/ and scripts/ stay on tsx. */
 const RUNTIME = ['launcher', 'gateway', 'subgraphs', 'platform', 'events', 'sync', 'emulators'];
+/** Files or folders built besides (`npm run build -- bench/soak/stack.ts`): a benchmark that runs the stack as npm start does. */
+const EXTRA = process.argv.slice(2);
 /** Folders the code reaches with `../<folder>` from its own place, linked as they are. */
 const DATA = ['config', 'schema', 'operations', '.interchange'];
 
 function filesUnder(folder: string): string[] {
+  if (!statSync(join(ROOT, folder)).isDirectory()) return [folder];
   return readdirSync(join(ROOT, folder), { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
@@ -34,7 +37,7 @@ function link(path: string): void {
 
 const started = performance.now();
 rmSync(OUT, { recursive: true, force: true });
-const files = RUNTIME.flatMap(filesUnder);
+const files = [...RUNTIME, ...EXTRA].flatMap(filesUnder);
 const sources = files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
 await build({
   entryPoints: sources.map((file) => join(ROOT, file)),

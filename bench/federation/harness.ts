@@ -60,7 +60,8 @@ export async function stopAll(): Promise<void> {
 export function startChild(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = []): Child {
   const logFile = join(LOG_DIR, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  // TypeScript through tsx; a built `.js` entry (dist/, as npm start runs) as it is.
+  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry], {
     cwd: REPO_ROOT,
     // No contender reports usage outside the machine (@apollo/gateway would, by default).
     env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', ...env },

@@ -16,6 +16,7 @@
  * secret only when the endpoint is made, and the stack reads STRIPE_WEBHOOK_SECRETS at start), while the stack
  * picks its own ports.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -247,9 +248,15 @@ function vendorConfig({ hubspot, stripe, mixpanel, erp }: SoakVendors, publicUrl
 
 /** `vendors`: the environment that says where the vendors are; embedded, the emulators' rate limits off. */
 async function startSoakStack(vendors: Record<string, string>): Promise<{ child: Child; url: string }> {
+  // Built and run as `npm start` runs the stack: JavaScript from dist/, not TypeScript through tsx (whose loader
+  // thread and source maps would be measured too).
+  execFileSync('npm', ['run', '--silent', 'build', '--', 'bench/soak/stack.ts', 'bench/federation/contenders/env.ts'], {
+    cwd: REPO_ROOT,
+    stdio: 'ignore',
+  });
   const child = startChild(
     'soak-stack',
-    'bench/soak/stack.ts',
+    'dist/bench/soak/stack.js',
     {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -407,7 +414,7 @@ async function main(): Promise<void> {
       measured,
       'Mode: `--vendors embedded` (the default): the vendor emulators run inside the stack process, as `npm start` starts them when',
       'no vendor is configured, so its RSS includes theirs (`--vendors separate` runs them in a process of their own).',
-      `The stack (emulators, every subgraph, the gateway: bench/soak/stack.ts, as \`npm start\` runs it, NODE_ENV=production) runs in its own`,
+      `The stack (emulators, every subgraph, the gateway: bench/soak/stack.ts, built into dist/ and run as \`npm start\` runs it, NODE_ENV=production) runs in its own`,
       ...mix,
       'Emulator rate limits off (EMULATOR_RATE_LIMITS=false), the anonymous per-address limit lifted (one load generator is one address).',
       `RSS (VmRSS of the stack process) every ${sampleSeconds} s. Trend: least-squares slope of RSS after ${warmupMinutes} min of warm-up.`,
@@ -458,7 +465,7 @@ async function main(): Promise<void> {
       '(HUBSPOT_BASE_URL + HUBSPOT_ACCESS_TOKEN, STRIPE_BASE_URL + STRIPE_SECRET_KEY, MIXPANEL_BASE_URL + MIXPANEL_PROJECT_ID +',
       'MIXPANEL_SERVICE_ACCOUNT_*, ERP_BASE_URL + ERP_COMPANY/USERNAME/PASSWORD), so the stack process holds Interchange alone:',
       `its RSS is the figure the ${LIMIT_MB} MB goal is about (real vendors are not in our process).`,
-      'The stack (every subgraph, the gateway, the event pipeline and its workers: bench/soak/stack.ts, as `npm start` runs it,',
+      'The stack (every subgraph, the gateway, the event pipeline and its workers: bench/soak/stack.ts, built into dist/ and run as `npm start` runs it,',
       'NODE_ENV=production) runs in its own',
       ...mix,
       "Emulator rate limits off in the vendors process (as EMULATOR_RATE_LIMITS=false in the embedded stack); the subgraphs' own",
