@@ -250,10 +250,14 @@ function vendorConfig({ hubspot, stripe, mixpanel, erp }: SoakVendors, publicUrl
 async function startSoakStack(vendors: Record<string, string>): Promise<{ child: Child; url: string }> {
   // Built and run as `npm start` runs the stack: JavaScript from dist/, not TypeScript through tsx (whose loader
   // thread and source maps would be measured too).
-  execFileSync('npm', ['run', '--silent', 'build', '--', 'bench/soak/stack.ts', 'bench/federation/contenders/env.ts'], {
-    cwd: REPO_ROOT,
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'npm',
+    ['run', '--silent', 'build', '--', 'bench/soak/stack.ts', 'bench/federation/contenders/env.ts', 'bench/federation/fixture.ts'],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'ignore',
+    },
+  );
   const child = startChild(
     'soak-stack',
     'dist/bench/soak/stack.js',
