@@ -33,7 +33,7 @@ import {
 } from '../platform/index.js';
 import { createExportSource } from '../subgraphs/analytics/index.js';
 import { readCrmConfig } from '../subgraphs/crm/index.js';
-import { createHubSpotAdapter } from '../subgraphs/crm/webhooks.js';
+import { HUBSPOT_SUBSCRIPTIONS, createHubSpotAdapter } from '../subgraphs/crm/webhooks.js';
 import { readErpConfig, readErpFeedConfig } from '../subgraphs/erp/index.js';
 import { createErpAdapter } from '../subgraphs/erp/webhooks.js';
 import { readPaymentsConfig } from '../subgraphs/payments/index.js';
@@ -104,9 +104,6 @@ export function startAnalyticsSync(
     },
   };
 }
-
-/** The contact properties the CRM shows, each a HubSpot property-change subscription. */
-const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country', 'erp_customer_no'];
 
 /**
  * The ERP's change poller: over the real NAV when ERP_BASE_URL is set, else over the embedded emulator; none
@@ -297,14 +294,7 @@ export async function startEvents(
         }
         emulators.hubspot?.webhooks.configure({
           targetUrl: `${gatewayUrl}/webhooks/hubspot`,
-          subscriptions: [
-            ...['contact', 'company', 'deal'].flatMap((object) =>
-              [`${object}.creation`, `${object}.deletion`, `${object}.associationChange`].map((eventType) => ({ eventType })),
-            ),
-            ...CONTACT_PROPERTIES.map((propertyName) => ({ eventType: 'contact.propertyChange', propertyName })),
-            ...['name', 'domain'].map((propertyName) => ({ eventType: 'company.propertyChange', propertyName })),
-            ...['dealname', 'amount', 'dealstage'].map((propertyName) => ({ eventType: 'deal.propertyChange', propertyName })),
-          ],
+          subscriptions: HUBSPOT_SUBSCRIPTIONS,
         });
       },
       async close() {

@@ -18,6 +18,7 @@ import { createHubSpotEmulator } from '../../emulators/hubspot/index.js';
 import { createMixpanelEmulator } from '../../emulators/mixpanel/index.js';
 import { createStripeEmulator } from '../../emulators/stripe/index.js';
 import { applyHeapGrowth } from '../../platform/memory.js';
+import { HUBSPOT_SUBSCRIPTIONS } from '../../subgraphs/crm/webhooks.js';
 
 /** What the vendors tell the operator: where they are and the credentials for the stack's configuration. */
 export type SoakVendors = {
@@ -26,9 +27,6 @@ export type SoakVendors = {
   mixpanel: { url: string; projectId: number; username: string; secret: string };
   erp: { url: string; company: string; username: string; password: string };
 };
-
-/** The contact properties the CRM shows, each a HubSpot property-change subscription (as launcher/events.ts). */
-const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country', 'erp_customer_no'];
 
 const publicUrl = process.env.SOAK_PUBLIC_URL;
 if (!publicUrl) throw new Error('bench/soak/vendors.ts needs SOAK_PUBLIC_URL: where the vendors send webhooks');
@@ -60,14 +58,7 @@ await erp.ready;
 const endpoint = stripe.webhooks.register({ url: `${publicUrl}/webhooks/stripe`, enabled_events: ['*'] });
 hubspot.webhooks.configure({
   targetUrl: `${publicUrl}/webhooks/hubspot`,
-  subscriptions: [
-    ...['contact', 'company', 'deal'].flatMap((object) =>
-      [`${object}.creation`, `${object}.deletion`, `${object}.associationChange`].map((eventType) => ({ eventType })),
-    ),
-    ...CONTACT_PROPERTIES.map((propertyName) => ({ eventType: 'contact.propertyChange', propertyName })),
-    ...['name', 'domain'].map((propertyName) => ({ eventType: 'company.propertyChange', propertyName })),
-    ...['dealname', 'amount', 'dealstage'].map((propertyName) => ({ eventType: 'deal.propertyChange', propertyName })),
-  ],
+  subscriptions: HUBSPOT_SUBSCRIPTIONS,
 });
 
 const account = mixpanel.project.serviceAccounts[0]!;

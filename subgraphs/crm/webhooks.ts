@@ -352,3 +352,15 @@ function catchUpEvent(objectType: string, objectId: string, property: string, va
     },
   };
 }
+
+/** The contact properties the CRM shows, each a HubSpot property-change subscription. */
+const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'jobtitle', 'city', 'country', 'erp_customer_no'];
+/** The HubSpot app's webhook subscriptions Interchange needs (README, "Registering the endpoints with the real vendors"). */
+export const HUBSPOT_SUBSCRIPTIONS = [
+  ...['contact', 'company', 'deal'].flatMap((object) =>
+    [`${object}.creation`, `${object}.deletion`, `${object}.associationChange`].map((eventType) => ({ eventType })),
+  ),
+  ...CONTACT_PROPERTIES.map((propertyName) => ({ eventType: 'contact.propertyChange', propertyName })),
+  ...['name', 'domain'].map((propertyName) => ({ eventType: 'company.propertyChange', propertyName })),
+  ...['dealname', 'amount', 'dealstage'].map((propertyName) => ({ eventType: 'deal.propertyChange', propertyName })),
+];
