@@ -46,7 +46,7 @@ export function passwordDigest(nonceBase64: string, created: string, password: s
 
 /** Returns a check that throws a Client fault unless the Security header carries a valid UsernameToken. */
 export function createUsernameTokenCheck(policy: UsernameTokenPolicy): (security: SoapValue) => ErpUser {
-  // nonce (hex of its bytes) -> when it may be forgotten (its token's Created has aged out by then, so a replay fails anyway).
+  // nonce -> when it may be forgotten (its token's Created has aged out by then, so a replay fails anyway).
   const seenNonces = new Map<string, number>();
 
   const deny = (reason: string): SoapFault => clientFault('The security token could not be authenticated or authorized.', reason);
@@ -80,9 +80,9 @@ export function createUsernameTokenCheck(policy: UsernameTokenPolicy): (security
         throw deny(`The UsernameToken's Created ${created} is in the future.`);
       }
     }
-    // Kept by its bytes in hex: a new string of its own, where the parsed value is a slice that would keep the
-    // whole request's XML alive for the five minutes the nonce is remembered.
-    const seenAs = Buffer.from(nonce, 'base64').toString('hex');
+    // Kept as a copy of its own: the parsed value is a slice that would keep the whole request's XML alive for the
+    // five minutes the nonce is remembered.
+    const seenAs = Buffer.from(nonce).toString();
     if (nonce !== '' && seenNonces.has(seenAs)) throw deny('The nonce has already been used (replayed request).');
 
     const user = policy.users.find((candidate) => candidate.username === username);

@@ -77,6 +77,13 @@ const person = (tag: string) => ({
 const vendorCalls = () =>
   stack.emulators.hubspot!.requests.count() + stack.emulators.stripe!.requests.count() + stack.emulators['erp-soap']!.requests.count();
 
+/** The vendor requests that change something: HubSpot and Stripe calls other than reads and searches, ERP calls other than Read. */
+const vendorWrites = () =>
+  stack.emulators.hubspot!.requests.list().filter((entry) => entry.method !== 'GET' && !/\/(search|batch\/read)$/.test(entry.path)).length +
+  stack.emulators.stripe!.requests.list().filter((entry) => entry.method !== 'GET' && !entry.path.endsWith('/search')).length +
+  stack.emulators['erp-soap']!.requests.list().filter((entry) => entry.soapAction !== undefined && !entry.soapAction.startsWith('Read'))
+    .length;
+
 async function erpCustomer(number: string): Promise<Record<string, unknown> | null> {
   const client = await pageClient(stack.emulators['erp-soap']!, 'Customer');
   const result = await call(client, 'Read', { No: number });
@@ -238,9 +245,13 @@ describe('offboardCustomer', () => {
     expect(archived.archived).toBe(true);
 
     const calls = vendorCalls();
+    const writes = vendorWrites();
     const again = await stack.query<Offboarded>(OFFBOARD, { input: { customerId: payload.customer.id }, key }, auth);
     expect(again.data!.offboardCustomer).toMatchObject({ canceledSubscriptionIds: [subscription.id], replayed: true });
-    expect(vendorCalls()).toBe(calls);
+    // The replay writes nothing. A read may land in the window on a loaded machine (the offboarding's own webhooks are
+    // still being applied in the background: CI once counted one), as the onboarding replay allows.
+    expect(vendorWrites()).toBe(writes);
+    expect(vendorCalls() - calls).toBeLessThanOrEqual(1);
   });
 
   it('with Stripe failing before any cancellation, unblocks the ERP customer again and names Stripe', async () => {
